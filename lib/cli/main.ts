@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { registerLtv } from './commands/ltv';
+
+// The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.
+export function buildProgram(): Command {
+  const program = new Command('precis')
+    .description('Precis: precision marketing in your own AWS account')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerLtv(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    console.error(`precis: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}
