@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
+import { systemClock } from '../../lib/ports/clock';
+import { type HttpHandler, httpHandler } from '../shared/http';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { handleSignup } from './signup';
+
+/** Composition root of `POST /signups`: config → clients → adapters → handler. */
+export function createHandler(env: Env): HttpHandler {
+  const config = readEnv(env, [
+    ENV.customersTable,
+    ENV.identitiesTable,
+    ENV.defaultTimeZone,
+    ENV.defaultLocale,
+    ENV.thankYouUrl,
+  ]);
+  const logger = loggerFor(env, 'signup-api');
+  const customers = new DynamoCustomerRepository(dynamoDocumentClient(env), {
+    customers: config[ENV.customersTable],
+    identities: config[ENV.identitiesTable],
+  });
+  const deps = { customers, clock: systemClock, newCustomerId: () => `cus_${randomUUID()}` };
+  const settings = {
+    defaultTimeZone: config[ENV.defaultTimeZone],
+    defaultLocale: config[ENV.defaultLocale],
+    thankYouUrl: config[ENV.thankYouUrl],
+  };
+  return httpHandler(logger, (event) => handleSignup(event, deps, settings, logger));
+}
+
+export const handler = lambdaEntry(createHandler);

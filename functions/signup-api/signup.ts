@@ -1,0 +1,39 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { formFieldsToSignupInput, signupSchema } from '../../lib/domain/signup';
+import { parseOrThrow } from '../../lib/domain/validation';
+import { type SignUpDeps, signUp } from '../../lib/use-cases/sign-up';
+import { type HttpResult, json, parseJson, readBody } from '../shared/http';
+
+export interface SignupSettings {
+  defaultTimeZone: string;
+  defaultLocale: string;
+  thankYouUrl: string;
+}
+
+/** The one answer to every accepted signup: it never says whether the person was already known. */
+export const SIGNUP_ACCEPTED = {
+  status: 'accepted',
+  message: 'Thank you. If you asked for email, please confirm your address from the message we send.',
+} as const;
+
+export async function handleSignup(
+  event: APIGatewayProxyEventV2,
+  deps: SignUpDeps,
+  settings: SignupSettings,
+  logger: Logger,
+): Promise<HttpResult> {
+  const body = readBody(event, ['json', 'form']);
+  const input =
+    body.kind === 'json' ? parseJson(body.text) : formFieldsToSignupInput(new URLSearchParams(body.text));
+  const today = deps.clock.now().toISOString().slice(0, 10);
+  const signup = parseOrThrow(
+    signupSchema({ timeZone: settings.defaultTimeZone, locale: settings.defaultLocale, today }),
+    input,
+  );
+  const outcome = await signUp(deps, signup);
+  logger.info('signup handled', { outcome, source: signup.source, channels: signup.consent });
+  return body.kind === 'form'
+    ? { statusCode: 303, headers: { location: settings.thankYouUrl }, body: '' }
+    : json(202, SIGNUP_ACCEPTED);
+}

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+/**
+ * Every tunable of a deployment, in one typed, validated object read at synth time. Sources, later
+ * winning: the defaults below, `precis.config.json` beside cdk.json (or `-c configFile=…`), then
+ * single `-c key=value` context values (lists comma-separated).
+ */
+export const PrecisConfigSchema = z.strictObject({
+  /** The verified SES identity campaigns are sent from. */
+  senderEmail: z.email().default('hello@example.com'),
+  /** Web origins whose forms may post signups (CORS); the admin API is never open to them. */
+  allowedOrigins: z.array(z.url()).min(1).default(['http://localhost:3000']),
+  /** Where a plain HTML form is redirected after a signup (303). */
+  thankYouUrl: z.url().default('http://localhost:3000/thanks.html'),
+  defaultTimeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone')
+    .default('Europe/London'),
+  defaultLocale: z.string().default('en-GB'),
+  /** Steady-state requests per second and burst for the whole HTTP API. */
+  apiRateLimit: z.number().positive().default(50),
+  apiBurstLimit: z.number().int().positive().default(100),
+  logRetentionDays: z.number().int().positive().default(30),
+});
+export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
+
+const LIST_KEYS = new Set(['allowedOrigins']);
+const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays']);
+
+export class InvalidConfigError extends Error {}
+
+/** Validates the merged config; a bad value fails synth with every offending key named. */
+export function loadConfig(context: (key: string) => unknown, cwd = process.cwd()): PrecisConfig {
+  const file = String(context('configFile') ?? `${cwd}/precis.config.json`);
+  const fromFile = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  const fromContext: Record<string, unknown> = {};
+  for (const key of Object.keys(PrecisConfigSchema.shape)) {
+    const value = context(key);
+    if (value === undefined) continue;
+    if (typeof value !== 'string') fromContext[key] = value;
+    else if (LIST_KEYS.has(key)) fromContext[key] = value.split(',').map((item) => item.trim());
+    else if (NUMBER_KEYS.has(key)) fromContext[key] = Number(value);
+    else fromContext[key] = value;
+  }
+  const parsed = PrecisConfigSchema.safeParse({ ...fromFile, ...fromContext });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new InvalidConfigError(`invalid Precis config: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,43 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface StreamConsumerProps {
+  table: ITable;
+  fn: IFunction;
+  batchSize?: number;
+}
+
+/**
+ * A table's stream feeding a function, with the defaults that keep one bad record from blocking a
+ * shard (Lambda's own defaults retry a poison record for a day): partial batch responses, bisect on
+ * error, bounded retries and record age, then the record's position goes to a failure queue.
+ */
+export class StreamConsumer extends Construct {
+  readonly failureQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: StreamConsumerProps) {
+    super(scope, id);
+    this.failureQueue = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    props.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(6),
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.failureQueue),
+      }),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+
+/**
+ * Stateful resources, kept apart so the other stacks can be replaced freely: tables are retained on
+ * stack deletion, protected from deletion, encrypted, and recoverable to any second of the last 35 days.
+ */
+export class DataStack extends Stack {
+  readonly customers: Table;
+  readonly identities: Table;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const durable = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+
+    this.customers = new Table(this, 'Customers', {
+      ...durable,
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    // Sparse: only customers with a birthday carry `birthdayKey`. The sort key (UTC offset in
+    // minutes) lets the hourly planner read only people whose local time is in the send window.
+    this.customers.addGlobalSecondaryIndex({
+      indexName: 'byBirthday',
+      partitionKey: { name: 'birthdayKey', type: AttributeType.STRING },
+      sortKey: { name: 'birthdayOffset', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+
+    this.identities = new Table(this, 'Identities', {
+      ...durable,
+      partitionKey: { name: 'identity', type: AttributeType.STRING },
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { App, Stack } from 'aws-cdk-lib';
+import type { PrecisConfig } from '../config';
+import { logRetentionOf } from '../log-retention';
+import { ApiStack } from './api-stack';
+import { DataStack } from './data-stack';
+import { MessagingStack } from './messaging-stack';
+
+/** The whole deployment: stateful data, the HTTP API, and the messaging side. */
+export function buildStacks(app: App, config: PrecisConfig): Stack[] {
+  const logRetention = logRetentionOf(config.logRetentionDays);
+  const data = new DataStack(app, 'PrecisData', { description: 'Precis: customer database (stateful)' });
+  const api = new ApiStack(app, 'PrecisApi', {
+    description: 'Precis: HTTP API',
+    config,
+    logRetention,
+    customers: data.customers,
+    identities: data.identities,
+  });
+  const messaging = new MessagingStack(app, 'PrecisMessaging', {
+    description: 'Precis: stream consumers and messaging',
+    logRetention,
+    customers: data.customers,
+  });
+  return [data, api, messaging];
+}

@@ -1,0 +1,20 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV, type Env } from '../../config/env-names';
+
+// Clients are built once per container from the env; locally the runtime sets the endpoints.
+const credentialsFor = (env: Env) =>
+  env.AWS_ACCESS_KEY_ID === 'local' ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
+
+export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
+  const endpoint = env[ENV.endpointDynamodb];
+  const credentials = credentialsFor(env);
+  const client = new DynamoDBClient({
+    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+}

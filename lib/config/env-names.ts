@@ -1,0 +1,18 @@
+// Environment variable names, defined once: infra/ sets them on each function, lib/config reads them.
+export const ENV = {
+  customersTable: 'CUSTOMERS_TABLE',
+  identitiesTable: 'IDENTITIES_TABLE',
+  defaultTimeZone: 'DEFAULT_TIME_ZONE',
+  defaultLocale: 'DEFAULT_LOCALE',
+  thankYouUrl: 'THANK_YOU_URL',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+  region: 'AWS_REGION',
+  endpointDynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  endpointSesv2: 'AWS_ENDPOINT_URL_SESV2',
+  endpointSns: 'AWS_ENDPOINT_URL_SNS',
+  endpointEventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+export type Env = Record<string, string | undefined>;

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { Signup } from './signup';
+
+/**
+ * The customer profile: what the person told us, their consent per channel, and (kept by the
+ * stream functions) derived keys for the scheduled jobs. One customer per email address.
+ */
+
+export const EMAIL_CONSENT = ['none', 'pending', 'confirmed', 'unsubscribed'] as const;
+export const SMS_CONSENT = ['none', 'opted_in', 'opted_out'] as const;
+
+const ConsentRecordSchema = <T extends readonly [string, ...string[]]>(statuses: T) =>
+  z.object({
+    status: z.enum(statuses),
+    /** When the status last changed, and through which form or process. */
+    updatedAt: z.string(),
+    source: z.string(),
+  });
+
+export const EmailConsentSchema = ConsentRecordSchema(EMAIL_CONSENT).extend({
+  /** Double opt-in: when the person last asked to subscribe (the confirmation email is due). */
+  requestedAt: z.string().optional(),
+});
+export const SmsConsentSchema = ConsentRecordSchema(SMS_CONSENT);
+
+export const CustomerSchema = z.object({
+  customerId: z.string(),
+  firstName: z.string(),
+  lastName: z.string().optional(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  birthday: z.string().optional(),
+  timeZone: z.string(),
+  locale: z.string(),
+  interests: z.array(z.string()),
+  consent: z.object({ email: EmailConsentSchema, sms: SmsConsentSchema }),
+  source: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Bumped on every change a person or process makes; derived-key updates leave it alone. */
+  version: z.number().int(),
+  /** Derived by the profile stream: sparse keys of the birthday index (absent = not indexed). */
+  birthdayKey: z.string().optional(),
+  birthdayOffset: z.number().optional(),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+export type EmailConsent = z.infer<typeof EmailConsentSchema>;
+export type SmsConsent = z.infer<typeof SmsConsentSchema>;
+
+/** What a customer is looked up by: their email, or their phone when they gave no email. */
+export function identityOf(signup: Pick<Signup, 'email' | 'phone'>): {
+  kind: 'email' | 'phone';
+  value: string;
+} {
+  if (signup.email !== undefined) return { kind: 'email', value: signup.email };
+  if (signup.phone !== undefined) return { kind: 'phone', value: signup.phone };
+  throw new Error('a signup always carries an email or a phone');
+}
+
+/** A brand-new customer from their first signup. */
+export function newCustomer(signup: Signup, customerId: string, now: string): Customer {
+  const none = { updatedAt: now, source: signup.source };
+  return applySignup(
+    {
+      customerId,
+      firstName: signup.firstName,
+      timeZone: signup.timeZone,
+      locale: signup.locale,
+      interests: [],
+      consent: { email: { status: 'none', ...none }, sms: { status: 'none', ...none } },
+      source: signup.source,
+      createdAt: now,
+      updatedAt: now,
+      version: 0,
+    },
+    signup,
+    now,
+  );
+}
+
+/**
+ * Folds a signup into a profile. A form without a ticked box never withdraws consent (only an
+ * unsubscribe does); a ticked email box asks to confirm again unless already confirmed; a ticked SMS
+ * box opts in. Interests accumulate. Returns the same object when nothing would change, so a
+ * repeated signup writes nothing.
+ */
+export function applySignup(customer: Customer, signup: Signup, now: string): Customer {
+  const email = nextEmailConsent(customer.consent.email, signup, now);
+  const sms: SmsConsent =
+    signup.consent.sms && customer.consent.sms.status !== 'opted_in'
+      ? { status: 'opted_in', updatedAt: now, source: signup.source }
+      : customer.consent.sms;
+  const next: Customer = {
+    ...customer,
+    firstName: signup.firstName,
+    ...(signup.lastName !== undefined && { lastName: signup.lastName }),
+    ...(signup.email !== undefined && { email: signup.email }),
+    ...(signup.phone !== undefined && { phone: signup.phone }),
+    ...(signup.birthday !== undefined && { birthday: signup.birthday }),
+    timeZone: signup.timeZone,
+    locale: signup.locale,
+    interests: [...new Set([...customer.interests, ...signup.interests])].sort(),
+    consent: { email, sms },
+  };
+  if (sameProfile(customer, next)) return customer;
+  return { ...next, updatedAt: now, version: customer.version + 1 };
+}
+
+function nextEmailConsent(current: EmailConsent, signup: Signup, now: string): EmailConsent {
+  if (!signup.consent.email || current.status === 'confirmed' || current.status === 'pending') return current;
+  return { status: 'pending', updatedAt: now, source: signup.source, requestedAt: now };
+}
+
+const PROFILE_FIELDS = [
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'birthday',
+  'timeZone',
+  'locale',
+  'interests',
+  'consent',
+] as const satisfies readonly (keyof Customer)[];
+
+function sameProfile(a: Customer, b: Customer): boolean {
+  return PROFILE_FIELDS.every((field) => JSON.stringify(a[field]) === JSON.stringify(b[field]));
+}

@@ -1,0 +1,45 @@
+import { applySignup, identityOf, newCustomer } from '../domain/customer';
+import type { Signup } from '../domain/signup';
+import type { Clock } from '../ports/clock';
+import {
+  ConcurrentUpdateError,
+  type CustomerRepository,
+  IdentityTakenError,
+} from '../ports/customer-repository';
+
+export interface SignUpDeps {
+  customers: CustomerRepository;
+  clock: Clock;
+  newCustomerId: () => string;
+}
+
+/** What happened; the API answers the same whatever it is, so nobody learns who is registered. */
+export type SignUpOutcome = 'created' | 'updated' | 'unchanged' | 'ignored_bot';
+
+const ATTEMPTS = 3;
+
+/**
+ * Creates or updates the one customer behind the signup's email (or phone). Two signups racing for
+ * the same new address both land on one customer: the loser of the identity claim retries as an update.
+ */
+export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOutcome> {
+  if (signup.isBot) return 'ignored_bot';
+  const identity = identityOf(signup);
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock.now().toISOString();
+    try {
+      const existing = await deps.customers.findByIdentity(identity.kind, identity.value);
+      if (!existing) {
+        await deps.customers.create(newCustomer(signup, deps.newCustomerId(), now), identity);
+        return 'created';
+      }
+      const next = applySignup(existing, signup, now);
+      if (next === existing) return 'unchanged';
+      await deps.customers.updateProfile(next, existing.version);
+      return 'updated';
+    } catch (err) {
+      const raced = err instanceof IdentityTakenError || err instanceof ConcurrentUpdateError;
+      if (!raced || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
