@@ -4,9 +4,9 @@ import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-cus
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
-import { type HttpHandler, httpHandler } from '../shared/http';
+import type { HttpHandler } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
-import { handleSignup } from './signup';
+import { signupHandler } from './signup';
 
 /** Composition root of `POST /signups`: config → clients → adapters → handler. */
 export function createHandler(env: Env): HttpHandler {
@@ -28,7 +28,7 @@ export function createHandler(env: Env): HttpHandler {
     defaultLocale: config[ENV.defaultLocale],
     thankYouUrl: config[ENV.thankYouUrl],
   };
-  return httpHandler(logger, (event) => handleSignup(event, deps, settings, logger));
+  return signupHandler(deps, settings, logger);
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { formFieldsToSignupInput, signupSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { type SignUpDeps, signUp } from '../../lib/use-cases/sign-up';
-import { type HttpResult, json, parseJson, readBody } from '../shared/http';
+import { type HttpHandler, type HttpResult, httpHandler, json, parseJson, readBody } from '../shared/http';
 
 export interface SignupSettings {
   defaultTimeZone: string;
@@ -37,3 +37,7 @@ export async function handleSignup(
     ? { statusCode: 303, headers: { location: settings.thankYouUrl }, body: '' }
     : json(202, SIGNUP_ACCEPTED);
 }
+
+/** `POST /signups` with the shared HTTP stack around it. */
+export const signupHandler = (deps: SignUpDeps, settings: SignupSettings, logger: Logger): HttpHandler =>
+  httpHandler(logger, (event) => handleSignup(event, deps, settings, logger));

@@ -1,0 +1,54 @@
+import type { Customer } from '../../lib/domain/customer';
+import type { BirthdayIndexKeys } from '../../lib/domain/occasion-keys';
+import {
+  ConcurrentUpdateError,
+  type CustomerRepository,
+  type IdentityKind,
+  IdentityTakenError,
+} from '../../lib/ports/customer-repository';
+
+/** The CustomerRepository contract in memory; the contract suite runs against it and DynamoDB alike. */
+export class InMemoryCustomerRepository implements CustomerRepository {
+  readonly customers = new Map<string, Customer>();
+  readonly identities = new Map<string, string>();
+  writes = 0;
+
+  async get(customerId: string): Promise<Customer | undefined> {
+    const found = this.customers.get(customerId);
+    return found && structuredClone(found);
+  }
+
+  async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {
+    const id = this.identities.get(`${kind}:${value}`);
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {
+    const key = `${identity.kind}:${identity.value}`;
+    if (this.identities.has(key)) throw new IdentityTakenError('identity already belongs to a customer');
+    this.identities.set(key, customer.customerId);
+    this.customers.set(customer.customerId, structuredClone(customer));
+    this.writes++;
+  }
+
+  async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
+    const stored = this.customers.get(customer.customerId);
+    if (!stored || stored.version !== expectedVersion) throw new ConcurrentUpdateError('customer changed');
+    const { birthdayKey, birthdayOffset } = stored;
+    this.customers.set(customer.customerId, {
+      ...structuredClone(customer),
+      ...(birthdayKey !== undefined && { birthdayKey }),
+      ...(birthdayOffset !== undefined && { birthdayOffset }),
+    });
+    this.writes++;
+  }
+
+  async setDerivedKeys(customerId: string, keys: Partial<BirthdayIndexKeys>, version: number) {
+    const stored = this.customers.get(customerId);
+    if (!stored || stored.version !== version) return 'stale' as const;
+    const { birthdayKey: _k, birthdayOffset: _o, ...rest } = stored;
+    this.customers.set(customerId, { ...rest, ...keys } as Customer);
+    this.writes++;
+    return 'updated' as const;
+  }
+}

@@ -1,0 +1,296 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SIGNUP_ACCEPTED, signupHandler } from '../../../functions/signup-api/signup';
+import type { CustomerRepository } from '../../../lib/ports/customer-repository';
+import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { httpEvent, lambdaContext } from './fixtures';
+
+const NOW = new Date('2026-11-24T10:00:00Z');
+const settings = {
+  defaultTimeZone: 'Europe/London',
+  defaultLocale: 'en-GB',
+  thankYouUrl: 'https://shop.example/thanks',
+};
+const silent = new Logger({ logLevel: 'SILENT' });
+
+const valid = {
+  firstName: 'Ana',
+  lastName: 'Silva',
+  email: 'Ana.Silva@Example.com',
+  phone: '+44 7911 123456',
+  birthday: '1990-05-17',
+  timeZone: 'Europe/Lisbon',
+  locale: 'pt-pt',
+  interests: ['Cat food', 'toys', 'cat food'],
+  consent: { email: true, sms: false },
+  source: 'footer-form',
+};
+
+let repo: InMemoryCustomerRepository;
+let ids: number;
+const handlerWith = (customers: CustomerRepository = repo) =>
+  signupHandler(
+    { customers, clock: { now: () => NOW }, newCustomerId: () => `cus_${++ids}` },
+    settings,
+    silent,
+  );
+const postJson = (body: unknown) =>
+  handlerWith()(
+    httpEvent('POST /signups', typeof body === 'string' ? body : JSON.stringify(body)),
+    lambdaContext,
+  );
+const postForm = (body: string) =>
+  handlerWith()(
+    httpEvent('POST /signups', body, { 'content-type': 'application/x-www-form-urlencoded' }),
+    lambdaContext,
+  );
+const without = (key: keyof typeof valid) => {
+  const { [key]: _dropped, ...rest } = valid;
+  return rest;
+};
+
+beforeEach(() => {
+  repo = new InMemoryCustomerRepository();
+  ids = 0;
+});
+
+describe('POST /signups accepts a web form', () => {
+  it('creates the customer with normalised fields and pending email consent', async () => {
+    const response = await postJson(valid);
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body!)).toEqual(SIGNUP_ACCEPTED);
+    const stored = await repo.findByIdentity('email', 'ana.silva@example.com');
+    expect(stored).toMatchObject({
+      customerId: 'cus_1',
+      firstName: 'Ana',
+      email: 'ana.silva@example.com',
+      phone: '+447911123456',
+      birthday: '1990-05-17',
+      timeZone: 'Europe/Lisbon',
+      locale: 'pt-PT',
+      interests: ['cat food', 'toys'],
+      source: 'footer-form',
+      consent: {
+        email: { status: 'pending', source: 'footer-form', requestedAt: NOW.toISOString() },
+        sms: { status: 'none' },
+      },
+    });
+  });
+
+  it('answers new and known people identically, and a repeated signup changes nothing', async () => {
+    const first = await postJson(valid);
+    const writesAfterFirst = repo.writes;
+    const second = await postJson(valid);
+    expect(second).toEqual(first);
+    expect(repo.writes).toBe(writesAfterFirst);
+    expect(repo.customers.size).toBe(1);
+  });
+
+  it('updates the known customer: new interests accumulate, an unticked box withdraws nothing', async () => {
+    await postJson(valid);
+    await postJson({ ...valid, interests: ['dog food'], consent: { email: false, sms: true } });
+    const stored = await repo.findByIdentity('email', 'ana.silva@example.com');
+    expect(repo.customers.size).toBe(1);
+    expect(stored?.interests).toEqual(['cat food', 'dog food', 'toys']);
+    expect(stored?.consent.email.status).toBe('pending');
+    expect(stored?.consent.sms).toMatchObject({ status: 'opted_in', updatedAt: NOW.toISOString() });
+  });
+
+  it('fills in the configured time zone and locale when the form sends none', async () => {
+    await postJson({ firstName: 'Bo', email: 'bo@example.com', consent: { email: true, sms: false } });
+    expect(await repo.findByIdentity('email', 'bo@example.com')).toMatchObject({
+      timeZone: 'Europe/London',
+      locale: 'en-GB',
+      source: 'web',
+    });
+  });
+
+  it('keys a phone-only signup by its E.164 number, given a national number and a country', async () => {
+    await postJson({
+      firstName: 'Cy',
+      phone: '07911 123456',
+      country: 'gb',
+      consent: { email: false, sms: true },
+    });
+    expect((await repo.findByIdentity('phone', '+447911123456'))?.consent.sms.status).toBe('opted_in');
+  });
+
+  it('accepts a birthday without a year, Feb 29 included', async () => {
+    await postJson({ ...valid, birthday: '--02-29' });
+    expect((await repo.findByIdentity('email', 'ana.silva@example.com'))?.birthday).toBe('--02-29');
+  });
+
+  it('redirects a plain HTML form to the thank-you page (303) with the same validation', async () => {
+    const response = await postForm(
+      'firstName=Dee&email=dee%40example.com&consent.email=on&interests=tea&interests=Cakes&website=',
+    );
+    expect(response).toMatchObject({ statusCode: 303, headers: { location: 'https://shop.example/thanks' } });
+    expect(await repo.findByIdentity('email', 'dee@example.com')).toMatchObject({
+      interests: ['cakes', 'tea'],
+      consent: { email: { status: 'pending' }, sms: { status: 'none' } },
+    });
+
+    const bad = await postForm('firstName=Dee&email=not-an-email&consent.email=on');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body!).fields).toEqual([{ path: 'email', message: expect.any(String) }]);
+  });
+
+  it('answers a bot that fills the honeypot as if it were a person, and stores nothing', async () => {
+    const response = await postJson({ ...valid, website: 'http://spam.example' });
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body!)).toEqual(SIGNUP_ACCEPTED);
+    expect(repo.customers.size).toBe(0);
+  });
+});
+
+describe('POST /signups rejects bad input field by field and stores nothing', () => {
+  const long = 'x'.repeat(101);
+  const cases: [string, unknown, string][] = [
+    ['a number for a name', { ...valid, firstName: 42 }, 'firstName'],
+    ['an empty name', { ...valid, firstName: '   ' }, 'firstName'],
+    ['no first name', without('firstName'), 'firstName'],
+    ['a script in the first name', { ...valid, firstName: '<script>alert(1)</script>' }, 'firstName'],
+    ['HTML in the last name', { ...valid, lastName: 'Silva<b>' }, 'lastName'],
+    ['a 101-character name', { ...valid, firstName: long }, 'firstName'],
+    ['an email with a space', { ...valid, email: 'ana silva@example.com' }, 'email'],
+    ['an email without a domain', { ...valid, email: 'ana@' }, 'email'],
+    ['an email that is a number', { ...valid, email: 12 }, 'email'],
+    [
+      'neither email nor phone',
+      { ...without('email'), phone: undefined, consent: { email: false, sms: false } },
+      'email',
+    ],
+    ['a phone that is words', { ...valid, phone: 'call me maybe' }, 'phone'],
+    ['a phone that is too short', { ...valid, phone: '+44 12' }, 'phone'],
+    ['a national phone without a country', { ...valid, phone: '07911 123456' }, 'phone'],
+    ['a country that is not a code', { ...valid, country: 'United Kingdom' }, 'country'],
+    ['Feb 29 in a non-leap year', { ...valid, birthday: '2023-02-29' }, 'birthday'],
+    ['month 13', { ...valid, birthday: '1990-13-01' }, 'birthday'],
+    ['a day-first date', { ...valid, birthday: '17/05/1990' }, 'birthday'],
+    ['a birthday in the future', { ...valid, birthday: '2030-01-01' }, 'birthday'],
+    ['Feb 30 without a year', { ...valid, birthday: '--02-30' }, 'birthday'],
+    ['an invented time zone', { ...valid, timeZone: 'Mars/Olympus_Mons' }, 'timeZone'],
+    ['a misspelt time zone', { ...valid, timeZone: 'Europe/Londn' }, 'timeZone'],
+    ['a locale that is not a tag', { ...valid, locale: 'not a locale!' }, 'locale'],
+    ['interests as a string', { ...valid, interests: 'cats' }, 'interests'],
+    ['an empty interest', { ...valid, interests: ['cats', ''] }, 'interests.1'],
+    ['markup in an interest', { ...valid, interests: ['<img src=x>'] }, 'interests.0'],
+    ['no consent', without('consent'), 'consent'],
+    ['consent as a word', { ...valid, consent: { email: 'yes', sms: false } }, 'consent.email'],
+    ['consent missing a channel', { ...valid, consent: { email: true } }, 'consent.sms'],
+    [
+      'email consent without an email',
+      { ...without('email'), consent: { email: true, sms: false } },
+      'consent.email',
+    ],
+    [
+      'sms consent without a phone',
+      { ...without('phone'), consent: { email: true, sms: true } },
+      'consent.sms',
+    ],
+    ['an unknown field', { ...valid, isAdmin: true }, 'isAdmin'],
+    [
+      'an unknown consent channel',
+      { ...valid, consent: { email: true, sms: false, post: true } },
+      'consent.post',
+    ],
+    ['an empty source', { ...valid, source: '' }, 'source'],
+    ['a list instead of an object', [valid], ''],
+    ['null', null, ''],
+    ['text that is not JSON', '{"firstName": "Ana"', ''],
+  ];
+
+  it.each(cases)('%s', async (_label, body, path) => {
+    const response = await postJson(body);
+    expect(response.statusCode).toBe(400);
+    const answer = JSON.parse(response.body!);
+    expect(answer.error).toBe('validation_failed');
+    expect(answer.fields).toContainEqual({ path, message: expect.stringMatching(/\w/) });
+    expect(repo.customers.size).toBe(0);
+  });
+
+  it('rejects a 10 KB string with 413 before parsing it', async () => {
+    const response = await postJson({ ...valid, firstName: 'x'.repeat(10 * 1024) });
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body!).error).toBe('payload_too_large');
+    expect(repo.customers.size).toBe(0);
+  });
+
+  it('rejects other content types with 415', async () => {
+    const response = await handlerWith()(
+      httpEvent('POST /signups', JSON.stringify(valid), { 'content-type': 'text/plain' }),
+      lambdaContext,
+    );
+    expect(response.statusCode).toBe(415);
+    expect(repo.customers.size).toBe(0);
+  });
+
+  it('answers a fault with 500 and a request id, never the error itself', async () => {
+    const broken = new InMemoryCustomerRepository();
+    broken.findByIdentity = async () => {
+      throw new Error('ProvisionedThroughputExceeded for ana.silva@example.com');
+    };
+    const response = await handlerWith(broken)(
+      httpEvent('POST /signups', JSON.stringify(valid)),
+      lambdaContext,
+    );
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body!)).toEqual({ error: 'internal_error', requestId: 'req-1' });
+    expect(response.body).not.toMatch(/ana|Provisioned|at /);
+  });
+});
+
+describe('POST /signups never throws, whatever arrives (property-based)', () => {
+  const field = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()));
+  const payload = fc.record(
+    {
+      firstName: field,
+      lastName: field,
+      email: fc.oneof(fc.emailAddress(), field),
+      phone: field,
+      country: field,
+      birthday: fc.oneof(
+        fc.date().map((d) => (Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 10))),
+        field,
+      ),
+      timeZone: field,
+      locale: field,
+      interests: fc.oneof(fc.array(fc.string()), field),
+      consent: fc.oneof(fc.record({ email: fc.boolean(), sms: fc.boolean() }), fc.anything()),
+      source: field,
+      website: field,
+    },
+    { requiredKeys: [] },
+  );
+
+  it('answers 202 or 400 to any JSON object shaped like a signup', async () => {
+    await fc.assert(
+      fc.asyncProperty(payload, async (body) => {
+        const response = await postJson(body);
+        expect([202, 400]).toContain(response.statusCode);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers 202 or 400 to any JSON value or any text', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.string()), async (body) => {
+        const response = await postJson(typeof body === 'string' ? body : JSON.stringify(body));
+        expect([202, 400, 413]).toContain(response.statusCode);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers 303 or 400 to any form body', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 12 }), async (pairs) => {
+        const response = await postForm(new URLSearchParams(pairs).toString());
+        expect([303, 400, 413]).toContain(response.statusCode);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
