@@ -45,7 +45,9 @@ export function quantile(values: readonly number[], p: number): number | null {
   const lo = Math.floor(h);
   const below = sorted[lo]!;
   const above = sorted[Math.min(lo + 1, sorted.length - 1)]!;
-  return below + (h - lo) * (above - below);
+  // 12 significant digits drop interpolation noise (71.99999999999999 → 72), which would otherwise
+  // put a customer whose value is exactly the percentile on the wrong side of it.
+  return Number((below + (h - lo) * (above - below)).toPrecision(12));
 }
 
 /** Null when there are no customers to rank: keep the previous thresholds. */
