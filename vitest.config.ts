@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // DynamoDB Local (and one SES emulator) started by the global setup for the whole run.
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print the pass/fail counts.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
