@@ -74,10 +74,16 @@ export type ProfileMetrics = z.infer<typeof ProfileMetricsSchema>;
 // Time zone designator required: a bare local time would be read in the host's zone.
 const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
-/** Epoch milliseconds of an ISO-8601 instant (or a date, read as UTC midnight). */
-export function parseInstant(iso: string): number {
+/** Epoch milliseconds of an ISO-8601 instant (or a date, read as UTC midnight); null if it is not one. */
+export function tryParseInstant(iso: string): number | null {
   const ms = INSTANT.test(iso) ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 instant with a time zone: ${iso}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** As tryParseInstant, for values already validated: anything else is a bug. */
+export function parseInstant(iso: string): number {
+  const ms = tryParseInstant(iso);
+  if (ms === null) throw new RangeError(`not an ISO-8601 instant with a time zone: ${iso}`);
   return ms;
 }
 
