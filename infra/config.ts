@@ -19,6 +19,13 @@ export const PrecisConfigSchema = z.strictObject({
     .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone')
     .default('Europe/London'),
   defaultLocale: z.string().default('en-GB'),
+  /** The one currency metrics and lifetime value are counted in (ISO 4217). */
+  reportingCurrency: z
+    .string()
+    .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'must be an ISO 4217 code')
+    .default('GBP'),
+  /** Units of the reporting currency per unit of each other currency orders may arrive in. */
+  exchangeRates: z.record(z.string().length(3), z.number().positive()).default({ EUR: 0.85, USD: 0.79 }),
   /** Steady-state requests per second and burst for the whole HTTP API. */
   apiRateLimit: z.number().positive().default(50),
   apiBurstLimit: z.number().int().positive().default(100),

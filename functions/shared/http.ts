@@ -46,11 +46,12 @@ const MEDIA_TYPES: Record<string, BodyKind> = {
 export function readBody(
   event: APIGatewayProxyEventV2,
   accepted: readonly BodyKind[],
+  maxBytes = MAX_BODY_BYTES,
 ): { kind: BodyKind; text: string } {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) {
-    throw new HttpError(413, 'payload_too_large', `the body must be at most ${MAX_BODY_BYTES} bytes`);
+  if (bytes.length > maxBytes) {
+    throw new HttpError(413, 'payload_too_large', `the body must be at most ${maxBytes} bytes`);
   }
   const mediaType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const kind = MEDIA_TYPES[mediaType];

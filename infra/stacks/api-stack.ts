@@ -1,7 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
@@ -13,17 +15,25 @@ export interface ApiStackProps extends StackProps {
   logRetention: RetentionDays;
   customers: ITable;
   identities: ITable;
+  orders: ITable;
+  orderIds: ITable;
 }
 
-/** The HTTP API: the public signup route for web forms, throttled, with CORS for configured origins only. */
+/**
+ * The HTTP API. Public: `POST /signups` for web forms (CORS for the configured origins only).
+ * Admin and ingest routes (orders, customers) are IAM-authenticated: callers sign with SigV4, and
+ * the public form's origin can never reach them.
+ */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
+  private readonly props: ApiStackProps;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
+    this.props = props;
     const { config } = props;
     this.api = new HttpApi(this, 'HttpApi', {
-      description: 'Precis: signups from web forms',
+      description: 'Precis: signups from web forms, orders and admin',
       corsPreflight: {
         allowOrigins: config.allowedOrigins,
         allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
@@ -36,24 +46,66 @@ export class ApiStack extends Stack {
       throttlingBurstLimit: config.apiBurstLimit,
     };
 
-    const signup = new PrecisFunction(this, 'SignupApi', {
-      role: 'signup-api',
-      logRetention: props.logRetention,
-      environment: {
-        [ENV.customersTable]: props.customers.tableName,
-        [ENV.identitiesTable]: props.identities.tableName,
-        [ENV.defaultTimeZone]: config.defaultTimeZone,
-        [ENV.defaultLocale]: config.defaultLocale,
-        [ENV.thankYouUrl]: config.thankYouUrl,
-      },
+    const signup = this.fn('SignupApi', 'signup-api', {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.identitiesTable]: props.identities.tableName,
+      [ENV.thankYouUrl]: config.thankYouUrl,
     });
     // Exactly what a signup does: look up, claim an identity, create or update the profile.
     props.customers.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     props.identities.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.api.addRoutes({
-      path: '/signups',
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('SignupIntegration', signup),
+    this.route('/signups', HttpMethod.POST, signup, 'public');
+
+    const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));
+    grantOrderIngest(orders, props);
+    this.route('/orders', HttpMethod.POST, orders, 'iam');
+  }
+
+  private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {
+    return new PrecisFunction(this, id, {
+      role,
+      logRetention: this.props.logRetention,
+      environment: {
+        [ENV.defaultTimeZone]: this.props.config.defaultTimeZone,
+        [ENV.defaultLocale]: this.props.config.defaultLocale,
+        ...environment,
+      },
     });
   }
+
+  private route(path: string, method: HttpMethod, fn: IFunction, access: 'public' | 'iam'): void {
+    this.api.addRoutes({
+      path,
+      methods: [method],
+      integration: new HttpLambdaIntegration(`${fn.node.id}${method}Integration`, fn),
+      ...(access === 'iam' && { authorizer: new HttpIamAuthorizer() }),
+    });
+  }
+}
+
+export function orderEnvironment(
+  tables: { customers: ITable; identities: ITable; orders: ITable; orderIds: ITable },
+  config: PrecisConfig,
+): Record<string, string> {
+  return {
+    [ENV.customersTable]: tables.customers.tableName,
+    [ENV.identitiesTable]: tables.identities.tableName,
+    [ENV.ordersTable]: tables.orders.tableName,
+    [ENV.orderIdsTable]: tables.orderIds.tableName,
+    [ENV.reportingCurrency]: config.reportingCurrency,
+    [ENV.exchangeRates]: JSON.stringify(config.exchangeRates),
+    [ENV.defaultTimeZone]: config.defaultTimeZone,
+    [ENV.defaultLocale]: config.defaultLocale,
+  };
+}
+
+/** What taking in an order needs: find or create the customer, claim the order id, store the order. */
+export function grantOrderIngest(
+  fn: IFunction,
+  tables: { customers: ITable; identities: ITable; orders: ITable; orderIds: ITable },
+): void {
+  tables.customers.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+  tables.identities.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+  tables.orderIds.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+  tables.orders.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
 }

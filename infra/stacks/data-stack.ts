@@ -7,6 +7,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 
 /**
@@ -16,6 +17,9 @@ import type { Construct } from 'constructs';
 export class DataStack extends Stack {
   readonly customers: Table;
   readonly identities: Table;
+  readonly orders: Table;
+  readonly orderIds: Table;
+  readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -45,5 +49,21 @@ export class DataStack extends Stack {
       ...durable,
       partitionKey: { name: 'identity', type: AttributeType.STRING },
     });
+
+    // Append-only order history, one customer per partition; its stream drives the metrics.
+    this.orders = new Table(this, 'Orders', {
+      ...durable,
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'orderKey', type: AttributeType.STRING },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    // Makes an order id unique across customers and remembers its content fingerprint (→ 409).
+    this.orderIds = new Table(this, 'OrderIds', {
+      ...durable,
+      partitionKey: { name: 'orderId', type: AttributeType.STRING },
+    });
+
+    // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.
+    this.bus = new EventBus(this, 'Bus', { eventBusName: 'precis' });
   }
 }

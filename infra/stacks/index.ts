@@ -15,11 +15,18 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     logRetention,
     customers: data.customers,
     identities: data.identities,
+    orders: data.orders,
+    orderIds: data.orderIds,
   });
   const messaging = new MessagingStack(app, 'PrecisMessaging', {
     description: 'Precis: stream consumers and messaging',
+    config,
     logRetention,
     customers: data.customers,
+    identities: data.identities,
+    orders: data.orders,
+    orderIds: data.orderIds,
+    bus: data.bus,
   });
   return [data, api, messaging];
 }

@@ -2,6 +2,11 @@
 export const ENV = {
   customersTable: 'CUSTOMERS_TABLE',
   identitiesTable: 'IDENTITIES_TABLE',
+  ordersTable: 'ORDERS_TABLE',
+  orderIdsTable: 'ORDER_IDS_TABLE',
+  reportingCurrency: 'REPORTING_CURRENCY',
+  /** JSON object: units of the reporting currency per unit of each other accepted currency. */
+  exchangeRates: 'EXCHANGE_RATES',
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
   defaultLocale: 'DEFAULT_LOCALE',
   thankYouUrl: 'THANK_YOU_URL',

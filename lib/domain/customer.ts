@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProfileMetricsSchema } from './profile-metrics';
 import type { Signup } from './signup';
 
 /**
@@ -25,7 +26,8 @@ export const SmsConsentSchema = ConsentRecordSchema(SMS_CONSENT);
 
 export const CustomerSchema = z.object({
   customerId: z.string(),
-  firstName: z.string(),
+  /** Absent for a customer first known from an order (no signup yet) and after erasure. */
+  firstName: z.string().optional(),
   lastName: z.string().optional(),
   email: z.string().optional(),
   phone: z.string().optional(),
@@ -39,6 +41,10 @@ export const CustomerSchema = z.object({
   updatedAt: z.string(),
   /** Bumped on every change a person or process makes; derived-key updates leave it alone. */
   version: z.number().int(),
+  /** Kept by the orders stream, recomputed from the whole order history (absent before any order). */
+  metrics: ProfileMetricsSchema.optional(),
+  /** Set when the person's data was erased: the record stays only as anonymous aggregates. */
+  erasedAt: z.string().optional(),
   /** Derived by the profile stream: sparse keys of the birthday index (absent = not indexed). */
   birthdayKey: z.string().optional(),
   birthdayOffset: z.number().optional(),
@@ -76,6 +82,31 @@ export function newCustomer(signup: Signup, customerId: string, now: string): Cu
     signup,
     now,
   );
+}
+
+/**
+ * A customer first known from an order: no name, no marketing consent (buying is not consenting),
+ * the deployment's default zone and locale until they sign up.
+ */
+export function newOrderCustomer(
+  email: string,
+  customerId: string,
+  now: string,
+  defaults: { timeZone: string; locale: string },
+): Customer {
+  const none = { updatedAt: now, source: 'order' };
+  return {
+    customerId,
+    email,
+    timeZone: defaults.timeZone,
+    locale: defaults.locale,
+    interests: [],
+    consent: { email: { status: 'none', ...none }, sms: { status: 'none', ...none } },
+    source: 'order',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
 }
 
 /**

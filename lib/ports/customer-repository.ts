@@ -1,19 +1,28 @@
 import type { Customer } from '../domain/customer';
 import type { BirthdayIndexKeys } from '../domain/occasion-keys';
+import type { ProfileMetrics } from '../domain/profile-metrics';
 
 export type IdentityKind = 'email' | 'phone';
 
 /** Storage of customer profiles and the identities (email, phone) that find them. */
 export interface CustomerRepository {
   get(customerId: string): Promise<Customer | undefined>;
+  /** The customer an email/phone belongs to; an erased person's address finds nobody. */
   findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined>;
-  /** Stores a new customer and claims its identity; throws IdentityTakenError if another has it. */
+  /** The customer id behind an address, erased or not (orders keep counting anonymously). */
+  findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined>;
+  /**
+   * Stores a new customer and claims its identity; throws IdentityTakenError if a live customer has
+   * it. An erased person's identity is taken over: signing up again is a new consent.
+   */
   create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void>;
   /**
    * Writes the profile fields of `customer` if the stored version is still `expectedVersion`
    * (throws ConcurrentUpdateError otherwise). Other attributes (derived keys, metrics) are untouched.
    */
   updateProfile(customer: Customer, expectedVersion: number): Promise<void>;
+  /** Replaces the profile's order metrics (no version bump: metrics are derived, not told). */
+  saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void>;
   /** Sets or removes derived keys if the profile is still at `version`; 'stale' if it moved on. */
   setDerivedKeys(
     customerId: string,

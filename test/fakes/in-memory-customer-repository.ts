@@ -1,5 +1,6 @@
 import type { Customer } from '../../lib/domain/customer';
 import type { BirthdayIndexKeys } from '../../lib/domain/occasion-keys';
+import type { ProfileMetrics } from '../../lib/domain/profile-metrics';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
@@ -18,15 +19,25 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     return found && structuredClone(found);
   }
 
+  readonly erased = new Set<string>();
+
   async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {
-    const id = this.identities.get(`${kind}:${value}`);
-    return id === undefined ? undefined : this.get(id);
+    const key = `${kind}:${value}`;
+    const id = this.identities.get(key);
+    return id === undefined || this.erased.has(key) ? undefined : this.get(id);
+  }
+
+  async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
+    return this.identities.get(`${kind}:${value}`);
   }
 
   async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {
     const key = `${identity.kind}:${identity.value}`;
-    if (this.identities.has(key)) throw new IdentityTakenError('identity already belongs to a customer');
+    if (this.identities.has(key) && !this.erased.has(key)) {
+      throw new IdentityTakenError('identity already belongs to a customer');
+    }
     this.identities.set(key, customer.customerId);
+    this.erased.delete(key);
     this.customers.set(customer.customerId, structuredClone(customer));
     this.writes++;
   }
@@ -40,6 +51,13 @@ export class InMemoryCustomerRepository implements CustomerRepository {
       ...(birthdayKey !== undefined && { birthdayKey }),
       ...(birthdayOffset !== undefined && { birthdayOffset }),
     });
+    this.writes++;
+  }
+
+  async saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void> {
+    const stored = this.customers.get(customerId);
+    if (!stored) throw new Error(`no customer ${customerId}`);
+    this.customers.set(customerId, { ...stored, metrics: structuredClone(metrics) });
     this.writes++;
   }
 

@@ -6,8 +6,10 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import type { BirthdayIndexKeys } from '../../domain/occasion-keys';
+import type { ProfileMetrics } from '../../domain/profile-metrics';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
@@ -25,6 +27,9 @@ export interface CustomerTables {
 /** The identity key stores a hash, so the lookup table holds no readable address. */
 export const identityKey = (kind: IdentityKind, value: string): string =>
   `${kind}#${createHash('sha256').update(`${kind}:${value}`).digest('hex')}`;
+
+const IdentityItemSchema = z.object({ customerId: z.string(), erasedAt: z.string().optional() });
+type IdentityItem = z.infer<typeof IdentityItemSchema>;
 
 // Attributes a signup owns; an update writes only these, leaving metrics and derived keys alone.
 const PROFILE_ATTRIBUTES = [
@@ -67,6 +72,15 @@ export class DynamoCustomerRepository implements CustomerRepository {
   }
 
   async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {
+    const item = await this.identityItem(kind, value);
+    return item && item.erasedAt === undefined ? this.get(item.customerId) : undefined;
+  }
+
+  async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
+    return (await this.identityItem(kind, value))?.customerId;
+  }
+
+  private async identityItem(kind: IdentityKind, value: string): Promise<IdentityItem | undefined> {
     const out = await this.db.send(
       new GetCommand({
         TableName: this.identitiesTable,
@@ -76,8 +90,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
       }),
     );
     consumed(this.capacity, out);
-    const customerId = out.Item?.customerId;
-    return typeof customerId === 'string' ? this.get(customerId) : undefined;
+    return out.Item ? IdentityItemSchema.parse(out.Item) : undefined;
   }
 
   async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {
@@ -92,7 +105,8 @@ export class DynamoCustomerRepository implements CustomerRepository {
                   identity: identityKey(identity.kind, identity.value),
                   customerId: customer.customerId,
                 },
-                ConditionExpression: 'attribute_not_exists(#id)',
+                // A live customer's address is taken; an erased person's may be claimed anew.
+                ConditionExpression: 'attribute_not_exists(#id) OR attribute_exists(erasedAt)',
                 ExpressionAttributeNames: { '#id': 'identity' },
               },
             },
@@ -143,6 +157,20 @@ export class DynamoCustomerRepository implements CustomerRepository {
       }
       throw err;
     }
+  }
+
+  async saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.customers,
+        Key: { customerId },
+        UpdateExpression: 'SET metrics = :metrics',
+        ConditionExpression: 'attribute_exists(customerId)',
+        ExpressionAttributeValues: { ':metrics': metrics },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    consumed(this.capacity, out);
   }
 
   async setDerivedKeys(

@@ -1,0 +1,42 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
+import type { Env } from '../../lib/config/env-names';
+import { orderSchema } from '../../lib/domain/order';
+import { parseOrThrow } from '../../lib/domain/validation';
+import { cancelOrder, placeOrder } from '../../lib/use-cases/place-order';
+import { orderDeps } from '../shared/order-deps';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+
+const CancellationSchema = z.strictObject({
+  orderId: z.string().trim().min(1).max(100),
+  cancelledAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+type OrderEvent = EventBridgeEvent<'OrderPlaced' | 'OrderCancelled', unknown>;
+
+/**
+ * `OrderPlaced` / `OrderCancelled` from the app's event bus, the usual way a shop integrates. An
+ * invalid event throws: after Lambda's bounded async retries it lands, whole, in the failure queue
+ * for the operator to fix and replay (never silently dropped).
+ */
+export function createHandler(env: Env): (event: OrderEvent) => Promise<void> {
+  const { deps, rules } = orderDeps(env);
+  const logger = loggerFor(env, 'order-events');
+  return async (event) => {
+    if (event['detail-type'] === 'OrderCancelled') {
+      const cancellation = parseOrThrow(CancellationSchema, event.detail);
+      const at = cancellation.cancelledAt ?? event.time;
+      logger.info('order cancellation handled', {
+        outcome: await cancelOrder(deps, cancellation.orderId, at),
+      });
+      return;
+    }
+    const outcome = await placeOrder(deps, parseOrThrow(orderSchema(rules()), event.detail));
+    logger.info('order event handled', { status: outcome.status });
+    if (outcome.status === 'conflict' || outcome.status === 'unknown_customer') {
+      throw new Error(`order event rejected: ${outcome.status}`);
+    }
+  };
+}
+
+export const handler = lambdaEntry(createHandler);
