@@ -1,40 +1,45 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 
+export type CapacityKind = 'read' | 'write';
+
 /** Collects the capacity units each DynamoDB call reports, per table and index (for benchmarks). */
 export interface CapacityRecorder {
-  record(entries: ConsumedCapacity[]): void;
+  record(entries: ConsumedCapacity[], kind: CapacityKind): void;
 }
 
+/**
+ * Passes a response's ConsumedCapacity to the recorder. On-demand tables report only
+ * `CapacityUnits`, so the caller says whether the call read or wrote.
+ */
 export function consumed(
   recorder: CapacityRecorder | undefined,
   out: { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] },
+  kind: CapacityKind,
 ): void {
   if (!recorder || !out.ConsumedCapacity) return;
-  recorder.record(Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : [out.ConsumedCapacity]);
+  recorder.record(Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : [out.ConsumedCapacity], kind);
 }
 
 /** Sums read and write units per table and per index across everything recorded. */
 export class CapacityTally implements CapacityRecorder {
   readonly byTarget = new Map<string, { read: number; write: number }>();
 
-  record(entries: ConsumedCapacity[]): void {
+  constructor(private readonly label: (tableName: string) => string = (name) => name) {}
+
+  record(entries: ConsumedCapacity[], kind: CapacityKind): void {
     for (const entry of entries) {
-      const table = entry.TableName ?? '?';
-      this.add(
-        table,
-        entry.Table?.ReadCapacityUnits ?? entry.ReadCapacityUnits,
-        entry.Table?.WriteCapacityUnits ?? entry.WriteCapacityUnits,
-        entry.Table,
-      );
+      const table = this.label(entry.TableName ?? '?');
+      this.add(table, kind, entry.Table?.CapacityUnits ?? entry.CapacityUnits ?? 0);
       for (const [index, units] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
-        this.add(`${table}/${index}`, units.ReadCapacityUnits, units.WriteCapacityUnits, units);
+        this.add(`${table}/${index}`, kind, units.CapacityUnits ?? 0);
       }
     }
   }
 
-  private add(target: string, read = 0, write = 0, _detail?: unknown): void {
+  private add(target: string, kind: CapacityKind, units: number): void {
     const current = this.byTarget.get(target) ?? { read: 0, write: 0 };
-    this.byTarget.set(target, { read: current.read + read, write: current.write + write });
+    current[kind] += units;
+    this.byTarget.set(target, current);
   }
 
   total(): { read: number; write: number } {
@@ -45,5 +50,9 @@ export class CapacityTally implements CapacityRecorder {
       write += units.write;
     }
     return { read, write };
+  }
+
+  reset(): void {
+    this.byTarget.clear();
   }
 }

@@ -62,7 +62,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out);
+    consumed(this.capacity, out, 'read');
     return out.Item ? CustomerSchema.parse(out.Item) : undefined;
   }
 
@@ -89,7 +89,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out);
+    consumed(this.capacity, out, 'read');
     return out.Item ? IdentityItemSchema.parse(out.Item) : undefined;
   }
 
@@ -121,7 +121,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (
         err instanceof TransactionCanceledException &&
@@ -150,7 +150,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         throw new ConcurrentUpdateError('customer changed since it was read', { cause: err });
@@ -170,7 +170,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out);
+    consumed(this.capacity, out, 'write');
   }
 
   async setDerivedKeys(
@@ -200,7 +200,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
       return 'updated';
     } catch (err) {
       // A newer write's own stream record will derive its keys; this one has nothing left to do.

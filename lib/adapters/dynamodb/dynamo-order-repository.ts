@@ -69,7 +69,7 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
       return { status: 'claimed' };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -126,7 +126,7 @@ export class DynamoOrderRepository implements OrderRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out);
+    consumed(this.capacity, out, 'read');
     return out.Item ? ClaimItemSchema.parse(out.Item) : undefined;
   }
 
@@ -145,7 +145,7 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // already stored: nothing to do
     }
@@ -162,7 +162,7 @@ export class DynamoOrderRepository implements OrderRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out);
+    consumed(this.capacity, out, 'write');
     return toClaim(ClaimItemSchema.parse(out.Attributes));
   }
 
@@ -184,7 +184,7 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'write');
     } catch (err) {
       // Already cancelled (a replay), or the order is not stored yet (the claim carries the cancellation).
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -205,7 +205,7 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out);
+      consumed(this.capacity, out, 'read');
       for (const item of out.Items ?? []) orders.push(StoredOrderSchema.parse(item));
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);
