@@ -33,6 +33,8 @@ export interface WeightedTriple {
 export interface BgNbdFit extends BgNbdParams {
   logLikelihood: number;
   iterations: number;
+  /** Objective + gradient evaluations (each one pass over the distinct rows). */
+  evaluations: number;
   converged: boolean;
   /** Largest gradient component of the mean negative log-likelihood in log-parameters. */
   gradientNorm: number;
@@ -253,6 +255,7 @@ export function fitBgNbd(triples: readonly WeightedTriple[], opts: FitOptions = 
     b,
     logLikelihood: -result.value / scale,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     converged: result.converged,
     gradientNorm: result.gradientNorm,
   };

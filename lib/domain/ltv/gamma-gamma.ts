@@ -27,6 +27,8 @@ export interface WeightedSpend {
 export interface GammaGammaFit extends GammaGammaParams {
   logLikelihood: number;
   iterations: number;
+  /** Objective + gradient evaluations (each one pass over the distinct rows). */
+  evaluations: number;
   converged: boolean;
   gradientNorm: number;
 }
@@ -175,6 +177,7 @@ export function fitGammaGamma(
     v,
     logLikelihood: -result.value / scale,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     converged: result.converged,
     gradientNorm: result.gradientNorm,
   };

@@ -71,27 +71,34 @@ export function minimise(
 
   let free = freeMask();
   let norm = freeNorm(free);
+  let refreshHessian = true;
   while (norm > tolerance && iterations < maxIterations) {
     iterations++;
-    // Forward-difference Hessian of the analytic gradient, symmetrised.
-    for (let j = 0; j < n; j++) {
-      const h = 1e-6 * Math.max(1, Math.abs(theta[j]!));
-      probe.set(theta);
-      probe[j] = theta[j]! + h;
-      objective(probe, probeGradient);
-      evaluations++;
-      for (let i = 0; i < n; i++) hessian[i * n + j] = (probeGradient[i]! - gradient[i]!) / h;
-    }
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) {
-        const s = 0.5 * (hessian[i * n + j]! + hessian[j * n + i]!);
-        hessian[i * n + j] = s;
-        hessian[j * n + i] = s;
+    // Forward-difference Hessian of the analytic gradient, symmetrised. It is kept while Newton
+    // steps on it still shrink the gradient tenfold (the chord method): near the optimum the
+    // Hessian barely changes, and each refresh costs n gradient evaluations.
+    if (refreshHessian) {
+      for (let j = 0; j < n; j++) {
+        const h = 1e-6 * Math.max(1, Math.abs(theta[j]!));
+        probe.set(theta);
+        probe[j] = theta[j]! + h;
+        objective(probe, probeGradient);
+        evaluations++;
+        for (let i = 0; i < n; i++) hessian[i * n + j] = (probeGradient[i]! - gradient[i]!) / h;
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) {
+          const s = 0.5 * (hessian[i * n + j]! + hessian[j * n + i]!);
+          hessian[i * n + j] = s;
+          hessian[j * n + i] = s;
+        }
       }
     }
 
     let accepted = false;
-    for (let attempt = 0; attempt < 60 && !accepted; attempt++) {
+    // A stale Hessian gets two tries before it is refreshed; a fresh one gets increasing damping.
+    const attempts = refreshHessian ? 60 : 2;
+    for (let attempt = 0; attempt < attempts && !accepted; attempt++) {
       const step = dampedNewtonStep(hessian, gradient, free, damping);
       if (!step) {
         damping = Math.max(damping * 10, 1e-6);
@@ -121,9 +128,15 @@ export function minimise(
         damping = Math.max(damping * 10, 1e-6);
       }
     }
-    if (!accepted) break;
+    if (!accepted) {
+      if (refreshHessian) break;
+      refreshHessian = true;
+      continue;
+    }
     free = freeMask();
+    const previousNorm = norm;
     norm = freeNorm(free);
+    refreshHessian = !(norm < 0.1 * previousNorm);
   }
 
   return {

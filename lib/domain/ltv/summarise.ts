@@ -6,6 +6,7 @@
 //   ordersToColumns(orders)                              object rows → the columnar input
 //   compressTriples(rows)                                distinct (x, t_x, T) with counts
 //   compressSummaries(summaries, unit)                   the same, fast, plus each customer's triple
+//   repeatSpends(summaries)                              Gamma-Gamma input: distinct (x, m_x) of repeaters
 //
 // Definitions (Fader, Hardie & Lee 2005): all orders of a customer on one calendar day are ONE
 // transaction (amounts summed). The first transaction starts the customer's clock; x = number of
@@ -16,6 +17,7 @@
 // Days are integers (see day-number.ts); the model unit is weeks (days / 7) or days.
 
 import type { WeightedTriple } from './bgnbd';
+import type { WeightedSpend } from './gamma-gamma';
 
 export type TimeUnit = 'weeks' | 'days';
 
@@ -283,39 +285,92 @@ export interface CompressedSummaries {
 }
 
 /**
- * compressTriples for summarised customers: the integer day values make a numeric key, so a
- * million customers compress in a few tens of milliseconds.
+ * compressTriples for summarised customers, with an open-addressing hash table over the integer
+ * day values: a million customers compress in a few tens of milliseconds.
  */
 export function compressSummaries(
   summaries: CustomerSummaries,
   unit: TimeUnit = 'weeks',
 ): CompressedSummaries {
   const scale = DAYS_PER_UNIT[unit];
-  let maxT = 0;
-  let maxX = 0;
-  for (let i = 0; i < summaries.count; i++) {
-    maxT = Math.max(maxT, summaries.TDays[i]!);
-    maxX = Math.max(maxX, summaries.x[i]!);
-  }
-  const K = maxT + 1;
-  // The numeric key is exact below 2^53; beyond that (absurd histories) fall back to strings.
-  const numeric = (maxX + 1) * K * K < Number.MAX_SAFE_INTEGER;
-  const index = new Map<number | string, number>();
-  const triples: WeightedTriple[] = [];
-  const tripleOf = new Int32Array(summaries.count);
-  for (let i = 0; i < summaries.count; i++) {
-    const x = summaries.x[i]!;
-    const tx = summaries.txDays[i]!;
-    const T = summaries.TDays[i]!;
-    const key = numeric ? (x * K + tx) * K + T : `${x}|${tx}|${T}`;
-    let k = index.get(key);
-    if (k === undefined) {
-      k = triples.length;
-      index.set(key, k);
-      triples.push({ x, tx: tx / scale, T: T / scale, weight: 0 });
+  const n = summaries.count;
+  const { x: xs, txDays, TDays } = summaries;
+  let capacity = 16;
+  while (capacity < 2 * n) capacity *= 2;
+  const mask = capacity - 1;
+  const slots = new Int32Array(capacity).fill(-1);
+  const keyX = new Int32Array(n);
+  const keyTx = new Int32Array(n);
+  const keyT = new Int32Array(n);
+  const weight = new Float64Array(n);
+  const tripleOf = new Int32Array(n);
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    const tx = txDays[i]!;
+    const T = TDays[i]!;
+    let h = Math.imul(x, 0x9e3779b1) ^ Math.imul(tx + 0x632be5ab, 0x85ebca6b) ^ Math.imul(T, 0xc2b2ae35);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    let slot = h & mask;
+    let k = slots[slot]!;
+    while (k >= 0 && (keyX[k] !== x || keyTx[k] !== tx || keyT[k] !== T)) {
+      slot = (slot + 1) & mask;
+      k = slots[slot]!;
     }
-    triples[k]!.weight++;
+    if (k < 0) {
+      k = distinct++;
+      slots[slot] = k;
+      keyX[k] = x;
+      keyTx[k] = tx;
+      keyT[k] = T;
+    }
+    weight[k]!++;
     tripleOf[i] = k;
   }
+  const triples: WeightedTriple[] = new Array(distinct);
+  for (let k = 0; k < distinct; k++) {
+    triples[k] = { x: keyX[k]!, tx: keyTx[k]! / scale, T: keyT[k]! / scale, weight: weight[k]! };
+  }
   return { triples, tripleOf };
+}
+
+/**
+ * The Gamma-Gamma input: distinct (x, m_x) of customers with x > 0, with counts. Customers whose
+ * mean repeat value is not positive (refunds only) are left out: the model needs m_x > 0.
+ */
+export function repeatSpends(summaries: Pick<CustomerSummaries, 'count' | 'x' | 'mx'>): WeightedSpend[] {
+  const n = summaries.count;
+  let capacity = 16;
+  while (capacity < 2 * n) capacity *= 2;
+  const mask = capacity - 1;
+  const slots = new Int32Array(capacity).fill(-1);
+  const out: WeightedSpend[] = [];
+  // Hash m_x by its bit pattern.
+  const bits = new Float64Array(1);
+  const words = new Int32Array(bits.buffer);
+  for (let i = 0; i < n; i++) {
+    const x = summaries.x[i]!;
+    const mx = summaries.mx[i]!;
+    if (!(x > 0 && mx > 0)) continue;
+    bits[0] = mx;
+    let h = Math.imul(x, 0x9e3779b1) ^ Math.imul(words[0]!, 0x85ebca6b) ^ Math.imul(words[1]!, 0xc2b2ae35);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    let slot = h & mask;
+    let k = slots[slot]!;
+    while (k >= 0 && (out[k]!.x !== x || out[k]!.mx !== mx)) {
+      slot = (slot + 1) & mask;
+      k = slots[slot]!;
+    }
+    if (k < 0) {
+      slots[slot] = out.length;
+      out.push({ x, mx, weight: 1 });
+    } else {
+      out[k]!.weight++;
+    }
+  }
+  return out;
 }
