@@ -1,0 +1,68 @@
+import { appendFileSync } from 'node:fs';
+
+// What the on-failure destination of a stream mapping or an async invocation would receive,
+// reduced to metadata: AWS sends only batch coordinates for streams, and event contents hold
+// PII, so neither the in-memory list nor failures.jsonl ever carries record or event bodies.
+
+export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | 'EventAgeExceeded';
+
+export interface StreamFailure {
+  kind: 'stream';
+  at: string;
+  functionName: string;
+  mapping: string;
+  destination?: string;
+  condition: FailureCondition;
+  errorType: string;
+  approximateInvokeCount: number;
+  batch: {
+    streamArn: string;
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    batchSize: number;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+  };
+}
+
+export interface EventFailure {
+  kind: 'event';
+  at: string;
+  functionName: string;
+  /** What invoked the function: `rule <name>` or `schedule <name>`. */
+  source: string;
+  destination?: string;
+  condition: FailureCondition;
+  errorType: string;
+  approximateInvokeCount: number;
+  eventId: string;
+  detailType?: string;
+}
+
+export type LocalFailure = StreamFailure | EventFailure;
+
+export class FailureLog {
+  private readonly entries: LocalFailure[] = [];
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  record(failure: LocalFailure): void {
+    this.entries.push(failure);
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(failure)}\n`);
+    const where =
+      failure.kind === 'stream'
+        ? `${failure.batch.shardId} ${failure.batch.startSequenceNumber}..${failure.batch.endSequenceNumber} (${failure.batch.batchSize} records)`
+        : `${failure.source} event ${failure.eventId}`;
+    this.log(
+      `[${failure.functionName}] ${failure.condition} after ${failure.approximateInvokeCount} attempts (${failure.errorType}): ${where} → ${failure.destination ?? 'dropped (no on-failure destination)'}`,
+    );
+  }
+
+  list(): LocalFailure[] {
+    return [...this.entries];
+  }
+}

@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventBus } from './event-bus';
+import type { SmsSink } from './sms-sink';
+
+// One loopback HTTP endpoint for the AWS APIs that have no usable emulator on npm:
+//   POST /  form-encoded (awsQuery)           → SNS: Publish (SMS), opt-out calls  (sms-sink.ts)
+//   POST /  X-Amz-Target: AWSEvents.*          → EventBridge PutEvents              (event-bus.ts)
+//   GET  /messages                             → SMS sent so far, newest first (JSON)
+//   POST /clear                                → forget the SMS sent so far
+//   POST /opt-out  {"phoneNumber":"+44…"}      → simulate a recipient replying STOP
+//   GET  /events                               → the latest bus events and the rules they matched
+
+export interface LocalAwsServer {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const send = (res: ServerResponse, status: number, contentType: string, body: string) => {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+};
+
+const json = (res: ServerResponse, status: number, body: unknown, contentType = 'application/json') =>
+  send(res, status, contentType, JSON.stringify(body));
+
+export const startLocalAws = async (options: {
+  port: number;
+  sms: SmsSink;
+  /** The bus exists only once the functions are loaded; until then PutEvents answers 503. */
+  bus: () => EventBus | undefined;
+  log: (line: string) => void;
+}): Promise<LocalAwsServer> => {
+  const { sms } = options;
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/messages') return json(res, 200, sms.list());
+    if (method === 'GET' && url.pathname === '/events')
+      return json(res, 200, options.bus()?.recentEvents() ?? []);
+    if (method === 'GET' && url.pathname === '/') {
+      return json(res, 200, {
+        service: 'precis local AWS (SNS SMS sink, EventBridge)',
+        messages: '/messages',
+      });
+    }
+    if (method !== 'POST') return json(res, 404, { message: 'Not Found' });
+    const body = await readBody(req);
+    if (url.pathname === '/clear') {
+      sms.clear();
+      return json(res, 200, { cleared: true });
+    }
+    if (url.pathname === '/opt-out') {
+      const parsed: unknown = JSON.parse(body.toString('utf8') || '{}');
+      const phoneNumber = (parsed as { phoneNumber?: unknown } | null)?.phoneNumber;
+      if (typeof phoneNumber !== 'string') return json(res, 400, { message: 'phoneNumber is required' });
+      sms.optOut(phoneNumber);
+      return json(res, 200, { optedOut: phoneNumber });
+    }
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      if (!target.startsWith('AWSEvents.')) {
+        return json(res, 400, {
+          __type: 'UnknownOperationException',
+          message: `${target} is not emulated locally`,
+        });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return json(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+      }
+      const bus = options.bus();
+      if (!bus)
+        return json(res, 503, { __type: 'ServiceUnavailable', message: 'The local runtime is starting' });
+      const result = bus.handle(target, parsed);
+      return json(res, result.status, result.body, 'application/x-amz-json-1.1');
+    }
+    if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const result = sms.handle(new URLSearchParams(body.toString('utf8')));
+      return send(res, result.status, 'text/xml', result.body);
+    }
+    return json(res, 404, { message: 'Not Found' });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log(`[local-aws] ${req.method} ${req.url} failed: ${String(error)}`);
+      if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};

@@ -1,0 +1,311 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { Activity } from './activity';
+import { AsyncInvoker } from './async-invoke';
+import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
+import { EventBus } from './event-bus';
+import { FailureLog, type LocalFailure } from './failures';
+import { type HttpRouteBinding, type LocalHttpServer, startHttpServer } from './http-server';
+import { type LocalFunction, loadFunction } from './lambda-host';
+import { type LocalAwsServer, startLocalAws } from './local-aws';
+import { type Clock, LocalScheduler } from './scheduler';
+import { type SesLocal, startSesLocal } from './ses-local';
+import { type SmsMessage, SmsSink } from './sms-sink';
+import { FileCheckpoints, MemoryCheckpoints, StreamPoller } from './stream-poller';
+import {
+  buildLocalModel,
+  type CfnTemplate,
+  ensureTables,
+  LOCAL_REGION,
+  type LocalModel,
+  resolveEnvironment,
+} from './template';
+
+// The local cloud: the same handlers as in AWS, wired exactly as the synthesized templates say.
+//
+// Ports (all bound to 127.0.0.1):
+//   API (HTTP API routes, GET /health, optional static files)  port option, default 3000 (PORT)
+//   local AWS: SNS SMS sink + EventBridge PutEvents             localAwsPort, default 4566 (LOCAL_AWS_PORT)
+//     GET /messages · POST /clear · POST /opt-out · GET /events
+//   SES v2 emulator, web inbox at /, JSON at /store             sesPort, default 8005 (SES_PORT)
+//   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
+// Port 0 picks a free port for any of them (tests do).
+//
+// Start order: HTTP port bound (GET /health → 503) → DynamoDB → tables → SES, SNS/EventBridge →
+// handlers (createHandler once per function) → stream pollers → schedules → routes; only then
+// /health answers 200.
+
+export interface StartLocalRuntimeOptions {
+  templates: Record<string, CfnTemplate>;
+  adminKey: string;
+  /** Use this DynamoDB (e.g. the test run's); otherwise one is started and stopped with the runtime. */
+  dynamoEndpoint?: string;
+  /** Keeps DynamoDB data, stream checkpoints and failures.jsonl here; undefined = in memory. */
+  dataDir?: string;
+  tablePrefix?: string;
+  port?: number;
+  localAwsPort?: number;
+  /** Use this SES emulator; otherwise one is started on sesPort. */
+  sesEndpoint?: string;
+  sesPort?: number;
+  /** Extra environment for every function; overrides everything else. */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Where `precis:entry` paths resolve; default the repository root. */
+  rootDir?: string;
+  staticDir?: string;
+  /** Fire schedules in real time (default true); the scheduler is available either way. */
+  runSchedules?: boolean;
+  clock?: Clock;
+  /** Called as soon as the API port is bound, while /health still says 503. */
+  onListening?: (url: string) => void;
+  pollIntervalMs?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  dynamoEndpoint: string;
+  sesEndpoint: string;
+  localAwsEndpoint: string;
+  /** Construct id (e.g. `Customers`) → local table name (with the prefix). */
+  tableNames: Record<string, string>;
+  /** Function name → the loaded function (for direct invocation in tests and tools). */
+  functions: ReadonlyMap<string, LocalFunction>;
+  scheduler: LocalScheduler;
+  /** Resolves when streams are drained and no invocation, delivery or retry is pending. */
+  settled(timeoutMs?: number): Promise<void>;
+  /** Batches and events that exhausted their retries, oldest first. */
+  failures(): LocalFailure[];
+  smsMessages(): SmsMessage[];
+  /** Idempotent; stops only what this runtime started. */
+  stop(): Promise<void>;
+}
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+
+export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Promise<LocalRuntime> => {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const prefix = options.tablePrefix ?? '';
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const errors: unknown[] = [];
+    for (const stop of stoppers.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'Stopping the local runtime failed');
+  };
+
+  // Handlers whose SDK clients fall back to the default credential chain would otherwise probe
+  // ~/.aws and the instance metadata endpoint; the local emulators accept any credentials.
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+  try {
+    const model: LocalModel = buildLocalModel(options.templates);
+    for (const note of model.notes) log(`[runtime] not emulated: ${note}`);
+    const activity = new Activity();
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const failures = new FailureLog(
+      options.dataDir ? join(options.dataDir, 'failures.jsonl') : undefined,
+      log,
+    );
+
+    const http: LocalHttpServer = await startHttpServer({
+      port: options.port ?? 3000,
+      adminKey: options.adminKey,
+      ...(options.staticDir ? { staticDir: options.staticDir } : {}),
+      log,
+    });
+    stoppers.push(() => http.stop());
+    options.onListening?.(http.url);
+
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const dynamo: DynamoLocal = await startDynamoLocal(
+        options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
+      );
+      stoppers.push(() => dynamo.stop());
+      dynamoEndpoint = dynamo.endpoint;
+    }
+    const clientConfig = {
+      endpoint: dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    const dynamoClient = new DynamoDBClient(clientConfig);
+    const streamsClient = new DynamoDBStreamsClient(clientConfig);
+    stoppers.push(async () => {
+      dynamoClient.destroy();
+      streamsClient.destroy();
+    });
+    const tables = await ensureTables(dynamoClient, model, prefix);
+    const streamArns = new Map<string, string>();
+    for (const [key, table] of tables) if (table.streamArn) streamArns.set(key, table.streamArn);
+
+    let sesEndpoint = options.sesEndpoint;
+    if (!sesEndpoint) {
+      const ses: SesLocal = await startSesLocal({ port: options.sesPort ?? 8005 });
+      stoppers.push(() => ses.stop());
+      sesEndpoint = ses.endpoint;
+    }
+
+    const sms = new SmsSink();
+    let bus: EventBus | undefined;
+    const localAws: LocalAwsServer = await startLocalAws({
+      port: options.localAwsPort ?? 4566,
+      sms,
+      bus: () => bus,
+      log,
+    });
+    stoppers.push(() => localAws.stop());
+
+    const naming = { tablePrefix: prefix, streamArns, localAwsEndpoint: localAws.endpoint };
+    const overrides: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+      AWS_ENDPOINT_URL_SNS: localAws.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: localAws.endpoint,
+      PRECIS_ADMIN_KEY: options.adminKey,
+    };
+    const rootDir = options.rootDir ?? REPO_ROOT;
+    // One at a time: each import runs with that function's environment in process.env.
+    const loaded: LocalFunction[] = [];
+    for (const fn of model.functions) {
+      loaded.push(
+        await loadFunction(fn, {
+          rootDir,
+          env: { ...resolveEnvironment(model, fn, naming), ...overrides, ...options.env },
+          activity,
+          log,
+        }),
+      );
+    }
+    const byKey = new Map(loaded.map((fn) => [fn.key, fn]));
+    const byName = new Map(loaded.map((fn) => [fn.name, fn]));
+    const fnFor = (key: string): LocalFunction => {
+      const fn = byKey.get(key);
+      if (!fn) throw new Error(`Function ${key} is not loaded`);
+      return fn;
+    };
+
+    const invoker = new AsyncInvoker({ activity, failures });
+    stoppers.push(() => invoker.stop());
+    bus = new EventBus({
+      rules: model.rules,
+      busNames: model.buses.map((b) => b.name),
+      functions: byKey,
+      asyncConfigs: model.asyncConfigs,
+      invoker,
+    });
+
+    const checkpoints = options.dataDir
+      ? new FileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
+      : new MemoryCheckpoints();
+    const pollers = model.streamMappings
+      .filter((mapping) => mapping.enabled)
+      .map((mapping) => {
+        const streamArn = streamArns.get(mapping.tableKey);
+        if (!streamArn)
+          throw new Error(`EventSourceMapping ${mapping.id.key}: table ${mapping.tableKey} has no stream`);
+        return new StreamPoller({
+          mapping,
+          fn: fnFor(mapping.functionKey),
+          streamArn,
+          client: streamsClient,
+          checkpoints,
+          failures,
+          log,
+          ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        });
+      });
+    stoppers.push(async () => {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    });
+    for (const poller of pollers) poller.start();
+
+    const scheduler = new LocalScheduler({
+      schedules: model.schedules.map((schedule) => ({ model: schedule, fn: fnFor(schedule.functionKey) })),
+      invoker,
+      asyncConfigs: model.asyncConfigs,
+      ...(options.clock ? { clock: options.clock } : {}),
+      log,
+    });
+    stoppers.push(() => scheduler.stop());
+    if (options.runSchedules ?? true) scheduler.start();
+
+    const corsByApi = new Map(model.apis.map((api) => [api.id.key, api.cors]));
+    const bindings: HttpRouteBinding[] = model.routes.map((route) => {
+      const cors = corsByApi.get(route.apiKey);
+      return { route, fn: fnFor(route.functionKey), ...(cors ? { cors } : {}) };
+    });
+    http.setRoutes(bindings);
+    http.setReady(true);
+
+    const tableNames: Record<string, string> = {};
+    for (const table of model.tables) {
+      const ensured = tables.get(table.id.key);
+      if (ensured) tableNames[table.baseName] = ensured.name;
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: http.url,
+      dynamoEndpoint,
+      sesEndpoint,
+      localAwsEndpoint: localAws.endpoint,
+      tableNames,
+      functions: byName,
+      scheduler,
+      settled: async (timeoutMs = 30_000) => {
+        const startedAt = performance.now();
+        for (;;) {
+          for (const poller of pollers) poller.wake();
+          // Quiet must be observed after the call and after the last invocation ended, so a
+          // write made by a handler a moment ago is seen by the poller of the table it wrote.
+          const threshold = Math.max(startedAt, activity.lastEndAt);
+          const busyPollers = pollers.filter((poller) => {
+            const quiet = poller.quietSince();
+            return quiet === undefined || quiet <= threshold;
+          });
+          if (!activity.busy && busyPollers.length === 0) return;
+          if (performance.now() - startedAt > timeoutMs) {
+            const what = [
+              ...(activity.busy ? ['invocations in flight'] : []),
+              ...busyPollers.map((poller) => `stream ${poller.name}`),
+            ];
+            throw new Error(`settled() timed out after ${timeoutMs} ms; still busy: ${what.join(', ')}`);
+          }
+          await sleep(10);
+        }
+      },
+      failures: () => failures.list(),
+      smsMessages: () => sms.list(),
+      stop: () => {
+        stopping ??= (async () => {
+          http.setReady(false);
+          await stopAll();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll().catch((stopError: unknown) =>
+      log(`[runtime] cleanup after a failed start: ${String(stopError)}`),
+    );
+    throw error;
+  }
+};

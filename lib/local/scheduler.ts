@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { type AsyncInvoker, DEFAULT_ASYNC_RETRY } from './async-invoke';
+import type { LocalFunction } from './lambda-host';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type RetrySettings, type ScheduleModel } from './template';
+
+// Fires the templates' schedules (AWS::Scheduler::Schedule, and AWS::Events::Rule with a
+// ScheduleExpression) at their times: rate(...), cron(...) in the schedule's time zone, and
+// at(...). The clock is pluggable: `start()` follows the clock in real time, while `advanceTo()`
+// fires every occurrence up to a given time in order, for a fast-forwarding simulation.
+//
+// Payload: a Scheduler target's Input (with <aws.scheduler.*> context attributes filled in), a
+// rule target's Input, or otherwise the "Scheduled Event" EventBridge delivers, whose `time` is
+// the scheduled time, so handlers can take "now" from the event rather than the wall clock.
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export class ScheduleExpressionError extends Error {
+  readonly code = 'ScheduleExpressionError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions.
+// ---------------------------------------------------------------------------------------------
+
+type NextFn = (after: number) => number | undefined;
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** Values a cron field allows: `*`, lists, ranges, steps and names (AWS's 6-field cron). */
+const parseField = (
+  field: string,
+  min: number,
+  max: number,
+  names: string[] = [],
+  what = 'field',
+): Set<number> => {
+  const values = new Set<number>();
+  const value = (text: string): number => {
+    const named = names.indexOf(text.toUpperCase());
+    const n = named >= 0 ? named + min : Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ScheduleExpressionError(`cron ${what}: bad value ${text}`);
+    return n;
+  };
+  for (const part of field.split(',')) {
+    const [range = '', stepText] = part.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1)
+      throw new ScheduleExpressionError(`cron ${what}: bad step in ${part}`);
+    let from: number;
+    let to: number;
+    if (range === '*' || range === '?') {
+      from = min;
+      to = max;
+    } else if (range.includes('-')) {
+      const [a = '', b = ''] = range.split('-');
+      from = value(a);
+      to = value(b);
+    } else {
+      from = value(range);
+      to = stepText === undefined ? from : max;
+    }
+    for (let n = from; n <= to; n += step) values.add(n);
+  }
+  return values;
+};
+
+const cronNext = (body: string, zone: string): NextFn => {
+  const fields = body.trim().split(/\s+/);
+  if (fields.length !== 6) throw new ScheduleExpressionError(`cron(${body}): AWS cron has 6 fields`);
+  const [minF, hourF, domF, monthF, dowF, yearF] = fields as [string, string, string, string, string, string];
+  if (domF !== '?' && dowF !== '?') {
+    throw new ScheduleExpressionError(`cron(${body}): one of day-of-month and day-of-week must be ?`);
+  }
+  const minutes = parseField(minF, 0, 59, [], 'minutes');
+  const hours = parseField(hourF, 0, 23, [], 'hours');
+  const months = parseField(monthF, 1, 12, MONTHS, 'month');
+  const years = parseField(yearF, 1970, 2199, [], 'year');
+  let dayMatches: (day: DateTime) => boolean;
+  if (domF === 'L') {
+    dayMatches = (day) => day.day === day.daysInMonth;
+  } else if (domF !== '?') {
+    if (/W/.test(domF)) throw new ScheduleExpressionError(`cron(${body}): W is not supported locally`);
+    const doms = parseField(domF, 1, 31, [], 'day-of-month');
+    dayMatches = (day) => doms.has(day.day);
+  } else {
+    // AWS numbers days of the week 1 (SUN) to 7 (SAT); luxon 1 (Mon) to 7 (Sun).
+    const awsDow = (day: DateTime) => (day.weekday % 7) + 1;
+    const nth = dowF.match(/^(\w+)#([1-5])$/);
+    const last = dowF.match(/^(\w+)L$/);
+    if (nth) {
+      const dow = parseField(nth[1] as string, 1, 7, DAYS, 'day-of-week');
+      const n = Number(nth[2]);
+      dayMatches = (day) => dow.has(awsDow(day)) && Math.ceil(day.day / 7) === n;
+    } else if (last) {
+      const dow = parseField(last[1] as string, 1, 7, DAYS, 'day-of-week');
+      dayMatches = (day) => dow.has(awsDow(day)) && day.day + 7 > (day.daysInMonth ?? 31);
+    } else {
+      const dows = parseField(dowF, 1, 7, DAYS, 'day-of-week');
+      dayMatches = (day) => dows.has(awsDow(day));
+    }
+  }
+  const sortedHours = [...hours].sort((a, b) => a - b);
+  const sortedMinutes = [...minutes].sort((a, b) => a - b);
+  return (after) => {
+    const start = DateTime.fromMillis(after, { zone }).startOf('minute').plus({ minutes: 1 });
+    let day = start.startOf('day');
+    for (let i = 0; i < 366 * 10; i++, day = day.plus({ days: 1 }).startOf('day')) {
+      if (!years.has(day.year) || !months.has(day.month) || !dayMatches(day)) continue;
+      for (const hour of sortedHours) {
+        for (const minute of sortedMinutes) {
+          const candidate = day.set({ hour, minute });
+          // Times skipped by a DST change shift forward in luxon; keep only real wall-clock matches.
+          if (candidate.hour !== hour || candidate.minute !== minute) continue;
+          if (candidate.toMillis() >= start.toMillis()) return candidate.toMillis();
+        }
+      }
+    }
+    return undefined;
+  };
+};
+
+/** The next-occurrence function of a schedule expression; rate() counts from `anchor`. */
+export const parseScheduleExpression = (expression: string, zone: string, anchor: number): NextFn => {
+  const rate = expression.match(/^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$/);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2]?.replace(/s$/, '') as 'minute' | 'hour' | 'day';
+    if (amount < 1) throw new ScheduleExpressionError(`${expression}: the rate must be positive`);
+    const period = amount * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit];
+    return (after) => anchor + (Math.floor((after - anchor) / period) + 1) * period;
+  }
+  const cron = expression.match(/^cron\((.*)\)$/);
+  if (cron) return cronNext(cron[1] as string, zone);
+  const at = expression.match(/^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/);
+  if (at) {
+    const when = DateTime.fromISO(at[1] as string, { zone });
+    if (!when.isValid) throw new ScheduleExpressionError(`${expression}: invalid date`);
+    const time = when.toMillis();
+    return (after) => (time > after ? time : undefined);
+  }
+  throw new ScheduleExpressionError(`Unsupported schedule expression ${expression}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Scheduler.
+// ---------------------------------------------------------------------------------------------
+
+export interface ScheduledTarget {
+  model: ScheduleModel;
+  fn: LocalFunction;
+}
+
+interface Entry {
+  model: ScheduleModel;
+  fn: LocalFunction;
+  next: NextFn;
+  settings: RetrySettings;
+  arn: string;
+}
+
+export interface LocalSchedulerOptions {
+  schedules: ScheduledTarget[];
+  invoker: AsyncInvoker;
+  asyncConfigs?: ReadonlyMap<string, RetrySettings>;
+  clock?: Clock;
+  log: (line: string) => void;
+}
+
+const isoSeconds = (time: number) => `${new Date(time).toISOString().slice(0, 19)}Z`;
+
+export class LocalScheduler {
+  private readonly entries: Entry[];
+  private readonly clock: Clock;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private cursor: number;
+  private running = false;
+
+  constructor(private readonly options: LocalSchedulerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.cursor = this.clock.now();
+    const names = new Set<string>();
+    this.entries = options.schedules.map(({ model, fn }) => {
+      if (names.has(model.name)) throw new ScheduleExpressionError(`Two schedules are named ${model.name}`);
+      names.add(model.name);
+      return {
+        model,
+        fn,
+        next: parseScheduleExpression(model.expression, model.timezone, this.cursor),
+        settings: options.asyncConfigs?.get(model.functionKey) ?? DEFAULT_ASYNC_RETRY,
+        arn:
+          model.kind === 'rule'
+            ? `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${model.name}`
+            : `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT}:schedule/default/${model.name}`,
+      };
+    });
+  }
+
+  /** Every schedule with its next occurrence after the clock's now. */
+  list(): { name: string; expression: string; timezone: string; functionName: string; next?: string }[] {
+    const now = this.clock.now();
+    return this.entries.map((entry) => {
+      const next = entry.next(now);
+      return {
+        name: entry.model.name,
+        expression: entry.model.expression,
+        timezone: entry.model.timezone,
+        functionName: entry.fn.name,
+        ...(next !== undefined ? { next: new Date(next).toISOString() } : {}),
+      };
+    });
+  }
+
+  /** Follows the clock in real time until stop(). */
+  start(): void {
+    this.running = true;
+    for (const entry of this.entries) this.arm(entry);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Fires one schedule now (or as if at `at`) and waits for the invocation, retries included. */
+  runScheduleNow(name: string, at?: Date): Promise<void> {
+    const entry = this.entries.find((candidate) => candidate.model.name === name);
+    if (!entry) {
+      throw new ScheduleExpressionError(
+        `No schedule named ${name}; known: ${this.entries.map((e) => e.model.name).join(', ') || 'none'}`,
+      );
+    }
+    return this.fire(entry, at?.getTime() ?? this.clock.now());
+  }
+
+  /**
+   * Fires every occurrence of every schedule after the previous advance (or construction) up to
+   * `until`, in time order, each awaited before the next; returns how many fired.
+   */
+  async advanceTo(until: Date): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      let earliest: { entry: Entry; time: number } | undefined;
+      for (const entry of this.entries) {
+        const time = entry.next(this.cursor);
+        if (time !== undefined && time <= until.getTime() && (!earliest || time < earliest.time)) {
+          earliest = { entry, time };
+        }
+      }
+      if (!earliest) break;
+      this.cursor = earliest.time;
+      await this.fire(earliest.entry, earliest.time);
+      fired++;
+    }
+    this.cursor = Math.max(this.cursor, until.getTime());
+    return fired;
+  }
+
+  private arm(entry: Entry): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    const next = entry.next(now);
+    if (next === undefined) return;
+    // setTimeout cannot wait longer than ~24.8 days; re-arm hourly for far-off occurrences.
+    const delay = Math.min(next - now, 3_600_000);
+    const timer = setTimeout(() => {
+      this.timers.delete(entry.model.name);
+      if (this.clock.now() >= next) {
+        void this.fire(entry, next);
+      }
+      this.arm(entry);
+    }, delay);
+    timer.unref();
+    this.timers.set(entry.model.name, timer);
+  }
+
+  private event(entry: Entry, time: number): unknown {
+    const id = randomUUID();
+    if (entry.model.input !== undefined) {
+      const input =
+        entry.model.kind === 'scheduler'
+          ? entry.model.input
+              .replaceAll('<aws.scheduler.schedule-arn>', entry.arn)
+              .replaceAll('<aws.scheduler.scheduled-time>', isoSeconds(time))
+              .replaceAll('<aws.scheduler.execution-id>', id)
+              .replaceAll('<aws.scheduler.attempt-number>', '1')
+          : entry.model.input;
+      return JSON.parse(input);
+    }
+    return {
+      version: '0',
+      id,
+      'detail-type': 'Scheduled Event',
+      source: entry.model.kind === 'scheduler' ? 'aws.scheduler' : 'aws.events',
+      account: LOCAL_ACCOUNT,
+      time: isoSeconds(time),
+      region: LOCAL_REGION,
+      resources: [entry.arn],
+      detail: {},
+    };
+  }
+
+  private fire(entry: Entry, time: number): Promise<void> {
+    const event = this.event(entry, time);
+    const eventId = (event as { id?: unknown }).id;
+    return this.options.invoker.invoke({
+      fn: entry.fn,
+      event,
+      source: `schedule ${entry.model.name}`,
+      eventId: typeof eventId === 'string' ? eventId : randomUUID(),
+      detailType: 'Scheduled Event',
+      settings: entry.settings,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import type { Server } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import * as sesModule from 'aws-ses-v2-local';
+
+// The SES v2 emulator (npm aws-ses-v2-local) in-process. Its mail store is module-global, so
+// every emulator started in one process shares it. Web inbox at `/`, JSON at `/store`.
+
+export interface SesLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+type StartServer = (config?: { host?: string; port?: number }) => Promise<Server>;
+
+// The package is CommonJS with `exports.default`; depending on the loader (Node ESM, tsx,
+// vitest) the function arrives as the default export or one level deeper.
+const startServer = (): StartServer => {
+  const candidates: unknown[] = [
+    (sesModule as { default?: unknown }).default,
+    (sesModule as { default?: { default?: unknown } }).default?.default,
+  ];
+  const found = candidates.find((candidate) => typeof candidate === 'function');
+  if (!found) throw new Error('aws-ses-v2-local does not export a server function');
+  return found as StartServer;
+};
+
+/** The emulator never settles its start promise when the port is taken, so check first. */
+const assertPortFree = (port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `SES emulator port ${port} is in use; set SES_PORT to another port`
+            : String(error),
+          { cause: error },
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+
+export const startSesLocal = async (options: { port?: number } = {}): Promise<SesLocal> => {
+  const requested = options.port ?? 8005;
+  if (requested !== 0) await assertPortFree(requested);
+  const server = await startServer()({ host: '127.0.0.1', port: requested });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};

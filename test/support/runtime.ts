@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { type LocalRuntime, type StartLocalRuntimeOptions, startLocalRuntime } from '../../lib/local/runtime';
+import type { CfnTemplate } from '../../lib/local/template';
+import { fixtureTemplates } from '../fixtures/local/templates';
+
+export const TEST_ADMIN_KEY = 'test-admin-key';
+
+let suites = 0;
+
+/** A table prefix unique to this suite (tables of all suites live in the run's one DynamoDB Local). */
+export const uniquePrefix = (): string => `t${randomBytes(3).toString('hex')}${++suites}_`;
+
+/**
+ * Starts the local runtime against the test run's DynamoDB Local and SES emulator, with its own
+ * table prefix and random ports. Call `stop()` in afterAll. Defaults to the fixture templates;
+ * pass the real ones (e.g. synthTemplates()) for end-to-end tests.
+ */
+export const startTestRuntime = async (
+  templates: Record<string, CfnTemplate> = fixtureTemplates(),
+  options: Partial<Omit<StartLocalRuntimeOptions, 'templates'>> = {},
+): Promise<TestRuntime> => {
+  // Runtime log lines are kept for assertions instead of cluttering the test output.
+  const logs: string[] = [];
+  const runtime = await startLocalRuntime({
+    templates,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    sesEndpoint: inject('sesEndpoint'),
+    tablePrefix: uniquePrefix(),
+    adminKey: TEST_ADMIN_KEY,
+    port: 0,
+    localAwsPort: 0,
+    runSchedules: false,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  return Object.assign(runtime, { logs });
+};
+
+export type TestRuntime = LocalRuntime & { logs: string[] };
