@@ -159,11 +159,17 @@ class OrdersParser {
       let p = pos;
       let c = buf[p]!;
       if (c === QUOTE || c === LF || c === CR || c === COMMA) {
+        // Hand the state to the slow path and take it back.
+        this.length = length;
+        this.minDay = minDay;
+        this.maxDay = maxDay;
         pos = this.slowLine(buf, lineStart);
         customer = this.customer;
         day = this.day;
         amount = this.amount;
         length = this.length;
+        minDay = this.minDay;
+        maxDay = this.maxDay;
         continue;
       }
       // customer_id: a canonical decimal id is resolved by a table lookup on the value computed

@@ -10,8 +10,13 @@ export type Objective = (theta: Float64Array, gradient: Float64Array) => number;
 export interface MinimiseOptions {
   lower?: readonly number[];
   upper?: readonly number[];
-  /** Converged when every free coordinate of the gradient is within this (default 1e-9). */
+  /** Iterate until every free coordinate of the gradient is within this (default 1e-9). */
   gradientTolerance?: number;
+  /**
+   * If progress stalls (round-off in the gradient of a sum over many rows), still report success
+   * when the gradient is within this (default max(gradientTolerance, 1e-7)).
+   */
+  acceptableGradient?: number;
   maxIterations?: number;
   /** Largest step per iteration in any coordinate (default 2, i.e. a factor e² in a log-parameter). */
   maxStep?: number;
@@ -28,7 +33,8 @@ export interface MinimiseResult {
   converged: boolean;
 }
 
-const EPSILON = 2.220446049250313e-16;
+// Relative noise floor assumed for objective values that are sums over many rows.
+const VALUE_NOISE = 1e-12;
 
 export function minimise(
   objective: Objective,
@@ -39,6 +45,7 @@ export function minimise(
   const lower = options.lower ?? new Array<number>(n).fill(Number.NEGATIVE_INFINITY);
   const upper = options.upper ?? new Array<number>(n).fill(Number.POSITIVE_INFINITY);
   const tolerance = options.gradientTolerance ?? 1e-9;
+  const acceptable = Math.max(tolerance, options.acceptableGradient ?? 1e-7);
   const maxIterations = options.maxIterations ?? 500;
   const maxStep = options.maxStep ?? 2;
 
@@ -72,6 +79,8 @@ export function minimise(
   let free = freeMask();
   let norm = freeNorm(free);
   let refreshHessian = true;
+  let bestNorm = norm;
+  let stalled = 0;
   while (norm > tolerance && iterations < maxIterations) {
     iterations++;
     // Forward-difference Hessian of the analytic gradient, symmetrised. It is kept while Newton
@@ -112,9 +121,10 @@ export function minimise(
       evaluations++;
       let trialNorm = 0;
       for (let i = 0; i < n; i++) if (free[i]) trialNorm = Math.max(trialNorm, Math.abs(trialGradient[i]!));
-      // Near the optimum the value changes by less than its round-off; then progress is judged by
-      // the gradient, which Newton steps still shrink quadratically.
-      const roundOff = 16 * EPSILON * Math.abs(value);
+      // Near the optimum the value changes by less than the round-off of a sum over many rows
+      // (~1e-14 relative); there progress is judged by the gradient, which Newton steps still
+      // shrink quadratically.
+      const roundOff = VALUE_NOISE * Math.max(1, Math.abs(value));
       if (
         Number.isFinite(trialValue) &&
         (trialValue < value - roundOff || (trialValue <= value + roundOff && trialNorm < norm))
@@ -137,6 +147,13 @@ export function minimise(
     const previousNorm = norm;
     norm = freeNorm(free);
     refreshHessian = !(norm < 0.1 * previousNorm);
+    // Stop when the gradient has hit its round-off floor: five iterations without a 1% gain.
+    if (norm < 0.99 * bestNorm) {
+      bestNorm = norm;
+      stalled = 0;
+    } else if (++stalled >= 5) {
+      break;
+    }
   }
 
   return {
@@ -146,7 +163,7 @@ export function minimise(
     gradientNorm: norm,
     iterations,
     evaluations,
-    converged: norm <= tolerance,
+    converged: norm <= acceptable,
   };
 }
 
