@@ -44,8 +44,9 @@ export function registerLtv(program: Command): void {
     .addOption(unitOption())
     .option('--json', 'print JSON')
     .action(async (opts: CommonOptions) => {
+      const calibrationEnd = dateOption('--calibration-end', opts.calibrationEnd);
       const table = await readOrders(opts.orders);
-      const calibrationEndDay = dateOption('--calibration-end', opts.calibrationEnd) ?? table.maxDay;
+      const calibrationEndDay = calibrationEnd ?? table.maxDay;
       const summaries = summariseOrders(table, { calibrationEndDay });
       const { bgnbd, triples } = fitPurchases(summaries, opts.unit);
       const gammaGamma = fitSpend(summaries);
@@ -87,8 +88,9 @@ export function registerLtv(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: BacktestOptions) => {
       const calibrationEndDay = dateOption('--calibration-end', opts.calibrationEnd)!;
+      const holdoutEnd = dateOption('--holdout-end', opts.holdoutEnd);
       const table = await readOrders(opts.orders);
-      const holdoutEndDay = dateOption('--holdout-end', opts.holdoutEnd) ?? table.maxDay;
+      const holdoutEndDay = holdoutEnd ?? table.maxDay;
       if (!(holdoutEndDay > calibrationEndDay)) {
         throw new Error(`the holdout end (${formatDay(holdoutEndDay)}) must be after the calibration end`);
       }
@@ -167,27 +169,23 @@ function dateOption(flag: string, value: string | undefined): number | undefined
 }
 
 async function readOrders(file: string): Promise<OrdersTable> {
-  let bar: SingleBar | undefined;
+  const MB = 1024 * 1024;
+  const size = (await stat(file).catch(() => undefined))?.size ?? 0;
+  const bar =
+    process.stderr.isTTY && size >= PROGRESS_MIN_BYTES
+      ? new SingleBar({
+          stream: process.stderr,
+          format: 'reading orders [{bar}] {percentage}% | {value}/{total} MB',
+          hideCursor: true,
+          clearOnComplete: true,
+        })
+      : undefined;
+  bar?.start(Math.ceil(size / MB), 0);
   try {
-    const size = (await stat(file).catch(() => undefined))?.size ?? 0;
-    if (process.stderr.isTTY && size >= PROGRESS_MIN_BYTES) {
-      bar = new SingleBar({
-        stream: process.stderr,
-        format: 'reading orders [{bar}] {percentage}% | {value}/{total} MB',
-        hideCursor: true,
-        clearOnComplete: true,
-      });
-    }
-    const MB = 1024 * 1024;
-    const table = await readOrdersCsv(file, {
-      onProgress: bar
-        ? (read, total) => {
-            if (read === 0 || !bar) return;
-            if (bar.getTotal() !== Math.ceil(total / MB)) bar.start(Math.ceil(total / MB), 0);
-            bar.update(Math.floor(read / MB));
-          }
-        : undefined,
-    });
+    const table = await readOrdersCsv(
+      file,
+      bar ? { onProgress: (read) => bar.update(Math.floor(read / MB)) } : {},
+    );
     if (table.length === 0) throw new Error(`${file}: no orders after the header`);
     return table;
   } finally {

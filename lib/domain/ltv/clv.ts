@@ -6,6 +6,7 @@
 //   discountedPurchases(bg, x, tx, T, opts?)     the same without the spend factor
 //   historicalClv({ averageOrderValue, purchasesPerYear, expectedLifetimeYears })
 //   predictCustomers(bg, gg, summaries, compressed, opts?)  P(alive), next-order wait, CLV for everyone
+//   expectedNextOrderDay(bg, x, T, fromDay, unit)  the repurchase date: fromDay + median wait, in days
 //   UNITS_PER_MONTH
 //
 // CLV = Σ_{k=1..months} E[M] · (E[Y(k·month)] − E[Y((k−1)·month)]) / (1 + monthly rate)^k, the
@@ -20,7 +21,7 @@ import {
   type WeightedTriple,
 } from './bgnbd';
 import { expectedSpend, type GammaGammaParams } from './gamma-gamma';
-import type { CustomerSummaries, TimeUnit } from './summarise';
+import { type CustomerSummaries, DAYS_PER_UNIT, type TimeUnit } from './summarise';
 
 /** A month is 4.345 weeks (lifetimes' convention), i.e. 30.415 days, in both units so they agree. */
 export const UNITS_PER_MONTH: Readonly<Record<TimeUnit, number>> = { weeks: 4.345, days: 4.345 * 7 };
@@ -80,6 +81,21 @@ export function discountedClv(
   opts: ClvOptions = {},
 ): number {
   return expectedSpend(gg, x, mx) * discountedPurchases(bg, x, tx, T, opts);
+}
+
+/**
+ * Expected date of the next order (a day number): `fromDay` (the calibration end, or today for a
+ * live profile) plus the median time to the next purchase given alive, rounded to whole days.
+ * See medianTimeToNextPurchase for why the median and not the mean.
+ */
+export function expectedNextOrderDay(
+  bg: BgNbdParams,
+  x: number,
+  T: number,
+  fromDay: number,
+  unit: TimeUnit = 'weeks',
+): number {
+  return fromDay + Math.round(medianTimeToNextPurchase(bg, x, T) * DAYS_PER_UNIT[unit]);
 }
 
 export interface HistoricalClvInput {

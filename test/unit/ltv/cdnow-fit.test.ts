@@ -6,7 +6,8 @@ import {
   medianTimeToNextPurchase,
   pAlive,
 } from '../../../lib/domain/ltv/bgnbd';
-import { discountedClv, predictCustomers } from '../../../lib/domain/ltv/clv';
+import { discountedClv, expectedNextOrderDay, predictCustomers } from '../../../lib/domain/ltv/clv';
+import { formatDay } from '../../../lib/domain/ltv/day-number';
 import { expectedSpend, fitGammaGamma, gammaGammaLogLikelihood } from '../../../lib/domain/ltv/gamma-gamma';
 import {
   compressSummaries,
@@ -155,5 +156,13 @@ describe('median time to the next purchase', () => {
     // More purchases in the same window → a shorter wait; a longer window without one → a longer wait.
     expect(medianTimeToNextPurchase(PUBLISHED_BG, 10, T)).toBeLessThan(median);
     expect(medianTimeToNextPurchase(PUBLISHED_BG, x, T + 20)).toBeGreaterThan(median);
+  });
+
+  it('dates the next order from the calibration end, the same in weeks and in days', () => {
+    // x = 2, T = 272/7: median 43.27·(2^{1/2.243} − 1) = 15.67 weeks ≈ 110 days after 1997-09-30.
+    const weeks = expectedNextOrderDay(PUBLISHED_BG, 2, 272 / 7, CALIBRATION_END, 'weeks');
+    expect(formatDay(weeks)).toBe('1998-01-18');
+    const inDays = { ...PUBLISHED_BG, alpha: PUBLISHED_BG.alpha * 7 };
+    expect(expectedNextOrderDay(inDays, 2, 272, CALIBRATION_END, 'days')).toBe(weeks);
   });
 });
