@@ -17,6 +17,7 @@ export interface ApiStackProps extends StackProps {
   identities: ITable;
   orders: ITable;
   orderIds: ITable;
+  surveys: ITable;
 }
 
 /**
@@ -59,6 +60,36 @@ export class ApiStack extends Stack {
     const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));
     grantOrderIngest(orders, props);
     this.route('/orders', HttpMethod.POST, orders, 'iam');
+
+    const surveys = this.fn('SurveysApi', 'surveys-api', {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.identitiesTable]: props.identities.tableName,
+      [ENV.surveysTable]: props.surveys.tableName,
+    });
+    // Find the customer by id or email (never create one); claim the survey id and store the answer
+    // in one transaction, reading the claim back on a repeat.
+    props.customers.grant(surveys, 'dynamodb:GetItem');
+    props.identities.grant(surveys, 'dynamodb:GetItem');
+    props.surveys.grant(surveys, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.route('/surveys', HttpMethod.POST, surveys, 'iam');
+
+    const customers = this.fn('CustomersApi', 'customers-api', {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.identitiesTable]: props.identities.tableName,
+      [ENV.ordersTable]: props.orders.tableName,
+      [ENV.orderIdsTable]: props.orderIds.tableName,
+      [ENV.surveysTable]: props.surveys.tableName,
+    });
+    // Read: the profile by id or email, the order and survey histories. Erase: update the profile,
+    // mark its identities erased (suppression), remove survey comments. Nothing is ever deleted whole.
+    props.customers.grant(customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.identities.grant(customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.orders.grant(customers, 'dynamodb:Query');
+    props.surveys.grant(customers, 'dynamodb:Query', 'dynamodb:UpdateItem');
+    this.route('/customers', HttpMethod.GET, customers, 'iam');
+    this.route('/customers/{id}', HttpMethod.GET, customers, 'iam');
+    this.route('/customers/{id}/export', HttpMethod.GET, customers, 'iam');
+    this.route('/customers/{id}', HttpMethod.DELETE, customers, 'iam');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

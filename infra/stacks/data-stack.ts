@@ -19,6 +19,7 @@ export class DataStack extends Stack {
   readonly identities: Table;
   readonly orders: Table;
   readonly orderIds: Table;
+  readonly surveys: Table;
   readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -61,6 +62,15 @@ export class DataStack extends Stack {
     this.orderIds = new Table(this, 'OrderIds', {
       ...durable,
       partitionKey: { name: 'orderId', type: AttributeType.STRING },
+    });
+
+    // Survey answers, one customer per partition (sk `answeredAt#surveyId`, plus `id#surveyId`
+    // claims that make a survey id idempotent); its stream drives the profile's satisfaction.
+    this.surveys = new Table(this, 'Surveys', {
+      ...durable,
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'surveyKey', type: AttributeType.STRING },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
 
     // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.

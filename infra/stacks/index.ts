@@ -17,6 +17,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     identities: data.identities,
     orders: data.orders,
     orderIds: data.orderIds,
+    surveys: data.surveys,
   });
   const messaging = new MessagingStack(app, 'PrecisMessaging', {
     description: 'Precis: stream consumers and messaging',
@@ -26,6 +27,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     identities: data.identities,
     orders: data.orders,
     orderIds: data.orderIds,
+    surveys: data.surveys,
     bus: data.bus,
   });
   return [data, api, messaging];

@@ -19,6 +19,7 @@ export interface MessagingStackProps extends StackProps {
   identities: ITable;
   orders: ITable;
   orderIds: ITable;
+  surveys: ITable;
   bus: IEventBus;
 }
 
@@ -50,6 +51,20 @@ export class MessagingStack extends Stack {
     props.customers.grant(ordersStream, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.orders.grant(ordersStream, 'dynamodb:Query');
     new StreamConsumer(this, 'OrdersStreamConsumer', { table: props.orders, fn: ordersStream });
+
+    const surveysStream = new PrecisFunction(this, 'SurveysStream', {
+      role: 'surveys-stream',
+      logRetention,
+      environment: {
+        [ENV.customersTable]: props.customers.tableName,
+        [ENV.surveysTable]: props.surveys.tableName,
+      },
+    });
+    // Reads the profile and the customer's survey history, writes the satisfaction back; removes the
+    // comment of an answer that raced its person's erasure.
+    props.customers.grant(surveysStream, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.surveys.grant(surveysStream, 'dynamodb:Query', 'dynamodb:UpdateItem');
+    new StreamConsumer(this, 'SurveysStreamConsumer', { table: props.surveys, fn: surveysStream });
 
     // Shops publish OrderPlaced / OrderCancelled on the app's bus. An event the function rejects is
     // retried twice, then kept whole in a failure queue for the operator to fix and replay.

@@ -4,6 +4,7 @@ export const ENV = {
   identitiesTable: 'IDENTITIES_TABLE',
   ordersTable: 'ORDERS_TABLE',
   orderIdsTable: 'ORDER_IDS_TABLE',
+  surveysTable: 'SURVEYS_TABLE',
   reportingCurrency: 'REPORTING_CURRENCY',
   /** JSON object: units of the reporting currency per unit of each other accepted currency. */
   exchangeRates: 'EXCHANGE_RATES',
@@ -17,6 +18,10 @@ export const ENV = {
   endpointSesv2: 'AWS_ENDPOINT_URL_SESV2',
   endpointSns: 'AWS_ENDPOINT_URL_SNS',
   endpointEventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  /** The local runtime's stand-in for IAM on admin routes (`x-api-key`), also read by the CLI. */
+  adminKey: 'PRECIS_ADMIN_KEY',
+  /** The local runtime's API port, also read by the CLI. */
+  port: 'PORT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

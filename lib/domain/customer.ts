@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProfileMetricsSchema } from './profile-metrics';
+import { SatisfactionSchema } from './satisfaction';
 import type { Signup } from './signup';
 
 /**
@@ -43,6 +44,8 @@ export const CustomerSchema = z.object({
   version: z.number().int(),
   /** Kept by the orders stream, recomputed from the whole order history (absent before any order). */
   metrics: ProfileMetricsSchema.optional(),
+  /** Kept by the surveys stream, recomputed from the whole survey history (absent before any answer). */
+  satisfaction: SatisfactionSchema.optional(),
   /** Set when the person's data was erased: the record stays only as anonymous aggregates. */
   erasedAt: z.string().optional(),
   /** Derived by the profile stream: sparse keys of the birthday index (absent = not indexed). */

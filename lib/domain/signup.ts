@@ -19,7 +19,8 @@ const name = (max: number) =>
 
 // RFC 5321 caps an address at 254 characters; no spaces anywhere, one @, a dotted domain.
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+\.[^\s@"<>(),;:\\[\].]{2,}$/;
-const emailSchema = z
+/** An email address as people type it, trimmed and lower-cased (shared by every input that takes one). */
+export const emailSchema = z
   .string({ error: 'must be text' })
   .trim()
   .max(254, 'must be at most 254 characters')

@@ -1,6 +1,7 @@
 import type { Customer } from '../domain/customer';
 import type { BirthdayIndexKeys } from '../domain/occasion-keys';
 import type { ProfileMetrics } from '../domain/profile-metrics';
+import type { Satisfaction } from '../domain/satisfaction';
 
 export type IdentityKind = 'email' | 'phone';
 
@@ -29,6 +30,24 @@ export interface CustomerRepository {
     keys: Partial<BirthdayIndexKeys>,
     version: number,
   ): Promise<'updated' | 'stale'>;
+  /** Replaces the profile's survey satisfaction (no version bump: derived, like the metrics). */
+  saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void>;
+  /**
+   * Marks the customer's identities erased, keeping each hashed key as a suppression entry (an
+   * erased address finds nobody and is never messaged again). An identity that belongs to another
+   * customer is left alone; one that was never claimed is recorded as erased. Idempotent.
+   */
+  suppressIdentities(
+    customerId: string,
+    identities: readonly { kind: IdentityKind; value: string }[],
+    erasedAt: string,
+  ): Promise<void>;
+  /**
+   * Stores the erased profile (see `eraseProfile`) if the stored version is still `expectedVersion`
+   * (throws ConcurrentUpdateError otherwise): personal attributes and the keys derived from them are
+   * removed, aggregates are kept.
+   */
+  erase(erased: Customer, expectedVersion: number): Promise<void>;
 }
 
 export class IdentityTakenError extends Error {

@@ -1,6 +1,8 @@
 import type { Customer } from '../../lib/domain/customer';
+import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../lib/domain/erasure';
 import type { BirthdayIndexKeys } from '../../lib/domain/occasion-keys';
 import type { ProfileMetrics } from '../../lib/domain/profile-metrics';
+import type { Satisfaction } from '../../lib/domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
@@ -68,5 +70,42 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     this.customers.set(customerId, { ...rest, ...keys } as Customer);
     this.writes++;
     return 'updated' as const;
+  }
+
+  async saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void> {
+    const stored = this.customers.get(customerId);
+    if (!stored) throw new Error(`no customer ${customerId}`);
+    this.customers.set(customerId, { ...stored, satisfaction: structuredClone(satisfaction) });
+    this.writes++;
+  }
+
+  async suppressIdentities(
+    customerId: string,
+    identities: readonly { kind: IdentityKind; value: string }[],
+  ): Promise<void> {
+    for (const { kind, value } of identities) {
+      const key = `${kind}:${value}`;
+      const owner = this.identities.get(key);
+      if (owner !== undefined && owner !== customerId) continue; // another customer's
+      this.identities.set(key, customerId);
+      this.erased.add(key);
+      this.writes++;
+    }
+  }
+
+  async erase(erased: Customer, expectedVersion: number): Promise<void> {
+    const stored = this.customers.get(erased.customerId);
+    if (!stored || stored.version !== expectedVersion) throw new ConcurrentUpdateError('customer changed');
+    const next: Customer = {
+      ...stored,
+      interests: [...erased.interests],
+      consent: structuredClone(erased.consent),
+      updatedAt: erased.updatedAt,
+      version: erased.version,
+      ...(erased.erasedAt !== undefined && { erasedAt: erased.erasedAt }),
+    };
+    for (const name of [...PERSONAL_ATTRIBUTES, ...DERIVED_PERSONAL_ATTRIBUTES]) delete next[name];
+    this.customers.set(erased.customerId, next);
+    this.writes++;
   }
 }

@@ -8,8 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
+import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import type { BirthdayIndexKeys } from '../../domain/occasion-keys';
 import type { ProfileMetrics } from '../../domain/profile-metrics';
+import type { Satisfaction } from '../../domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
@@ -205,6 +207,78 @@ export class DynamoCustomerRepository implements CustomerRepository {
     } catch (err) {
       // A newer write's own stream record will derive its keys; this one has nothing left to do.
       if (err instanceof ConditionalCheckFailedException) return 'stale';
+      throw err;
+    }
+  }
+
+  async saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.customers,
+        Key: { customerId },
+        UpdateExpression: 'SET satisfaction = :satisfaction',
+        ConditionExpression: 'attribute_exists(customerId)',
+        ExpressionAttributeValues: { ':satisfaction': satisfaction },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    consumed(this.capacity, out, 'write');
+  }
+
+  async suppressIdentities(
+    customerId: string,
+    identities: readonly { kind: IdentityKind; value: string }[],
+    erasedAt: string,
+  ): Promise<void> {
+    for (const { kind, value } of identities) {
+      try {
+        const out = await this.db.send(
+          new UpdateCommand({
+            TableName: this.identitiesTable,
+            Key: { identity: identityKey(kind, value) },
+            UpdateExpression: 'SET customerId = :me, erasedAt = if_not_exists(erasedAt, :at)',
+            // Ours, or never claimed (then it becomes a suppression entry); never another customer's.
+            ConditionExpression: 'attribute_not_exists(#id) OR customerId = :me',
+            ExpressionAttributeNames: { '#id': 'identity' },
+            ExpressionAttributeValues: { ':me': customerId, ':at': erasedAt },
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        );
+        consumed(this.capacity, out, 'write');
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err; // another customer's identity
+      }
+    }
+  }
+
+  async erase(erased: Customer, expectedVersion: number): Promise<void> {
+    if (erased.erasedAt === undefined) throw new Error('an erased profile carries erasedAt');
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.customers,
+          Key: { customerId: erased.customerId },
+          UpdateExpression:
+            'SET interests = :interests, consent = :consent, erasedAt = :erasedAt, updatedAt = :updatedAt, ' +
+            `#version = :version REMOVE ${[...PERSONAL_ATTRIBUTES, ...DERIVED_PERSONAL_ATTRIBUTES].join(', ')}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':interests': erased.interests,
+            ':consent': erased.consent,
+            ':erasedAt': erased.erasedAt,
+            ':updatedAt': erased.updatedAt,
+            ':version': erased.version,
+            ':expected': expectedVersion,
+          },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      consumed(this.capacity, out, 'write');
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        throw new ConcurrentUpdateError('customer changed since it was read', { cause: err });
+      }
       throw err;
     }
   }

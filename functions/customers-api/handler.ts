@@ -1,0 +1,38 @@
+import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
+import { DynamoSurveyRepository } from '../../lib/adapters/dynamodb/dynamo-survey-repository';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
+import { systemClock } from '../../lib/ports/clock';
+import type { HttpHandler } from '../shared/http';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { customersHandler } from './customers';
+
+/** Composition root of the admin customer routes: read, export, erase (IAM-authenticated). */
+export function createHandler(env: Env): HttpHandler {
+  const config = readEnv(env, [
+    ENV.customersTable,
+    ENV.identitiesTable,
+    ENV.ordersTable,
+    ENV.orderIdsTable,
+    ENV.surveysTable,
+  ]);
+  const db = dynamoDocumentClient(env);
+  const deps = {
+    customers: new DynamoCustomerRepository(db, {
+      customers: config[ENV.customersTable],
+      identities: config[ENV.identitiesTable],
+    }),
+    // Reads the order history only; the id table is named because the adapter takes both.
+    orders: new DynamoOrderRepository(db, {
+      orders: config[ENV.ordersTable],
+      orderIds: config[ENV.orderIdsTable],
+    }),
+    surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
+    clock: systemClock,
+  };
+  return customersHandler(deps, loggerFor(env, 'customers-api'));
+}
+
+export const handler = lambdaEntry(createHandler);

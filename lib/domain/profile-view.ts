@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { type Customer, EmailConsentSchema, SmsConsentSchema } from './customer';
+import { computeProfileMetrics, ProfileMetricsSchema } from './profile-metrics';
+import { SatisfactionSchema } from './satisfaction';
+
+/**
+ * A customer as the admin API, the data export and the CLI show them: what the person told us, their
+ * consent, and what we derived. Built from an allow-list, so internal attributes (index keys, the
+ * optimistic-lock version) and anything added to the item later never leak by default.
+ */
+
+export const ProfileViewSchema = z.object({
+  customerId: z.string(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  birthday: z.string().optional(),
+  timeZone: z.string(),
+  locale: z.string(),
+  interests: z.array(z.string()),
+  consent: z.object({ email: EmailConsentSchema, sms: SmsConsentSchema }),
+  source: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Present once the person's data was erased: only anonymous aggregates remain. */
+  erasedAt: z.string().optional(),
+  /** Order metrics (zero before any order) and the survey satisfaction (null before any answer). */
+  metrics: ProfileMetricsSchema.extend({ satisfaction: SatisfactionSchema.nullable() }),
+});
+export type ProfileView = z.infer<typeof ProfileViewSchema>;
+
+export function toProfileView(customer: Customer): ProfileView {
+  return {
+    customerId: customer.customerId,
+    ...(customer.firstName !== undefined && { firstName: customer.firstName }),
+    ...(customer.lastName !== undefined && { lastName: customer.lastName }),
+    ...(customer.email !== undefined && { email: customer.email }),
+    ...(customer.phone !== undefined && { phone: customer.phone }),
+    ...(customer.birthday !== undefined && { birthday: customer.birthday }),
+    timeZone: customer.timeZone,
+    locale: customer.locale,
+    interests: [...customer.interests],
+    consent: structuredClone(customer.consent),
+    source: customer.source,
+    createdAt: customer.createdAt,
+    updatedAt: customer.updatedAt,
+    ...(customer.erasedAt !== undefined && { erasedAt: customer.erasedAt }),
+    metrics: {
+      ...structuredClone(customer.metrics ?? computeProfileMetrics([])),
+      satisfaction: customer.satisfaction ? { ...customer.satisfaction } : null,
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { SCORE_MAX, SCORE_MIN } from './satisfaction';
+import { emailSchema } from './signup';
+
+/**
+ * A satisfaction survey answer as a survey tool or shop sends it (`POST /surveys`), validated and
+ * normalised. Surveys never create customers: the person must already be known by id or email.
+ */
+
+export const MAX_COMMENT_CHARS = 1000;
+/** Clock skew tolerated on `answeredAt` between the survey tool and us. */
+export const ANSWERED_AT_SKEW_MS = 5 * 60_000;
+
+const ID = /^[\w.:#/-]+$/;
+// Line breaks and tabs are how people write in a text box; every other control character is refused.
+const COMMENT = /^[^\p{Cc}]*$/u;
+
+const id = z
+  .string({ error: 'must be text' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(ID, 'may hold letters, digits and . : # / _ - only');
+
+export interface SurveyRules {
+  /** Now, as an ISO instant: the default answer time, and answers may not be dated after it. */
+  now: string;
+}
+
+export function surveySchema(rules: SurveyRules) {
+  const latest = Date.parse(rules.now) + ANSWERED_AT_SKEW_MS;
+  return z
+    .strictObject({
+      customer: z
+        .strictObject(
+          { customerId: id.optional(), email: emailSchema.optional() },
+          { error: 'must be { "customerId": … } or { "email": … }' },
+        )
+        .refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
+          message: 'give exactly one of customerId or email',
+        }),
+      score: z
+        .int({ error: `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}` })
+        .min(SCORE_MIN, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`)
+        .max(SCORE_MAX, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`),
+      orderId: id.optional(),
+      comment: z
+        .string({ error: 'must be text' })
+        .transform((text) => text.replace(/\r\n?/g, '\n').trim())
+        .pipe(
+          z
+            .string()
+            .max(MAX_COMMENT_CHARS, `must be at most ${MAX_COMMENT_CHARS} characters`)
+            .refine(
+              (text) => COMMENT.test(text.replace(/[\n\t]/g, ' ')),
+              'must not contain control characters',
+            ),
+        )
+        .optional(),
+      answeredAt: z.iso
+        .datetime({
+          offset: true,
+          error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
+        })
+        .refine((at) => Date.parse(at) <= latest, 'must not be in the future')
+        .refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990')
+        .optional(),
+      surveyId: id.optional(),
+    })
+    .transform(
+      (input): SurveyAnswer => ({
+        customer: input.customer as SurveyAnswer['customer'],
+        score: input.score,
+        ...(input.orderId !== undefined && { orderId: input.orderId }),
+        // An empty text box is no comment.
+        ...(input.comment && { comment: input.comment }),
+        answeredAt: new Date(input.answeredAt ?? rules.now).toISOString(),
+        ...(input.surveyId !== undefined && { surveyId: input.surveyId }),
+      }),
+    );
+}
+
+/** A validated answer: `answeredAt` in UTC (defaulted to now), an empty comment dropped. */
+export interface SurveyAnswer {
+  customer: { customerId: string } | { email: string };
+  score: number;
+  orderId?: string;
+  comment?: string;
+  answeredAt: string;
+  /** The sender's id for this answer: the same id twice stores one answer. */
+  surveyId?: string;
+}
+
+/**
+ * The answer's content in a canonical form: the same answer sent twice has the same fingerprint; a
+ * survey id reused for a different answer does not (→ 409, the first one stands). The answer time is
+ * left out: a retry that relies on the default "now" is still the same answer.
+ */
+export function surveyFingerprint(answer: {
+  surveyId: string;
+  customerId: string;
+  score: number;
+  orderId?: string;
+  comment?: string;
+}): string {
+  return JSON.stringify([
+    answer.surveyId,
+    answer.customerId,
+    answer.score,
+    answer.orderId ?? null,
+    answer.comment ?? null,
+  ]);
+}

@@ -1,0 +1,155 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config';
+import { buildStacks } from '../../infra/stacks';
+
+let data: Template;
+let api: Template;
+let messaging: Template;
+
+beforeAll(() => {
+  const app = new App({ context: { [BUNDLING_STACKS]: [] } });
+  const [d, a, m] = buildStacks(
+    app,
+    loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
+  ) as [Stack, Stack, Stack];
+  [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
+});
+
+/** The IAM actions a function's role may perform, per statement, with the tables they apply to. */
+function grants(template: Template, rolePrefix: string): { actions: string[]; resources: string }[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
+  });
+  return Object.values(policies).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map(
+      (s) => ({ actions: [s.Action].flat().sort(), resources: JSON.stringify(s.Resource) }),
+    ),
+  );
+}
+
+/** Item actions granted on one table (matched by its logical id in the data stack's exports). */
+function actionsOn(template: Template, rolePrefix: string, table: string): string[] {
+  return grants(template, rolePrefix)
+    .filter((g) => new RegExp(`PrecisData.*${table}[0-9A-F]{8}`).test(g.resources))
+    .filter((g) => !g.resources.includes('StreamArn'))
+    .flatMap((g) => g.actions)
+    .sort();
+}
+
+const entryOf = (template: Template, entry: string) =>
+  Object.entries(template.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>).find(
+    ([, resource]) => resource.Metadata?.['precis:entry'] === entry,
+  );
+
+describe('the Surveys table', () => {
+  it('is keyed by customer and answer, streamed with both images, encrypted, recoverable and retained', () => {
+    data.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'surveyKey', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('the survey and customer routes', () => {
+  it.each([
+    'POST /surveys',
+    'GET /customers',
+    'GET /customers/{id}',
+    'GET /customers/{id}/export',
+    'DELETE /customers/{id}',
+  ])('routes %s with IAM authorization only', (routeKey) => {
+    api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      AuthorizationType: 'AWS_IAM',
+    });
+  });
+
+  it('leaves only the signup form public', () => {
+    const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? 'NONE'}`,
+    );
+    expect(routes.filter((r) => !r.endsWith('AWS_IAM'))).toEqual(['POST /signups NONE']);
+  });
+
+  it('runs the surveys and customers handlers from their functions/ folders', () => {
+    expect(entryOf(api, 'functions/surveys-api/handler.ts')).toBeDefined();
+    expect(entryOf(api, 'functions/customers-api/handler.ts')).toBeDefined();
+  });
+
+  it('lets the surveys API look customers up and store answers, nothing more', () => {
+    expect(grants(api, 'SurveysApiServiceRole').map((g) => g.actions)).toEqual([
+      ['dynamodb:GetItem'],
+      ['dynamodb:GetItem'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    ]);
+    expect(actionsOn(api, 'SurveysApiServiceRole', 'Customers')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(api, 'SurveysApiServiceRole', 'Identities')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(api, 'SurveysApiServiceRole', 'Surveys')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+  });
+
+  it('lets the customers API read, export and erase, but never delete items or scan', () => {
+    const role = 'CustomersApiServiceRole';
+    expect(actionsOn(api, role, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(api, role, 'Identities')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(api, role, 'Orders')).toEqual(['dynamodb:Query']);
+    expect(actionsOn(api, role, 'Surveys')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    const all = grants(api, role).flatMap((g) => g.actions);
+    expect(all).toHaveLength(7);
+    expect(all).not.toContain('dynamodb:DeleteItem');
+    expect(all).not.toContain('dynamodb:Scan');
+    expect(all).not.toContain('dynamodb:PutItem');
+  });
+});
+
+describe('the surveys stream consumer', () => {
+  it('consumes the Surveys stream with partial batch responses, bisection, bounded retries and a failure queue', () => {
+    const [logicalId] = entryOf(messaging, 'functions/surveys-stream/handler.ts') ?? [];
+    expect(logicalId).toBeDefined();
+    messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId },
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('Surveys') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 21600,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('SurveysStreamConsumerFailures'), 'Arn'] },
+        },
+      },
+    });
+  });
+
+  it('may read profiles and survey histories and write the satisfaction, nothing more', () => {
+    const role = 'SurveysStreamServiceRole';
+    expect(actionsOn(messaging, role, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(messaging, role, 'Surveys')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    const streamReads = grants(messaging, role).filter((g) => /Surveys.*StreamArn/.test(g.resources));
+    expect(streamReads.flatMap((g) => g.actions).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
+    const all = grants(messaging, role).flatMap((g) => g.actions);
+    expect(all).not.toContain('dynamodb:PutItem');
+    expect(all).not.toContain('dynamodb:DeleteItem');
+    expect(all.every((action) => action.startsWith('dynamodb:') || action.startsWith('sqs:'))).toBe(true);
+  });
+});

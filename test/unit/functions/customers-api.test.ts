@@ -1,0 +1,375 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type CustomersDeps, customersHandler } from '../../../functions/customers-api/customers';
+import { orderSchema } from '../../../lib/domain/order';
+import { ProfileViewSchema } from '../../../lib/domain/profile-view';
+import { signupSchema } from '../../../lib/domain/signup';
+import { surveySchema } from '../../../lib/domain/survey';
+import { placeOrder } from '../../../lib/use-cases/place-order';
+import { recomputeMetrics } from '../../../lib/use-cases/recompute-metrics';
+import { recomputeSatisfaction } from '../../../lib/use-cases/recompute-satisfaction';
+import { recordSurvey } from '../../../lib/use-cases/record-survey';
+import { refreshDerivedKeys } from '../../../lib/use-cases/refresh-derived-keys';
+import { signUp } from '../../../lib/use-cases/sign-up';
+import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
+import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
+import { httpEvent, lambdaContext } from './fixtures';
+
+const NOW = new Date('2026-11-24T10:00:00Z');
+const TODAY = '2026-11-24';
+const silent = new Logger({ logLevel: 'SILENT' });
+const defaults = { timeZone: 'Europe/London', locale: 'en-GB' };
+
+const PII = {
+  firstName: 'Ana',
+  lastName: 'Silva',
+  email: 'ana.silva@example.com',
+  phone: '+447911123456',
+  birthday: '1990-05-17',
+};
+
+let deps: CustomersDeps & {
+  customers: InMemoryCustomerRepository;
+  orders: InMemoryOrderRepository;
+  surveys: InMemorySurveyRepository;
+};
+let ids: number;
+const clock = { now: () => NOW };
+const orderDeps = () => ({ ...deps, newCustomerId: () => `cus_${++ids}`, defaults });
+
+const request = (
+  routeKey: string,
+  options: { id?: string; query?: Record<string, string> } = {},
+): Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> }> => {
+  const event: APIGatewayProxyEventV2 = {
+    ...httpEvent(routeKey, undefined, {}),
+    ...(options.id !== undefined && { pathParameters: { id: options.id } }),
+    ...(options.query && { queryStringParameters: options.query }),
+  };
+  return customersHandler(deps, silent)(event, lambdaContext);
+};
+const bodyOf = (response: { body?: string }) => JSON.parse(response.body ?? 'null');
+
+async function signUpAna(overrides: Record<string, unknown> = {}) {
+  const signup = signupSchema({ ...defaults, today: TODAY }).parse({
+    ...PII,
+    interests: ['cat food'],
+    consent: { email: true, sms: true },
+    source: 'footer-form',
+    ...overrides,
+  });
+  return signUp({ customers: deps.customers, clock, newCustomerId: () => `cus_${++ids}` }, signup);
+}
+
+async function order(orderId: string, totalAmount: number, customer: object = { email: PII.email }) {
+  const parsed = orderSchema({ now: NOW.toISOString(), reportingCurrency: 'GBP', exchangeRates: {} }).parse({
+    orderId,
+    customer,
+    orderedAt: '2026-11-20T12:00:00Z',
+    totalAmount,
+    currency: 'GBP',
+    lineItems: [{ sku: 'CAT-2KG', category: 'cat food', quantity: 1, unitPrice: totalAmount }],
+  });
+  const outcome = await placeOrder(orderDeps(), parsed);
+  if (outcome.status === 'accepted') await recomputeMetrics(deps, outcome.customerId);
+  return outcome;
+}
+
+async function survey(body: object) {
+  const answer = surveySchema({ now: NOW.toISOString() }).parse(body);
+  const outcome = await recordSurvey({ ...deps, newSurveyId: () => `srv_${++ids}` }, answer);
+  if (outcome.status === 'recorded') await recomputeSatisfaction(deps, outcome.customerId);
+  return outcome;
+}
+
+beforeEach(async () => {
+  ids = 0;
+  deps = {
+    customers: new InMemoryCustomerRepository(),
+    orders: new InMemoryOrderRepository(),
+    surveys: new InMemorySurveyRepository(),
+    clock,
+  };
+  await signUpAna();
+  const ana = (await deps.customers.get('cus_1'))!;
+  await refreshDerivedKeys({ customers: deps.customers, clock }, ana);
+  await order('web-1', 30);
+  await order('web-2', 54.9);
+  await survey({
+    customer: { customerId: 'cus_1' },
+    score: 5,
+    surveyId: 's-1',
+    answeredAt: '2026-11-21T09:00:00Z',
+  });
+  await survey({
+    customer: { email: PII.email },
+    score: 2,
+    surveyId: 's-2',
+    comment: 'Ana here: the bag was torn',
+    answeredAt: '2026-11-22T09:00:00Z',
+  });
+});
+
+describe('GET /customers/{id} and GET /customers?email=', () => {
+  it('shows the profile, consent and metrics with satisfaction, and no internal keys', async () => {
+    const response = await request('GET /customers/{id}', { id: 'cus_1' });
+    expect(response.statusCode).toBe(200);
+    const view = bodyOf(response);
+    expect(ProfileViewSchema.strict().parse(view)).toBeTruthy();
+    expect(view).toMatchObject({
+      customerId: 'cus_1',
+      ...PII,
+      interests: ['cat food'],
+      consent: { email: { status: 'pending' }, sms: { status: 'opted_in' } },
+      metrics: {
+        orderCount: 2,
+        totalSpend: 84.9,
+        averageOrderValue: 42.45,
+        satisfaction: { latest: 2, mean: 3.5, count: 2, lastAnsweredAt: '2026-11-22T09:00:00.000Z' },
+      },
+    });
+    expect((await deps.customers.get('cus_1'))?.birthdayKey).toBe('05-17');
+    for (const internal of ['birthdayKey', 'birthdayOffset', 'version'])
+      expect(view).not.toHaveProperty(internal);
+  });
+
+  it('finds the same profile by email, whatever its case', async () => {
+    const byEmail = await request('GET /customers', { query: { email: 'ANA.Silva@Example.com' } });
+    expect(byEmail.statusCode).toBe(200);
+    expect(bodyOf(byEmail)).toEqual(bodyOf(await request('GET /customers/{id}', { id: 'cus_1' })));
+  });
+
+  it('shows a customer without orders or answers with zero orders and no satisfaction', async () => {
+    await signUpAna({
+      email: 'bo@example.com',
+      firstName: 'Bo',
+      phone: undefined,
+      consent: { email: true, sms: false },
+    });
+    const view = bodyOf(await request('GET /customers', { query: { email: 'bo@example.com' } }));
+    expect(view.metrics).toMatchObject({ orderCount: 0, totalSpend: 0, satisfaction: null });
+  });
+
+  it.each([
+    ['an unknown id', 'cus_nobody'],
+    ['an id no customer can have', 'x'.repeat(500)],
+    ['an id with a slash', 'cus/1'],
+  ])('answers 404 not_found for %s', async (_label, id) => {
+    const response = await request('GET /customers/{id}', { id });
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({ error: 'not_found' });
+  });
+
+  it('answers 404 for an email nobody has', async () => {
+    const response = await request('GET /customers', { query: { email: 'nobody@example.com' } });
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({ error: 'not_found' });
+  });
+
+  it.each([
+    ['no email', undefined, 'email'],
+    ['an empty email', { email: '' }, 'email'],
+    ['an email that is not one', { email: 'ana.silva' }, 'email'],
+    ['an unknown parameter', { email: PII.email, limit: '10' }, 'limit'],
+  ])('answers 400 naming the field for %s', async (_label, query, path) => {
+    const response = await request('GET /customers', query ? { query } : {});
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).fields).toContainEqual({ path, message: expect.stringMatching(/\w/) });
+  });
+});
+
+describe('GET /customers/{id}/export', () => {
+  it('returns everything held about the person as one JSON document', async () => {
+    const response = await request('GET /customers/{id}/export', { id: 'cus_1' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['content-disposition']).toBe('attachment; filename="cus_1.json"');
+    const document = bodyOf(response);
+    expect(Object.keys(document).sort()).toEqual(['customer', 'deliveries', 'orders', 'surveys']);
+    expect(document.customer).toEqual(bodyOf(await request('GET /customers/{id}', { id: 'cus_1' })));
+    expect(document.orders).toEqual([
+      expect.objectContaining({
+        orderId: 'web-1',
+        totalAmount: 30,
+        status: 'placed',
+        lineItems: expect.any(Array),
+      }),
+      expect.objectContaining({ orderId: 'web-2', totalAmount: 54.9, currency: 'GBP' }),
+    ]);
+    expect(document.surveys).toEqual([
+      expect.objectContaining({ surveyId: 's-1', score: 5 }),
+      expect.objectContaining({ surveyId: 's-2', score: 2, comment: 'Ana here: the bag was torn' }),
+    ]);
+    expect(document.deliveries).toEqual([]);
+  });
+
+  it('answers 404 for an unknown id', async () => {
+    const response = await request('GET /customers/{id}/export', { id: 'cus_nobody' });
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({ error: 'not_found' });
+  });
+});
+
+describe('DELETE /customers/{id} erases the person everywhere', () => {
+  it('removes the personal data, withdraws consent, keeps the anonymous aggregates', async () => {
+    const response = await request('DELETE /customers/{id}', { id: 'cus_1' });
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+
+    const view = bodyOf(await request('GET /customers/{id}', { id: 'cus_1' }));
+    for (const field of Object.keys(PII)) expect(view).not.toHaveProperty(field);
+    expect(view).toMatchObject({
+      customerId: 'cus_1',
+      interests: [],
+      erasedAt: NOW.toISOString(),
+      consent: {
+        email: { status: 'unsubscribed', source: 'erasure', updatedAt: NOW.toISOString() },
+        sms: { status: 'opted_out', source: 'erasure', updatedAt: NOW.toISOString() },
+      },
+      metrics: { orderCount: 2, totalSpend: 84.9, satisfaction: { mean: 3.5, count: 2 } },
+    });
+    const stored = (await deps.customers.get('cus_1'))!;
+    expect(stored).not.toHaveProperty('birthdayKey');
+    expect(stored).not.toHaveProperty('birthdayOffset');
+    expect(JSON.stringify(stored)).not.toMatch(/Ana|Silva|example\.com|7911|1990/);
+  });
+
+  it('suppresses the email and phone: they find nobody, but the hashed key still names the record', async () => {
+    await request('DELETE /customers/{id}', { id: 'cus_1' });
+    expect(await deps.customers.findByIdentity('email', PII.email)).toBeUndefined();
+    expect(await deps.customers.findByIdentity('phone', PII.phone)).toBeUndefined();
+    expect(deps.customers.erased).toEqual(new Set([`email:${PII.email}`, `phone:${PII.phone}`]));
+    expect(await deps.customers.findCustomerIdByIdentity('email', PII.email)).toBe('cus_1');
+    const byEmail = await request('GET /customers', { query: { email: PII.email } });
+    expect(byEmail.statusCode).toBe(404);
+  });
+
+  it('deletes survey comments and keeps the scores; keeps the orders', async () => {
+    await request('DELETE /customers/{id}', { id: 'cus_1' });
+    const document = bodyOf(await request('GET /customers/{id}/export', { id: 'cus_1' }));
+    expect(document.surveys.map((s: { score: number }) => s.score)).toEqual([5, 2]);
+    expect(JSON.stringify(document)).not.toMatch(/torn|Ana/);
+    expect(document.orders).toHaveLength(2);
+  });
+
+  it('is idempotent: 204 again, nothing changes; 404 for an id that never existed', async () => {
+    await request('DELETE /customers/{id}', { id: 'cus_1' });
+    const first = await deps.customers.get('cus_1');
+    const again = await request('DELETE /customers/{id}', { id: 'cus_1' });
+    expect(again.statusCode).toBe(204);
+    expect(await deps.customers.get('cus_1')).toEqual(first);
+    const unknown = await request('DELETE /customers/{id}', { id: 'cus_nobody' });
+    expect(unknown.statusCode).toBe(404);
+    expect(bodyOf(unknown)).toEqual({ error: 'not_found' });
+  });
+
+  it('erases what a signup wrote while the erasure was running (conditional on the version)', async () => {
+    const erase = deps.customers.erase.bind(deps.customers);
+    let raced = false;
+    deps.customers.erase = async (erased, expectedVersion) => {
+      if (!raced) {
+        raced = true;
+        await signUpAna({ lastName: 'Silva-Costa', interests: ['dog food'] });
+      }
+      return erase(erased, expectedVersion);
+    };
+    const response = await request('DELETE /customers/{id}', { id: 'cus_1' });
+    expect(response.statusCode).toBe(204);
+    expect(raced).toBe(true);
+    const stored = (await deps.customers.get('cus_1'))!;
+    expect(stored.lastName).toBeUndefined();
+    expect(stored.interests).toEqual([]);
+  });
+});
+
+describe('after erasure nothing brings the personal data back silently', () => {
+  beforeEach(async () => {
+    await request('DELETE /customers/{id}', { id: 'cus_1' });
+  });
+
+  const storedText = async () =>
+    JSON.stringify([
+      await deps.customers.get('cus_1'),
+      await deps.surveys.history('cus_1'),
+      await deps.orders.history('cus_1'),
+    ]);
+
+  it('a replayed profile stream record of the old profile is stale: no birthday key comes back', async () => {
+    const old = {
+      customerId: 'cus_1',
+      ...PII,
+      timeZone: 'Europe/London',
+      locale: 'en-GB',
+      interests: ['cat food'],
+      consent: {
+        email: { status: 'pending' as const, updatedAt: NOW.toISOString(), source: 'footer-form' },
+        sms: { status: 'opted_in' as const, updatedAt: NOW.toISOString(), source: 'footer-form' },
+      },
+      source: 'footer-form',
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      version: 1,
+    };
+    expect(await refreshDerivedKeys({ customers: deps.customers, clock }, old)).toBe('stale');
+    expect(await deps.customers.get('cus_1')).not.toHaveProperty('birthdayKey');
+  });
+
+  it('replayed order and survey stream records recompute aggregates only', async () => {
+    await recomputeMetrics(deps, 'cus_1');
+    await recomputeSatisfaction(deps, 'cus_1');
+    expect(await storedText()).not.toMatch(/Ana|Silva|example\.com|7911|1990|torn/);
+    expect((await deps.customers.get('cus_1'))?.satisfaction).toMatchObject({ mean: 3.5, count: 2 });
+  });
+
+  it('a late order by the erased email counts on the anonymous record and brings no email back', async () => {
+    const outcome = await order('web-3', 10);
+    expect(outcome).toMatchObject({ status: 'accepted', customerId: 'cus_1' });
+    const stored = (await deps.customers.get('cus_1'))!;
+    expect(stored.metrics?.orderCount).toBe(3);
+    expect(stored.email).toBeUndefined();
+    expect(deps.customers.customers.size).toBe(1);
+    expect(await storedText()).not.toMatch(/Ana|Silva|example\.com|7911/);
+  });
+
+  it('a repeat signup is a new customer with new consent; the erased record stays anonymous', async () => {
+    expect(await signUpAna()).toBe('created');
+    const view = bodyOf(await request('GET /customers', { query: { email: PII.email } }));
+    expect(view.customerId).toBe('cus_2');
+    expect(view).toMatchObject({
+      email: PII.email,
+      consent: { email: { status: 'pending', source: 'footer-form' } },
+      metrics: { orderCount: 0, satisfaction: null },
+    });
+    expect(await storedText()).not.toMatch(/Ana|Silva|example\.com|7911/);
+
+    // Erasing the old record again leaves the new customer's identity alone.
+    await request('DELETE /customers/{id}', { id: 'cus_1' });
+    expect((await deps.customers.findByIdentity('email', PII.email))?.customerId).toBe('cus_2');
+  });
+
+  it('a late survey by the erased email is refused; by id it counts without its comment', async () => {
+    const byEmail = survey({ customer: { email: PII.email }, score: 1, comment: 'Ana again' });
+    await expect(byEmail).resolves.toEqual({ status: 'unknown_customer', field: 'email' });
+    await survey({ customer: { customerId: 'cus_1' }, score: 1, comment: 'Ana again', surveyId: 's-3' });
+    expect((await deps.customers.get('cus_1'))?.satisfaction?.count).toBe(3);
+    expect(await storedText()).not.toMatch(/Ana|torn/);
+  });
+
+  it('a survey that raced the erasure loses its comment when the stream sees it', async () => {
+    await deps.surveys.record(
+      {
+        customerId: 'cus_1',
+        surveyId: 's-raced',
+        answeredAt: '2026-11-23T09:00:00.000Z',
+        score: 3,
+        comment: 'Ana Silva, call me',
+        receivedAt: NOW.toISOString(),
+      },
+      'fp',
+    );
+    await recomputeSatisfaction(deps, 'cus_1');
+    expect(await storedText()).not.toMatch(/Ana|Silva/);
+    expect((await deps.customers.get('cus_1'))?.satisfaction?.count).toBe(3);
+  });
+});
