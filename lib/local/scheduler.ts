@@ -158,6 +158,8 @@ export interface ScheduledTarget {
 }
 
 interface Entry {
+  /** Time up to which this schedule has fired (advanceTo). */
+  cursor: number;
   model: ScheduleModel;
   fn: LocalFunction;
   next: NextFn;
@@ -179,20 +181,20 @@ export class LocalScheduler {
   private readonly entries: Entry[];
   private readonly clock: Clock;
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private cursor: number;
   private running = false;
 
   constructor(private readonly options: LocalSchedulerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.cursor = this.clock.now();
+    const startedAt = this.clock.now();
     const names = new Set<string>();
     this.entries = options.schedules.map(({ model, fn }) => {
       if (names.has(model.name)) throw new ScheduleExpressionError(`Two schedules are named ${model.name}`);
       names.add(model.name);
       return {
+        cursor: startedAt,
         model,
         fn,
-        next: parseScheduleExpression(model.expression, model.timezone, this.cursor),
+        next: parseScheduleExpression(model.expression, model.timezone, startedAt),
         settings: options.asyncConfigs?.get(model.functionKey) ?? DEFAULT_ASYNC_RETRY,
         arn:
           model.kind === 'rule'
@@ -249,17 +251,17 @@ export class LocalScheduler {
     for (;;) {
       let earliest: { entry: Entry; time: number } | undefined;
       for (const entry of this.entries) {
-        const time = entry.next(this.cursor);
+        const time = entry.next(entry.cursor);
         if (time !== undefined && time <= until.getTime() && (!earliest || time < earliest.time)) {
           earliest = { entry, time };
         }
       }
       if (!earliest) break;
-      this.cursor = earliest.time;
+      earliest.entry.cursor = earliest.time;
       await this.fire(earliest.entry, earliest.time);
       fired++;
     }
-    this.cursor = Math.max(this.cursor, until.getTime());
+    for (const entry of this.entries) entry.cursor = Math.max(entry.cursor, until.getTime());
     return fired;
   }
 
