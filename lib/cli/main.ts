@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCustomer } from './commands/customer';
 import { registerLtv } from './commands/ltv';
 
 // The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerLtv(program);
+  registerCustomer(program);
   return program;
 }
 

@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { ENV, type Env } from '../../config/env-names';
+import { type ProfileView, ProfileViewSchema } from '../../domain/profile-view';
+
+// `precis customer <id|email> [--json]`: one customer's profile from the running local API (the
+// admin routes, authenticated locally by `x-api-key: $PRECIS_ADMIN_KEY`). Every failure is one line
+// via main.ts and a non-zero exit: API not running, key missing or refused, customer not found.
+
+const TIMEOUT_MS = 10_000;
+
+interface CustomerOptions {
+  json?: boolean;
+}
+
+export function registerCustomer(program: Command): void {
+  program
+    .command('customer')
+    .description("show one customer's profile, consent and metrics from the running local API")
+    .argument('<id|email>', 'a customer id (cus_…) or an email address')
+    .option('--json', 'print JSON')
+    .action(async (key: string, opts: CustomerOptions) => {
+      const view = await fetchCustomer(key, process.env);
+      process.stdout.write(opts.json ? `${JSON.stringify(view, null, 2)}\n` : formatProfile(view));
+    });
+}
+
+/** The local API's base URL and admin key, from the same variables the local runtime reads. */
+export function localApi(env: Env): { url: string; adminKey: string } {
+  const adminKey = env[ENV.adminKey];
+  if (!adminKey) {
+    throw new Error(`${ENV.adminKey} is not set: export the admin key the local runtime was started with`);
+  }
+  const port = env[ENV.port] ?? '3000';
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
+    throw new Error(`${ENV.port} must be a port number, got "${port}"`);
+  }
+  return { url: `http://127.0.0.1:${port}`, adminKey };
+}
+
+export async function fetchCustomer(key: string, env: Env): Promise<ProfileView> {
+  const api = localApi(env);
+  const trimmed = key.trim();
+  const path = trimmed.includes('@')
+    ? `/customers?${new URLSearchParams({ email: trimmed })}`
+    : `/customers/${encodeURIComponent(trimmed)}`;
+  let response: Response;
+  try {
+    response = await fetch(`${api.url}${path}`, {
+      headers: { 'x-api-key': api.adminKey, accept: 'application/json' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new Error(unreachable(api.url, err));
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  switch (response.status) {
+    case 200: {
+      const view = ProfileViewSchema.safeParse(body);
+      if (!view.success) throw new Error(`the API at ${api.url} answered with an unexpected profile shape`);
+      return view.data;
+    }
+    case 401:
+    case 403:
+      throw new Error(`the API refused the admin key (${response.status}): check ${ENV.adminKey}`);
+    case 404:
+      if (isNotFound(body)) throw new Error(`no customer ${trimmed}`);
+      throw new Error(`the API at ${api.url} has no customer routes (404): is it the Precis local runtime?`);
+    case 400:
+      throw new Error(`invalid ${trimmed.includes('@') ? 'email' : 'customer id'}: ${fieldMessages(body)}`);
+    case 503:
+      throw new Error(`the local API at ${api.url} is still starting (503): try again in a moment`);
+    default:
+      throw new Error(`the API at ${api.url} answered ${response.status}`);
+  }
+}
+
+function unreachable(url: string, err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED')
+    return `the local API is not running at ${url} (start it with npm start)`;
+  if ((err as Error).name === 'TimeoutError')
+    return `the local API at ${url} did not answer within ${TIMEOUT_MS / 1000}s`;
+  return `could not reach the local API at ${url}: ${cause?.code ?? (err as Error).message}`;
+}
+
+const isNotFound = (body: unknown): boolean =>
+  typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'not_found';
+
+function fieldMessages(body: unknown): string {
+  const fields = (body as { fields?: { path?: unknown; message?: unknown }[] } | undefined)?.fields;
+  if (!Array.isArray(fields) || fields.length === 0) return 'the API refused it (400)';
+  return fields.map((f) => `${String(f.path)}: ${String(f.message)}`).join('; ');
+}
+
+/** The profile as a two-column table a person can read at a glance. */
+export function formatProfile(view: ProfileView): string {
+  const { metrics } = view;
+  const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—');
+  const money = (amount: number | null) => (amount === null ? '—' : amount.toFixed(2));
+  const consent = (channel: { status: string; source: string; updatedAt: string }) =>
+    `${channel.status} (${channel.source}, ${day(channel.updatedAt)})`;
+  const name = [view.firstName, view.lastName].filter(Boolean).join(' ');
+  const satisfaction = metrics.satisfaction;
+  const rows: [string, string][] = [
+    ['customer', view.customerId],
+    ...(view.erasedAt
+      ? [['erased', `${day(view.erasedAt)}: personal data removed`] as [string, string]]
+      : []),
+    ['name', name || '—'],
+    ['email', view.email ?? '—'],
+    ['phone', view.phone ?? '—'],
+    ['birthday', view.birthday ?? '—'],
+    ['time zone', `${view.timeZone} · locale ${view.locale}`],
+    ['interests', view.interests.length > 0 ? view.interests.join(', ') : '—'],
+    ['email consent', consent(view.consent.email)],
+    ['sms consent', consent(view.consent.sms)],
+    ['source', `${view.source} · created ${day(view.createdAt)} · updated ${day(view.updatedAt)}`],
+    [
+      'orders',
+      `${metrics.orderCount} · total spend ${money(metrics.totalSpend)} · average ${money(metrics.averageOrderValue)}`,
+    ],
+    ['first order', day(metrics.firstOrderAt)],
+    ['last order', day(metrics.lastOrderAt)],
+    [
+      'satisfaction',
+      satisfaction
+        ? `${satisfaction.mean} mean of ${satisfaction.count} answer${satisfaction.count === 1 ? '' : 's'} · latest ${satisfaction.latest} (${day(satisfaction.lastAnsweredAt)})`
+        : '— (no survey answers)',
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return `${rows.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n')}\n`;
+}
