@@ -24,6 +24,8 @@ export interface StartDynamoLocalOptions {
   dataDir?: string;
   /** How long to wait for the first successful ListTables. */
   readyTimeoutMs?: number;
+  /** Called once the Java process is spawned, before it is ready (to overlap other start-up work). */
+  onSpawn?: () => void;
 }
 
 export class DynamoLocalError extends Error {
@@ -70,7 +72,7 @@ export const freePort = (): Promise<number> =>
 
 const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Kills the child when the parent goes away; returns a function that removes the hooks. */
 const killWithParent = (child: ChildProcess): (() => void) => {
@@ -78,13 +80,14 @@ const killWithParent = (child: ChildProcess): (() => void) => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    // Someone else handles the signal (main.ts stops the runtime, and DynamoDB with it, in
+    // order); if they end the process, the exit hook still catches the child.
+    if (process.listenerCount(signal) > 1) return;
+    // Our listener replaced Node's default "terminate on signal", so restore it: kill the
+    // child, then re-raise the signal with no listener left.
     killNow();
-    // Our listener replaced Node's default "terminate on signal"; restore it when nobody else
-    // (main.ts, a test runner) handles the signal, so Ctrl-C still ends the process.
-    if (process.listenerCount(signal) === 1) {
-      remove();
-      process.kill(process.pid, signal);
-    }
+    remove();
+    process.kill(process.pid, signal);
   };
   const remove = () => {
     process.off('exit', killNow);
@@ -104,8 +107,10 @@ export const startDynamoLocal = async (options: StartDynamoLocalOptions = {}): P
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
   }
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  // Its own process group: a terminal Ctrl-C reaches only Node, which then stops Java in order.
+  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
   const removeHooks = killWithParent(child);
+  options.onSpawn?.();
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString('utf8').split('\n').filter(Boolean));

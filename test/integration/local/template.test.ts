@@ -157,6 +157,7 @@ describe('environment resolution', () => {
         ARN: { 'Fn::GetAtt': ['Table', 'Arn'] },
         JOINED: { 'Fn::Join': ['-', ['a', { Ref: 'AWS::Region' }, { Ref: 'AWS::StackName' }]] },
         PICKED: { 'Fn::Select': [1, ['x', { Ref: 'Table' }]] },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax.
         SUBBED: { 'Fn::Sub': 'tbl=${Table} arn=${Table.Arn} ${!Literal}' },
       }),
     ).toEqual({
@@ -164,6 +165,7 @@ describe('environment resolution', () => {
       ARN: 'arn:aws:dynamodb:local:000000000000:table/p_Table',
       JOINED: 'a-local-S',
       PICKED: 'p_Table',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${!Literal} resolves to a literal ${Literal}.
       SUBBED: 'tbl=p_Table arn=arn:aws:dynamodb:local:000000000000:table/p_Table ${Literal}',
     });
   });
