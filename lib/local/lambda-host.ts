@@ -95,7 +95,9 @@ export const loadFunction = async (
   }
   let handler: unknown;
   try {
-    handler = await createHandler(env);
+    // Libraries configured from process.env at construction (e.g. Powertools' service name)
+    // see this function's environment too.
+    handler = await withProcessEnv(env, async () => createHandler(env));
   } catch (error) {
     throw new FunctionLoadError(`Function ${fn.name}: createHandler failed: ${String(error)}`, {
       cause: error,
