@@ -139,8 +139,9 @@ export class DynamoSurveyRepository implements SurveyRepository {
           new UpdateCommand({
             TableName: this.table,
             Key: { customerId, surveyKey: key },
-            UpdateExpression: `REMOVE ${attribute}`,
+            UpdateExpression: 'REMOVE #attribute',
             ConditionExpression: 'attribute_exists(customerId)',
+            ExpressionAttributeNames: { '#attribute': attribute },
             ReturnConsumedCapacity: 'INDEXES',
           }),
         );
