@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type CustomersDeps, customersHandler } from '../../../functions/customers-api/customers';
 import { orderSchema } from '../../../lib/domain/order';
@@ -371,5 +372,38 @@ describe('after erasure nothing brings the personal data back silently', () => {
     await recomputeSatisfaction(deps, 'cus_1');
     expect(await storedText()).not.toMatch(/Ana|Silva/);
     expect((await deps.customers.get('cus_1'))?.satisfaction?.count).toBe(3);
+  });
+});
+
+describe('the customer routes never fail on what arrives (property-based)', () => {
+  it('answers 200, 400 or 404 to any email query, and 200 only for the known address', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.emailAddress(), fc.constant(PII.email.toUpperCase())),
+        async (email) => {
+          const response = await request('GET /customers', { query: { email } });
+          expect([200, 400, 404]).toContain(response.statusCode);
+          if (response.statusCode === 200) expect(bodyOf(response).customerId).toBe('cus_1');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers 200 or 404 to any customer id on every id route, and erases nobody by accident', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 3000 }),
+        fc.constantFrom('GET /customers/{id}', 'GET /customers/{id}/export', 'DELETE /customers/{id}'),
+        async (id, routeKey) => {
+          const response = await request(routeKey, { id });
+          expect(response.statusCode).toBe(
+            id === 'cus_1' ? (routeKey.startsWith('DELETE') ? 204 : 200) : 404,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect((await deps.customers.get('cus_1'))?.email).toBe(PII.email);
   });
 });
