@@ -268,7 +268,9 @@ export class StreamPoller {
       const state: ShardState = { shardId, finished: false, quietAt: undefined };
       this.shards.set(shardId, state);
       state.done = this.readShard(state).catch((error: unknown) => {
-        this.report(`shard ${shardId} reader stopped`, error);
+        // Forget the shard so the next refresh starts a new reader from its checkpoint.
+        this.report(`shard ${shardId} reader failed; restarting it from the checkpoint`, error);
+        this.shards.delete(shardId);
       });
     }
     this.pendingShards = pending;
@@ -300,6 +302,38 @@ export class StreamPoller {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A new iterator after TrimmedDataAccessException. DynamoDB Local numbers stream records with
+   * one counter across tables and throws this for a read at an empty shard's start once another
+   * table took the next number: starting again at the oldest record is then exact, since nothing
+   * was read. After a record was read, resume after it; only if that position is gone too was the
+   * data really trimmed (24 h retention), and reading restarts at the oldest record that is left.
+   */
+  private async afterTrimmed(
+    shardId: string,
+    lastRead: string | undefined,
+  ): Promise<{ value: string | undefined; reset: boolean } | undefined> {
+    if (lastRead === undefined) {
+      const value = await this.acquire(shardId, undefined);
+      return this.stopped ? undefined : { value, reset: false };
+    }
+    try {
+      return { value: await this.iterator(shardId, lastRead), reset: false };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'TrimmedDataAccessException')) {
+        this.report(`GetShardIterator ${shardId} failed`, error);
+        const value = await this.acquire(shardId, lastRead);
+        return this.stopped ? undefined : { value, reset: false };
+      }
+      this.report(
+        `shard ${shardId}: records after ${lastRead} expired; restarting at the oldest record`,
+        error,
+      );
+      const value = await this.acquire(shardId, undefined);
+      return this.stopped ? undefined : { value, reset: true };
+    }
   }
 
   private checkpoint(shardId: string, checkpoint: ShardCheckpoint): void {
@@ -334,13 +368,13 @@ export class StreamPoller {
             continue;
           }
           if (name === 'TrimmedDataAccessException') {
-            this.report(
-              `shard ${state.shardId}: checkpoint is past the stream's retention; restarting at the oldest record`,
-              error,
-            );
-            handled = undefined;
-            lastRead = undefined;
-            iterator = await this.acquire(state.shardId, undefined);
+            const restart = await this.afterTrimmed(state.shardId, lastRead);
+            if (restart === undefined) return;
+            if (restart.reset) {
+              handled = undefined;
+              lastRead = undefined;
+            }
+            iterator = restart.value;
             continue;
           }
           this.report(`GetRecords ${state.shardId} failed`, error);
