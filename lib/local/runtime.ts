@@ -272,8 +272,8 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       scheduler,
       settled: async (timeoutMs = 30_000) => {
         const startedAt = performance.now();
+        const wokenFor = new Map<StreamPoller, number>();
         for (;;) {
-          for (const poller of pollers) poller.wake();
           // Quiet must be observed after the call and after the last invocation ended, so a
           // write made by a handler a moment ago is seen by the poller of the table it wrote.
           const threshold = Math.max(startedAt, activity.lastEndAt);
@@ -281,6 +281,12 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
             const quiet = poller.quietSince();
             return quiet === undefined || quiet <= threshold;
           });
+          for (const poller of busyPollers) {
+            // Poll now rather than after the interval, once per threshold.
+            if (wokenFor.get(poller) === threshold) continue;
+            wokenFor.set(poller, threshold);
+            poller.wake();
+          }
           if (!activity.busy && busyPollers.length === 0) return;
           if (performance.now() - startedAt > timeoutMs) {
             const what = [

@@ -154,7 +154,10 @@ export interface StreamPollerOptions {
 
 export class StreamPoller {
   private stopped = false;
+  /** Cuts poll-interval sleeps short (settled(), a finished parent shard, stop). */
   private readonly waker = new Waker();
+  /** Cuts backoff and batching-window waits short only on stop, so their timing stays Lambda's. */
+  private readonly stopper = new Waker();
   private readonly shards = new Map<string, ShardState>();
   private pendingShards = 0;
   private describedAt = Number.NEGATIVE_INFINITY;
@@ -186,6 +189,7 @@ export class StreamPoller {
   async stop(): Promise<void> {
     this.stopped = true;
     this.waker.wake();
+    this.stopper.wake();
     await this.loop;
   }
 
@@ -298,7 +302,7 @@ export class StreamPoller {
         return await this.iterator(shardId, after);
       } catch (error) {
         this.report(`GetShardIterator ${shardId} failed`, error);
-        await this.waker.sleep(this.backoff.maxMs);
+        await this.stopper.sleep(this.backoff.maxMs);
       }
     }
     return undefined;
@@ -378,7 +382,7 @@ export class StreamPoller {
             continue;
           }
           this.report(`GetRecords ${state.shardId} failed`, error);
-          await this.waker.sleep(this.backoff.maxMs);
+          await this.stopper.sleep(this.backoff.maxMs);
           continue;
         }
         iterator = response.NextShardIterator ?? undefined;
@@ -408,7 +412,7 @@ export class StreamPoller {
         const first = buffer[0] as Entry;
         const waited = this.now() - first.arrivalMs;
         if (buffer.length < mapping.batchSize && iterator !== undefined && waited < windowMs) {
-          await this.waker.sleep(Math.min(this.pollIntervalMs, windowMs - waited));
+          await this.stopper.sleep(Math.min(this.pollIntervalMs, windowMs - waited));
           continue;
         }
         const consumedUpTo = await this.processBatch(state.shardId, buffer);
@@ -530,7 +534,7 @@ export class StreamPoller {
         consume(failed);
         continue;
       }
-      await this.waker.sleep(Math.min(this.backoff.minMs * 2 ** (failedAttempts - 1), this.backoff.maxMs));
+      await this.stopper.sleep(Math.min(this.backoff.minMs * 2 ** (failedAttempts - 1), this.backoff.maxMs));
       if (this.stopped) return consumedUpTo;
     }
     return consumedUpTo;
