@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
+import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
 
 /**
  * Every tunable of a deployment, in one typed, validated object read at synth time. Sources, later
@@ -30,11 +32,30 @@ export const PrecisConfigSchema = z.strictObject({
   apiRateLimit: z.number().positive().default(50),
   apiBurstLimit: z.number().int().positive().default(100),
   logRetentionDays: z.number().int().positive().default(30),
+  /**
+   * Operator-defined segments: rules over any profile field, metric, score or tag (see
+   * lib/domain/rule-segments.ts). Entering or leaving one publishes SegmentEntered / SegmentExited.
+   */
+  ruleSegments: RuleSegmentsSchema.default([
+    {
+      id: 'cat-lovers',
+      name: 'Cat lovers likely to buy again',
+      rule: {
+        all: [
+          { field: 'interests', op: 'contains', value: 'cat food' },
+          { field: 'ltv.pAlive', op: 'gt', value: 0.6 },
+        ],
+      },
+    },
+  ]),
+  /** Lifetime-value horizon, discount and historical formula; lifecycle thresholds. Applied at the next refit. */
+  scoring: ScoringSettingsSchema.prefault({}),
 });
 export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
 
 const LIST_KEYS = new Set(['allowedOrigins']);
 const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays']);
+const JSON_KEYS = new Set(['ruleSegments', 'scoring']);
 
 export class InvalidConfigError extends Error {}
 
@@ -51,6 +72,7 @@ export function loadConfig(context: (key: string) => unknown, cwd = process.cwd(
     if (typeof value !== 'string') fromContext[key] = value;
     else if (LIST_KEYS.has(key)) fromContext[key] = value.split(',').map((item) => item.trim());
     else if (NUMBER_KEYS.has(key)) fromContext[key] = Number(value);
+    else if (JSON_KEYS.has(key)) fromContext[key] = parseJsonContext(key, value);
     else fromContext[key] = value;
   }
   const parsed = PrecisConfigSchema.safeParse({ ...fromFile, ...fromContext });
@@ -59,4 +81,12 @@ export function loadConfig(context: (key: string) => unknown, cwd = process.cwd(
     throw new InvalidConfigError(`invalid Precis config: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+function parseJsonContext(key: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InvalidConfigError(`invalid Precis config: ${key}: must be JSON`);
+  }
 }

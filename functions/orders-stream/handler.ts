@@ -3,38 +3,27 @@ import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-cus
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
-import { recomputeMetrics } from '../../lib/use-cases/recompute-metrics';
+import { systemClock } from '../../lib/ports/clock';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
-import { images, type StreamHandler, streamHandler } from '../shared/stream';
+import { scoringDeps } from '../shared/scoring-deps';
+import type { StreamHandler } from '../shared/stream';
+import { metricsStreamHandler } from './metrics';
 
-/**
- * The Orders stream consumer: recomputes each touched customer's metrics from their history. A batch
- * recomputes each customer once (its query already sees every order in the batch); if that fails,
- * every record of that customer is reported failed and retried.
- */
+/** Composition root of the Orders stream consumer: metrics, lifetime value and segments per order. */
 export function createHandler(env: Env): StreamHandler {
   const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable]);
   const db = dynamoDocumentClient(env);
+  const { models, rules } = scoringDeps(env, db);
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     orders: new DynamoOrderRepository(db, {
       orders: config[ENV.ordersTable],
       orderIds: config[ENV.orderIdsTable],
     }),
+    clock: systemClock,
+    scoring: { models, rules },
   };
-  const logger = loggerFor(env, 'orders-stream');
-  let batch: Map<string, Promise<unknown>> = new Map();
-  const handle = streamHandler(logger, async (record) => {
-    const { newImage, oldImage } = images(record);
-    const customerId = (newImage ?? oldImage)?.customerId;
-    if (typeof customerId !== 'string') throw new Error('an order record without a customer id');
-    if (!batch.has(customerId)) batch.set(customerId, recomputeMetrics(deps, customerId));
-    await batch.get(customerId);
-  });
-  return async (event, context) => {
-    batch = new Map();
-    return handle(event, context);
-  };
+  return metricsStreamHandler(deps, loggerFor(env, 'orders-stream'));
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -1,25 +1,27 @@
-import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { dynamoDocumentClient, eventBridgeClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { EventBridgePublisher } from '../../lib/adapters/eventbridge/eventbridge-publisher';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
-import { CustomerSchema } from '../../lib/domain/customer';
 import { systemClock } from '../../lib/ports/clock';
-import { refreshDerivedKeys } from '../../lib/use-cases/refresh-derived-keys';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
-import { images, type StreamHandler, streamHandler } from '../shared/stream';
+import { scoringDeps } from '../shared/scoring-deps';
+import type { StreamHandler } from '../shared/stream';
+import { profileStreamHandler } from './profile';
 
-/** Composition root of the Customers stream consumer: keeps each profile's derived keys current. */
+/** Composition root of the Customers stream consumer: segment events, scores and derived keys. */
 export function createHandler(env: Env): StreamHandler {
-  const config = readEnv(env, [ENV.customersTable]);
-  const logger = loggerFor(env, 'profile-stream');
-  const customers = new DynamoCustomerRepository(dynamoDocumentClient(env), {
-    customers: config[ENV.customersTable],
-  });
-  return streamHandler(logger, async (record) => {
-    const { newImage } = images(record);
-    if (!newImage) return; // a removed profile has nothing to derive
-    await refreshDerivedKeys({ customers, clock: systemClock }, CustomerSchema.parse(newImage));
-  });
+  const config = readEnv(env, [ENV.customersTable, ENV.eventBusName]);
+  const db = dynamoDocumentClient(env);
+  const { models, rules } = scoringDeps(env, db);
+  const deps = {
+    customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
+    events: new EventBridgePublisher(eventBridgeClient(env), config[ENV.eventBusName]),
+    models,
+    rules,
+    clock: systemClock,
+  };
+  return profileStreamHandler(deps, loggerFor(env, 'profile-stream'));
 }
 
 export const handler = lambdaEntry(createHandler);

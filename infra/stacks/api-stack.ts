@@ -3,6 +3,7 @@ import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -18,6 +19,8 @@ export interface ApiStackProps extends StackProps {
   orders: ITable;
   orderIds: ITable;
   surveys: ITable;
+  models: ITable;
+  bus: IEventBus;
 }
 
 /**
@@ -90,6 +93,17 @@ export class ApiStack extends Stack {
     this.route('/customers/{id}', HttpMethod.GET, customers, 'iam');
     this.route('/customers/{id}/export', HttpMethod.GET, customers, 'iam');
     this.route('/customers/{id}', HttpMethod.DELETE, customers, 'iam');
+
+    const segments = this.fn('SegmentsApi', 'segments-api', {
+      [ENV.modelsTable]: props.models.tableName,
+      [ENV.eventBusName]: props.bus.eventBusName,
+    });
+    // Reads the stored segment summary and model (two items, never the customers); asks for a refit
+    // by putting ModelRefitRequested on the app's bus.
+    props.models.grant(segments, 'dynamodb:GetItem');
+    props.bus.grantPutEventsTo(segments);
+    this.route('/segments', HttpMethod.GET, segments, 'iam');
+    this.route('/model/refit', HttpMethod.POST, segments, 'iam');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

@@ -20,6 +20,7 @@ export class DataStack extends Stack {
   readonly orders: Table;
   readonly orderIds: Table;
   readonly surveys: Table;
+  readonly models: Table;
   readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -43,6 +44,14 @@ export class DataStack extends Stack {
       indexName: 'byBirthday',
       partitionKey: { name: 'birthdayKey', type: AttributeType.STRING },
       sortKey: { name: 'birthdayOffset', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only customers with a predicted next order carry `nextOrderKey` (the local date of
+    // the expected next order); same sort key as byBirthday, for the repurchase-window trigger.
+    this.customers.addGlobalSecondaryIndex({
+      indexName: 'byNextOrder',
+      partitionKey: { name: 'nextOrderKey', type: AttributeType.STRING },
+      sortKey: { name: 'nextOrderOffset', type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
 
@@ -71,6 +80,14 @@ export class DataStack extends Stack {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'surveyKey', type: AttributeType.STRING },
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+
+    // Fitted scoring models, one item per version (version 0 = a copy of the current one), and the
+    // segment summary of the last refit (modelId `segment-summary`).
+    this.models = new Table(this, 'Models', {
+      ...durable,
+      partitionKey: { name: 'modelId', type: AttributeType.STRING },
+      sortKey: { name: 'version', type: AttributeType.NUMBER },
     });
 
     // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.

@@ -18,6 +18,8 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     orders: data.orders,
     orderIds: data.orderIds,
     surveys: data.surveys,
+    models: data.models,
+    bus: data.bus,
   });
   const messaging = new MessagingStack(app, 'PrecisMessaging', {
     description: 'Precis: stream consumers and messaging',
@@ -28,6 +30,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     orders: data.orders,
     orderIds: data.orderIds,
     surveys: data.surveys,
+    models: data.models,
     bus: data.bus,
   });
   return [data, api, messaging];

@@ -4,6 +4,8 @@ import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
@@ -20,7 +22,17 @@ export interface MessagingStackProps extends StackProps {
   orders: ITable;
   orderIds: ITable;
   surveys: ITable;
+  models: ITable;
   bus: IEventBus;
+}
+
+/** Where a function that scores profiles finds the model and the operator's scoring config. */
+export function scoringEnvironment(models: ITable, config: PrecisConfig): Record<string, string> {
+  return {
+    [ENV.modelsTable]: models.tableName,
+    [ENV.ruleSegments]: JSON.stringify(config.ruleSegments),
+    [ENV.scoringConfig]: JSON.stringify(config.scoring),
+  };
 }
 
 /** Stream consumers and event-driven functions (and, with the campaigns, schedules, queues and senders). */
@@ -29,13 +41,21 @@ export class MessagingStack extends Stack {
     super(scope, id, props);
     const { logRetention } = props;
 
+    const scoring = scoringEnvironment(props.models, props.config);
     const profileStream = new PrecisFunction(this, 'ProfileStream', {
       role: 'profile-stream',
       logRetention,
-      environment: { [ENV.customersTable]: props.customers.tableName },
+      environment: {
+        [ENV.customersTable]: props.customers.tableName,
+        [ENV.eventBusName]: props.bus.eventBusName,
+        ...scoring,
+      },
     });
-    // Writes derived keys only; the event source grants the stream reads.
+    // Writes scores and derived keys only (the event source grants the stream reads); reads the
+    // current model; announces segment changes on the app's bus.
     props.customers.grant(profileStream, 'dynamodb:UpdateItem');
+    props.models.grant(profileStream, 'dynamodb:GetItem');
+    props.bus.grantPutEventsTo(profileStream);
     new StreamConsumer(this, 'ProfileStreamConsumer', { table: props.customers, fn: profileStream });
 
     const ordersStream = new PrecisFunction(this, 'OrdersStream', {
@@ -45,11 +65,14 @@ export class MessagingStack extends Stack {
         [ENV.customersTable]: props.customers.tableName,
         [ENV.ordersTable]: props.orders.tableName,
         [ENV.orderIdsTable]: props.orderIds.tableName,
+        ...scoring,
       },
     });
-    // Reads the profile and the customer's order history, writes the metrics back.
+    // Reads the profile, the customer's order history and the current model; writes the metrics,
+    // scores and next-order keys back in one update.
     props.customers.grant(ordersStream, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.orders.grant(ordersStream, 'dynamodb:Query');
+    props.models.grant(ordersStream, 'dynamodb:GetItem');
     new StreamConsumer(this, 'OrdersStreamConsumer', { table: props.orders, fn: ordersStream });
 
     const surveysStream = new PrecisFunction(this, 'SurveysStream', {
@@ -89,6 +112,42 @@ export class MessagingStack extends Stack {
       description: 'Orders from the shop into the customer database',
       eventPattern: { detailType: ['OrderPlaced', 'OrderCancelled'] },
       targets: [new LambdaFunction(orderEvents, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
+
+    // The nightly model refit: reads every profile (two parallel scans), fits, stores the version
+    // and the segment summary, re-scores the profiles that changed. 15 minutes and 2 GB cover a few
+    // million profiles (see lib/use-cases/refit-model.ts for what runs beyond that).
+    const refitFailures = new Queue(this, 'ModelRefitFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const modelRefit = new PrecisFunction(this, 'ModelRefit', {
+      role: 'model-refit',
+      logRetention,
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment: { [ENV.customersTable]: props.customers.tableName, ...scoring },
+    });
+    // A refit is repeatable: one retry, then the failure is kept for the operator.
+    modelRefit.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(refitFailures),
+    });
+    props.customers.grant(modelRefit, 'dynamodb:Scan', 'dynamodb:UpdateItem');
+    props.models.grant(modelRefit, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    new Schedule(this, 'ModelRefitSchedule', {
+      description: 'Nightly refit of the LTV model, RFM/value/volume thresholds and segments',
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '3' }),
+      target: new LambdaInvoke(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(6) }),
+    });
+    // `POST /model/refit` (precis model refit) asks for one now.
+    new Rule(this, 'ModelRefitRequestedRule', {
+      eventBus: props.bus,
+      description: 'A refit asked for by an operator',
+      eventPattern: { source: ['precis'], detailType: ['ModelRefitRequested'] },
+      targets: [new LambdaFunction(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(1) })],
     });
   }
 }

@@ -5,6 +5,14 @@ export const ENV = {
   ordersTable: 'ORDERS_TABLE',
   orderIdsTable: 'ORDER_IDS_TABLE',
   surveysTable: 'SURVEYS_TABLE',
+  /** The Models table: fitted scoring model versions and the segment summary. */
+  modelsTable: 'MODELS_TABLE',
+  /** The app's EventBridge bus, where Precis publishes its own events (SegmentEntered, …). */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** JSON array of operator-defined rule segments (validated with RuleSegmentsSchema). */
+  ruleSegments: 'RULE_SEGMENTS',
+  /** JSON object of scoring settings: { ltv, lifecycle } (validated with ScoringSettingsSchema). */
+  scoringConfig: 'SCORING_CONFIG',
   reportingCurrency: 'REPORTING_CURRENCY',
   /** JSON object: units of the reporting currency per unit of each other accepted currency. */
   exchangeRates: 'EXCHANGE_RATES',

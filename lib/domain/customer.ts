@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
+import { LtvSchema, SegmentsSchema } from './scoring';
 import type { Signup } from './signup';
 
 /**
@@ -51,6 +52,13 @@ export const CustomerSchema = z.object({
   /** Derived by the profile stream: sparse keys of the birthday index (absent = not indexed). */
   birthdayKey: z.string().optional(),
   birthdayOffset: z.number().optional(),
+  /** Lifetime value, scored with the current model on every metrics change and after each refit. */
+  ltv: LtvSchema.optional(),
+  /** Segment memberships, scored with the LTV (see lib/domain/scoring.ts). */
+  segments: SegmentsSchema.optional(),
+  /** Derived: sparse keys of the next-order index (absent = not indexed). */
+  nextOrderKey: z.string().optional(),
+  nextOrderOffset: z.number().optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 export type EmailConsent = z.infer<typeof EmailConsentSchema>;

@@ -27,11 +27,46 @@ export function birthdayIndexKeys(
   return { birthdayKey: key, birthdayOffset: noon.offset };
 }
 
-/** The derived keys a profile should carry; `undefined` fields are to be removed from the item. */
-export function derivedKeys(customer: Customer, now: Date): Partial<BirthdayIndexKeys> {
-  return birthdayIndexKeys(customer, now) ?? {};
+/**
+ * Keys of the sparse next-order index (`byNextOrder`): partition = the expected next order's date
+ * (`ltv.nextOrderDate`, read as a date on the customer's own calendar), sort = the zone's UTC offset
+ * in minutes at local noon that day, as for birthdays, so the hourly planner reads only the people
+ * whose local time is in the send window. Customers without a predicted date (no order, or before
+ * the first model fit) and erased records are not indexed.
+ */
+export interface NextOrderIndexKeys {
+  nextOrderKey: string;
+  nextOrderOffset: number;
 }
 
-export function derivedKeysChanged(customer: Customer, keys: Partial<BirthdayIndexKeys>): boolean {
-  return customer.birthdayKey !== keys.birthdayKey || customer.birthdayOffset !== keys.birthdayOffset;
+export function nextOrderIndexKeys(
+  customer: Pick<Customer, 'ltv' | 'timeZone' | 'erasedAt'>,
+): NextOrderIndexKeys | undefined {
+  const date = customer.ltv?.nextOrderDate;
+  if (!date || customer.erasedAt !== undefined) return undefined;
+  const noon = DateTime.fromISO(`${date}T12:00`, { zone: customer.timeZone });
+  if (!noon.isValid) return undefined;
+  return { nextOrderKey: date, nextOrderOffset: noon.offset };
+}
+
+/** Every derived index key of a profile. */
+export type DerivedKeys = BirthdayIndexKeys & NextOrderIndexKeys;
+export const DERIVED_KEY_NAMES = [
+  'birthdayKey',
+  'birthdayOffset',
+  'nextOrderKey',
+  'nextOrderOffset',
+] as const satisfies readonly (keyof DerivedKeys)[];
+export const NEXT_ORDER_KEY_NAMES = [
+  'nextOrderKey',
+  'nextOrderOffset',
+] as const satisfies readonly (keyof DerivedKeys)[];
+
+/** The derived keys a profile should carry; `undefined` fields are to be removed from the item. */
+export function derivedKeys(customer: Customer, now: Date): Partial<DerivedKeys> {
+  return { ...(birthdayIndexKeys(customer, now) ?? {}), ...(nextOrderIndexKeys(customer) ?? {}) };
+}
+
+export function derivedKeysChanged(customer: Customer, keys: Partial<DerivedKeys>): boolean {
+  return DERIVED_KEY_NAMES.some((name) => customer[name] !== keys[name]);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { replenishmentDate } from './ltv/replenishment';
 import { fromMinorUnits, toMinorUnits } from './money';
 
 // A customer's derived purchase metrics, recomputed from the whole order history on every order
@@ -35,6 +36,12 @@ export const CategoryMetricsSchema = z.object({
   typicalCycleDays: z.number().nonnegative().nullable(),
   /** The highest-value line of the category in the most recent order that had it. */
   lastSku: z.string(),
+  /**
+   * When the category is bought on a regular cycle (at least 3 purchase days, gaps within half a
+   * cycle of each other: see ltv/replenishment.ts), the day the next restock is due: the last
+   * purchase day + the median gap. Null otherwise; absent on metrics stored before it existed.
+   */
+  replenishmentDue: z.iso.date().nullable().optional(),
 });
 export type CategoryMetrics = z.infer<typeof CategoryMetricsSchema>;
 
@@ -234,9 +241,15 @@ function categoryMetrics(timeline: readonly TimedOrder[]): Record<string, Catego
         purchaseCount: acc.purchaseCount,
         typicalCycleDays: medianGap(acc.days),
         lastSku: acc.lastSku,
+        replenishmentDue: replenishmentDueDay(acc.days),
       },
     ]),
   );
+}
+
+function replenishmentDueDay(days: readonly number[]): string | null {
+  const due = replenishmentDate(days);
+  return due ? utcDayString(due.nextDay) : null;
 }
 
 /** For each category in the order, its highest-value line's SKU (ties: smallest SKU). */

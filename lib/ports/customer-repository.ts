@@ -1,7 +1,8 @@
 import type { Customer } from '../domain/customer';
-import type { BirthdayIndexKeys } from '../domain/occasion-keys';
+import type { DerivedKeys } from '../domain/occasion-keys';
 import type { ProfileMetrics } from '../domain/profile-metrics';
 import type { Satisfaction } from '../domain/satisfaction';
+import type { Scores } from '../domain/scoring';
 
 export type IdentityKind = 'email' | 'phone';
 
@@ -27,8 +28,20 @@ export interface CustomerRepository {
   /** Sets or removes derived keys if the profile is still at `version`; 'stale' if it moved on. */
   setDerivedKeys(
     customerId: string,
-    keys: Partial<BirthdayIndexKeys>,
+    keys: Partial<DerivedKeys>,
     version: number,
+  ): Promise<'updated' | 'stale'>;
+  /**
+   * Writes derived parts of a profile in ONE update (no version bump): any of the metrics, the
+   * scores (ltv + segments), and index keys — each key named in `keys` is set, or removed when its
+   * value is undefined; keys not named are left alone (name only changed keys: a GSI is written
+   * only when its key attributes change). With `version`, only if the profile is still at that
+   * version ('stale' otherwise, as for setDerivedKeys); 'stale' also when the profile is gone.
+   */
+  saveDerived(
+    customerId: string,
+    update: DerivedUpdate,
+    condition?: { version: number },
   ): Promise<'updated' | 'stale'>;
   /** Replaces the profile's survey satisfaction (no version bump: derived, like the metrics). */
   saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void>;
@@ -48,6 +61,12 @@ export interface CustomerRepository {
    * removed, aggregates are kept.
    */
   erase(erased: Customer, expectedVersion: number): Promise<void>;
+}
+
+export interface DerivedUpdate {
+  metrics?: ProfileMetrics;
+  scores?: Scores;
+  keys?: Partial<DerivedKeys>;
 }
 
 export class IdentityTakenError extends Error {

@@ -1,13 +1,32 @@
+import { NEXT_ORDER_KEY_NAMES } from '../domain/occasion-keys';
 import { computeProfileMetrics } from '../domain/profile-metrics';
+import type { RuleSegment } from '../domain/rule-segments';
+import { sameValue } from '../domain/scoring';
+import { unfittedModel } from '../domain/scoring-model';
+import { type Clock, systemClock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { OrderRepository } from '../ports/order-repository';
+import { derivedUpdate } from './derived-update';
+import { fixedModel, type ModelSource } from './model-cache';
+
+export interface RecomputeDeps {
+  customers: CustomerRepository;
+  orders: OrderRepository;
+  clock?: Clock;
+  /** The current model and the operator's rule segments; without them, the unfitted model, no rules. */
+  scoring?: { models: ModelSource; rules: readonly RuleSegment[] };
+}
+
+const UNFITTED = { models: fixedModel(unfittedModel()), rules: [] };
 
 /**
  * Recomputes a customer's metrics from their whole order history (a query, never an increment), so
- * replayed, duplicated or out-of-order stream records cannot double count. Writes only on change.
+ * replayed, duplicated or out-of-order stream records cannot double count, and scores the profile
+ * with the current model. Metrics, lifetime value, segments and the next-order index keys go in ONE
+ * write, and only what changed; nothing is written when nothing changed.
  */
 export async function recomputeMetrics(
-  deps: { customers: CustomerRepository; orders: OrderRepository },
+  deps: RecomputeDeps,
   customerId: string,
 ): Promise<'updated' | 'unchanged' | 'no_customer'> {
   const [customer, history] = await Promise.all([
@@ -25,7 +44,19 @@ export async function recomputeMetrics(
         lineItems: order.lineItems,
       })),
   );
-  if (JSON.stringify(metrics) === JSON.stringify(customer.metrics)) return 'unchanged';
-  await deps.customers.saveMetrics(customerId, metrics);
+  const scoring = deps.scoring ?? UNFITTED;
+  const { update, changed } = derivedUpdate(
+    { ...customer, metrics },
+    {
+      model: await scoring.models.current(customer.ltv?.modelVersion),
+      rules: scoring.rules,
+      now: (deps.clock ?? systemClock).now(),
+      // The birthday keys follow profile data: the profile stream keeps them.
+      keyNames: NEXT_ORDER_KEY_NAMES,
+    },
+  );
+  const metricsChanged = !sameValue(metrics, customer.metrics);
+  if (!metricsChanged && !changed) return 'unchanged';
+  await deps.customers.saveDerived(customerId, { ...(metricsChanged && { metrics }), ...update });
   return 'updated';
 }

@@ -1,11 +1,12 @@
 import type { Customer } from '../../lib/domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../lib/domain/erasure';
-import type { BirthdayIndexKeys } from '../../lib/domain/occasion-keys';
+import { DERIVED_KEY_NAMES, type DerivedKeys } from '../../lib/domain/occasion-keys';
 import type { ProfileMetrics } from '../../lib/domain/profile-metrics';
 import type { Satisfaction } from '../../lib/domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
+  type DerivedUpdate,
   type IdentityKind,
   IdentityTakenError,
 } from '../../lib/ports/customer-repository';
@@ -47,12 +48,13 @@ export class InMemoryCustomerRepository implements CustomerRepository {
   async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
     const stored = this.customers.get(customer.customerId);
     if (!stored || stored.version !== expectedVersion) throw new ConcurrentUpdateError('customer changed');
-    const { birthdayKey, birthdayOffset } = stored;
-    this.customers.set(customer.customerId, {
-      ...structuredClone(customer),
-      ...(birthdayKey !== undefined && { birthdayKey }),
-      ...(birthdayOffset !== undefined && { birthdayOffset }),
-    });
+    // Like the DynamoDB adapter: derived keys and scores stay as they are (absent or present).
+    const next: Customer = structuredClone(customer);
+    for (const name of [...DERIVED_KEY_NAMES, 'ltv', 'segments'] as const) {
+      if (stored[name] === undefined) delete next[name];
+      else Object.assign(next, { [name]: stored[name] });
+    }
+    this.customers.set(customer.customerId, next);
     this.writes++;
   }
 
@@ -63,11 +65,31 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     this.writes++;
   }
 
-  async setDerivedKeys(customerId: string, keys: Partial<BirthdayIndexKeys>, version: number) {
+  async setDerivedKeys(customerId: string, keys: Partial<DerivedKeys>, version: number) {
+    const all = Object.fromEntries(DERIVED_KEY_NAMES.map((name) => [name, keys[name]]));
+    return this.saveDerived(customerId, { keys: all }, { version });
+  }
+
+  /** Every saveDerived call that wrote, with what it wrote (for "one write per order" checks). */
+  readonly derivedWrites: { customerId: string; update: DerivedUpdate }[] = [];
+
+  async saveDerived(customerId: string, update: DerivedUpdate, condition?: { version: number }) {
     const stored = this.customers.get(customerId);
-    if (!stored || stored.version !== version) return 'stale' as const;
-    const { birthdayKey: _k, birthdayOffset: _o, ...rest } = stored;
-    this.customers.set(customerId, { ...rest, ...keys } as Customer);
+    if (!stored || (condition && stored.version !== condition.version)) return 'stale' as const;
+    const next: Customer = { ...stored };
+    if (update.metrics) next.metrics = structuredClone(update.metrics);
+    if (update.scores) {
+      next.ltv = structuredClone(update.scores.ltv);
+      next.segments = structuredClone(update.scores.segments);
+    }
+    for (const name of DERIVED_KEY_NAMES) {
+      if (!update.keys || !Object.hasOwn(update.keys, name)) continue;
+      const value = update.keys[name];
+      if (value === undefined) delete next[name];
+      else Object.assign(next, { [name]: value });
+    }
+    this.customers.set(customerId, next);
+    this.derivedWrites.push({ customerId, update: structuredClone(update) });
     this.writes++;
     return 'updated' as const;
   }

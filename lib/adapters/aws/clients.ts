@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
 
@@ -16,5 +17,15 @@ export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+}
+
+export function eventBridgeClient(env: Env): EventBridgeClient {
+  const endpoint = env[ENV.endpointEventbridge];
+  const credentials = credentialsFor(env);
+  return new EventBridgeClient({
+    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
   });
 }

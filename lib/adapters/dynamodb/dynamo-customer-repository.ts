@@ -9,12 +9,13 @@ import {
 import { z } from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
-import type { BirthdayIndexKeys } from '../../domain/occasion-keys';
+import { DERIVED_KEY_NAMES, type DerivedKeys } from '../../domain/occasion-keys';
 import type { ProfileMetrics } from '../../domain/profile-metrics';
 import type { Satisfaction } from '../../domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
+  type DerivedUpdate,
   type IdentityKind,
   IdentityTakenError,
 } from '../../ports/customer-repository';
@@ -179,15 +180,38 @@ export class DynamoCustomerRepository implements CustomerRepository {
 
   async setDerivedKeys(
     customerId: string,
-    keys: Partial<BirthdayIndexKeys>,
+    keys: Partial<DerivedKeys>,
     version: number,
   ): Promise<'updated' | 'stale'> {
-    const names = ['birthdayKey', 'birthdayOffset'] as const;
-    const set = names.filter((name) => keys[name] !== undefined);
-    const remove = names.filter((name) => keys[name] === undefined);
+    // Every derived key: the given ones are set, the others removed.
+    const all = Object.fromEntries(DERIVED_KEY_NAMES.map((name) => [name, keys[name]]));
+    return this.saveDerived(customerId, { keys: all }, { version });
+  }
+
+  async saveDerived(
+    customerId: string,
+    update: DerivedUpdate,
+    condition?: { version: number },
+  ): Promise<'updated' | 'stale'> {
+    const set: Record<string, unknown> = {};
+    const remove: string[] = [];
+    if (update.metrics) set.metrics = update.metrics;
+    if (update.scores) {
+      set.ltv = update.scores.ltv;
+      set.segments = update.scores.segments;
+    }
+    for (const name of DERIVED_KEY_NAMES) {
+      if (!update.keys || !Object.hasOwn(update.keys, name)) continue;
+      const value = update.keys[name];
+      if (value === undefined) remove.push(name);
+      else set[name] = value;
+    }
+    const setNames = Object.keys(set);
+    if (setNames.length === 0 && remove.length === 0) return 'updated';
+    // Every name through a placeholder: METRICS (and others) are DynamoDB reserved words.
     const clauses = [
-      set.length > 0 ? `SET ${set.map((name) => `${name} = :${name}`).join(', ')}` : '',
-      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+      setNames.length > 0 ? `SET ${setNames.map((name) => `#${name} = :${name}`).join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : '',
     ];
     try {
       const out = await this.db.send(
@@ -195,11 +219,15 @@ export class DynamoCustomerRepository implements CustomerRepository {
           TableName: this.tables.customers,
           Key: { customerId },
           UpdateExpression: clauses.filter(Boolean).join(' '),
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
+          ConditionExpression: condition
+            ? 'attribute_exists(customerId) AND #version = :version'
+            : 'attribute_exists(customerId)',
+          ExpressionAttributeNames: Object.fromEntries(
+            [...setNames, ...remove, ...(condition ? ['version'] : [])].map((name) => [`#${name}`, name]),
+          ),
           ExpressionAttributeValues: {
-            ...Object.fromEntries(set.map((name) => [`:${name}`, keys[name]])),
-            ':version': version,
+            ...Object.fromEntries(setNames.map((name) => [`:${name}`, set[name]])),
+            ...(condition && { ':version': condition.version }),
           },
           ReturnConsumedCapacity: 'INDEXES',
         }),
@@ -207,7 +235,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
       consumed(this.capacity, out, 'write');
       return 'updated';
     } catch (err) {
-      // A newer write's own stream record will derive its keys; this one has nothing left to do.
+      // A newer write's own stream record will derive its parts; this one has nothing left to do.
       if (err instanceof ConditionalCheckFailedException) return 'stale';
       throw err;
     }

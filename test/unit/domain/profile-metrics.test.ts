@@ -162,12 +162,14 @@ describe('computeProfileMetrics', () => {
           purchaseCount: 3,
           typicalCycleDays: 30, // gaps of 30 and 30 days
           lastSku: 'CF-5KG',
+          replenishmentDue: '2024-03-31', // a regular 30-day cycle: due 30 days after the last
         },
         'cat-toys': {
           lastPurchasedAt: '2024-01-31T10:00:00.000Z',
           purchaseCount: 1,
           typicalCycleDays: null,
           lastSku: 'MOUSE',
+          replenishmentDue: null,
         },
       });
     });

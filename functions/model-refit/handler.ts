@@ -1,0 +1,81 @@
+import type { Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoProfileScan } from '../../lib/adapters/dynamodb/dynamo-profile-scan';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
+import { systemClock } from '../../lib/ports/clock';
+import { type RefitDeps, refitModel } from '../../lib/use-cases/refit-model';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { scoringDeps } from '../shared/scoring-deps';
+
+/** What the invocation returns (and logs): counts and the version, never a customer. */
+export interface RefitResult {
+  version: number;
+  asOfDay: string;
+  ltv: string;
+  profiles: number;
+  buyers: number;
+  repeatBuyers: number;
+  triples: number;
+  written: number;
+}
+
+/**
+ * The nightly model refit (EventBridge Scheduler, 03:00 UTC; also on `ModelRefitRequested` from
+ * `POST /model/refit`). The event carries nothing the refit needs: it always refits from the whole
+ * table. See lib/use-cases/refit-model.ts for the map/reduce and its limits.
+ */
+export function refitHandler(
+  deps: RefitDeps,
+  logger: ReturnType<typeof loggerFor>,
+): (event: unknown, context?: Context) => Promise<RefitResult> {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    const trigger = (event as { 'detail-type'?: unknown } | undefined)?.['detail-type'];
+    const outcome = await refitModel(deps);
+    if (outcome.ltv.status === 'kept_previous') {
+      logger.warn('LTV parameters not refitted: keeping the previous ones', {
+        reason: outcome.ltv.reason,
+        keptFromVersion: outcome.ltv.fromVersion,
+        repeatBuyers: outcome.repeatBuyers,
+      });
+    }
+    const result: RefitResult = {
+      version: outcome.version,
+      asOfDay: outcome.asOfDay,
+      ltv: outcome.ltv.status,
+      profiles: outcome.profiles,
+      buyers: outcome.buyers,
+      repeatBuyers: outcome.repeatBuyers,
+      triples: outcome.triples,
+      written: outcome.rescored.written,
+    };
+    logger.info('model refitted', {
+      ...result,
+      trigger: typeof trigger === 'string' ? trigger : 'invoke',
+      gammaGamma: outcome.gammaGamma,
+      stale: outcome.rescored.stale,
+      unchanged: outcome.rescored.unchanged,
+      millis: outcome.millis,
+    });
+    return result;
+  };
+}
+
+export function createHandler(env: Env): (event: unknown, context?: Context) => Promise<RefitResult> {
+  const config = readEnv(env, [ENV.customersTable]);
+  const db = dynamoDocumentClient(env);
+  const { modelRepository, rules, settings } = scoringDeps(env, db);
+  const deps: RefitDeps = {
+    scan: new DynamoProfileScan(db, config[ENV.customersTable]),
+    customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
+    models: modelRepository,
+    clock: systemClock,
+    rules,
+    settings,
+  };
+  return refitHandler(deps, loggerFor(env, 'model-refit'));
+}
+
+export const handler = lambdaEntry(createHandler);

@@ -1,0 +1,66 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Clock } from '../../lib/ports/clock';
+import type { EventPublisher } from '../../lib/ports/event-publisher';
+import type { ModelRepository } from '../../lib/ports/model-repository';
+import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
+
+/**
+ * The admin routes over segments and the scoring model (IAM-authenticated):
+ * - `GET /segments`: each segment's size and revenue share, the 80/20 point, and the model they were
+ *   scored with — the summary the last refit stored, so the request reads two items, never the
+ *   customers. 404 `no_summary` before the first refit.
+ * - `POST /model/refit`: asks for a refit now (puts `ModelRefitRequested` on the app's bus, which
+ *   invokes the refit function as the nightly schedule does); 202, the refit runs in the background.
+ */
+export interface SegmentsDeps {
+  models: Pick<ModelRepository, 'current' | 'latestSummary'>;
+  events: EventPublisher;
+  clock: Clock;
+}
+
+export async function handleSegments(
+  event: APIGatewayProxyEventV2,
+  deps: SegmentsDeps,
+  logger: Logger,
+): Promise<HttpResult> {
+  switch (event.routeKey) {
+    case 'GET /segments': {
+      const [summary, model] = await Promise.all([deps.models.latestSummary(), deps.models.current()]);
+      if (!summary) {
+        return json(404, {
+          error: 'no_summary',
+          message: 'no segment summary yet: the model has not been fitted (POST /model/refit runs it now)',
+        });
+      }
+      const { asOfDay, ...rest } = summary;
+      return json(200, {
+        asOf: asOfDay,
+        ...rest,
+        model: model && {
+          version: model.version,
+          fittedAt: model.fittedAt,
+          customers: model.customers,
+          repeatCustomers: model.repeatCustomers,
+          triples: model.triples,
+          bgnbd: model.bgnbd,
+          gammaGamma: model.gammaGamma,
+          ltvFromVersion: model.ltvFromVersion,
+          notes: model.notes,
+        },
+      });
+    }
+    case 'POST /model/refit': {
+      const requestedAt = deps.clock.now().toISOString();
+      const current = await deps.models.current();
+      await deps.events.publish([{ type: 'ModelRefitRequested', detail: { version: 1, requestedAt } }]);
+      logger.info('model refit requested', { currentVersion: current?.version ?? 0 });
+      return json(202, { status: 'requested', requestedAt, currentVersion: current?.version ?? 0 });
+    }
+    default:
+      throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
+  }
+}
+
+export const segmentsHandler = (deps: SegmentsDeps, logger: Logger): HttpHandler =>
+  httpHandler(logger, (event) => handleSegments(event, deps, logger));

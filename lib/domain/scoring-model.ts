@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { LifecycleConfigSchema } from './lifecycle';
+import { RfmThresholdsSchema } from './rfm';
+import { VolumeThresholdsSchema } from './satisfaction-matrix';
+import { ValueThresholdsSchema } from './value-tier';
+
+// The scoring model: what the nightly refit fits and stores (versioned, in the Models table), and
+// what every profile is scored with between refits (lib/domain/scoring.ts).
+//
+// - bgnbd / gammaGamma: the lifetime-value parameters, fitted in days (α is per day) on every
+//   buyer's (x, t_x, T) as of `asOfDay`. Null before the first fit with enough repeat buyers: the
+//   profile then carries no predictions (ltv fields null) and the lifecycle stage falls back to the
+//   recency rules.
+// - rfmThresholds / valueThresholds / volumeThresholds: population cut points refreshed by the same
+//   job. Null until there are enough buyers to rank (then the segment is null / 'standard').
+// - ltv / lifecycle: the operator's settings the model was fitted and thresholded with (the VIP cut
+//   is a CLV over `horizonMonths`, so the settings travel with the version that used them; a config
+//   change takes effect at the next refit). Before the first fit the deployed settings apply.
+//
+// Version 0 is the "unfitted" model; stored versions count up from 1.
+
+/** The Models table item ids. */
+export const SCORING_MODEL_ID = 'ltv';
+export const SEGMENT_SUMMARY_ID = 'segment-summary';
+
+/** Below this many customers with a repeat purchase the LTV parameters are not refitted. */
+export const MIN_REPEAT_BUYERS = 10;
+
+const positive = z.number().positive().finite();
+
+export const LtvSettingsSchema = z.strictObject({
+  /** The predictive CLV and expected orders are over this many months. */
+  horizonMonths: z.int().min(1).max(120).default(12),
+  /** Applied monthly as (1 + annual)^(1/12) − 1. */
+  annualDiscountRate: z.number().min(0).max(1).default(0.1),
+  /**
+   * The historical formula's purchases per year for everyone (the textbook's "4"); when unset each
+   * customer's own rate is used: orders per year since their first order (at least one year).
+   */
+  purchasesPerYear: positive.optional(),
+  /** The historical formula's expected customer lifetime in years (the textbook's "10"). */
+  expectedLifetimeYears: positive.default(10),
+});
+export type LtvSettings = z.infer<typeof LtvSettingsSchema>;
+
+/** The operator's scoring settings, from config (SCORING_CONFIG). */
+export const ScoringSettingsSchema = z.strictObject({
+  ltv: LtvSettingsSchema.prefault({}),
+  lifecycle: LifecycleConfigSchema.prefault({}),
+});
+export type ScoringSettings = z.infer<typeof ScoringSettingsSchema>;
+
+export const DEFAULT_SCORING_SETTINGS: ScoringSettings = ScoringSettingsSchema.parse({});
+
+export const BgNbdParamsSchema = z.object({
+  r: positive,
+  alpha: positive,
+  a: positive,
+  b: positive,
+  logLikelihood: z.number().finite(),
+});
+
+export const GammaGammaParamsSchema = z.object({
+  p: positive,
+  // q ≤ 1 would mean an infinite mean spend: such a fit is never stored.
+  q: z.number().gt(1).finite(),
+  v: positive,
+});
+
+export const ScoringModelSchema = z.object({
+  version: z.int().nonnegative(),
+  fittedAt: z.iso.datetime().nullable(),
+  /** The UTC day the population was summarised as of (T = asOfDay − first purchase day). */
+  asOfDay: z.iso.date().nullable(),
+  unit: z.literal('days'),
+  bgnbd: BgNbdParamsSchema.nullable(),
+  gammaGamma: GammaGammaParamsSchema.nullable(),
+  rfmThresholds: RfmThresholdsSchema.nullable(),
+  valueThresholds: ValueThresholdsSchema.nullable(),
+  volumeThresholds: VolumeThresholdsSchema.nullable(),
+  /** Buyers the model was summarised from. */
+  customers: z.int().nonnegative(),
+  /** Buyers with at least one repeat purchase (the Gamma-Gamma population). */
+  repeatCustomers: z.int().nonnegative(),
+  /** Distinct (x, t_x, T) triples the BG/NBD was fitted on. */
+  triples: z.int().nonnegative(),
+  /** The version whose LTV parameters this one kept, when it could not refit them (see notes). */
+  ltvFromVersion: z.int().nonnegative().nullable(),
+  notes: z.array(z.string()),
+  ltv: LtvSettingsSchema,
+  lifecycle: LifecycleConfigSchema,
+});
+export type ScoringModel = z.infer<typeof ScoringModelSchema>;
+
+/** The model before the first fit: no predictions, no thresholds, the deployed settings. */
+export function unfittedModel(settings: ScoringSettings = DEFAULT_SCORING_SETTINGS): ScoringModel {
+  return {
+    version: 0,
+    fittedAt: null,
+    asOfDay: null,
+    unit: 'days',
+    bgnbd: null,
+    gammaGamma: null,
+    rfmThresholds: null,
+    valueThresholds: null,
+    volumeThresholds: null,
+    customers: 0,
+    repeatCustomers: 0,
+    triples: 0,
+    ltvFromVersion: null,
+    notes: [],
+    ltv: structuredClone(settings.ltv),
+    lifecycle: structuredClone(settings.lifecycle),
+  };
+}

@@ -1,0 +1,325 @@
+import { fitBgNbd } from '../domain/ltv/bgnbd';
+import { predictCustomers, UNITS_PER_MONTH } from '../domain/ltv/clv';
+import { fitGammaGamma } from '../domain/ltv/gamma-gamma';
+import { type CustomerSummaries, compressSummaries, repeatSpends } from '../domain/ltv/summarise';
+import { DERIVED_KEY_NAMES } from '../domain/occasion-keys';
+import { utcDayNumber } from '../domain/profile-metrics';
+import { computeRfmThresholds, type RfmValues } from '../domain/rfm';
+import type { RuleSegment } from '../domain/rule-segments';
+import { computeVolumeThresholds } from '../domain/satisfaction-matrix';
+import {
+  MIN_REPEAT_BUYERS,
+  type ScoringModel,
+  type ScoringSettings,
+  unfittedModel,
+} from '../domain/scoring-model';
+import { SegmentSummaryBuilder } from '../domain/segment-summary';
+import { computeValueThresholds } from '../domain/value-tier';
+import type { Clock } from '../ports/clock';
+import type { CustomerRepository } from '../ports/customer-repository';
+import type { ModelRepository } from '../ports/model-repository';
+import type { ProfileScan } from '../ports/profile-scan';
+import { derivedUpdate, utcDay } from './derived-update';
+
+// The nightly refit of the scoring model, as one map/reduce over the Customers table:
+//
+//   1. read every profile once (parallel scan segments, a projection of the few metrics the fit
+//      needs) and reduce it to typed arrays of (x, t_x, T, m_x) in days, recency, frequency, spend;
+//   2. compress to distinct (x, t_x, T) triples with counts and fit the BG/NBD on those, and the
+//      Gamma-Gamma on distinct (x, m_x) of repeat buyers — the fit's cost depends on the number of
+//      distinct triples, not on the number of customers; compute the RFM quintiles, the volume
+//      terciles and the VIP cut (80th percentile of predicted CLV); store the new model version;
+//   3. re-score every profile with the new model (a second scan), writing only the profiles whose
+//      ltv, segments or index keys changed, and store the segment summary built along the way.
+//
+// With fewer than MIN_REPEAT_BUYERS repeat buyers (or a fit that does not converge) the LTV
+// parameters of the previous version are kept, and the new version says so (notes, ltvFromVersion);
+// thresholds are still refreshed.
+//
+// Scale: one Lambda (15 minutes, 2 GB) covers a few million profiles: the scans are I/O-bound and
+// parallel, the fit takes about a second whatever the population, and the writes are bounded by
+// the concurrency below. Past one Lambda's limits the same map/reduce runs on Step Functions
+// Distributed Map: each child reads one scan segment and returns its triple counts, spend rows and
+// cut-point samples (map); one step merges them and fits (reduce); a second Distributed Map re-scores
+// the segments with the stored version. The steps below are already split that way.
+
+export interface RefitDeps {
+  scan: ProfileScan;
+  customers: Pick<CustomerRepository, 'saveDerived'>;
+  models: ModelRepository;
+  clock: Clock;
+  rules: readonly RuleSegment[];
+  settings: ScoringSettings;
+  /** Parallel scan segments per pass (default 4). */
+  scanSegments?: number;
+  /** Profile writes in flight per scan segment (default 8). */
+  writeConcurrency?: number;
+}
+
+export type LtvRefit =
+  | { status: 'refitted' }
+  | {
+      status: 'kept_previous';
+      reason: 'too_few_repeat_buyers' | 'fit_did_not_converge';
+      /** The version whose parameters are kept; null when there were none to keep. */
+      fromVersion: number | null;
+    };
+
+export interface RefitOutcome {
+  version: number;
+  asOfDay: string;
+  ltv: LtvRefit;
+  gammaGamma: 'refitted' | 'kept_previous';
+  profiles: number;
+  buyers: number;
+  repeatBuyers: number;
+  triples: number;
+  rescored: { written: number; stale: number; unchanged: number };
+  millis: { read: number; fit: number; rescore: number };
+  model: ScoringModel;
+}
+
+/** The population as of the refit day, one row per buyer, in typed arrays. */
+class Population {
+  count = 0;
+  x = new Int32Array(1024);
+  txDays = new Int32Array(1024);
+  TDays = new Int32Array(1024);
+  mx = new Float64Array(1024);
+  readonly rfm: RfmValues[] = [];
+  readonly volumes: number[] = [];
+  profiles = 0;
+
+  push(x: number, tx: number, T: number, mx: number): void {
+    if (this.count === this.x.length) {
+      const grow = <A extends Int32Array | Float64Array>(a: A): A => {
+        const next = new (a.constructor as new (n: number) => A)(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.x = grow(this.x);
+      this.txDays = grow(this.txDays);
+      this.TDays = grow(this.TDays);
+      this.mx = grow(this.mx);
+    }
+    this.x[this.count] = x;
+    this.txDays[this.count] = tx;
+    this.TDays[this.count] = T;
+    this.mx[this.count] = mx;
+    this.count++;
+  }
+
+  summaries(asOfDay: number): CustomerSummaries {
+    const n = this.count;
+    let repeats = 0;
+    for (let i = 0; i < n; i++) repeats += this.x[i]!;
+    return {
+      count: n,
+      customer: new Int32Array(n),
+      firstDay: new Int32Array(n),
+      x: this.x.subarray(0, n),
+      txDays: this.txDays.subarray(0, n),
+      TDays: this.TDays.subarray(0, n),
+      mx: this.mx.subarray(0, n),
+      holdoutX: new Int32Array(n),
+      repeatsByDay: new Int32Array(0),
+      startDay: asOfDay,
+      calibrationEndDay: asOfDay,
+      calibrationRepeats: repeats,
+    };
+  }
+}
+
+const cents = (value: number): number => Math.round(value * 100) / 100;
+
+export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
+  const segments = deps.scanSegments ?? 4;
+  const now = deps.clock.now();
+  const asOfDay = utcDay(now);
+  const today = utcDayNumber(asOfDay);
+
+  // 1. Map: every profile once, projected.
+  let started = performance.now();
+  const population = new Population();
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      for await (const page of deps.scan.fitRows(segment, segments)) {
+        for (const row of page) {
+          population.profiles++;
+          const metrics = row.metrics;
+          population.volumes.push(metrics?.totalSpend ?? 0);
+          const inputs = metrics?.ltvInputs;
+          if (!metrics || !inputs || metrics.lastOrderAt === null) continue;
+          const firstDay = utcDayNumber(inputs.firstPurchaseDay);
+          population.push(
+            inputs.x,
+            inputs.txDays,
+            Math.max(inputs.txDays, today - firstDay),
+            inputs.repeatMeanValue ?? 0,
+          );
+          population.rfm.push({
+            recencyDays: Math.max(0, today - utcDayNumber(metrics.lastOrderAt)),
+            frequency: metrics.orderCount,
+            monetary: metrics.totalSpend,
+          });
+        }
+      }
+    }),
+  );
+  const read = performance.now() - started;
+
+  // 2. Reduce: compress, fit, thresholds; store the version.
+  started = performance.now();
+  const previous = await deps.models.current();
+  const summaries = population.summaries(today);
+  const compressed = compressSummaries(summaries, 'days');
+  let repeatBuyers = 0;
+  for (let i = 0; i < summaries.count; i++) if (summaries.x[i]! > 0) repeatBuyers++;
+
+  const notes: string[] = [];
+  let bgnbd: ScoringModel['bgnbd'] = null;
+  let ltv: LtvRefit = { status: 'refitted' };
+  if (repeatBuyers < MIN_REPEAT_BUYERS) {
+    ltv = { status: 'kept_previous', reason: 'too_few_repeat_buyers', fromVersion: null };
+    notes.push(
+      `${repeatBuyers} repeat buyers (fewer than ${MIN_REPEAT_BUYERS}): LTV parameters not refitted`,
+    );
+  } else {
+    const fit = fitBgNbd(compressed.triples);
+    const params = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood];
+    if (fit.converged && params.every(Number.isFinite)) {
+      bgnbd = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b, logLikelihood: fit.logLikelihood };
+    } else {
+      ltv = { status: 'kept_previous', reason: 'fit_did_not_converge', fromVersion: null };
+      notes.push(`BG/NBD fit did not converge (gradient ${fit.gradientNorm}): parameters not refitted`);
+    }
+  }
+  let gammaGamma: ScoringModel['gammaGamma'] = null;
+  const spends = repeatSpends(summaries);
+  if (bgnbd && spends.length > 0) {
+    const fit = fitGammaGamma(spends);
+    if (fit.converged && fit.q > 1 && [fit.p, fit.q, fit.v].every(Number.isFinite)) {
+      gammaGamma = { p: fit.p, q: fit.q, v: fit.v };
+    } else {
+      notes.push(`Gamma-Gamma fit unusable (q ${fit.q}, converged ${fit.converged}): spend parameters kept`);
+    }
+  }
+  const keptFrom = previous?.bgnbd ? (previous.ltvFromVersion ?? previous.version) : null;
+  if (ltv.status === 'kept_previous') {
+    ltv.fromVersion = keptFrom;
+    bgnbd = previous?.bgnbd ?? null;
+  }
+  const ggStatus = gammaGamma ? 'refitted' : 'kept_previous';
+  gammaGamma ??= previous?.gammaGamma ?? null;
+
+  const settings = deps.settings;
+  let valueThresholds: ScoringModel['valueThresholds'] = null;
+  if (bgnbd && gammaGamma && summaries.count > 0) {
+    const predictions = predictCustomers(bgnbd, gammaGamma, summaries, compressed, {
+      months: settings.ltv.horizonMonths,
+      unitsPerMonth: UNITS_PER_MONTH.days,
+      annualDiscountRate: settings.ltv.annualDiscountRate,
+    });
+    // Rounded as scoring stores them, so a customer exactly at the cut lands on the same side.
+    valueThresholds = computeValueThresholds(Array.from(predictions.clv, cents));
+  }
+
+  const model: ScoringModel = {
+    ...unfittedModel(settings),
+    version: (previous?.version ?? 0) + 1,
+    fittedAt: now.toISOString(),
+    asOfDay,
+    bgnbd,
+    gammaGamma,
+    rfmThresholds: computeRfmThresholds(population.rfm),
+    valueThresholds,
+    volumeThresholds: computeVolumeThresholds(population.volumes),
+    customers: summaries.count,
+    repeatCustomers: repeatBuyers,
+    triples: compressed.triples.length,
+    ltvFromVersion: ltv.status === 'kept_previous' ? keptFrom : null,
+    notes,
+  };
+  await deps.models.save(model);
+  const fit = performance.now() - started;
+
+  // 3. Re-score every profile with the new version; build the segment summary on the way.
+  started = performance.now();
+  const summary = new SegmentSummaryBuilder(deps.rules.map((rule) => rule.id));
+  const rescored = { written: 0, stale: 0, unchanged: 0 };
+  const run = { model, rules: deps.rules, now, keyNames: DERIVED_KEY_NAMES };
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      const writes = new WritePool(deps.writeConcurrency ?? 8);
+      for await (const page of deps.scan.profiles(segment, segments)) {
+        for (const customer of page) {
+          const { scores, update, changed } = derivedUpdate(customer, run);
+          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0);
+          if (!changed) {
+            rescored.unchanged++;
+            continue;
+          }
+          await writes.add(async () => {
+            const outcome = await deps.customers.saveDerived(customer.customerId, update, {
+              version: customer.version,
+            });
+            rescored[outcome === 'updated' ? 'written' : 'stale']++;
+          });
+        }
+      }
+      await writes.drain();
+    }),
+  );
+  await deps.models.saveSummary(
+    summary.build({
+      modelVersion: model.version,
+      asOfDay,
+      computedAt: deps.clock.now().toISOString(),
+      vipValueShare: model.valueThresholds?.vipValueShare ?? null,
+    }),
+  );
+  const rescore = performance.now() - started;
+
+  return {
+    version: model.version,
+    asOfDay,
+    ltv,
+    gammaGamma: ggStatus,
+    profiles: population.profiles,
+    buyers: summaries.count,
+    repeatBuyers,
+    triples: compressed.triples.length,
+    rescored,
+    millis: { read: Math.round(read), fit: Math.round(fit), rescore: Math.round(rescore) },
+    model,
+  };
+}
+
+/** At most `limit` writes in flight; the first failure fails the refit (after the rest settle). */
+class WritePool {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async add(write: () => Promise<void>): Promise<void> {
+    this.throwIfFailed();
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const promise: Promise<void> = write()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(promise));
+    this.inFlight.add(promise);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Customer } from '../domain/customer';
+import { DERIVED_KEY_NAMES } from '../domain/occasion-keys';
+import type { RuleSegment } from '../domain/rule-segments';
+import { membershipChanges, type SegmentMembership, SegmentsSchema } from '../domain/scoring';
+import type { Clock } from '../ports/clock';
+import type { CustomerRepository } from '../ports/customer-repository';
+import type { EventPublisher, PrecisEvent } from '../ports/event-publisher';
+import { derivedUpdate } from './derived-update';
+import type { ModelSource } from './model-cache';
+
+export interface RefreshProfileDeps {
+  customers: CustomerRepository;
+  events: EventPublisher;
+  models: ModelSource;
+  rules: readonly RuleSegment[];
+  clock: Clock;
+}
+
+/** One change of a profile, as the Customers stream reports it. */
+export interface ProfileChange {
+  /** The stored item before the change (absent for a new profile); read leniently. */
+  before?: Record<string, unknown>;
+  after: Customer;
+  /** When the change was stored. */
+  at: string;
+  /** Unique per change (the stream record's sequence number): makes event ids stable on retries. */
+  changeId: string;
+}
+
+export interface RefreshProfileOutcome {
+  write: 'updated' | 'unchanged' | 'stale';
+  entered: number;
+  exited: number;
+}
+
+/**
+ * Runs on every change of a profile, whoever made it:
+ * 1. announces the segment memberships the change itself stored: SegmentEntered / SegmentExited for
+ *    each difference between the old and the new item's segments (rfm name, value tier, lifecycle
+ *    stage, matrix strategy, rule segment ids) — so every membership change is announced exactly
+ *    once, by the record of the write that made it, and a write that changes no membership (a
+ *    replayed order, this function's own no-op) announces nothing;
+ * 2. re-scores the new item (a signup may have changed interests that a rule segment reads) and
+ *    writes the ltv, segments and index keys that differ, if the profile is still at this version.
+ *    After the orders stream's write it finds everything right and writes nothing; after its own
+ *    write, likewise, so the stream settles.
+ * Delivery is at least once: a record Lambda retries announces again with the same `eventId`.
+ */
+export async function refreshProfile(
+  deps: RefreshProfileDeps,
+  change: ProfileChange,
+): Promise<RefreshProfileOutcome> {
+  const { after } = change;
+  const before = SegmentsSchema.safeParse(change.before?.segments);
+  const { entered, exited } = membershipChanges(before.success ? before.data : undefined, after.segments);
+
+  const { update, changed } = derivedUpdate(after, {
+    model: await deps.models.current(after.ltv?.modelVersion),
+    rules: deps.rules,
+    now: deps.clock.now(),
+    keyNames: DERIVED_KEY_NAMES,
+  });
+  const write = changed
+    ? await deps.customers.saveDerived(after.customerId, update, { version: after.version })
+    : 'unchanged';
+
+  const event = (type: 'SegmentEntered' | 'SegmentExited', m: SegmentMembership): PrecisEvent => ({
+    type,
+    detail: {
+      version: 1,
+      customerId: after.customerId,
+      kind: m.kind,
+      segment: m.segment,
+      at: change.at,
+      eventId: `${change.changeId}:${type}:${m.kind}:${m.segment}`,
+    },
+  });
+  const events = [
+    ...exited.map((m) => event('SegmentExited', m)),
+    ...entered.map((m) => event('SegmentEntered', m)),
+  ];
+  if (events.length > 0) await deps.events.publish(events);
+  return { write, entered: entered.length, exited: exited.length };
+}
