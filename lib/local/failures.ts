@@ -40,7 +40,17 @@ export interface EventFailure {
   detailType?: string;
 }
 
-export type LocalFailure = StreamFailure | EventFailure;
+/** A message its queue's RedrivePolicy moved to the dead-letter queue. */
+export interface QueueFailure {
+  kind: 'queue';
+  at: string;
+  queue: string;
+  deadLetterQueue: string;
+  messageId: string;
+  receiveCount: number;
+}
+
+export type LocalFailure = StreamFailure | EventFailure | QueueFailure;
 
 export class FailureLog {
   private readonly entries: LocalFailure[] = [];
@@ -53,16 +63,21 @@ export class FailureLog {
   record(failure: LocalFailure): void {
     this.entries.push(failure);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(failure)}\n`);
-    const where =
-      failure.kind === 'stream'
-        ? `${failure.batch.shardId} ${failure.batch.startSequenceNumber}..${failure.batch.endSequenceNumber} (${failure.batch.batchSize} records)`
-        : `${failure.source} event ${failure.eventId}`;
-    this.log(
-      `[${failure.functionName}] ${failure.condition} after ${failure.approximateInvokeCount} attempts (${failure.errorType}): ${where} → ${failure.destination ?? 'dropped (no on-failure destination)'}`,
-    );
+    this.log(describeFailure(failure));
   }
 
   list(): LocalFailure[] {
     return [...this.entries];
   }
 }
+
+const describeFailure = (failure: LocalFailure): string => {
+  if (failure.kind === 'queue') {
+    return `[${failure.queue}] message ${failure.messageId} moved to ${failure.deadLetterQueue} after ${failure.receiveCount} receives`;
+  }
+  const where =
+    failure.kind === 'stream'
+      ? `${failure.batch.shardId} ${failure.batch.startSequenceNumber}..${failure.batch.endSequenceNumber} (${failure.batch.batchSize} records)`
+      : `${failure.source} event ${failure.eventId}`;
+  return `[${failure.functionName}] ${failure.condition} after ${failure.approximateInvokeCount} attempts (${failure.errorType}): ${where} → ${failure.destination ?? 'dropped (no on-failure destination)'}`;
+};

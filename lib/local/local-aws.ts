@@ -2,10 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from './event-bus';
 import type { SmsSink } from './sms-sink';
+import type { SqsService } from './sqs';
 
 // One loopback HTTP endpoint for the AWS APIs that have no usable emulator on npm:
 //   POST /  form-encoded (awsQuery)           → SNS: Publish (SMS), opt-out calls  (sms-sink.ts)
 //   POST /  X-Amz-Target: AWSEvents.*          → EventBridge PutEvents              (event-bus.ts)
+//   POST /  X-Amz-Target: AmazonSQS.*          → SQS queues from the templates      (sqs.ts)
+//   GET  /queues                               → each queue's attributes and messages
 //   GET  /messages                             → SMS sent so far, newest first (JSON)
 //   POST /clear                                → forget the SMS sent so far
 //   POST /opt-out  {"phoneNumber":"+44…"}      → simulate a recipient replying STOP
@@ -49,6 +52,7 @@ export const startLocalAws = async (options: {
   sms: SmsSink;
   /** The bus exists only once the functions are loaded; until then PutEvents answers 503. */
   bus: () => EventBus | undefined;
+  sqs: () => SqsService | undefined;
   log: (line: string) => void;
 }): Promise<LocalAwsServer> => {
   const { sms } = options;
@@ -56,12 +60,23 @@ export const startLocalAws = async (options: {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/messages') return json(res, 200, sms.list());
-    if (method === 'GET' && url.pathname === '/events')
+    if (method === 'GET' && url.pathname === '/events') {
       return json(res, 200, options.bus()?.recentEvents() ?? []);
+    }
+    if (method === 'GET' && url.pathname === '/queues') {
+      const queues = options.sqs()?.list() ?? [];
+      const view = queues.map((queue) => ({
+        name: queue.name,
+        url: queue.url,
+        attributes: queue.attributes(),
+        messages: queue.peek(),
+      }));
+      return json(res, 200, view);
+    }
     if (method === 'GET' && url.pathname === '/') {
       return json(res, 200, {
-        service: 'precis local AWS (SNS SMS sink, EventBridge)',
-        messages: '/messages',
+        service: 'precis local AWS (SNS SMS sink, EventBridge, SQS)',
+        endpoints: ['GET /messages', 'POST /clear', 'POST /opt-out', 'GET /events', 'GET /queues'],
       });
     }
     if (method !== 'POST') return json(res, 404, { message: 'Not Found' });
@@ -78,6 +93,20 @@ export const startLocalAws = async (options: {
       return json(res, 200, { optedOut: phoneNumber });
     }
     const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('AmazonSQS.')) {
+      const sqs = options.sqs();
+      if (!sqs)
+        return json(res, 503, { __type: 'ServiceUnavailable', message: 'The local runtime is starting' });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return json(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+      }
+      const result = await sqs.handle(target, parsed);
+      for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+      return json(res, result.status, result.body, 'application/x-amz-json-1.0');
+    }
     if (typeof target === 'string') {
       if (!target.startsWith('AWSEvents.')) {
         return json(res, 400, {

@@ -11,14 +11,17 @@ import { FailureLog, type LocalFailure } from './failures';
 import { type HttpRouteBinding, type LocalHttpServer, startHttpServer } from './http-server';
 import { type LocalFunction, loadFunction } from './lambda-host';
 import { type LocalAwsServer, startLocalAws } from './local-aws';
+import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { type SmsMessage, SmsSink } from './sms-sink';
+import { LocalQueue, SqsService } from './sqs';
 import { FileCheckpoints, MemoryCheckpoints, StreamPoller } from './stream-poller';
 import {
   buildLocalModel,
   type CfnTemplate,
   ensureTables,
+  LOCAL_ACCOUNT,
   LOCAL_REGION,
   type LocalModel,
   resolveEnvironment,
@@ -28,8 +31,8 @@ import {
 //
 // Ports (all bound to 127.0.0.1):
 //   API (HTTP API routes, GET /health, optional static files)  port option, default 3000 (PORT)
-//   local AWS: SNS SMS sink + EventBridge PutEvents             localAwsPort, default 4566 (LOCAL_AWS_PORT)
-//     GET /messages · POST /clear · POST /opt-out · GET /events
+//   local AWS: SNS SMS sink, EventBridge, SQS                   localAwsPort, default 4566 (LOCAL_AWS_PORT)
+//     GET /messages · POST /clear · POST /opt-out · GET /events · GET /queues
 //   SES v2 emulator, web inbox at /, JSON at /store             sesPort, default 8005 (SES_PORT)
 //   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
 // Port 0 picks a free port for any of them (tests do).
@@ -161,13 +164,39 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
 
     const sms = new SmsSink();
     let bus: EventBus | undefined;
+    let sqs: SqsService | undefined;
     const localAws: LocalAwsServer = await startLocalAws({
       port: options.localAwsPort ?? 4566,
       sms,
       bus: () => bus,
+      sqs: () => sqs,
       log,
     });
     stoppers.push(() => localAws.stop());
+
+    const queues = new Map(
+      model.queues.map((queue) => [
+        queue.id.key,
+        new LocalQueue(queue, `${localAws.endpoint}/${LOCAL_ACCOUNT}/${queue.name}`, (from, message) =>
+          failures.record({
+            kind: 'queue',
+            at: new Date().toISOString(),
+            queue: from.name,
+            deadLetterQueue: from.deadLetter?.queue.name ?? '?',
+            messageId: message.messageId,
+            receiveCount: message.receiveCount,
+          }),
+        ),
+      ]),
+    );
+    for (const queue of model.queues) {
+      const deadLetter = queue.redrive ? queues.get(queue.redrive.deadLetterQueueKey) : undefined;
+      const local = queues.get(queue.id.key);
+      if (local && deadLetter && queue.redrive) {
+        local.deadLetter = { queue: deadLetter, maxReceiveCount: queue.redrive.maxReceiveCount };
+      }
+    }
+    sqs = new SqsService([...queues.values()]);
 
     const naming = { tablePrefix: prefix, streamArns, localAwsEndpoint: localAws.endpoint };
     const overrides: Record<string, string> = {
@@ -179,6 +208,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       AWS_ENDPOINT_URL_SESV2: sesEndpoint,
       AWS_ENDPOINT_URL_SNS: localAws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: localAws.endpoint,
+      AWS_ENDPOINT_URL_SQS: localAws.endpoint,
       PRECIS_ADMIN_KEY: options.adminKey,
     };
     const rootDir = options.rootDir ?? REPO_ROOT;
@@ -232,10 +262,19 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
           ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
         });
       });
+    const queuePollers = model.queueMappings
+      .filter((mapping) => mapping.enabled)
+      .map((mapping) => {
+        const queue = queues.get(mapping.queueKey);
+        if (!queue)
+          throw new Error(`EventSourceMapping ${mapping.id.key}: queue ${mapping.queueKey} is not loaded`);
+        return new QueuePoller({ mapping, queue, fn: fnFor(mapping.functionKey), log });
+      });
+    const consumers: (StreamPoller | QueuePoller)[] = [...pollers, ...queuePollers];
     stoppers.push(async () => {
-      await Promise.all(pollers.map((poller) => poller.stop()));
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
     });
-    for (const poller of pollers) poller.start();
+    for (const consumer of consumers) consumer.start();
 
     const scheduler = new LocalScheduler({
       schedules: model.schedules.map((schedule) => ({ model: schedule, fn: fnFor(schedule.functionKey) })),
@@ -272,12 +311,12 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       scheduler,
       settled: async (timeoutMs = 30_000) => {
         const startedAt = performance.now();
-        const wokenFor = new Map<StreamPoller, number>();
+        const wokenFor = new Map<StreamPoller | QueuePoller, number>();
         for (;;) {
           // Quiet must be observed after the call and after the last invocation ended, so a
           // write made by a handler a moment ago is seen by the poller of the table it wrote.
           const threshold = Math.max(startedAt, activity.lastEndAt);
-          const busyPollers = pollers.filter((poller) => {
+          const busyPollers = consumers.filter((poller) => {
             const quiet = poller.quietSince();
             return quiet === undefined || quiet <= threshold;
           });
@@ -291,7 +330,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
           if (performance.now() - startedAt > timeoutMs) {
             const what = [
               ...(activity.busy ? ['invocations in flight'] : []),
-              ...busyPollers.map((poller) => `stream ${poller.name}`),
+              ...busyPollers.map((poller) => poller.name),
             ];
             throw new Error(`settled() timed out after ${timeoutMs} ms; still busy: ${what.join(', ')}`);
           }

@@ -328,6 +328,29 @@ export interface StreamMappingModel {
   onFailure?: string;
 }
 
+export interface QueueModel {
+  id: ResourceId;
+  name: string;
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+  delaySeconds: number;
+  /** From RedrivePolicy: after maxReceiveCount receives a message moves to the dead-letter queue. */
+  redrive?: { deadLetterQueueKey: string; maxReceiveCount: number };
+}
+
+export interface QueueMappingModel {
+  id: ResourceId;
+  functionKey: string;
+  queueKey: string;
+  enabled: boolean;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  filters: unknown[];
+  /** ScalingConfig.MaximumConcurrency; how many batches are in flight at once. */
+  maxConcurrency: number;
+}
+
 export interface RouteModel {
   id: ResourceId;
   apiKey: string;
@@ -390,6 +413,8 @@ export interface LocalModel {
   tables: TableModel[];
   functions: FunctionModel[];
   streamMappings: StreamMappingModel[];
+  queues: QueueModel[];
+  queueMappings: QueueMappingModel[];
   apis: ApiModel[];
   routes: RouteModel[];
   buses: BusModel[];
@@ -402,6 +427,17 @@ export interface LocalModel {
 }
 
 const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
+const QUEUE_TYPE = 'AWS::SQS::Queue';
+
+const isTrue = (value: Json): boolean => value === true || value === 'true';
+
+/** QueueName, or the construct id (with the `.fifo` suffix AWS requires for FIFO queues). */
+export const queueNameOf = (logicalId: string, resource: CfnResource): string => {
+  const literal = resource.Properties.QueueName;
+  if (typeof literal === 'string') return literal;
+  const name = constructIdOf(logicalId, resource);
+  return isTrue(resource.Properties.FifoQueue) && !name.endsWith('.fifo') ? `${name}.fifo` : name;
+};
 const FUNCTION_TYPE = 'AWS::Lambda::Function';
 
 const num = (value: Json, fallback: number, what: string): number => {
@@ -550,11 +586,60 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     return target ? `${target.resource.Type} ${target.id.key}` : undefined;
   };
 
+  const queues: QueueModel[] = [...set.all(QUEUE_TYPE)].map(({ id, resource }) => {
+    const p = resource.Properties;
+    const what = `Queue ${id.key}`;
+    const redrive = isRecord(p.RedrivePolicy) ? p.RedrivePolicy : undefined;
+    const deadLetter = redrive
+      ? set.targetOf(redrive.deadLetterTargetArn, id.stack, [QUEUE_TYPE], `${what} RedrivePolicy`)
+      : undefined;
+    return {
+      id,
+      name: queueNameOf(id.logicalId, resource),
+      fifo: isTrue(p.FifoQueue),
+      visibilityTimeoutSeconds: num(p.VisibilityTimeout, 30, `${what} VisibilityTimeout`),
+      delaySeconds: num(p.DelaySeconds, 0, `${what} DelaySeconds`),
+      ...(redrive && deadLetter
+        ? {
+            redrive: {
+              deadLetterQueueKey: deadLetter.id.key,
+              maxReceiveCount: num(redrive.maxReceiveCount, 10, `${what} maxReceiveCount`),
+            },
+          }
+        : {}),
+    };
+  });
+
   const streamMappings: StreamMappingModel[] = [];
+  const queueMappings: QueueMappingModel[] = [];
   for (const { id, resource } of set.all('AWS::Lambda::EventSourceMapping')) {
     const p = resource.Properties;
     const what = `EventSourceMapping ${id.key}`;
     const source = set.targets(p.EventSourceArn, id.stack)[0];
+    if (source?.resource.Type === QUEUE_TYPE) {
+      const scaling = isRecord(p.ScalingConfig) ? p.ScalingConfig : {};
+      queueMappings.push({
+        id,
+        functionKey: localFunction(p.FunctionName, id.stack, what),
+        queueKey: source.id.key,
+        enabled: p.Enabled !== false && p.Enabled !== 'false',
+        batchSize: num(p.BatchSize, 10, `${what} BatchSize`),
+        maxBatchingWindowSeconds: num(
+          p.MaximumBatchingWindowInSeconds,
+          0,
+          `${what} MaximumBatchingWindowInSeconds`,
+        ),
+        reportBatchItemFailures: stringList(p.FunctionResponseTypes).includes('ReportBatchItemFailures'),
+        filters:
+          isRecord(p.FilterCriteria) && Array.isArray(p.FilterCriteria.Filters)
+            ? (p.FilterCriteria.Filters as Json[]).map((filter) =>
+                parseFilterPattern(isRecord(filter) ? filter.Pattern : undefined, what),
+              )
+            : [],
+        maxConcurrency: num(scaling.MaximumConcurrency, 5, `${what} MaximumConcurrency`),
+      });
+      continue;
+    }
     if (!source || !TABLE_TYPES.includes(source.resource.Type)) {
       notes.push(
         `${what}: source ${source ? source.resource.Type : describe(p.EventSourceArn)} is not emulated`,
@@ -742,6 +827,8 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     tables,
     functions,
     streamMappings,
+    queues,
+    queueMappings,
     apis,
     routes,
     buses,
@@ -799,8 +886,8 @@ export const localAttribute =
         if (attribute === 'Arn') return arn('lambda', `function:${name}`);
         throw unsupported();
       }
-      case 'AWS::SQS::Queue': {
-        const name = named('QueueName');
+      case QUEUE_TYPE: {
+        const name = queueNameOf(id.logicalId, resource);
         const url = `${naming.localAwsEndpoint ?? 'http://localhost:4566'}/${LOCAL_ACCOUNT}/${name}`;
         if (attribute === 'Ref' || attribute === 'QueueUrl') return url;
         if (attribute === 'Arn') return arn('sqs', name);

@@ -48,7 +48,9 @@ describe('local model from the synthesized templates', () => {
       'ModelsRecorder',
       'OrderPlacedFn',
       'OrdersRecorder',
+      'PlannerFn',
       'ProfileRecorder',
+      'QueueRecorder',
       'ScheduleRecorder',
     ]);
     expect(byId(model.functions, 'EchoFn')).toMatchObject({
@@ -78,6 +80,31 @@ describe('local model from the synthesized templates', () => {
     });
     expect(byId(model.streamMappings, 'DeliveriesRecorder').filters).toEqual([
       { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: ['queued'] } } } },
+    ]);
+  });
+
+  it('reads queues with their redrive policy, and queue mappings', () => {
+    expect(model.queues.map((q) => q.name).sort()).toEqual([
+      'SendDlq',
+      'SendQueue',
+      'SignupQueue',
+      'StreamFailures',
+    ]);
+    const send = model.queues.find((q) => q.name === 'SendQueue');
+    expect(send).toMatchObject({
+      fifo: false,
+      visibilityTimeoutSeconds: 60,
+      redrive: { deadLetterQueueKey: expect.stringMatching(/^PrecisMessaging\/SendDlq/), maxReceiveCount: 2 },
+    });
+    expect(model.queueMappings).toEqual([
+      expect.objectContaining({
+        functionKey: expect.stringMatching(/QueueRecorder/),
+        queueKey: send?.id.key,
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+        filters: [{ body: { kind: [{ 'anything-but': ['ignore'] }] } }],
+      }),
     ]);
   });
 
