@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCustomer } from './commands/customer';
 import { registerLtv } from './commands/ltv';
+import { registerSegments } from './commands/segments';
 
 // The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLtv(program);
   registerCustomer(program);
+  registerSegments(program);
   return program;
 }
 

@@ -36,7 +36,10 @@ import { ValueTierSchema, valueTier } from './value-tier';
 // that identical inputs store identical values and day-to-day noise below that does not cost a write.
 
 export const LtvSchema = z.object({
-  /** The scoring model version these values come from (0: before the first fit). */
+  /**
+   * The scoring model version these values were computed with (0: before the first fit). A refit
+   * that leaves them unchanged does not rewrite the profile, so this can be older than the current.
+   */
   modelVersion: z.int().nonnegative(),
   /** P(alive) from the BG/NBD; null before the first fit and for customers without an order. */
   pAlive: z.number().min(0).max(1).nullable(),

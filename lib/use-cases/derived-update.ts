@@ -27,8 +27,11 @@ export function derivedUpdate(
   run: ScoringRun,
 ): { scores: Scores; update: DerivedUpdate; changed: boolean } {
   const scores = scoreProfile(customer, run.model, utcDay(run.now), run.rules);
+  // The model version alone is no reason to write: a refit that leaves a profile's values as they
+  // were costs nothing (the stored modelVersion is then the version that last changed them).
   const scoresChanged =
-    !sameValue(customer.ltv, scores.ltv) || !sameValue(customer.segments, scores.segments);
+    !sameValue(customer.ltv && { ...customer.ltv, modelVersion: 0 }, { ...scores.ltv, modelVersion: 0 }) ||
+    !sameValue(customer.segments, scores.segments);
   const wanted = derivedKeys({ ...customer, ltv: scores.ltv }, run.now);
   const keys = Object.fromEntries(
     run.keyNames.filter((name) => customer[name] !== wanted[name]).map((name) => [name, wanted[name]]),

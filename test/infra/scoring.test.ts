@@ -1,0 +1,254 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config';
+import { buildStacks } from '../../infra/stacks';
+
+// The scoring side of the deployment: the Models table, the next-order index, the nightly refit
+// and its schedule, the segment routes, and exactly what each function may do.
+
+let data: Template;
+let api: Template;
+let messaging: Template;
+
+beforeAll(() => {
+  const app = new App({ context: { [BUNDLING_STACKS]: [] } });
+  const [d, a, m] = buildStacks(
+    app,
+    loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
+  ) as [Stack, Stack, Stack];
+  [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
+});
+
+interface Grant {
+  actions: string[];
+  resources: string;
+}
+
+/** The IAM statements of a function's role: actions and what they apply to. */
+function grants(template: Template, rolePrefix: string): Grant[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
+  });
+  return Object.values(policies).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map(
+      (s) => ({ actions: [s.Action].flat().sort(), resources: JSON.stringify(s.Resource) }),
+    ),
+  );
+}
+
+/** Actions granted on one data-stack resource (by its logical id), stream reads left out. */
+function actionsOn(template: Template, rolePrefix: string, resource: string): string[] {
+  return grants(template, rolePrefix)
+    .filter((g) => new RegExp(`PrecisData.*GetAtt${resource}[0-9A-F]{8}Arn`).test(g.resources))
+    .flatMap((g) => g.actions)
+    .sort();
+}
+
+/** Every action a role has, on anything. */
+const allActions = (template: Template, rolePrefix: string) =>
+  grants(template, rolePrefix)
+    .flatMap((g) => g.actions)
+    .sort();
+
+const functionId = (template: Template, entry: string): string => {
+  const found = Object.entries(
+    template.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>,
+  ).find(([, resource]) => resource.Metadata?.['precis:entry'] === entry);
+  if (!found) throw new Error(`no function for ${entry}`);
+  return found[0];
+};
+
+describe('the Models table', () => {
+  it('is keyed by model id and version number, on demand, encrypted, recoverable and retained', () => {
+    data.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'modelId', KeyType: 'HASH' },
+          { AttributeName: 'version', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'modelId', AttributeType: 'S' },
+          { AttributeName: 'version', AttributeType: 'N' },
+        ]),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('the next-order index', () => {
+  it('is a sparse keys-only GSI on Customers: local date of the next order, UTC offset as sort key', () => {
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'byNextOrder',
+          KeySchema: [
+            { AttributeName: 'nextOrderKey', KeyType: 'HASH' },
+            { AttributeName: 'nextOrderOffset', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'nextOrderKey', AttributeType: 'S' },
+        { AttributeName: 'nextOrderOffset', AttributeType: 'N' },
+      ]),
+    });
+  });
+});
+
+describe('the nightly refit', () => {
+  it('runs at 03:00 UTC every day on EventBridge Scheduler, with a retry', () => {
+    const refit = functionId(messaging, 'functions/model-refit/handler.ts');
+    messaging.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [refit, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 21600 },
+      }),
+    });
+  });
+
+  it('also runs when an operator asks (ModelRefitRequested from Precis on the app bus)', () => {
+    const refit = functionId(messaging, 'functions/model-refit/handler.ts');
+    messaging.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { 'Fn::ImportValue': Match.stringLikeRegexp('Bus') },
+      EventPattern: { source: ['precis'], 'detail-type': ['ModelRefitRequested'] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [refit, 'Arn'] } })],
+    });
+  });
+
+  it('has 15 minutes and 2 GB, the scoring config, and a failure queue', () => {
+    const refit = functionId(messaging, 'functions/model-refit/handler.ts');
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 900,
+      MemorySize: 2048,
+      Environment: {
+        Variables: Match.objectLike({
+          CUSTOMERS_TABLE: Match.anyValue(),
+          MODELS_TABLE: Match.anyValue(),
+          RULE_SEGMENTS: Match.stringLikeRegexp('"id":"cat-lovers"'),
+          SCORING_CONFIG: Match.stringLikeRegexp('"horizonMonths":12'),
+        }),
+      },
+    });
+    messaging.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: refit },
+      MaximumRetryAttempts: 1,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ModelRefitFailures'), 'Arn'] } },
+      },
+    });
+  });
+
+  it('may scan and update customers and read and write models, nothing else', () => {
+    expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Customers')).toEqual([
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Models')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(allActions(messaging, 'ModelRefitServiceRole')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'sqs:GetQueueAttributes', // its own failure queue
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+  });
+});
+
+describe('the stream consumers that score', () => {
+  it('the profile stream may read the model and put events on the app bus only', () => {
+    expect(actionsOn(messaging, 'ProfileStreamServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
+    const puts = grants(messaging, 'ProfileStreamServiceRole').filter((g) =>
+      g.actions.includes('events:PutEvents'),
+    );
+    expect(puts).toEqual([
+      {
+        actions: ['events:PutEvents'],
+        resources: expect.stringMatching(/^\{"Fn::ImportValue":"PrecisData:\S+Bus\S+Arn\S+"\}$/),
+      },
+    ]);
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'profile-stream',
+          EVENT_BUS_NAME: { 'Fn::ImportValue': Match.stringLikeRegexp('Bus') },
+          MODELS_TABLE: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('the orders stream may also read the model, and nothing new besides', () => {
+    expect(actionsOn(messaging, 'OrdersStreamServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(messaging, 'OrdersStreamServiceRole', 'Customers')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(allActions(messaging, 'OrdersStreamServiceRole')).not.toContain('events:PutEvents');
+  });
+
+  it('no function other than the refit may scan the customers', () => {
+    for (const template of [api, messaging]) {
+      const policies = template.findResources('AWS::IAM::Policy');
+      for (const [id, policy] of Object.entries(policies)) {
+        const actions = (
+          policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]
+        ).flatMap((s) => [s.Action].flat());
+        if (actions.includes('dynamodb:Scan')) expect(id).toMatch(/^ModelRefit/);
+      }
+    }
+  });
+});
+
+describe('the segment routes', () => {
+  it.each(['GET /segments', 'POST /model/refit'])('routes %s with IAM authorization', (routeKey) => {
+    api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      AuthorizationType: 'AWS_IAM',
+    });
+  });
+
+  it('the segments function may read models and ask for a refit on the app bus, nothing more', () => {
+    expect(functionId(api, 'functions/segments-api/handler.ts')).toBeDefined();
+    expect(actionsOn(api, 'SegmentsApiServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
+    expect(allActions(api, 'SegmentsApiServiceRole')).toEqual(['dynamodb:GetItem', 'events:PutEvents']);
+  });
+});
+
+describe('config', () => {
+  it('validates rule segments at synth, naming the bad node', () => {
+    const context: Record<string, unknown> = {
+      ruleSegments: JSON.stringify([
+        { id: 'x', name: 'X', rule: { all: [{ field: 'ltv.pAlive', op: 'gt', value: 'high' }] } },
+      ]),
+    };
+    expect(() => loadConfig((key) => context[key], '/nonexistent')).toThrow(
+      /ruleSegments\.0\.rule\.all\.0\.value/,
+    );
+  });
+
+  it('takes scoring settings as JSON and refuses unknown keys', () => {
+    const good = loadConfig((key) => ({ scoring: '{"ltv":{"horizonMonths":24}}' })[key], '/nonexistent');
+    expect(good.scoring.ltv.horizonMonths).toBe(24);
+    expect(good.scoring.lifecycle.lapsedAfterDays).toBe(365);
+    expect(() => loadConfig((key) => ({ scoring: '{"ltv":{"months":24}}' })[key], '/nonexistent')).toThrow(
+      /scoring\.ltv/,
+    );
+  });
+});

@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { segmentsHandler } from '../../../functions/segments-api/segments';
+import { main } from '../../../lib/cli/main';
+import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
+import { refitModel } from '../../../lib/use-cases/refit-model';
+import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
+import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
+import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
+import { simulatedCustomers } from '../../fakes/simulated-population';
+import { httpEvent, lambdaContext } from '../functions/fixtures';
+import { CAT_LOVERS } from '../scoring/fixtures';
+
+const KEY = 'cli-test-key';
+const NOW = new Date('2026-11-24T10:00:00Z');
+const clock = { now: () => NOW };
+const customers = new InMemoryCustomerRepository();
+const models = new InMemoryModelRepository();
+const events = new RecordingEventPublisher();
+const handler = segmentsHandler({ models, events, clock }, new Logger({ logLevel: 'SILENT' }));
+const refit = () =>
+  refitModel({
+    scan: new InMemoryProfileScan(customers),
+    customers,
+    models,
+    clock,
+    rules: [CAT_LOVERS],
+    settings: DEFAULT_SCORING_SETTINGS,
+  });
+
+/** A stand-in for the local runtime: x-api-key, the real handler, and the bus → refit wiring. */
+let server: Server;
+let port: number;
+beforeAll(async () => {
+  for (const c of simulatedCustomers({ customers: 1_000, seed: 5, today: '2026-11-24' })) {
+    customers.customers.set(c.customerId, c);
+  }
+  server = createServer(async (req, res) => {
+    if (req.headers['x-api-key'] !== KEY) return res.writeHead(401).end('{"error":"unauthorized"}');
+    const routeKey = `${req.method} ${req.url}`;
+    const result = await handler(httpEvent(routeKey, undefined, {}), lambdaContext);
+    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body);
+    if (routeKey === 'POST /model/refit') setTimeout(() => void refit(), 50);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port: free } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return String(free);
+}
+
+let stdout: string;
+let stderr: string;
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.stubEnv('PORT', String(port));
+  vi.stubEnv('PRECIS_ADMIN_KEY', KEY);
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, 'error').mockImplementation((line) => {
+    stderr += `${String(line)}\n`;
+  });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe('precis segments and precis model refit', () => {
+  it('before the first refit, says how to get one, in one line, non-zero', async () => {
+    expect(await main(['segments'])).not.toBe(0);
+    expect(stderr).toBe(
+      'precis: no segment summary yet: the model has not been fitted (run `precis model refit`, or wait for the nightly refit)\n',
+    );
+    expect(stdout).toBe('');
+  });
+
+  it('model refit --wait asks for a refit and prints the new model’s segments', async () => {
+    expect(await main(['model', 'refit', '--wait', '--timeout', '20'])).toBe(0);
+    expect(stdout).toMatch(/^refit requested \(current model version 0\)$/m);
+    expect(stdout).toMatch(/^Segments as of 2026-11-24 · model version 1 \(fitted 2026-11-24 10:00 UTC\)$/m);
+    expect(stdout).toMatch(/^1,000 customers, 1,000 buyers · revenue [\d,]+\.\d\d$/m);
+    expect(stdout).toMatch(/^80\/20: the top 20% of buyers bring \d+\.\d% of revenue/m);
+    expect(stdout).toMatch(/^kind\s+segment\s+customers\s+share\s+revenue\s+revenue share$/m);
+    expect(stdout).toMatch(/^RFM\s+Champions\s+\d+\s+\d+\.\d%\s+[\d,]+\.\d\d\s+\d+\.\d%$/m);
+    expect(stdout).toMatch(/^value tier\s+vip\s+/m);
+    expect(stdout).toMatch(/^rule\s+cat-lovers\s+/m);
+    expect(events.events.map((e) => e.type)).toEqual(['ModelRefitRequested']);
+    expect(stderr).toBe('');
+  });
+
+  it('segments prints the table, and --json the summary', async () => {
+    expect(await main(['segments'])).toBe(0);
+    expect(stdout).toMatch(/^lifecycle\s+active\s+/m);
+    stdout = '';
+    expect(await main(['segments', '--json'])).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ asOf: '2026-11-24', modelVersion: 1, customers: 1_000 });
+    expect(summary.segments.length).toBeGreaterThan(20);
+  });
+
+  it.each([
+    ['a wrong admin key', { PRECIS_ADMIN_KEY: 'wrong' }, /^precis: the API refused the admin key \(401\)/],
+    ['no admin key', { PRECIS_ADMIN_KEY: '' }, /^precis: PRECIS_ADMIN_KEY is not set/],
+    [
+      'the API not running',
+      { PORT: 'closed' },
+      /^precis: the local API is not running at http:\/\/127\.0\.0\.1:\d+ \(start it with npm start\)\n$/,
+    ],
+  ])('fails with one line for %s', async (_label, env, message) => {
+    for (const [name, value] of Object.entries(env)) {
+      vi.stubEnv(name, value === 'closed' ? await closedPort() : value);
+    }
+    expect(await main(['segments'])).not.toBe(0);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a bad --timeout before calling anything', async () => {
+    expect(await main(['model', 'refit', '--timeout', 'soon'])).not.toBe(0);
+    expect(stderr).toBe('precis: --timeout must be a positive number of seconds, got "soon"\n');
+  });
+});
