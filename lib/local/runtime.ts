@@ -66,6 +66,11 @@ export interface StartLocalRuntimeOptions {
   /** Called as soon as the API port is bound, while /health still says 503. */
   onListening?: (url: string) => void;
   pollIntervalMs?: number;
+  /**
+   * Caps MaximumBatchingWindowInSeconds of every event source mapping (e.g. 0 in tests that
+   * don't care about batching, so each stream hop takes milliseconds, not the template's window).
+   */
+  batchingWindowCapMs?: number;
 }
 
 export interface LocalRuntime {
@@ -245,8 +250,19 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     const checkpoints = options.dataDir
       ? new FileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
       : new MemoryCheckpoints();
+    const capWindow = <T extends { maxBatchingWindowSeconds: number }>(mapping: T): T =>
+      options.batchingWindowCapMs === undefined
+        ? mapping
+        : {
+            ...mapping,
+            maxBatchingWindowSeconds: Math.min(
+              mapping.maxBatchingWindowSeconds,
+              options.batchingWindowCapMs / 1000,
+            ),
+          };
     const pollers = model.streamMappings
       .filter((mapping) => mapping.enabled)
+      .map(capWindow)
       .map((mapping) => {
         const streamArn = streamArns.get(mapping.tableKey);
         if (!streamArn)
@@ -264,6 +280,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       });
     const queuePollers = model.queueMappings
       .filter((mapping) => mapping.enabled)
+      .map(capWindow)
       .map((mapping) => {
         const queue = queues.get(mapping.queueKey);
         if (!queue)
