@@ -38,6 +38,10 @@ export interface LocalHttpServerOptions {
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+export class PortInUseError extends Error {
+  readonly code = 'PortInUse';
+}
+
 type Segment =
   | { kind: 'literal'; value: string }
   | { kind: 'param'; name: string }
@@ -439,7 +443,18 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
     });
   });
   await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `Port ${options.port} is in use; pick another (PORT for npm start, 0 for any free port)`,
+              {
+                cause: error,
+              },
+            )
+          : error,
+      ),
+    );
     server.listen(options.port, '127.0.0.1', () => resolvePromise());
   });
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from './event-bus';
+import { PortInUseError } from './http-server';
 import type { SmsSink } from './sms-sink';
 import type { SqsService } from './sqs';
 
@@ -141,7 +142,18 @@ export const startLocalAws = async (options: {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `Port ${options.port} is in use; pick another (LOCAL_AWS_PORT for npm start, 0 for any free port)`,
+              {
+                cause: error,
+              },
+            )
+          : error,
+      ),
+    );
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;

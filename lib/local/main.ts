@@ -38,6 +38,19 @@ const loadTemplates = async (path: string | undefined): Promise<Record<string, C
   return synthTemplates();
 };
 
+/** Starts the runtime on an already running DynamoDB Local, stopping that if the start fails. */
+const startRuntime = async (
+  dynamo: DynamoLocal,
+  options: Omit<Parameters<typeof startLocalRuntime>[0], 'dynamoEndpoint'>,
+) => {
+  try {
+    return await startLocalRuntime({ ...options, dynamoEndpoint: dynamo.endpoint });
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+};
+
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
     options: {
@@ -106,10 +119,9 @@ const main = async (): Promise<void> => {
     throw error;
   }
   dynamo = await starting;
-  runtime = await startLocalRuntime({
+  runtime = await startRuntime(dynamo, {
     templates,
     adminKey,
-    dynamoEndpoint: dynamo.endpoint,
     ...(dataDir ? { dataDir } : {}),
     ...(staticDir ? { staticDir } : {}),
     port: portFrom('PORT', 3000),
@@ -139,8 +151,12 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  // One clear line (e.g. how to install Java), then the cause chain for anything unexpected.
+  // One clear line (e.g. how to install Java), the cause on a second, and the stack only for
+  // errors that are not ours (a bug rather than a setup problem).
   console.error(`precis local runtime: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof Error && error.cause) console.error(error.cause);
+  if (error instanceof Error && error.cause) {
+    console.error(`  caused by: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
+  }
+  if (error instanceof Error && !('code' in error) && error.stack) console.error(error.stack);
   process.exit(1);
 });

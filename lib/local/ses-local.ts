@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import * as sesModule from 'aws-ses-v2-local';
+import { PortInUseError } from './http-server';
 
 // The SES v2 emulator (npm aws-ses-v2-local) in-process. Its mail store is module-global, so
 // every emulator started in one process shares it. Web inbox at `/`, JSON at `/store`.
@@ -31,12 +32,11 @@ const assertPortFree = (port: number): Promise<void> =>
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `SES emulator port ${port} is in use; set SES_PORT to another port`
-            : String(error),
-          { cause: error },
-        ),
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(`SES emulator port ${port} is in use; set SES_PORT to another port`, {
+              cause: error,
+            })
+          : error,
       ),
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
