@@ -132,6 +132,15 @@ class Population {
 
 const cents = (value: number): number => Math.round(value * 100) / 100;
 
+/**
+ * A fit is used when the optimiser converged to its (tight, 1e-9) tolerance, or stalled close to the
+ * optimum: on a small population the log-likelihood is flat and round-off stops it at a gradient of
+ * 1e-6 or so per customer in log-parameters, which moves no prediction by a visible amount.
+ */
+const USABLE_GRADIENT = 1e-4;
+const usable = (fit: { converged: boolean; gradientNorm: number }): boolean =>
+  fit.converged || fit.gradientNorm < USABLE_GRADIENT;
+
 export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   const segments = deps.scanSegments ?? 4;
   const now = deps.clock.now();
@@ -187,7 +196,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   } else {
     const fit = fitBgNbd(compressed.triples);
     const params = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood];
-    if (fit.converged && params.every(Number.isFinite)) {
+    if (usable(fit) && params.every(Number.isFinite)) {
       bgnbd = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b, logLikelihood: fit.logLikelihood };
     } else {
       ltv = { status: 'kept_previous', reason: 'fit_did_not_converge', fromVersion: null };
@@ -198,7 +207,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   const spends = repeatSpends(summaries);
   if (bgnbd && spends.length > 0) {
     const fit = fitGammaGamma(spends);
-    if (fit.converged && fit.q > 1 && [fit.p, fit.q, fit.v].every(Number.isFinite)) {
+    if (usable(fit) && fit.q > 1 && [fit.p, fit.q, fit.v].every(Number.isFinite)) {
       gammaGamma = { p: fit.p, q: fit.q, v: fit.v };
     } else {
       notes.push(`Gamma-Gamma fit unusable (q ${fit.q}, converged ${fit.converged}): spend parameters kept`);
