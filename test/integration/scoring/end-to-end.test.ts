@@ -3,6 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
 import { main } from '../../../lib/cli/main';
+import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 
 // Lifetime value and segments end to end on the local runtime, wired from the synthesized
@@ -37,7 +38,7 @@ const postOrder = (orderId: string, email: string, daysAgo: number, amount: numb
     }),
   });
 
-async function profile(customerId: string): Promise<Record<string, unknown> & { ltv?: any; segments?: any }> {
+async function profile(customerId: string): Promise<Customer> {
   const out = await dynamo.send(
     new GetItemCommand({
       TableName: runtime.tableNames.Customers!,
@@ -45,7 +46,7 @@ async function profile(customerId: string): Promise<Record<string, unknown> & { 
       ConsistentRead: true,
     }),
   );
-  return unmarshall(out.Item as Record<string, AttributeValue>);
+  return CustomerSchema.parse(unmarshall(out.Item as Record<string, AttributeValue>));
 }
 
 interface BusEntry {
@@ -184,12 +185,12 @@ describe('precis model refit', () => {
       modelVersion: 1,
       nextOrderDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
     });
-    expect(ana.ltv.pAlive).toBeGreaterThan(0.6);
-    expect(ana.ltv.clv12m).toBeGreaterThan(0);
-    expect(ana.segments.rules).toEqual(['cat-lovers']);
-    expect(ana.segments.rfm).not.toBeNull();
+    expect(ana.ltv!.pAlive).toBeGreaterThan(0.6);
+    expect(ana.ltv!.clv12m).toBeGreaterThan(0);
+    expect(ana.segments!.rules).toEqual(['cat-lovers']);
+    expect(ana.segments!.rfm).not.toBeNull();
     // The index is keyed by her local date, sorted by New York's offset at noon that day.
-    expect(ana.nextOrderKey).toBe(ana.ltv.nextOrderDate);
+    expect(ana.nextOrderKey).toBe(ana.ltv!.nextOrderDate);
     expect([-300, -240]).toContain(ana.nextOrderOffset);
     const due = await dynamo.send(
       new QueryCommand({
@@ -197,7 +198,7 @@ describe('precis model refit', () => {
         IndexName: 'byNextOrder',
         KeyConditionExpression: 'nextOrderKey = :day AND nextOrderOffset BETWEEN :west AND :east',
         ExpressionAttributeValues: {
-          ':day': { S: ana.ltv.nextOrderDate },
+          ':day': { S: ana.ltv!.nextOrderDate! },
           ':west': { N: '-360' },
           ':east': { N: '-180' },
         },
