@@ -3,6 +3,7 @@ import type { AsyncInvoker } from './async-invoke';
 import { DEFAULT_ASYNC_RETRY } from './async-invoke';
 import { type CompiledPattern, compileEventPattern } from './event-pattern';
 import type { LocalFunction } from './lambda-host';
+import type { LocalQueue } from './sqs';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type RetrySettings, type RuleModel } from './template';
 
 // An in-process EventBridge: PutEvents (awsJson1.1, as the installed
@@ -21,10 +22,15 @@ export interface BusEvent {
   detail: unknown;
 }
 
+type LocalTarget = { input?: string; inputPath?: string } & (
+  | { fn: LocalFunction; settings: RetrySettings }
+  | { queue: LocalQueue; messageGroupId?: string }
+);
+
 interface LocalRule {
   model: RuleModel;
   matches: CompiledPattern;
-  targets: { fn: LocalFunction; input?: string; inputPath?: string; settings: RetrySettings }[];
+  targets: LocalTarget[];
 }
 
 export interface JsonResponse {
@@ -55,8 +61,10 @@ export interface EventBusOptions {
   rules: RuleModel[];
   busNames: string[];
   functions: ReadonlyMap<string, LocalFunction>;
+  queues?: ReadonlyMap<string, LocalQueue>;
   asyncConfigs: ReadonlyMap<string, RetrySettings>;
   invoker: AsyncInvoker;
+  log: (line: string) => void;
 }
 
 export class EventBus {
@@ -69,13 +77,25 @@ export class EventBus {
     this.rules = options.rules.map((model) => ({
       model,
       matches: compileEventPattern(model.pattern),
-      targets: model.targets.map((target) => {
+      targets: model.targets.map((target): LocalTarget => {
+        const shaping = {
+          ...(target.input !== undefined ? { input: target.input } : {}),
+          ...(target.inputPath !== undefined ? { inputPath: target.inputPath } : {}),
+        };
+        if (target.kind === 'queue') {
+          const queue = options.queues?.get(target.queueKey);
+          if (!queue) throw new Error(`Rule ${model.id.key}: queue ${target.queueKey} is not loaded`);
+          return {
+            ...shaping,
+            queue,
+            ...(target.messageGroupId ? { messageGroupId: target.messageGroupId } : {}),
+          };
+        }
         const fn = options.functions.get(target.functionKey);
         if (!fn) throw new Error(`Rule ${model.id.key}: function ${target.functionKey} is not loaded`);
         return {
+          ...shaping,
           fn,
-          ...(target.input !== undefined ? { input: target.input } : {}),
-          ...(target.inputPath !== undefined ? { inputPath: target.inputPath } : {}),
           settings: options.asyncConfigs.get(target.functionKey) ?? DEFAULT_ASYNC_RETRY,
         };
       }),
@@ -100,6 +120,20 @@ export class EventBus {
             : target.inputPath !== undefined
               ? selectPath(event, target.inputPath)
               : event;
+        if ('queue' in target) {
+          try {
+            target.queue.send({
+              body: JSON.stringify(payload),
+              ...(target.messageGroupId ? { groupId: target.messageGroupId, deduplicationId: event.id } : {}),
+            });
+          } catch (error) {
+            // EventBridge reports a failed delivery in its metrics, not to the PutEvents caller.
+            this.options.log(
+              `[bus ${bus}] rule ${rule.model.name} → queue ${target.queue.name}: ${String(error)}`,
+            );
+          }
+          continue;
+        }
         void this.options.invoker.invoke({
           fn: target.fn,
           event: payload,

@@ -58,12 +58,15 @@ export class FailureLog {
   constructor(
     private readonly file: string | undefined,
     private readonly log: (line: string) => void,
+    /** Delivers the record to its on-failure destination when that exists locally (an SQS queue). */
+    private readonly forward: (failure: LocalFailure) => void = () => {},
   ) {}
 
   record(failure: LocalFailure): void {
     this.entries.push(failure);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(failure)}\n`);
     this.log(describeFailure(failure));
+    this.forward(failure);
   }
 
   list(): LocalFailure[] {

@@ -123,9 +123,22 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     for (const note of model.notes) log(`[runtime] not emulated: ${note}`);
     const activity = new Activity();
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // Failure records also go to their on-failure destination when it is a local queue, where
+    // they can be read back as in AWS (queues are created further down).
+    let queues = new Map<string, LocalQueue>();
     const failures = new FailureLog(
       options.dataDir ? join(options.dataDir, 'failures.jsonl') : undefined,
       log,
+      (failure) => {
+        const destination = 'destination' in failure ? failure.destination : undefined;
+        const [type, key] = destination?.split(' ') ?? [];
+        if (type !== 'AWS::SQS::Queue' || !key) return;
+        try {
+          queues.get(key)?.send({ body: JSON.stringify(failure) });
+        } catch (error) {
+          log(`[runtime] could not deliver a failure record to ${key}: ${String(error)}`);
+        }
+      },
     );
 
     const http: LocalHttpServer = await startHttpServer({
@@ -179,7 +192,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     });
     stoppers.push(() => localAws.stop());
 
-    const queues = new Map(
+    queues = new Map(
       model.queues.map((queue) => [
         queue.id.key,
         new LocalQueue(queue, `${localAws.endpoint}/${LOCAL_ACCOUNT}/${queue.name}`, (from, message) =>
@@ -243,8 +256,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       rules: model.rules,
       busNames: model.buses.map((b) => b.name),
       functions: byKey,
+      queues,
       asyncConfigs: model.asyncConfigs,
       invoker,
+      log,
     });
 
     const checkpoints = options.dataDir

@@ -390,8 +390,13 @@ export interface RuleModel {
   /** Local bus name (`default` when the rule names none). */
   busName: string;
   pattern: unknown;
-  targets: { functionKey: string; targetId: string; input?: string; inputPath?: string }[];
+  targets: RuleTarget[];
 }
+
+export type RuleTarget = { targetId: string; input?: string; inputPath?: string } & (
+  | { kind: 'function'; functionKey: string }
+  | { kind: 'queue'; queueKey: string; messageGroupId?: string }
+);
 
 export interface ScheduleModel {
   id: ResourceId;
@@ -746,22 +751,39 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     for (const target of Array.isArray(p.Targets) ? (p.Targets as Json[]) : []) {
       if (!isRecord(target)) continue;
       const resolved = set.targets(target.Arn, id.stack)[0];
-      if (!resolved || resolved.resource.Type !== FUNCTION_TYPE) {
+      const common = {
+        targetId: String(target.Id ?? resolved?.id.logicalId),
+        ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
+        ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
+      };
+      if (resolved?.resource.Type === QUEUE_TYPE) {
+        const group = isRecord(target.SqsParameters) ? target.SqsParameters.MessageGroupId : undefined;
+        targets.push({
+          ...common,
+          kind: 'queue',
+          queueKey: resolved.id.key,
+          ...(typeof group === 'string' ? { messageGroupId: group } : {}),
+        });
+      } else if (resolved?.resource.Type === FUNCTION_TYPE) {
+        targets.push({
+          ...common,
+          kind: 'function',
+          functionKey: localFunction(target.Arn, id.stack, `${what} target`),
+        });
+      } else {
         notes.push(
           `${what}: target ${resolved ? resolved.resource.Type : describe(target.Arn)} is not emulated`,
         );
         continue;
       }
-      targets.push({
-        functionKey: localFunction(target.Arn, id.stack, `${what} target`),
-        targetId: String(target.Id ?? resolved.id.logicalId),
-        ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
-        ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
-      });
       if (target.InputTransformer !== undefined) notes.push(`${what}: InputTransformer is not emulated`);
     }
     if (typeof p.ScheduleExpression === 'string') {
       for (const target of targets) {
+        if (target.kind !== 'function') {
+          notes.push(`${what}: scheduled delivery to ${target.kind} ${target.queueKey} is not emulated`);
+          continue;
+        }
         schedules.push({
           id,
           name: targets.length > 1 ? `${name}/${target.targetId}` : name,

@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -129,6 +130,33 @@ describe('SQS', () => {
     );
     expect(Attributes?.ApproximateNumberOfMessages).toBe('0');
     expect(Attributes?.ApproximateNumberOfMessagesNotVisible).toBe('0');
+  });
+
+  it('delivers events of a rule with an SQS target to the queue, shaped by InputPath', async () => {
+    const events = new EventBridgeClient({
+      endpoint: runtime.localAwsEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'precis',
+            Source: 'precis.planner',
+            DetailType: 'CampaignQueued',
+            Detail: JSON.stringify({ kind: 'email', campaign: 'birthday#2026' }),
+          },
+        ],
+      }),
+    );
+    events.destroy();
+    await runtime.settled();
+    expect(
+      recordsOf('QueueRecorder')
+        .flat()
+        .map((record) => JSON.parse(record.body)),
+    ).toEqual([{ kind: 'email', campaign: 'birthday#2026' }]);
   });
 
   it('answers an unknown queue with the SDK error SQS gives', async () => {

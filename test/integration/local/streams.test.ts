@@ -164,6 +164,13 @@ describe('stream delivery', () => {
     expect(failure?.batch.startSequenceNumber).toBe(poisonSeq);
     // Metadata only: nothing from the record itself.
     expect(JSON.stringify(failure)).not.toContain('poison-1');
+    // The record also went to the mapping's on-failure destination, the StreamFailures queue.
+    const queues = (await (await fetch(`${runtime.localAwsEndpoint}/queues`)).json()) as {
+      name: string;
+      messages: { body: string }[];
+    }[];
+    const destination = queues.find((queue) => queue.name === 'StreamFailures');
+    expect(destination?.messages.map((message) => JSON.parse(message.body))).toContainEqual(failure);
     expect(runtime.logs.some((line) => line.includes('RetryAttemptsExhausted'))).toBe(true);
 
     resetRecorder();

@@ -127,12 +127,20 @@ describe('local model from the synthesized templates', () => {
 
   it('reads rules, schedules and async invoke settings', () => {
     expect(model.buses.map((bus) => bus.name)).toEqual(['precis']);
-    expect(model.rules).toHaveLength(1);
-    expect(model.rules[0]).toMatchObject({
-      name: 'OrderPlacedRule',
+    expect(model.rules.map((rule) => rule.name).sort()).toEqual(['CampaignQueuedRule', 'OrderPlacedRule']);
+    expect(model.rules.find((rule) => rule.name === 'OrderPlacedRule')).toMatchObject({
       busName: 'precis',
       pattern: { source: ['precis.shop'], 'detail-type': ['OrderPlaced'] },
+      targets: [{ kind: 'function', functionKey: expect.stringMatching(/OrderPlacedFn/) }],
     });
+    expect(model.rules.find((rule) => rule.name === 'CampaignQueuedRule')?.targets).toEqual([
+      {
+        kind: 'queue',
+        queueKey: expect.stringMatching(/SendQueue/),
+        targetId: 'Target0',
+        inputPath: '$.detail',
+      },
+    ]);
     expect(model.schedules.map((s) => [s.name, s.kind, s.expression, s.timezone])).toEqual([
       ['NightlyModel', 'rule', 'cron(0 3 * * ? *)', 'UTC'],
       ['hourly-planner', 'scheduler', 'rate(1 hour)', 'Etc/UTC'],
