@@ -92,11 +92,12 @@ export interface Scores {
 /** What scoring reads from a profile. */
 export type ScoringInput = Pick<Customer, 'metrics' | 'satisfaction'> & Partial<Customer>;
 
-const round = (value: number, decimals: number): number => {
+/** Rounded; null for a value that is not a finite number (degenerate parameters never get stored). */
+const round = (value: number, decimals: number): number | null => {
   const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
+  return Number.isFinite(value) ? Math.round(value * factor) / factor : null;
 };
-const cents = (value: number): number => round(value, 2);
+const cents = (value: number): number | null => round(value, 2);
 const DAYS_PER_YEAR = 365.25;
 
 export function scoreProfile(
@@ -178,8 +179,14 @@ function scoreLtv(metrics: ProfileMetrics | undefined, model: ScoringModel, asOf
       : null,
     expectedOrderValue: gg ? cents(expectedSpend(gg, x, mx)) : null,
     clv12m: bg && gg ? cents(discountedClv(bg, gg, x, tx, T, mx, clvOptions)) : null,
-    nextOrderDate: bg ? utcDayString(expectedNextOrderDay(bg, x, tx, firstDay + tx, 'days')) : null,
+    nextOrderDate: bg ? nextOrderDate(expectedNextOrderDay(bg, x, tx, firstDay + tx, 'days'), today) : null,
   };
+}
+
+/** A median wait of more than a century (a tiny r: most never buy again) is no date at all. */
+const MAX_WAIT_DAYS = 36_525;
+function nextOrderDate(day: number, today: number): string | null {
+  return Number.isFinite(day) && day - today <= MAX_WAIT_DAYS ? utcDayString(day) : null;
 }
 
 /** The restock dates of the categories with a regular cycle (see profile-metrics). */

@@ -229,3 +229,15 @@ describe('scoring settings', () => {
     );
   });
 });
+
+describe('degenerate models', () => {
+  it('store no date when the model expects no next order within a century, and never a non-number', () => {
+    const once = customer(orders([300], 40));
+    const hopeless = { ...FITTED, bgnbd: { ...FITTED.bgnbd!, r: 0.005 } };
+    const { ltv } = scoreProfile(once, hopeless, TODAY);
+    expect(ltv.nextOrderDate).toBeNull();
+    for (const value of [ltv.pAlive, ltv.expectedOrders12m, ltv.clv12m, ltv.expectedOrderValue]) {
+      expect(value === null || Number.isFinite(value)).toBe(true);
+    }
+  });
+});
