@@ -554,6 +554,12 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
   const tables = [...TABLE_TYPES.flatMap((type) => [...set.all(type)])].map(({ id, resource }) =>
     tableModel(id, resource),
   );
+  for (const { id, resource } of TABLE_TYPES.flatMap((type) => [...set.all(type)])) {
+    const ttl = resource.Properties.TimeToLiveSpecification;
+    if (isRecord(ttl) && isTrue(ttl.Enabled)) {
+      notes.push(`Table ${id.key}: TTL deletes (DynamoDB Local does not expire items like AWS does)`);
+    }
+  }
   const byName = new Map<string, string>();
   for (const table of tables) {
     const other = byName.get(table.baseName);
