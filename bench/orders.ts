@@ -47,10 +47,13 @@ export async function run(args: string[]): Promise<void> {
           orderedAt: day.toISOString(),
           totalAmount: 20 + (i % 7) * 5,
           currency: 'GBP',
-          lineItems: [{ sku: `SKU-${i % 50}`, category: `category-${i % 5}`, quantity: 1, unitPrice: 20 + (i % 7) * 5 }],
+          lineItems: [
+            { sku: `SKU-${i % 50}`, category: `category-${i % 5}`, quantity: 1, unitPrice: 20 + (i % 7) * 5 },
+          ],
         }),
       });
-      if (response.status !== 202) throw new Error(`order ${i}: HTTP ${response.status} ${await response.text()}`);
+      if (response.status !== 202)
+        throw new Error(`order ${i}: HTTP ${response.status} ${await response.text()}`);
       return performance.now() - t0;
     };
 
@@ -61,7 +64,11 @@ export async function run(args: string[]): Promise<void> {
           fetch(`${runtime.url}/signups`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ firstName: 'Bench', email: `customer${c + k}@example.com`, consent: { email: false, sms: false } }),
+            body: JSON.stringify({
+              firstName: 'Bench',
+              email: `customer${c + k}@example.com`,
+              consent: { email: false, sms: false },
+            }),
           }),
         ),
       );
@@ -84,13 +91,21 @@ export async function run(args: string[]): Promise<void> {
 
     times.sort((a, b) => a - b);
     const failures = runtime.failures().length;
-    print(`orders benchmark: ${orders} orders across ${customers} customers, ${concurrency} in flight, DynamoDB Local`);
-    print(`  accepted: ${(orders / ((accepted - started) / 1000)).toFixed(0)} orders/s (HTTP p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms)`);
-    print(`  end to end (metrics current): ${(orders / ((done - started) / 1000)).toFixed(0)} orders/s, ${((done - started) / 1000).toFixed(1)} s`);
+    print(
+      `orders benchmark: ${orders} orders across ${customers} customers, ${concurrency} in flight, DynamoDB Local`,
+    );
+    print(
+      `  accepted: ${(orders / ((accepted - started) / 1000)).toFixed(0)} orders/s (HTTP p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms)`,
+    );
+    print(
+      `  end to end (metrics current): ${(orders / ((done - started) / 1000)).toFixed(0)} orders/s, ${((done - started) / 1000).toFixed(1)} s`,
+    );
     print(`  stream failures: ${failures}`);
     print('capacity units per order (request and stream side, table / index):');
     for (const row of capacityRows(tally, orders)) print(row);
-    print(`  (each customer ends with ${orders / customers} orders; the metrics query reads the whole history)`);
+    print(
+      `  (each customer ends with ${orders / customers} orders; the metrics query reads the whole history)`,
+    );
   } finally {
     await runtime.stop();
   }

@@ -13,25 +13,9 @@ export function images(record: DynamoDBRecord): {
 } {
   const { OldImage, NewImage } = record.dynamodb ?? {};
   return {
-    ...(OldImage && { oldImage: unmarshall(withEmptyMaps(OldImage as Record<string, AttributeValue>)) }),
-    ...(NewImage && { newImage: unmarshall(withEmptyMaps(NewImage as Record<string, AttributeValue>)) }),
+    ...(OldImage && { oldImage: unmarshall(OldImage as Record<string, AttributeValue>) }),
+    ...(NewImage && { newImage: unmarshall(NewImage as Record<string, AttributeValue>) }),
   };
-}
-
-/**
- * An attribute value without a type can only be an empty map: the DynamoDB Streams client of the
- * SDK reads `{"M":{}}` as `{}`, and the local runtime's records come through it (Lambda's own
- * records carry `{"M":{}}`). Without this an empty map (a profile with no replenishment category)
- * fails the whole record.
- */
-function withEmptyMaps(image: Record<string, AttributeValue>): Record<string, AttributeValue> {
-  const fix = (value: AttributeValue): AttributeValue => {
-    if (Object.keys(value).length === 0) return { M: {} };
-    if (value.M) return { M: withEmptyMaps(value.M) };
-    if (value.L) return { L: value.L.map(fix) };
-    return value;
-  };
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, fix(value)]));
 }
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Customer, EmailConsentSchema, SmsConsentSchema } from './customer';
 import { computeProfileMetrics, ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
+import { LtvSchema, SegmentsSchema } from './scoring';
 
 /**
  * A customer as the admin API, the data export and the CLI show them: what the person told us, their
@@ -27,6 +28,10 @@ export const ProfileViewSchema = z.object({
   erasedAt: z.string().optional(),
   /** Order metrics (zero before any order) and the survey satisfaction (null before any answer). */
   metrics: ProfileMetricsSchema.extend({ satisfaction: SatisfactionSchema.nullable() }),
+  /** Lifetime value (historical and predicted) and the expected next order; absent before scoring. */
+  ltv: LtvSchema.optional(),
+  /** RFM, value tier, satisfaction matrix, lifecycle stage and rule segments; absent before scoring. */
+  segments: SegmentsSchema.optional(),
 });
 export type ProfileView = z.infer<typeof ProfileViewSchema>;
 
@@ -50,5 +55,7 @@ export function toProfileView(customer: Customer): ProfileView {
       ...structuredClone(customer.metrics ?? computeProfileMetrics([])),
       satisfaction: customer.satisfaction ? { ...customer.satisfaction } : null,
     },
+    ...(customer.ltv !== undefined && { ltv: structuredClone(customer.ltv) }),
+    ...(customer.segments !== undefined && { segments: structuredClone(customer.segments) }),
   };
 }

@@ -70,6 +70,23 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+/** Fails in one line when a fixed port is taken: Java would otherwise die with a stack trace. */
+const ensurePortFree = (port: number): Promise<void> =>
+  new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new DynamoLocalError(
+              `port ${port} for DynamoDB Local is in use: stop what holds it or set DYNAMO_PORT`,
+            )
+          : error,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePromise()));
+  });
+
 const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -100,6 +117,7 @@ const killWithParent = (child: ChildProcess): (() => void) => {
 
 export const startDynamoLocal = async (options: StartDynamoLocalOptions = {}): Promise<DynamoLocal> => {
   await checkJava();
+  if (options.port) await ensurePortFree(options.port);
   const port = options.port || (await freePort());
   let path: string | null = null;
   if (options.dataDir !== undefined) {

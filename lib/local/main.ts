@@ -15,12 +15,12 @@ import { loadTemplatesFromDir } from './template-files';
 //   npm start -- --templates cdk.out   use already-synthesized templates instead of infra/synth
 //   npm start -- --static-dir DIR      serve DIR under / (default: web/ when it exists)
 //
-// Environment: PORT (API, default 3000), LOCAL_AWS_PORT (SNS/EventBridge, 4566), SES_PORT (8005),
+// Environment: PORT (API, default 3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (SNS/EventBridge, 4566), SES_PORT (8005),
 // PRECIS_ADMIN_KEY (x-api-key for admin routes; generated and printed when unset).
 
 const USAGE =
   'Usage: npm start -- [--in-memory | --data-dir DIR] [--templates DIR|FILE] [--static-dir DIR]\n' +
-  'Env: PORT (3000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY';
+  'Env: PORT (3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY';
 
 const portFrom = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -108,6 +108,8 @@ const main = async (): Promise<void> => {
   });
   const starting = startDynamoLocal({
     ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    // A fixed port, so the AWS CLI and other tools can look at the tables.
+    port: portFrom('DYNAMO_PORT', 8000),
     onSpawn: spawned,
   });
   await Promise.race([javaSpawned, starting]);

@@ -84,6 +84,8 @@ export class FileCheckpoints extends MemoryCheckpoints {
 
 /** The SDK deserializes binary attributes to Uint8Array; Lambda events carry base64 strings. */
 const toLambdaValue = (value: AttributeValue): LambdaAttributeValue => {
+  // The SDK's DynamoDB Streams client reads an empty map `{"M":{}}` as `{}`; Lambda delivers `{"M":{}}`.
+  if (Object.keys(value).length === 0) return { M: {} };
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
   if (value.BS !== undefined) return { BS: value.BS.map((item) => Buffer.from(item).toString('base64')) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };

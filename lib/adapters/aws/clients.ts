@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
+import { observeCapacity } from './capacity-observer';
 
 // Clients are built once per container from the env; locally the runtime sets the endpoints.
 const credentialsFor = (env: Env) =>
@@ -15,6 +16,7 @@ export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   });
+  observeCapacity(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });

@@ -93,6 +93,39 @@ function fieldMessages(body: unknown): string {
 }
 
 /** The profile as a two-column table a person can read at a glance. */
+function lifetimeRows(
+  view: ProfileView,
+  day: (iso: string | null | undefined) => string,
+  money: (amount: number | null) => string,
+): [string, string][] {
+  const { ltv, segments } = view;
+  if (!ltv || !segments) return [['lifetime value', '— (not scored yet)']];
+  const share = (p: number | null) => (p === null ? '—' : `${(p * 100).toFixed(0)}%`);
+  const restock = Object.entries(ltv.replenishment).map(([category, date]) => `${category} ${date}`);
+  return [
+    ['lifetime value', `predicted ${money(ltv.clv12m)} (12 months) · historical ${money(ltv.historicalClv)}`],
+    ['p(alive)', `${share(ltv.pAlive)} · expected orders ${ltv.expectedOrders12m?.toFixed(2) ?? '—'}`],
+    [
+      'next order',
+      `${day(ltv.nextOrderDate)}${restock.length > 0 ? ` · restock ${restock.join(', ')}` : ''}`,
+    ],
+    [
+      'segments',
+      [
+        segments.rfm
+          ? `RFM ${segments.rfm.name} (${segments.rfm.r}${segments.rfm.f}${segments.rfm.m})`
+          : 'RFM —',
+        `value ${segments.valueTier}`,
+        `lifecycle ${segments.lifecycle}`,
+        segments.matrix
+          ? `matrix ${segments.matrix.volume}/${segments.matrix.satisfaction}: ${segments.matrix.strategy}`
+          : 'matrix —',
+        ...(segments.rules.length > 0 ? [`rules ${segments.rules.join(', ')}`] : []),
+      ].join(' · '),
+    ],
+  ];
+}
+
 export function formatProfile(view: ProfileView): string {
   const { metrics } = view;
   const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—');
@@ -127,6 +160,7 @@ export function formatProfile(view: ProfileView): string {
         ? `${satisfaction.mean} mean of ${satisfaction.count} answer${satisfaction.count === 1 ? '' : 's'} · latest ${satisfaction.latest} (${day(satisfaction.lastAnsweredAt)})`
         : '— (no survey answers)',
     ],
+    ...lifetimeRows(view, day, money),
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return `${rows.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n')}\n`;

@@ -26,6 +26,7 @@ describe('npm start (lib/local/main.ts)', () => {
         env: {
           ...process.env,
           PORT: '0',
+          DYNAMO_PORT: '0',
           LOCAL_AWS_PORT: '0',
           SES_PORT: '0',
           PRECIS_ADMIN_KEY: 'main-test-key',
