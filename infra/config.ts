@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns/campaign';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
+import { DEFAULT_CAMPAIGNS } from './campaigns';
 
 /**
  * Every tunable of a deployment, in one typed, validated object read at synth time. Sources, later
@@ -50,12 +52,26 @@ export const PrecisConfigSchema = z.strictObject({
   ]),
   /** Lifetime-value horizon, discount and historical formula; lifecycle thresholds. Applied at the next refit. */
   scoring: ScoringSettingsSchema.prefault({}),
+  /**
+   * Campaigns as code (see lib/domain/campaigns/campaign.ts and infra/campaigns.ts): validated here,
+   * templates included, so a template using a field that does not exist fails synth naming it.
+   */
+  campaigns: CampaignsSchema.prefault(DEFAULT_CAMPAIGNS),
+  /** Frequency cap, SMS quiet hours, brand name and the public base URL of links in messages. */
+  campaignSettings: CampaignSettingsSchema.prefault({}),
+  /** Sender Lambda's reserved concurrency: the throttle to the SES/SNS sending quota. */
+  sendConcurrency: z.number().int().min(2).max(100).default(5),
+  /**
+   * Key that signs unsubscribe links (HMAC). The default is for local use only: set a long random
+   * value per deployment.
+   */
+  linkSigningKey: z.string().min(16).default('local-development-link-key'),
 });
 export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
 
 const LIST_KEYS = new Set(['allowedOrigins']);
-const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays']);
-const JSON_KEYS = new Set(['ruleSegments', 'scoring']);
+const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays', 'sendConcurrency']);
+const JSON_KEYS = new Set(['ruleSegments', 'scoring', 'campaigns', 'campaignSettings']);
 
 export class InvalidConfigError extends Error {}
 

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { RuleSchema } from '../rule-segments';
+import { templateProblems } from './templates';
+
+// Campaigns as code: each campaign says when it fires (trigger), who it is for (audience, a rule
+// over the profile as in rule-segments.ts), on which channel, with which templates per locale,
+// inside which local send window, with which holdout and attribution window, and which offer each
+// segment gets. Validated at synth, at `npm start` and at every cold start: a bad campaign, or a
+// template that uses a field the template context does not have, fails naming the path.
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+const TimeOfDaySchema = z.string().regex(TIME_OF_DAY, { error: 'must be a time of day HH:MM (24 h)' });
+
+/** Minutes since local midnight of an `HH:MM`. */
+export const minutesOfDay = (time: string): number => {
+  const [hours, minutes] = time.split(':').map(Number) as [number, number];
+  return hours * 60 + minutes;
+};
+
+/** A local time-of-day range, start inclusive, end exclusive, within one day. */
+export const TimeWindowSchema = z
+  .strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema })
+  .refine((w) => minutesOfDay(w.start) < minutesOfDay(w.end), {
+    error: 'start must be before end (windows do not cross midnight)',
+    path: ['end'],
+  });
+export type TimeWindow = z.infer<typeof TimeWindowSchema>;
+
+export const CampaignTriggerSchema = z.discriminatedUnion('type', [
+  /** On the customer's birthday in their own zone (Feb 29 on Feb 28 in non-leap years). */
+  z.strictObject({ type: z.literal('birthday') }),
+  /** On the expected date of the next order (the repurchase window, from the LTV model). */
+  z.strictObject({ type: z.literal('next-order') }),
+  /** After the email address is confirmed (double opt-in). */
+  z.strictObject({ type: z.literal('email-confirmed') }),
+  /** On entering a segment, as `kind:segment` (e.g. `lifecycle:at_risk`, `rfm:At Risk`). */
+  z.strictObject({ type: z.literal('segment-entered'), segment: z.string().regex(/^[a-zA-Z]+:.+$/) }),
+  /** Some days after an order (e.g. the satisfaction survey). */
+  z.strictObject({ type: z.literal('after-order'), days: z.int().min(1).max(90) }),
+]);
+export type CampaignTrigger = z.infer<typeof CampaignTriggerSchema>;
+
+/** Triggers the hourly planner finds through an index; the others come from events. */
+export const SCHEDULED_TRIGGERS = ['birthday', 'next-order'] as const;
+
+export const CHANNEL_PREFERENCES = ['email', 'sms', 'email-then-sms'] as const;
+export type ChannelPreference = (typeof CHANNEL_PREFERENCES)[number];
+export type Channel = 'email' | 'sms';
+
+const templateText = (kind: 'html' | 'text') =>
+  z
+    .string()
+    .min(1)
+    .superRefine((source, ctx) => {
+      for (const problem of templateProblems(source, kind))
+        ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+export const EmailTemplateSchema = z.strictObject({
+  subject: templateText('text'),
+  html: templateText('html'),
+  text: templateText('text'),
+});
+export const SmsTemplateSchema = z.strictObject({ text: templateText('text') });
+export const LocaleTemplatesSchema = z.strictObject({
+  email: EmailTemplateSchema.optional(),
+  sms: SmsTemplateSchema.optional(),
+});
+export type LocaleTemplates = z.infer<typeof LocaleTemplatesSchema>;
+
+export const OfferSchema = z.strictObject({
+  code: z.string().min(1).max(64),
+  description: z.string().min(1).max(200),
+});
+export type Offer = z.infer<typeof OfferSchema>;
+
+export const CampaignSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+      error: 'id must be 1-40 lowercase letters, digits or - (it is part of the ledger key)',
+    }),
+    name: z.string().trim().min(1).max(100),
+    enabled: z.boolean().default(true),
+    trigger: CampaignTriggerSchema,
+    /** Who the campaign is for (a rule over the profile); everyone when absent. */
+    audience: RuleSchema.optional(),
+    channel: z.enum(CHANNEL_PREFERENCES).default('email'),
+    /** Locale (e.g. `en`, `en-GB`) → templates; a person's locale falls back to its language, then the first. */
+    templates: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/), LocaleTemplatesSchema),
+    /** In the recipient's local time. */
+    sendWindow: TimeWindowSchema.default({ start: '09:00', end: '11:00' }),
+    holdoutPercent: z.number().min(0).max(50).default(10),
+    attributionDays: z.int().min(1).max(90).default(7),
+    /** Differentiated offers: by segment membership (`valueTier:vip`, `rfm:Champions`, `rule:<id>`). */
+    offers: z
+      .strictObject({
+        default: OfferSchema.optional(),
+        bySegment: z.record(z.string().regex(/^[a-zA-Z]+:.+$/), OfferSchema).default({}),
+      })
+      .optional(),
+  })
+  .superRefine((campaign, ctx) => {
+    const locales = Object.keys(campaign.templates);
+    if (locales.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'at least one locale is needed', path: ['templates'] });
+    }
+    const needs: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
+    for (const locale of locales) {
+      for (const channel of needs) {
+        if (!campaign.templates[locale]?.[channel]) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `channel ${campaign.channel} needs an ${channel} template`,
+            path: ['templates', locale, channel],
+          });
+        }
+      }
+    }
+  });
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+/** Settings every campaign shares. */
+export const CampaignSettingsSchema = z.strictObject({
+  /** Marketing messages per person (all campaigns, all channels) within `days`. */
+  frequencyCap: z
+    .strictObject({ messages: z.int().min(1).max(50), days: z.int().min(1).max(60) })
+    .default({ messages: 2, days: 7 }),
+  /** SMS only inside these local hours, whatever the campaign's window. */
+  smsQuietHours: TimeWindowSchema.default({ start: '09:00', end: '20:00' }),
+  brandName: z.string().min(1).max(60).default('Precis'),
+  /** Where unsubscribe and confirmation links point: the public HTTP API. */
+  publicBaseUrl: z.url().default('http://localhost:3000'),
+});
+export type CampaignSettings = z.infer<typeof CampaignSettingsSchema>;
+
+export const CampaignsSchema = z.array(CampaignSchema).superRefine((campaigns, ctx) => {
+  const seen = new Set<string>();
+  campaigns.forEach((campaign, i) => {
+    if (seen.has(campaign.id)) {
+      ctx.addIssue({ code: 'custom', message: `duplicate campaign id "${campaign.id}"`, path: [i, 'id'] });
+    }
+    seen.add(campaign.id);
+  });
+});
+
+/** The templates for a person's locale: exact, then the language (`en-GB` → `en`), then the first. */
+export function templatesFor(campaign: Campaign, locale: string): LocaleTemplates {
+  const exact = campaign.templates[locale];
+  if (exact) return exact;
+  const language = locale.split('-')[0] ?? locale;
+  const byLanguage =
+    campaign.templates[language] ??
+    Object.entries(campaign.templates).find(([key]) => key.split('-')[0] === language)?.[1];
+  return byLanguage ?? (Object.values(campaign.templates)[0] as LocaleTemplates);
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+// The Deliveries ledger: one row per customer and campaign occasion (sk `campaign#occasion`, e.g.
+// `birthday#2026`, `repurchase#2026-03-14`). The planner claims the occasion with a conditional put
+// before anything is queued, so whatever retries, re-runs and replays happen, an occasion is
+// messaged at most once. Lifecycle of a row:
+//
+//   queued ─▶ unknown ─▶ sent ─▶ delivered / bounced / complained / opened / clicked (feedback)
+//     │         └──────▶ failed (the provider refused it for good)
+//     └──▶ skipped (no longer eligible when the sender looked: unsubscribed, erased, no address)
+//   held_out (the control group: claimed, never sent, measured)
+//
+// `unknown` is written just before the provider is called and replaced by `sent` with the provider's
+// message id once it accepts. A crash in between leaves `unknown`: reported, never sent again
+// (better one missing birthday email than two).
+
+export const DELIVERY_STATUSES = [
+  'queued',
+  'held_out',
+  'skipped',
+  'unknown',
+  'sent',
+  'failed',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+] as const;
+export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES);
+export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
+
+export const ChannelSchema = z.enum(['email', 'sms']);
+
+export const DeliverySchema = z.object({
+  customerId: z.string(),
+  /** `campaignId#occasion`. */
+  deliveryKey: z.string(),
+  campaignId: z.string(),
+  occasion: z.string(),
+  channel: ChannelSchema,
+  status: DeliveryStatusSchema,
+  /** The planner pass (its "now") that claimed the occasion. */
+  plannedAt: z.iso.datetime(),
+  claimedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  sentAt: z.iso.datetime().optional(),
+  providerMessageId: z.string().optional(),
+  /** Why a row was skipped or failed (a code, never a message body or address). */
+  reason: z.string().optional(),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+export const deliveryKey = (campaignId: string, occasion: string): string => `${campaignId}#${occasion}`;
+
+/** What the planner puts on the send queue: ids only, no personal data. */
+export const SendRequestSchema = z.object({
+  version: z.literal(1),
+  customerId: z.string().min(1),
+  campaignId: z.string().min(1),
+  occasion: z.string().min(1),
+  channel: ChannelSchema,
+  plannedAt: z.iso.datetime(),
+});
+export type SendRequest = z.infer<typeof SendRequestSchema>;

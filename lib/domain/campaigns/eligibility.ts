@@ -1,0 +1,154 @@
+import type { Customer, RecentSend } from '../customer';
+import { evaluateRule } from '../rule-segments';
+import type { Campaign, CampaignSettings, Channel } from './campaign';
+import { insideWindow, localClock } from './send-window';
+
+// Whether one person gets one campaign's message now, and on which channel. Pure: the planner reads
+// the profile once and asks this; the sender asks again with the fresh profile just before sending
+// (consent can be withdrawn in between). Expected outcomes are values, never errors.
+
+export const SKIP_REASONS = [
+  /** The campaign is switched off in config. */
+  'disabled',
+  /** The person's data was erased. */
+  'erased',
+  /** The campaign's audience rule does not match the profile. */
+  'not_in_audience',
+  /** No address on the channel(s) the campaign uses. */
+  'no_address',
+  /** Email not confirmed (double opt-in pending or never asked) / SMS never opted in. */
+  'no_consent',
+  /** Unsubscribed from email / opted out of SMS. */
+  'unsubscribed',
+  /** Hard bounce, complaint or carrier opt-out on the channel. */
+  'suppressed',
+  /** Already had the capped number of marketing messages within the cap's days. */
+  'frequency_cap',
+  /** SMS outside the quiet-hours allowance in the person's local time. */
+  'quiet_hours',
+  /** The occasion was already claimed (sent, held out or on its way): never twice. */
+  'already_claimed',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type Decision =
+  | { outcome: 'send'; channel: Channel }
+  /** In the control group: gets nothing, is measured like everyone else. */
+  | { outcome: 'held_out'; channel: Channel }
+  | { outcome: 'skipped'; reason: SkipReason };
+
+export type ChannelCheck = { ok: true } | { ok: false; reason: SkipReason };
+
+/** Consent and suppression on one channel; for SMS also the quiet hours at `now`. */
+export function channelCheck(
+  customer: Customer,
+  channel: Channel,
+  now: Date,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): ChannelCheck {
+  if (channel === 'email') {
+    if (customer.email === undefined) return { ok: false, reason: 'no_address' };
+    if (customer.consent.email.status === 'unsubscribed') return { ok: false, reason: 'unsubscribed' };
+    if (customer.consent.email.status !== 'confirmed') return { ok: false, reason: 'no_consent' };
+    if (customer.suppression?.email) return { ok: false, reason: 'suppressed' };
+    return { ok: true };
+  }
+  if (customer.phone === undefined) return { ok: false, reason: 'no_address' };
+  if (customer.consent.sms.status === 'opted_out') return { ok: false, reason: 'unsubscribed' };
+  if (customer.consent.sms.status !== 'opted_in') return { ok: false, reason: 'no_consent' };
+  if (customer.suppression?.sms) return { ok: false, reason: 'suppressed' };
+  const clock = localClock(now, customer.timeZone);
+  if (!clock || !insideWindow(clock.minutes, settings.smsQuietHours))
+    return { ok: false, reason: 'quiet_hours' };
+  return { ok: true };
+}
+
+/** The first channel of the campaign's preference the person can be reached on, or why none. */
+export function chooseChannel(
+  customer: Customer,
+  campaign: Pick<Campaign, 'channel'>,
+  now: Date,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): { channel: Channel } | { reason: SkipReason } {
+  const order: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
+  let first: SkipReason | undefined;
+  for (const channel of order) {
+    const check = channelCheck(customer, channel, now, settings);
+    if (check.ok) return { channel };
+    first ??= check.reason;
+  }
+  return { reason: first ?? 'no_address' };
+}
+
+/** Marketing messages claimed for the person within the cap's days before `now`. */
+export function recentCount(recent: readonly RecentSend[] | undefined, now: Date, days: number): number {
+  const since = now.getTime() - days * 86_400_000;
+  return (recent ?? []).filter((send) => Date.parse(send.at) > since).length;
+}
+
+/**
+ * The decision for one person and campaign at `now`. Order: erased, audience, channel (consent,
+ * suppression, quiet hours), frequency cap, then the holdout, so the control group is drawn from
+ * exactly the people who would have been messaged.
+ */
+export function decide(
+  customer: Customer,
+  campaign: Campaign,
+  now: Date,
+  settings: Pick<CampaignSettings, 'smsQuietHours' | 'frequencyCap'>,
+): Decision {
+  if (!campaign.enabled) return { outcome: 'skipped', reason: 'disabled' };
+  if (customer.erasedAt !== undefined) return { outcome: 'skipped', reason: 'erased' };
+  if (campaign.audience && !evaluateRule(campaign.audience, customer)) {
+    return { outcome: 'skipped', reason: 'not_in_audience' };
+  }
+  const choice = chooseChannel(customer, campaign, now, settings);
+  if ('reason' in choice) return { outcome: 'skipped', reason: choice.reason };
+  const cap = settings.frequencyCap;
+  if (recentCount(customer.recentSends, now, cap.days) >= cap.messages) {
+    return { outcome: 'skipped', reason: 'frequency_cap' };
+  }
+  if (inHoldout(customer.customerId, campaign.id, campaign.holdoutPercent)) {
+    return { outcome: 'held_out', channel: choice.channel };
+  }
+  return { outcome: 'send', channel: choice.channel };
+}
+
+/**
+ * Deterministic holdout: a hash of campaign and customer into 10,000 buckets, so a person is in or
+ * out of a campaign's control group on every run, and independently across campaigns.
+ */
+export function inHoldout(customerId: string, campaignId: string, percent: number): boolean {
+  return holdoutBucket(customerId, campaignId) < Math.round(percent * 100);
+}
+
+export function holdoutBucket(customerId: string, campaignId: string): number {
+  return fnv1a32(`${campaignId}\u0000${customerId}`) % 10_000;
+}
+
+/** FNV-1a, 32 bits, over UTF-16 code units, with a final avalanche (murmur3 fmix32). */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/** The recent-sends list after claiming one more message: older than the cap's days dropped, bounded. */
+export const MAX_RECENT_SENDS = 20;
+export function withRecentSend(
+  recent: readonly RecentSend[] | undefined,
+  send: RecentSend,
+  now: Date,
+  days: number,
+): RecentSend[] {
+  const since = now.getTime() - days * 86_400_000;
+  return [...(recent ?? []).filter((s) => Date.parse(s.at) > since), send].slice(-MAX_RECENT_SENDS);
+}
