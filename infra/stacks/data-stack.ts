@@ -8,6 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 
 /**
@@ -21,6 +22,8 @@ export class DataStack extends Stack {
   readonly orderIds: Table;
   readonly surveys: Table;
   readonly models: Table;
+  readonly deliveries: Table;
+  readonly configurationSet: CfnConfigurationSet;
   readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -88,6 +91,19 @@ export class DataStack extends Stack {
       ...durable,
       partitionKey: { name: 'modelId', type: AttributeType.STRING },
       sortKey: { name: 'version', type: AttributeType.NUMBER },
+    });
+
+    // The Deliveries ledger: one row per customer and campaign occasion (sk `campaign#occasion`,
+    // e.g. `birthday#2026`). A conditional put claims the occasion before anything is queued.
+    this.deliveries = new Table(this, 'Deliveries', {
+      ...durable,
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'deliveryKey', type: AttributeType.STRING },
+    });
+
+    // Every campaign email goes through this configuration set (its events feed the ledger).
+    this.configurationSet = new CfnConfigurationSet(this, 'CampaignsConfigurationSet', {
+      name: 'precis-campaigns',
     });
 
     // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.

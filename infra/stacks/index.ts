@@ -32,6 +32,9 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     surveys: data.surveys,
     models: data.models,
     bus: data.bus,
+    deliveries: data.deliveries,
+    configurationSet: data.configurationSet,
+    httpApi: api.api,
   });
   return [data, api, messaging];
 }

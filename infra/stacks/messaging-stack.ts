@@ -1,4 +1,5 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -6,6 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
@@ -13,6 +15,7 @@ import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
 import { grantOrderIngest, orderEnvironment } from './api-stack';
+import { CampaignsMessaging } from './campaigns-messaging';
 
 export interface MessagingStackProps extends StackProps {
   config: PrecisConfig;
@@ -24,6 +27,10 @@ export interface MessagingStackProps extends StackProps {
   surveys: ITable;
   models: ITable;
   bus: IEventBus;
+  deliveries: ITable;
+  configurationSet: CfnConfigurationSet;
+  /** The HTTP API, for the campaigns admin route (`POST /planner/runs`). */
+  httpApi: IHttpApi;
 }
 
 /** Where a function that scores profiles finds the model and the operator's scoring config. */
@@ -149,5 +156,7 @@ export class MessagingStack extends Stack {
       eventPattern: { source: ['precis'], detailType: ['ModelRefitRequested'] },
       targets: [new LambdaFunction(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(1) })],
     });
+
+    new CampaignsMessaging(this, 'Campaigns', props);
   }
 }

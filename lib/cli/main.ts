@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCampaigns } from './commands/campaigns';
 import { registerCustomer } from './commands/customer';
 import { registerLtv } from './commands/ltv';
 import { registerSegments } from './commands/segments';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerLtv(program);
   registerCustomer(program);
   registerSegments(program);
+  registerCampaigns(program);
   return program;
 }
 

@@ -19,6 +19,19 @@ export const ENV = {
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
   defaultLocale: 'DEFAULT_LOCALE',
   thankYouUrl: 'THANK_YOU_URL',
+  /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
+  deliveriesTable: 'DELIVERIES_TABLE',
+  /** The SQS queue between the campaign planner and the message sender. */
+  sendQueueUrl: 'SEND_QUEUE_URL',
+  /** The campaigns (CampaignsSchema), JSON deflated and base64-encoded (Lambda env is 4 KB in all). */
+  campaigns: 'CAMPAIGNS',
+  /** JSON object of campaign settings (CampaignSettingsSchema). */
+  campaignSettings: 'CAMPAIGN_SETTINGS',
+  /** The verified SES identity campaigns are sent from, and the configuration set they go through. */
+  senderEmail: 'SENDER_EMAIL',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  /** HMAC key of unsubscribe and confirmation links. */
+  linkSigningKey: 'LINK_SIGNING_KEY',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   region: 'AWS_REGION',
@@ -26,6 +39,7 @@ export const ENV = {
   endpointSesv2: 'AWS_ENDPOINT_URL_SESV2',
   endpointSns: 'AWS_ENDPOINT_URL_SNS',
   endpointEventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  endpointSqs: 'AWS_ENDPOINT_URL_SQS',
   /** The local runtime's stand-in for IAM on admin routes (`x-api-key`), also read by the CLI. */
   adminKey: 'PRECIS_ADMIN_KEY',
   /** The local runtime's API port, also read by the CLI. */

@@ -1,5 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
 import { observeCapacity } from './capacity-observer';
@@ -31,3 +34,17 @@ export function eventBridgeClient(env: Env): EventBridgeClient {
     ...(credentials ? { credentials } : {}),
   });
 }
+
+const clientConfig = (env: Env, endpoint: string | undefined) => {
+  const credentials = credentialsFor(env);
+  return {
+    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
+};
+
+export const sqsClient = (env: Env): SQSClient => new SQSClient(clientConfig(env, env[ENV.endpointSqs]));
+export const sesClient = (env: Env): SESv2Client =>
+  new SESv2Client(clientConfig(env, env[ENV.endpointSesv2]));
+export const snsClient = (env: Env): SNSClient => new SNSClient(clientConfig(env, env[ENV.endpointSns]));

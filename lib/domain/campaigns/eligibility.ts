@@ -39,11 +39,14 @@ export type Decision =
 
 export type ChannelCheck = { ok: true } | { ok: false; reason: SkipReason };
 
-/** Consent and suppression on one channel; for SMS also the quiet hours at `now`. */
+/**
+ * Consent and suppression on one channel; for SMS also the quiet hours at `now` (not checked when
+ * `now` is undefined: the sender re-checks consent only, the planner decided the time).
+ */
 export function channelCheck(
   customer: Customer,
   channel: Channel,
-  now: Date,
+  now: Date | undefined,
   settings: Pick<CampaignSettings, 'smsQuietHours'>,
 ): ChannelCheck {
   if (channel === 'email') {
@@ -57,6 +60,7 @@ export function channelCheck(
   if (customer.consent.sms.status === 'opted_out') return { ok: false, reason: 'unsubscribed' };
   if (customer.consent.sms.status !== 'opted_in') return { ok: false, reason: 'no_consent' };
   if (customer.suppression?.sms) return { ok: false, reason: 'suppressed' };
+  if (now === undefined) return { ok: true };
   const clock = localClock(now, customer.timeZone);
   if (!clock || !insideWindow(clock.minutes, settings.smsQuietHours))
     return { ok: false, reason: 'quiet_hours' };

@@ -1,0 +1,40 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import type { Env } from '../../lib/config/env-names';
+import { type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
+import { plannerDeps } from '../shared/campaign-deps';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+
+/** The schedule's input: its scheduled time (`<aws.scheduler.scheduled-time>`), so a late or retried run plans as of its hour. */
+const PlannerEventSchema = z.object({ time: z.iso.datetime() }).partial().loose();
+
+export interface PlannerResult {
+  at: string;
+  due: number;
+  queued: number;
+  heldOut: number;
+  skipped: Record<string, number>;
+  requeued: number;
+}
+
+/** The hourly campaign planner (EventBridge Scheduler): who is due now → eligibility → ledger → send queue. */
+export function plannerHandler(
+  deps: PlannerDeps,
+  logger: ReturnType<typeof loggerFor>,
+): (event: unknown, context?: Context) => Promise<PlannerResult> {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    const at = new Date(PlannerEventSchema.parse(event ?? {}).time ?? deps.clock.now().toISOString());
+    const { claimed: _, ...summary } = await planCampaigns(deps, at);
+    const result = { at: at.toISOString(), ...summary };
+    logger.info('campaigns planned', { ...result });
+    return result;
+  };
+}
+
+export function createHandler(env: Env): (event: unknown, context?: Context) => Promise<PlannerResult> {
+  return plannerHandler(plannerDeps(env, dynamoDocumentClient(env)), loggerFor(env, 'campaign-planner'));
+}
+
+export const handler = lambdaEntry(createHandler);

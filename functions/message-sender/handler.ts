@@ -1,0 +1,41 @@
+import { dynamoDocumentClient, sesClient, snsClient } from '../../lib/adapters/aws/clients';
+import { HmacLinkSigner } from '../../lib/adapters/crypto/hmac-link-signer';
+import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
+import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
+import { SnsSmsSender } from '../../lib/adapters/sns/sns-sms-sender';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
+import { systemClock } from '../../lib/ports/clock';
+import { campaignConfig } from '../shared/campaign-deps';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { type QueueHandler, senderHandler } from './sender';
+
+/** Composition root of the message sender (the send queue's consumer): SES v2 email, SNS SMS. */
+export function createHandler(env: Env): QueueHandler {
+  const config = readEnv(env, [
+    ENV.customersTable,
+    ENV.deliveriesTable,
+    ENV.senderEmail,
+    ENV.sesConfigurationSet,
+    ENV.linkSigningKey,
+  ]);
+  const db = dynamoDocumentClient(env);
+  const { campaigns, settings } = campaignConfig(env);
+  const deps = {
+    customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
+    ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
+    email: new SesEmailSender(sesClient(env), {
+      from: config[ENV.senderEmail],
+      configurationSet: config[ENV.sesConfigurationSet],
+    }),
+    sms: new SnsSmsSender(snsClient(env)),
+    links: new HmacLinkSigner(config[ENV.linkSigningKey]),
+    clock: systemClock,
+    campaigns,
+    settings,
+  };
+  return senderHandler(deps, loggerFor(env, 'message-sender'));
+}
+
+export const handler = lambdaEntry(createHandler);

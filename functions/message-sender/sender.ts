@@ -1,0 +1,44 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SendRequestSchema } from '../../lib/domain/campaigns/delivery';
+import { type SenderDeps, sendMessage } from '../../lib/use-cases/send-message';
+
+export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * The send queue's consumer, with partial batch responses: a message that throws (the provider
+ * throttled us, DynamoDB failed) is retried by the queue, then kept in its dead-letter queue; the
+ * others of the batch are done. Logs ids and outcomes, never an address or a message body.
+ */
+export function senderHandler(deps: SenderDeps, logger: Logger): QueueHandler {
+  const processor = new BatchProcessor(EventType.SQS);
+  return async (event, context) => {
+    logger.addContext(context);
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const request = SendRequestSchema.parse(JSON.parse(record.body));
+        try {
+          const outcome = await sendMessage(deps, request);
+          logger.info('message processed', {
+            customerId: request.customerId,
+            campaignId: request.campaignId,
+            occasion: request.occasion,
+            channel: request.channel,
+            ...outcome,
+          });
+        } catch (err) {
+          logger.error('message failed', {
+            messageId: record.messageId,
+            campaignId: request.campaignId,
+            errorName: (err as Error)?.name,
+          });
+          throw err;
+        }
+      },
+      processor,
+      { context },
+    );
+  };
+}

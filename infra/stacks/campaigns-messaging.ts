@@ -1,0 +1,193 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lib/config/env-names';
+import { packJson } from '../../lib/config/packed-json';
+import type { PrecisConfig } from '../config';
+import { PrecisFunction } from '../constructs/precis-function';
+
+export interface CampaignsMessagingProps {
+  config: PrecisConfig;
+  logRetention: RetentionDays;
+  customers: ITable;
+  deliveries: ITable;
+  configurationSet: CfnConfigurationSet;
+  httpApi: IHttpApi;
+}
+
+/** The sender's Lambda timeout; the queue's visibility timeout is six times it (AWS's advice). */
+const SENDER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * Campaigns: the hourly planner (EventBridge Scheduler) finds who is due through the sparse indexes,
+ * claims each occasion in the Deliveries ledger and queues the message; the sender (SQS consumer,
+ * reserved concurrency = the SES/SNS quota's throttle) renders and sends it. `POST /planner/runs`
+ * runs one pass on demand (`precis planner`).
+ */
+export class CampaignsMessaging extends Construct {
+  readonly sendQueue: Queue;
+  readonly planner: PrecisFunction;
+  readonly sender: PrecisFunction;
+
+  constructor(scope: Construct, id: string, props: CampaignsMessagingProps) {
+    super(scope, id);
+    const { config, logRetention } = props;
+    const campaignEnv = {
+      [ENV.campaigns]: packJson(config.campaigns),
+      [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
+    };
+
+    const deadLetters = new Queue(this, 'SendDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.sendQueue = new Queue(this, 'SendQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+
+    const plannerEnv = {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.deliveriesTable]: props.deliveries.tableName,
+      [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
+      ...campaignEnv,
+    };
+    this.planner = new PrecisFunction(this, 'Planner', {
+      role: 'campaign-planner',
+      logRetention,
+      timeout: Duration.minutes(5),
+      environment: plannerEnv,
+    });
+    grantPlanning(this.planner, props, this.sendQueue);
+    const plannerFailures = new Queue(this, 'PlannerFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // A pass is repeatable (the ledger makes it idempotent): one retry, then kept for the operator.
+    this.planner.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(plannerFailures),
+    });
+    new Schedule(this, 'PlannerSchedule', {
+      description: 'Hourly campaign planner: birthdays and repurchase windows in each local send window',
+      schedule: ScheduleExpression.cron({ minute: '0' }),
+      target: new LambdaInvoke(this.planner, {
+        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+
+    this.sender = new PrecisFunction(this, 'Sender', {
+      role: 'message-sender',
+      logRetention,
+      timeout: SENDER_TIMEOUT,
+      environment: {
+        [ENV.customersTable]: props.customers.tableName,
+        [ENV.deliveriesTable]: props.deliveries.tableName,
+        [ENV.senderEmail]: config.senderEmail,
+        [ENV.sesConfigurationSet]: props.configurationSet.ref,
+        [ENV.linkSigningKey]: config.linkSigningKey,
+        ...campaignEnv,
+      },
+    });
+    // The throttle to the provider quota: at most this many senders at once.
+    (this.sender.node.defaultChild as CfnFunction).reservedConcurrentExecutions = config.sendConcurrency;
+    this.sender.addEventSource(
+      new SqsEventSource(this.sendQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.sendConcurrency,
+      }),
+    );
+    // Reads the profile; moves its ledger row (queued → unknown → sent/failed/skipped).
+    props.customers.grant(this.sender, 'dynamodb:GetItem');
+    props.deliveries.grant(this.sender, 'dynamodb:UpdateItem');
+    const stack = Stack.of(this);
+    const domain = config.senderEmail.split('@')[1] as string;
+    this.sender.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.senderEmail }),
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: props.configurationSet.ref,
+          }),
+        ],
+      }),
+    );
+    // SMS straight to a phone number has no resource ARN to scope to; topics are denied.
+    this.sender.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: ['*'] }),
+    );
+    this.sender.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: ['sns:Publish'],
+        resources: [stack.formatArn({ service: 'sns', resource: '*' })],
+      }),
+    );
+
+    // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …).
+    const runs = new PrecisFunction(this, 'PlannerRuns', {
+      role: 'campaigns-api',
+      logRetention,
+      timeout: Duration.seconds(29),
+      environment: plannerEnv,
+    });
+    grantPlanning(runs, props, this.sendQueue);
+    new HttpRoute(this, 'PlannerRunsRoute', {
+      httpApi: props.httpApi,
+      routeKey: HttpRouteKey.with('/planner/runs', HttpMethod.POST),
+      integration: new HttpLambdaIntegration('PlannerRunsIntegration', runs),
+      authorizer: new HttpIamAuthorizer(),
+    });
+  }
+}
+
+/**
+ * A planner pass: query the two sparse indexes (keys only), read profiles, add to their recent-sends
+ * list, read and claim ledger rows, queue messages. Nothing else, and no scans.
+ */
+function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Queue): void {
+  props.customers.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['dynamodb:Query'],
+      resources: [
+        `${props.customers.tableArn}/index/byBirthday`,
+        `${props.customers.tableArn}/index/byNextOrder`,
+      ],
+    }),
+  );
+  props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
+  queue.grantSendMessages(fn);
+}

@@ -1,0 +1,51 @@
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { DueCustomers } from '../../ports/due-customers';
+import { type CapacityRecorder, consumed } from './capacity';
+
+const KeysSchema = z.object({ customerId: z.string() });
+
+/** The Customers table's sparse byBirthday / byNextOrder indexes (keys only): one query per range. */
+export class DynamoDueCustomers implements DueCustomers {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly capacity?: CapacityRecorder,
+  ) {}
+
+  byBirthday(monthDay: string, lowOffset: number, highOffset: number): Promise<string[]> {
+    return this.query('byBirthday', 'birthdayKey', 'birthdayOffset', monthDay, lowOffset, highOffset);
+  }
+
+  byNextOrder(date: string, lowOffset: number, highOffset: number): Promise<string[]> {
+    return this.query('byNextOrder', 'nextOrderKey', 'nextOrderOffset', date, lowOffset, highOffset);
+  }
+
+  private async query(
+    index: string,
+    partition: string,
+    sort: string,
+    key: string,
+    low: number,
+    high: number,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: '#pk = :key AND #sk BETWEEN :low AND :high',
+        ExpressionAttributeNames: { '#pk': partition, '#sk': sort },
+        ExpressionAttributeValues: { ':key': key, ':low': low, ':high': high },
+        ProjectionExpression: 'customerId',
+        ReturnConsumedCapacity: 'INDEXES',
+      },
+    );
+    for await (const page of pages) {
+      consumed(this.capacity, page, 'read');
+      for (const item of page.Items ?? []) ids.push(KeysSchema.parse(item).customerId);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,46 @@
+import { PublishCommand, type SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import {
+  type OutgoingSms,
+  ProviderRejectedError,
+  ProviderThrottledError,
+  type SmsSender,
+} from '../../ports/message-senders';
+
+const THROTTLED = new Set(['ThrottledException', 'Throttling', 'KMSThrottlingException']);
+const REJECTED = new Set(['InvalidParameterException', 'InvalidParameter', 'OptedOutException']);
+
+/** SNS Publish to an E.164 number, promotional type. */
+export class SnsSmsSender implements SmsSender {
+  constructor(private readonly client: SNSClient) {}
+
+  async send(sms: OutgoingSms): Promise<{ messageId: string }> {
+    try {
+      const out = await this.client.send(
+        new PublishCommand({
+          PhoneNumber: sms.to,
+          Message: sms.text,
+          MessageAttributes: {
+            'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Promotional' },
+            // Ours: ids only, for reading a message back (SMS delivery ignores them).
+            ...Object.fromEntries(
+              Object.entries(sms.tags).map(([name, value]) => [
+                `precis.${name}`,
+                { DataType: 'String', StringValue: value },
+              ]),
+            ),
+          },
+        }),
+      );
+      if (!out.MessageId) throw new Error('SNS accepted the SMS without a message id');
+      return { messageId: out.MessageId };
+    } catch (err) {
+      if (err instanceof SNSServiceException && THROTTLED.has(err.name)) {
+        throw new ProviderThrottledError('SNS did not take the SMS', { cause: err });
+      }
+      if (err instanceof SNSServiceException && REJECTED.has(err.name)) {
+        throw new ProviderRejectedError(err.name, { cause: err });
+      }
+      throw err;
+    }
+  }
+}

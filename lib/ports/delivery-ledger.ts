@@ -1,0 +1,26 @@
+import type { Delivery, DeliveryStatus } from '../domain/campaigns/delivery';
+
+export type ClaimResult = { status: 'claimed' } | { status: 'exists'; existing: Delivery };
+
+export interface DeliveryKey {
+  customerId: string;
+  deliveryKey: string;
+}
+
+/** The Deliveries ledger: one row per customer and campaign occasion (see domain/campaigns/delivery.ts). */
+export interface DeliveryLedger {
+  /** Writes the row unless the occasion is already claimed; then returns the existing row. */
+  claim(delivery: Delivery): Promise<ClaimResult>;
+  /** The rows that exist among `keys` (strongly consistent), in no particular order. */
+  getMany(keys: readonly DeliveryKey[]): Promise<Delivery[]>;
+  /**
+   * Moves a row from `from` to `to`, setting `fields`; false when the row is not in `from` (another
+   * sender got there first, or it moved on), so the caller does nothing twice.
+   */
+  transition(
+    key: DeliveryKey,
+    from: DeliveryStatus,
+    to: DeliveryStatus,
+    fields?: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason'>>,
+  ): Promise<boolean>;
+}

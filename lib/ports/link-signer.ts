@@ -1,0 +1,13 @@
+/** What a signed link carries: who, for what, on which channel. Nothing else, and no address. */
+export interface LinkClaims {
+  purpose: 'unsubscribe' | 'confirm';
+  customerId: string;
+  channel: 'email' | 'sms';
+}
+
+/** Signs and verifies the tokens of unsubscribe and confirmation links. */
+export interface LinkSigner {
+  sign(claims: LinkClaims, expiresAt: Date): string;
+  /** The claims of a valid, unexpired token; undefined for anything else. */
+  verify(token: string, now: Date): LinkClaims | undefined;
+}

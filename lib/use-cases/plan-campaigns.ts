@@ -1,0 +1,189 @@
+import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
+import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
+import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { birthdayPartitions, dueRanges } from '../domain/campaigns/send-window';
+import type { Clock } from '../ports/clock';
+import type { CustomerRepository } from '../ports/customer-repository';
+import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';
+import type { DueCustomers } from '../ports/due-customers';
+import type { SendHistory } from '../ports/send-history';
+import type { SendQueue } from '../ports/send-queue';
+
+// One planner pass "as of" an instant (the hourly schedule's time, or `precis planner --at`):
+//
+//   for each scheduled campaign (birthday, next-order):
+//     index queries: one BETWEEN on the UTC offset per local date in play (see send-window.ts)
+//     → the ledger rows of those (customer, occasion) pairs in one batch read: claimed ones are done
+//       (no profile read; a row still `queued` is queued again, which is harmless: the sender's
+//       queued → unknown transition lets one message through)
+//     → each unclaimed customer's profile, read once → eligibility (consent, cap, holdout)
+//     → conditional put of the ledger row (`queued` or `held_out`): the claim
+//     → the recent-sends list on the profile (frequency cap) → the send queue
+//
+// Reads per due person and occasion: this profile read, and the sender's. Nothing is scanned: the
+// cost grows with the number of people due, not the size of the table.
+
+export interface PlannerDeps {
+  due: DueCustomers;
+  customers: Pick<CustomerRepository, 'get'>;
+  ledger: DeliveryLedger;
+  queue: SendQueue;
+  history: SendHistory;
+  clock: Clock;
+  campaigns: readonly Campaign[];
+  settings: CampaignSettings;
+  /** Profiles read and claimed in parallel (DynamoDB calls in flight). */
+  concurrency?: number;
+}
+
+export interface PlanSummary {
+  /** (customer, occasion) pairs the indexes found inside their send window. */
+  due: number;
+  queued: number;
+  heldOut: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** Rows found still `queued` and put on the queue again. */
+  requeued: number;
+  /** The rows this pass queued (to wait for their sending). */
+  claimed: DeliveryKey[];
+}
+
+interface Candidate {
+  customerId: string;
+  occasion: string;
+}
+
+export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSummary> {
+  const summary: PlanSummary = { due: 0, queued: 0, heldOut: 0, skipped: {}, requeued: 0, claimed: [] };
+  const skip = (reason: SkipReason) => {
+    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
+  };
+  // Campaigns one after another, so a person due for two sees the first one's send in the cap.
+  for (const campaign of deps.campaigns) {
+    if (!campaign.enabled) continue;
+    if (campaign.trigger.type !== 'birthday' && campaign.trigger.type !== 'next-order') continue;
+    const candidates = await findDue(deps.due, campaign, at);
+    summary.due += candidates.length;
+    const keys = candidates.map((c) => ({
+      customerId: c.customerId,
+      deliveryKey: deliveryKey(campaign.id, c.occasion),
+    }));
+    const existing = new Map(
+      (await deps.ledger.getMany(keys)).map((row) => [`${row.customerId}\u0000${row.deliveryKey}`, row]),
+    );
+    const toQueue: SendRequest[] = [];
+    await forEachLimited(candidates, deps.concurrency ?? 8, async (candidate, i) => {
+      const key = keys[i] as DeliveryKey;
+      const row = existing.get(`${key.customerId}\u0000${key.deliveryKey}`);
+      if (row) {
+        skip('already_claimed');
+        if (row.status === 'queued') {
+          toQueue.push(requestOf(row));
+          summary.requeued++;
+        }
+        return;
+      }
+      const customer = await deps.customers.get(candidate.customerId);
+      if (!customer) return skip('erased');
+      const decision = decide(customer, campaign, at, deps.settings);
+      if (decision.outcome === 'skipped') return skip(decision.reason);
+      const now = deps.clock.now().toISOString();
+      const delivery: Delivery = {
+        ...key,
+        campaignId: campaign.id,
+        occasion: candidate.occasion,
+        channel: decision.channel,
+        status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
+        plannedAt: at.toISOString(),
+        claimedAt: now,
+        updatedAt: now,
+      };
+      const claim = await deps.ledger.claim(delivery);
+      if (claim.status === 'exists') return skip('already_claimed');
+      if (decision.outcome === 'held_out') {
+        summary.heldOut++;
+        return;
+      }
+      const added = { at: at.toISOString(), campaignId: campaign.id, channel: decision.channel };
+      const next = withRecentSend(customer.recentSends, added, at, deps.settings.frequencyCap.days);
+      await deps.history.record(customer.customerId, customer.recentSends?.length ?? 0, next, added);
+      toQueue.push(requestOf(delivery));
+      summary.queued++;
+      summary.claimed.push(key);
+    });
+    await deps.queue.enqueue(toQueue);
+  }
+  return summary;
+}
+
+const requestOf = (row: Delivery): SendRequest => ({
+  version: 1,
+  customerId: row.customerId,
+  campaignId: row.campaignId,
+  occasion: row.occasion,
+  channel: row.channel,
+  plannedAt: row.plannedAt,
+});
+
+/** The (customer, occasion) pairs whose local time is inside the campaign's window at `at`. */
+async function findDue(due: DueCustomers, campaign: Campaign, at: Date): Promise<Candidate[]> {
+  const found = new Map<string, Candidate>();
+  for (const range of dueRanges(at, campaign.sendWindow)) {
+    const { localDate, lowOffset, highOffset } = range;
+    const ids =
+      campaign.trigger.type === 'birthday'
+        ? (
+            await Promise.all(
+              birthdayPartitions(localDate).map((monthDay) =>
+                due.byBirthday(monthDay, lowOffset, highOffset),
+              ),
+            )
+          ).flat()
+        : await due.byNextOrder(localDate, lowOffset, highOffset);
+    // A birthday is once a year (`birthday#2026`); a repurchase occasion is its expected date.
+    const occasion = campaign.trigger.type === 'birthday' ? localDate.slice(0, 4) : localDate;
+    for (const customerId of ids) found.set(`${customerId}\u0000${occasion}`, { customerId, occasion });
+  }
+  return [...found.values()];
+}
+
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Waits until none of `keys` is still `queued` or `unknown` (the sender has finished with them: sent,
+ * skipped or failed), polling the ledger; returns how many are not finished when `timeoutMs` runs out
+ * (a row left `unknown` by a crash stays so, and is counted).
+ */
+export async function awaitSending(
+  ledger: DeliveryLedger,
+  keys: readonly DeliveryKey[],
+  timeoutMs: number,
+  pollMs = 100,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...keys];
+  for (;;) {
+    const rows = await ledger.getMany(pending);
+    const still = new Set(
+      rows
+        .filter((r) => r.status === 'queued' || r.status === 'unknown')
+        .map((r) => `${r.customerId}\u0000${r.deliveryKey}`),
+    );
+    pending = pending.filter((k) => still.has(`${k.customerId}\u0000${k.deliveryKey}`));
+    if (pending.length === 0 || Date.now() >= deadline) return pending.length;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

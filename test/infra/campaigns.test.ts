@@ -1,0 +1,183 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config';
+import { buildStacks } from '../../infra/stacks';
+
+// The campaigns side of the deployment: the Deliveries ledger, the configuration set, the send
+// queue and its DLQ, the hourly planner schedule, the sender's concurrency, the admin route, and
+// exactly what each function may do.
+
+let data: Template;
+let messaging: Template;
+
+beforeAll(() => {
+  const app = new App({
+    context: { [BUNDLING_STACKS]: [], senderEmail: 'hello@shop.example', sendConcurrency: '4' },
+  });
+  const [d, , m] = buildStacks(
+    app,
+    loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
+  ) as [Stack, Stack, Stack];
+  [data, messaging] = [Template.fromStack(d), Template.fromStack(m)];
+});
+
+const functionId = (entry: string): string => {
+  const found = Object.entries(
+    messaging.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>,
+  ).find(([, resource]) => resource.Metadata?.['precis:entry'] === entry);
+  if (!found) throw new Error(`no function for ${entry}`);
+  return found[0];
+};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every statement of a function's role. */
+function statements(entry: string): Statement[] {
+  const fn = messaging.toJSON().Resources[functionId(entry)];
+  const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = messaging.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: role }] },
+  });
+  return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** Allowed actions on one data-stack resource (by logical id prefix). */
+const actionsOn = (entry: string, resource: string): string[] =>
+  statements(entry)
+    .filter(
+      (s) =>
+        s.Effect === 'Allow' &&
+        new RegExp(`GetAtt${resource}[0-9A-F]{8}Arn`).test(JSON.stringify(s.Resource)),
+    )
+    .flatMap((s) => [s.Action].flat())
+    .sort();
+
+const allActions = (entry: string): string[] =>
+  [
+    ...new Set(
+      statements(entry)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => [s.Action].flat()),
+    ),
+  ].sort();
+
+describe('the Deliveries ledger', () => {
+  it('is keyed by customer and campaign#occasion, on demand, encrypted, recoverable and retained', () => {
+    data.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'deliveryKey', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('has an SES configuration set every campaign email goes through', () => {
+    data.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: 'precis-campaigns' });
+  });
+});
+
+describe('the send queue', () => {
+  it('is encrypted, TLS-only, and moves a message that failed 5 times to a dead-letter queue', () => {
+    messaging.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    messaging.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('feeds the sender with partial batch responses, at most the configured concurrency at once', () => {
+    const sender = functionId('functions/message-sender/handler.ts');
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 4,
+      Timeout: 30,
+    });
+    messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sender },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+  });
+});
+
+describe('the planner', () => {
+  it('runs every hour on the hour with the scheduled time as its input', () => {
+    messaging.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 * * * ? *)',
+      Target: Match.objectLike({ Input: '{"time":"<aws.scheduler.scheduled-time>"}' }),
+    });
+  });
+
+  it('may query the two sparse indexes, read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
+    const entry = 'functions/campaign-planner/handler.ts';
+    expect(actionsOn(entry, 'Customers')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    const query = statements(entry).find((s) => s.Action === 'dynamodb:Query');
+    // Query on the two indexes only, never on the table itself.
+    expect(query?.Resource).toEqual([
+      { 'Fn::Join': ['', [expect.anything(), '/index/byBirthday']] },
+      { 'Fn::Join': ['', [expect.anything(), '/index/byNextOrder']] },
+    ]);
+    expect(allActions(entry)).not.toContain('dynamodb:Scan');
+    expect(allActions(entry)).toEqual(expect.arrayContaining(['sqs:SendMessage', 'dynamodb:Query']));
+    expect(allActions(entry).filter((a) => a.startsWith('ses:') || a.startsWith('sns:'))).toEqual([]);
+  });
+
+  it('answers POST /planner/runs for operators only (IAM)', () => {
+    messaging.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /planner/runs',
+      AuthorizationType: 'AWS_IAM',
+    });
+  });
+});
+
+describe('the sender', () => {
+  const entry = 'functions/message-sender/handler.ts';
+
+  it('reads profiles and updates ledger rows only', () => {
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:UpdateItem']);
+  });
+
+  it('may send email only from the sender identity through the configuration set', () => {
+    const ses = statements(entry).find((s) => s.Action === 'ses:SendEmail');
+    const resources = JSON.stringify(ses?.Resource);
+    expect(resources).toContain(':identity/hello@shop.example');
+    expect(resources).toContain(':identity/shop.example');
+    expect(resources).toMatch(/:configuration-set\//);
+    expect(resources).not.toContain('"*"');
+  });
+
+  it('may publish SMS to phone numbers but not to topics', () => {
+    const publish = statements(entry).filter((s) => s.Action === 'sns:Publish');
+    expect(publish.map((s) => s.Effect).sort()).toEqual(['Allow', 'Deny']);
+    expect(JSON.stringify(publish.find((s) => s.Effect === 'Deny')?.Resource)).toContain(':sns:');
+    expect(allActions(entry)).toEqual(
+      expect.arrayContaining(['ses:SendEmail', 'sns:Publish', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
+  });
+});
