@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../infra/config';
+import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
+import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
+import type { Customer } from '../../../lib/domain/customer';
+import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
+import {
+  type OutgoingEmail,
+  ProviderRejectedError,
+  ProviderThrottledError,
+} from '../../../lib/ports/message-senders';
+import { type SenderDeps, sendMessage } from '../../../lib/use-cases/send-message';
+
+// The sender's "at most once": what the ledger says after each provider outcome, and that a
+// message whose outcome is unknown is never sent again.
+
+const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
+const ana: Customer = {
+  customerId: 'cus_ana',
+  firstName: 'Ana',
+  email: 'ana@example.com',
+  timeZone: 'Europe/London',
+  locale: 'en-GB',
+  interests: [],
+  consent: {
+    email: { status: 'confirmed', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+    sms: { status: 'none', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+  },
+  source: 'form',
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  version: 1,
+};
+const request = {
+  version: 1 as const,
+  customerId: 'cus_ana',
+  campaignId: 'birthday',
+  occasion: '2026',
+  channel: 'email' as const,
+  plannedAt: '2026-03-14T09:00:00.000Z',
+};
+
+class MemoryLedger implements DeliveryLedger {
+  rows = new Map<string, Delivery>();
+  async claim(d: Delivery) {
+    const existing = this.rows.get(d.deliveryKey);
+    if (existing) return { status: 'exists' as const, existing };
+    this.rows.set(d.deliveryKey, d);
+    return { status: 'claimed' as const };
+  }
+  async getMany(keys: readonly DeliveryKey[]) {
+    return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
+  }
+  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus, fields = {}) {
+    const row = this.rows.get(key.deliveryKey);
+    if (row?.status !== from) return false;
+    this.rows.set(key.deliveryKey, { ...row, ...fields, status: to });
+    return true;
+  }
+}
+
+function setup(send: (email: OutgoingEmail) => Promise<{ messageId: string }>, customer: Customer = ana) {
+  const ledger = new MemoryLedger();
+  const at = '2026-03-14T09:00:00.000Z';
+  ledger.rows.set('birthday#2026', {
+    customerId: 'cus_ana',
+    deliveryKey: 'birthday#2026',
+    campaignId: 'birthday',
+    occasion: '2026',
+    channel: 'email',
+    status: 'queued',
+    plannedAt: at,
+    claimedAt: at,
+    updatedAt: at,
+  });
+  const sent: OutgoingEmail[] = [];
+  const deps: SenderDeps = {
+    customers: { get: async () => customer },
+    ledger,
+    email: {
+      send: async (email) => {
+        sent.push(email);
+        return send(email);
+      },
+    },
+    sms: { send: async () => ({ messageId: 'sms-1' }) },
+    links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
+    clock: { now: () => new Date(at) },
+    campaigns,
+    settings: campaignSettings,
+  };
+  return { deps, ledger, sent, status: () => ledger.rows.get('birthday#2026')?.status };
+}
+
+describe('sending one queued message', () => {
+  it('sends once and records the provider message id; a redelivery sends nothing', async () => {
+    const { deps, sent, ledger } = setup(async () => ({ messageId: 'ses-1' }));
+    expect(await sendMessage(deps, request)).toEqual({ status: 'sent', messageId: 'ses-1' });
+    expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
+    expect(sent).toHaveLength(1);
+    expect(ledger.rows.get('birthday#2026')).toMatchObject({ status: 'sent', providerMessageId: 'ses-1' });
+    expect(sent[0]!.headers).toMatchObject({ 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+  });
+
+  it('leaves the row unknown when the provider call ends without an answer, and never sends it again', async () => {
+    const { deps, sent, status } = setup(async () => {
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    });
+    expect(await sendMessage(deps, request)).toEqual({ status: 'unknown', errorName: 'TimeoutError' });
+    expect(status()).toBe('unknown');
+    expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('puts the row back in the queue when the provider throttles (nothing was sent), for a retry', async () => {
+    const { deps, status } = setup(async () => {
+      throw new ProviderThrottledError('slow down');
+    });
+    await expect(sendMessage(deps, request)).rejects.toBeInstanceOf(ProviderThrottledError);
+    expect(status()).toBe('queued');
+  });
+
+  it('marks the row failed when the provider refuses the message for good', async () => {
+    const { deps, status } = setup(async () => {
+      throw new ProviderRejectedError('MessageRejected');
+    });
+    expect(await sendMessage(deps, request)).toEqual({ status: 'failed', reason: 'MessageRejected' });
+    expect(status()).toBe('failed');
+  });
+
+  it('skips a person who unsubscribed after the planner queued them', async () => {
+    const unsubscribed = {
+      ...ana,
+      consent: { ...ana.consent, email: { ...ana.consent.email, status: 'unsubscribed' as const } },
+    };
+    const { deps, sent, status } = setup(async () => ({ messageId: 'x' }), unsubscribed);
+    expect(await sendMessage(deps, request)).toEqual({ status: 'skipped', reason: 'unsubscribed' });
+    expect(status()).toBe('skipped');
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('signed links', () => {
+  const signer = new HmacLinkSigner('a-test-key-of-32-characters-long');
+  const now = new Date('2026-03-14T09:00:00Z');
+  const claims = { purpose: 'unsubscribe' as const, customerId: 'cus_ana', channel: 'email' as const };
+
+  it('verify while unexpired, and carry no address', () => {
+    const token = signer.sign(claims, new Date('2026-04-01T00:00:00Z'));
+    expect(signer.verify(token, now)).toEqual(claims);
+    expect(Buffer.from(token.split('.')[0]!, 'base64url').toString()).not.toContain('@');
+  });
+
+  it('verify as nothing when expired, altered or signed with another key', () => {
+    const token = signer.sign(claims, new Date('2026-04-01T00:00:00Z'));
+    expect(signer.verify(token, new Date('2026-04-02T00:00:00Z'))).toBeUndefined();
+    expect(signer.verify(`${token.slice(0, -2)}xx`, now)).toBeUndefined();
+    expect(new HmacLinkSigner('another-key-of-32-characters-long').verify(token, now)).toBeUndefined();
+    expect(signer.verify('garbage', now)).toBeUndefined();
+  });
+});
