@@ -138,6 +138,7 @@ const cents = (value: number): number => Math.round(value * 100) / 100;
  * 1e-6 or so per customer in log-parameters, which moves no prediction by a visible amount.
  */
 const USABLE_GRADIENT = 1e-4;
+const SPARSE_DATA_PENALTY = 1e-3;
 const usable = (fit: { converged: boolean; gradientNorm: number }): boolean =>
   fit.converged || fit.gradientNorm < USABLE_GRADIENT;
 
@@ -194,7 +195,16 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       `${repeatBuyers} repeat buyers (fewer than ${MIN_REPEAT_BUYERS}): LTV parameters not refitted`,
     );
   } else {
-    const fit = fitBgNbd(compressed.triples);
+    // Sorted, so the fit does not depend on the order the parallel scan delivered the profiles.
+    const triples = [...compressed.triples].sort((u, v) => u.x - v.x || u.tx - v.tx || u.T - v.T);
+    let fit = fitBgNbd(triples);
+    if (!usable(fit)) {
+      // Too few customers for an interior maximum (the likelihood runs along a ridge): a weak prior
+      // on the log-parameters, as `lifetimes`' penalizer does, gives stable, slightly shrunk values.
+      fit = fitBgNbd(triples, { penalty: SPARSE_DATA_PENALTY });
+      if (usable(fit))
+        notes.push(`BG/NBD fitted with a weak prior (penalty ${SPARSE_DATA_PENALTY}): sparse data`);
+    }
     const params = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood];
     if (usable(fit) && params.every(Number.isFinite)) {
       bgnbd = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b, logLikelihood: fit.logLikelihood };
@@ -263,7 +273,11 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       for await (const page of deps.scan.profiles(segment, segments)) {
         for (const customer of page) {
           const { scores, update, changed } = derivedUpdate(customer, run);
-          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0);
+          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0, {
+            clv12m: scores.ltv.clv12m,
+            createdAt: customer.createdAt,
+            firstOrderAt: customer.metrics?.firstOrderAt ?? null,
+          });
           if (!changed) {
             rescored.unchanged++;
             continue;

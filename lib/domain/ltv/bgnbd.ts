@@ -45,6 +45,11 @@ export interface FitOptions {
   gradientTolerance?: number;
   maxIterations?: number;
   initial?: Partial<BgNbdParams>;
+  /**
+   * Adds penalty·Σ(log θ)² to the mean negative log-likelihood: a weak log-normal prior (MAP, like
+   * `lifetimes`' penalizer) for data too sparse to have an interior maximum. Default 0: pure ML.
+   */
+  penalty?: number;
 }
 
 /** Triples regrouped into typed arrays of distinct x, T and t_x values, so each log is taken once. */
@@ -201,6 +206,8 @@ export function bgNbdLogLikelihood(params: BgNbdParams, triples: readonly Weight
   return evaluate(prepare(triples), params);
 }
 
+const bgNbdLogLikelihoodPrepared = (p: Prepared, params: BgNbdParams): number => evaluate(p, params);
+
 // Log-parameter box: e^±18 ≈ 1.5e-8 … 6.6e7 — wide enough for any unit, finite for degenerate data.
 const LOG_BOUND = 18;
 
@@ -222,6 +229,7 @@ export function fitBgNbd(triples: readonly WeightedTriple[], opts: FitOptions = 
   const alpha0 = opts.initial?.alpha ?? Math.max(1e-3, sumT / Math.max(sumX, 1e-3 * p.totalWeight));
   const start = [r0, alpha0, opts.initial?.a ?? 1, opts.initial?.b ?? 1].map(Math.log);
   const scale = 1 / p.totalWeight;
+  const penalty = opts.penalty ?? 0;
   const grad = new Float64Array(4);
   const result = minimise(
     (theta, g) => {
@@ -237,7 +245,12 @@ export function fitBgNbd(triples: readonly WeightedTriple[], opts: FitOptions = 
       g[1] = -grad[1]! * params.alpha * scale;
       g[2] = -grad[2]! * params.a * scale;
       g[3] = -grad[3]! * params.b * scale;
-      return -ll * scale;
+      let prior = 0;
+      for (let k = 0; k < 4; k++) {
+        prior += penalty * theta[k]! * theta[k]!;
+        g[k] = (g[k] ?? 0) + 2 * penalty * theta[k]!;
+      }
+      return -ll * scale + prior;
     },
     start,
     {
@@ -253,7 +266,7 @@ export function fitBgNbd(triples: readonly WeightedTriple[], opts: FitOptions = 
     alpha,
     a,
     b,
-    logLikelihood: -result.value / scale,
+    logLikelihood: bgNbdLogLikelihoodPrepared(p, { r, alpha, a, b }),
     iterations: result.iterations,
     evaluations: result.evaluations,
     converged: result.converged,
