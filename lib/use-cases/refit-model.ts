@@ -202,8 +202,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       // Too few customers for an interior maximum (the likelihood runs along a ridge): a weak prior
       // on the log-parameters, as `lifetimes`' penalizer does, gives stable, slightly shrunk values.
       fit = fitBgNbd(triples, { penalty: SPARSE_DATA_PENALTY });
-      if (usable(fit))
-        notes.push(`BG/NBD fitted with a weak prior (penalty ${SPARSE_DATA_PENALTY}): sparse data`);
+      if (usable(fit)) notes.push(`BG/NBD fitted with a weak prior (penalty ${SPARSE_DATA_PENALTY}): sparse data`);
     }
     const params = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood];
     if (usable(fit) && params.every(Number.isFinite)) {
@@ -273,11 +272,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       for await (const page of deps.scan.profiles(segment, segments)) {
         for (const customer of page) {
           const { scores, update, changed } = derivedUpdate(customer, run);
-          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0, {
-            clv12m: scores.ltv.clv12m,
-            createdAt: customer.createdAt,
-            firstOrderAt: customer.metrics?.firstOrderAt ?? null,
-          });
+          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0);
           if (!changed) {
             rescored.unchanged++;
             continue;
