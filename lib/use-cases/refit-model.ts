@@ -202,7 +202,8 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       // Too few customers for an interior maximum (the likelihood runs along a ridge): a weak prior
       // on the log-parameters, as `lifetimes`' penalizer does, gives stable, slightly shrunk values.
       fit = fitBgNbd(triples, { penalty: SPARSE_DATA_PENALTY });
-      if (usable(fit)) notes.push(`BG/NBD fitted with a weak prior (penalty ${SPARSE_DATA_PENALTY}): sparse data`);
+      if (usable(fit))
+        notes.push(`BG/NBD fitted with a weak prior (penalty ${SPARSE_DATA_PENALTY}): sparse data`);
     }
     const params = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood];
     if (usable(fit) && params.every(Number.isFinite)) {
