@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { emailSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import type { CustomerRepository } from '../../lib/ports/customer-repository';
+import type { DeliveryLedger } from '../../lib/ports/delivery-ledger';
 import type { OrderRepository } from '../../lib/ports/order-repository';
 import type { SurveyRepository } from '../../lib/ports/survey-repository';
 import { type EraseDeps, eraseCustomer } from '../../lib/use-cases/erase-customer';
@@ -20,6 +21,7 @@ export interface CustomersDeps extends EraseDeps {
   customers: CustomerRepository;
   orders: OrderRepository;
   surveys: SurveyRepository;
+  deliveries: Pick<DeliveryLedger, 'history'>;
 }
 
 const NOT_FOUND = json(404, { error: 'not_found' });

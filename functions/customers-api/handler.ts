@@ -1,5 +1,6 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { DynamoSurveyRepository } from '../../lib/adapters/dynamodb/dynamo-survey-repository';
 import { ENV, type Env } from '../../lib/config/env-names';
@@ -17,6 +18,7 @@ export function createHandler(env: Env): HttpHandler {
     ENV.ordersTable,
     ENV.orderIdsTable,
     ENV.surveysTable,
+    ENV.deliveriesTable,
   ]);
   const db = dynamoDocumentClient(env);
   const deps = {
@@ -30,6 +32,7 @@ export function createHandler(env: Env): HttpHandler {
       orderIds: config[ENV.orderIdsTable],
     }),
     surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
+    deliveries: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
     clock: systemClock,
   };
   return customersHandler(deps, loggerFor(env, 'customers-api'));

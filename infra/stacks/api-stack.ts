@@ -19,6 +19,7 @@ export interface ApiStackProps extends StackProps {
   orders: ITable;
   orderIds: ITable;
   surveys: ITable;
+  deliveries: ITable;
   models: ITable;
   bus: IEventBus;
 }
@@ -82,6 +83,7 @@ export class ApiStack extends Stack {
       [ENV.ordersTable]: props.orders.tableName,
       [ENV.orderIdsTable]: props.orderIds.tableName,
       [ENV.surveysTable]: props.surveys.tableName,
+      [ENV.deliveriesTable]: props.deliveries.tableName,
     });
     // Read: the profile by id or email, the order and survey histories. Erase: update the profile,
     // mark its identities erased (suppression), remove survey comments. Nothing is ever deleted whole.
@@ -89,6 +91,7 @@ export class ApiStack extends Stack {
     props.identities.grant(customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.orders.grant(customers, 'dynamodb:Query');
     props.surveys.grant(customers, 'dynamodb:Query', 'dynamodb:UpdateItem');
+    props.deliveries.grant(customers, 'dynamodb:Query');
     this.route('/customers', HttpMethod.GET, customers, 'iam');
     this.route('/customers/{id}', HttpMethod.GET, customers, 'iam');
     this.route('/customers/{id}/export', HttpMethod.GET, customers, 'iam');

@@ -18,6 +18,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     orders: data.orders,
     orderIds: data.orderIds,
     surveys: data.surveys,
+    deliveries: data.deliveries,
     models: data.models,
     bus: data.bus,
   });

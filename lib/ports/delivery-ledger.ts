@@ -11,6 +11,8 @@ export interface DeliveryKey {
 export interface DeliveryLedger {
   /** Writes the row unless the occasion is already claimed; then returns the existing row. */
   claim(delivery: Delivery): Promise<ClaimResult>;
+  /** Every row of one customer (their message history, for the data export), oldest occasion first. */
+  history(customerId: string): Promise<Delivery[]>;
   /** The rows that exist among `keys` (strongly consistent), in no particular order. */
   getMany(keys: readonly DeliveryKey[]): Promise<Delivery[]>;
   /**

@@ -104,14 +104,15 @@ describe('the survey and customer routes', () => {
     ]);
   });
 
-  it('lets the customers API read, export and erase, but never delete items or scan', () => {
+  it('lets the customers API read (message history included), export and erase, but never delete items or scan', () => {
     const role = 'CustomersApiServiceRole';
     expect(actionsOn(api, role, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(api, role, 'Identities')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(api, role, 'Orders')).toEqual(['dynamodb:Query']);
     expect(actionsOn(api, role, 'Surveys')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:Query']);
     const all = grants(api, role).flatMap((g) => g.actions);
-    expect(all).toHaveLength(7);
+    expect(all).toHaveLength(8);
     expect(all).not.toContain('dynamodb:DeleteItem');
     expect(all).not.toContain('dynamodb:Scan');
     expect(all).not.toContain('dynamodb:PutItem');

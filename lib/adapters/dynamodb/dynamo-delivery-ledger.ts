@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -41,6 +42,26 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       }
       throw err;
     }
+  }
+
+  async history(customerId: string): Promise<Delivery[]> {
+    const rows: Delivery[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'customerId = :c',
+          ExpressionAttributeValues: { ':c': customerId },
+          ExclusiveStartKey,
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      consumed(this.capacity, out, 'read');
+      for (const item of out.Items ?? []) rows.push(DeliverySchema.parse(item));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return rows;
   }
 
   async getMany(keys: readonly DeliveryKey[]): Promise<Delivery[]> {

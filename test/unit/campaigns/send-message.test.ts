@@ -48,6 +48,9 @@ class MemoryLedger implements DeliveryLedger {
     this.rows.set(d.deliveryKey, d);
     return { status: 'claimed' as const };
   }
+  async history(customerId: string) {
+    return [...this.rows.values()].filter((row) => row.customerId === customerId);
+  }
   async getMany(keys: readonly DeliveryKey[]) {
     return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
   }

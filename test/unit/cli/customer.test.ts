@@ -21,6 +21,7 @@ const handler = customersHandler(
     customers,
     orders: new InMemoryOrderRepository(),
     surveys: new InMemorySurveyRepository(),
+    deliveries: { history: async () => [] },
     clock: { now: () => NOW },
   },
   new Logger({ logLevel: 'SILENT' }),

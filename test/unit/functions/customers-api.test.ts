@@ -91,6 +91,25 @@ beforeEach(async () => {
     customers: new InMemoryCustomerRepository(),
     orders: new InMemoryOrderRepository(),
     surveys: new InMemorySurveyRepository(),
+    deliveries: {
+      history: async (customerId: string) =>
+        customerId === 'cus_1'
+          ? [
+              {
+                customerId,
+                deliveryKey: 'birthday#2026',
+                campaignId: 'birthday',
+                occasion: '2026',
+                channel: 'email' as const,
+                status: 'sent' as const,
+                plannedAt: '2026-05-17T09:00:00.000Z',
+                claimedAt: '2026-05-17T09:00:01.000Z',
+                updatedAt: '2026-05-17T09:00:02.000Z',
+                sentAt: '2026-05-17T09:00:02.000Z',
+              },
+            ]
+          : [],
+    },
     clock,
   };
   await signUpAna();
@@ -202,7 +221,9 @@ describe('GET /customers/{id}/export', () => {
       expect.objectContaining({ surveyId: 's-1', score: 5 }),
       expect.objectContaining({ surveyId: 's-2', score: 2, comment: 'Ana here: the bag was torn' }),
     ]);
-    expect(document.deliveries).toEqual([]);
+    expect(document.deliveries).toEqual([
+      expect.objectContaining({ campaignId: 'birthday', occasion: '2026', status: 'sent', channel: 'email' }),
+    ]);
   });
 
   it('answers 404 for an unknown id', async () => {
