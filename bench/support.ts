@@ -1,28 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { synthTemplates } from '../infra/synth';
 import type { CapacityTally } from '../lib/adapters/dynamodb/capacity';
-import { startDynamoLocal } from '../lib/local/dynamo-local';
-import { buildLocalModel, ensureTables, tableName } from '../lib/local/template';
-
-/** An in-memory DynamoDB Local with the app's tables, created from the synthesized templates. */
-export async function benchDatabase() {
-  const dynamo = await startDynamoLocal();
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const model = buildLocalModel(synthTemplates());
-  await ensureTables(client, model, 'bench-');
-  const name = (base: string) => {
-    const table = model.tables.find((t) => t.baseName === base);
-    if (!table) throw new Error(`no ${base} table in the templates`);
-    return tableName(table, 'bench-');
-  };
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { dynamo, client, db, name, stop: () => dynamo.stop() };
-}
 
 /** Capacity units per operation, by table and index, as a printable table. */
 export function capacityRows(tally: CapacityTally, operations: number): string[] {

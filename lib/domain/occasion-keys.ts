@@ -66,7 +66,3 @@ export const NEXT_ORDER_KEY_NAMES = [
 export function derivedKeys(customer: Customer, now: Date): Partial<DerivedKeys> {
   return { ...(birthdayIndexKeys(customer, now) ?? {}), ...(nextOrderIndexKeys(customer) ?? {}) };
 }
-
-export function derivedKeysChanged(customer: Customer, keys: Partial<DerivedKeys>): boolean {
-  return DERIVED_KEY_NAMES.some((name) => customer[name] !== keys[name]);
-}

@@ -23,20 +23,13 @@ export interface CustomerRepository {
    * (throws ConcurrentUpdateError otherwise). Other attributes (derived keys, metrics) are untouched.
    */
   updateProfile(customer: Customer, expectedVersion: number): Promise<void>;
-  /** Replaces the profile's order metrics (no version bump: metrics are derived, not told). */
-  saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void>;
-  /** Sets or removes derived keys if the profile is still at `version`; 'stale' if it moved on. */
-  setDerivedKeys(
-    customerId: string,
-    keys: Partial<DerivedKeys>,
-    version: number,
-  ): Promise<'updated' | 'stale'>;
   /**
    * Writes derived parts of a profile in ONE update (no version bump): any of the metrics, the
    * scores (ltv + segments), and index keys — each key named in `keys` is set, or removed when its
    * value is undefined; keys not named are left alone (name only changed keys: a GSI is written
    * only when its key attributes change). With `version`, only if the profile is still at that
-   * version ('stale' otherwise, as for setDerivedKeys); 'stale' also when the profile is gone.
+   * version ('stale' otherwise: a newer write's own stream record derives its values); 'stale' also
+   * when the profile is gone.
    */
   saveDerived(
     customerId: string,

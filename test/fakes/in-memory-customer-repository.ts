@@ -1,7 +1,6 @@
 import type { Customer } from '../../lib/domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../lib/domain/erasure';
-import { DERIVED_KEY_NAMES, type DerivedKeys } from '../../lib/domain/occasion-keys';
-import type { ProfileMetrics } from '../../lib/domain/profile-metrics';
+import { DERIVED_KEY_NAMES } from '../../lib/domain/occasion-keys';
 import type { Satisfaction } from '../../lib/domain/satisfaction';
 import {
   ConcurrentUpdateError,
@@ -56,18 +55,6 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     }
     this.customers.set(customer.customerId, next);
     this.writes++;
-  }
-
-  async saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void> {
-    const stored = this.customers.get(customerId);
-    if (!stored) throw new Error(`no customer ${customerId}`);
-    this.customers.set(customerId, { ...stored, metrics: structuredClone(metrics) });
-    this.writes++;
-  }
-
-  async setDerivedKeys(customerId: string, keys: Partial<DerivedKeys>, version: number) {
-    const all = Object.fromEntries(DERIVED_KEY_NAMES.map((name) => [name, keys[name]]));
-    return this.saveDerived(customerId, { keys: all }, { version });
   }
 
   /** Every saveDerived call that wrote, with what it wrote (for "one write per order" checks). */

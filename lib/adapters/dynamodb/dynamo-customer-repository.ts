@@ -9,8 +9,7 @@ import {
 import { z } from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
-import { DERIVED_KEY_NAMES, type DerivedKeys } from '../../domain/occasion-keys';
-import type { ProfileMetrics } from '../../domain/profile-metrics';
+import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
 import type { Satisfaction } from '../../domain/satisfaction';
 import {
   ConcurrentUpdateError,
@@ -160,32 +159,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
       }
       throw err;
     }
-  }
-
-  async saveMetrics(customerId: string, metrics: ProfileMetrics): Promise<void> {
-    const out = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tables.customers,
-        Key: { customerId },
-        // METRICS is a DynamoDB reserved word.
-        UpdateExpression: 'SET #metrics = :metrics',
-        ConditionExpression: 'attribute_exists(customerId)',
-        ExpressionAttributeNames: { '#metrics': 'metrics' },
-        ExpressionAttributeValues: { ':metrics': metrics },
-        ReturnConsumedCapacity: 'INDEXES',
-      }),
-    );
-    consumed(this.capacity, out, 'write');
-  }
-
-  async setDerivedKeys(
-    customerId: string,
-    keys: Partial<DerivedKeys>,
-    version: number,
-  ): Promise<'updated' | 'stale'> {
-    // Every derived key: the given ones are set, the others removed.
-    const all = Object.fromEntries(DERIVED_KEY_NAMES.map((name) => [name, keys[name]]));
-    return this.saveDerived(customerId, { keys: all }, { version });
   }
 
   async saveDerived(

@@ -190,10 +190,10 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
   it('erases the profile if the version still matches, keeping metrics and satisfaction', async () => {
     const ana = signedUp(id('cus_a'), `ana${run}@example.com`);
     await repos.customers.create(ana, { kind: 'email', value: ana.email! });
-    await repos.customers.setDerivedKeys(
+    await repos.customers.saveDerived(
       ana.customerId,
-      { birthdayKey: '05-17', birthdayOffset: 60 },
-      ana.version,
+      { keys: { birthdayKey: '05-17', birthdayOffset: 60 } },
+      { version: ana.version },
     );
     const satisfaction = { latest: 2, mean: 3.5, count: 2, lastAnsweredAt: NOW };
     await repos.customers.saveSatisfaction(ana.customerId, satisfaction);

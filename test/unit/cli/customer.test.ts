@@ -45,13 +45,12 @@ beforeAll(async () => {
     kind: 'email',
     value: 'ana@example.com',
   });
-  await customers.saveMetrics(
-    'cus_1',
-    computeProfileMetrics([
+  await customers.saveDerived('cus_1', {
+    metrics: computeProfileMetrics([
       { orderId: 'o1', orderedAt: '2026-10-01T10:00:00Z', amount: 30, lineItems: [] },
       { orderId: 'o2', orderedAt: '2026-11-20T10:00:00Z', amount: 54.9, lineItems: [] },
     ]),
-  );
+  });
   await customers.saveSatisfaction('cus_1', {
     latest: 2,
     mean: 3.5,

@@ -3,19 +3,24 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type CustomersDeps, customersHandler } from '../../../functions/customers-api/customers';
+import type { Customer } from '../../../lib/domain/customer';
 import { orderSchema } from '../../../lib/domain/order';
 import { ProfileViewSchema } from '../../../lib/domain/profile-view';
+import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
 import { signupSchema } from '../../../lib/domain/signup';
 import { surveySchema } from '../../../lib/domain/survey';
+import { ModelCache } from '../../../lib/use-cases/model-cache';
 import { placeOrder } from '../../../lib/use-cases/place-order';
 import { recomputeMetrics } from '../../../lib/use-cases/recompute-metrics';
 import { recomputeSatisfaction } from '../../../lib/use-cases/recompute-satisfaction';
 import { recordSurvey } from '../../../lib/use-cases/record-survey';
-import { refreshDerivedKeys } from '../../../lib/use-cases/refresh-derived-keys';
+import { refreshProfile } from '../../../lib/use-cases/refresh-profile';
 import { signUp } from '../../../lib/use-cases/sign-up';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
+import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { httpEvent, lambdaContext } from './fixtures';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -38,6 +43,19 @@ let deps: CustomersDeps & {
 };
 let ids: number;
 const clock = { now: () => NOW };
+
+/** What the profile stream function does with a Customers record of this profile. */
+const profileStream = (after: Customer) =>
+  refreshProfile(
+    {
+      customers: deps.customers,
+      events: new RecordingEventPublisher(),
+      models: new ModelCache(new InMemoryModelRepository(), clock, DEFAULT_SCORING_SETTINGS),
+      rules: [],
+      clock,
+    },
+    { after, at: NOW.toISOString(), changeId: `change-${after.version}` },
+  );
 const orderDeps = () => ({ ...deps, newCustomerId: () => `cus_${++ids}`, defaults });
 
 const request = (
@@ -114,7 +132,7 @@ beforeEach(async () => {
   };
   await signUpAna();
   const ana = (await deps.customers.get('cus_1'))!;
-  await refreshDerivedKeys({ customers: deps.customers, clock }, ana);
+  await profileStream(ana);
   await order('web-1', 30);
   await order('web-2', 54.9);
   await survey({
@@ -333,7 +351,7 @@ describe('after erasure nothing brings the personal data back silently', () => {
       updatedAt: NOW.toISOString(),
       version: 1,
     };
-    expect(await refreshDerivedKeys({ customers: deps.customers, clock }, old)).toBe('stale');
+    expect((await profileStream(old)).write).toBe('stale');
     expect(await deps.customers.get('cus_1')).not.toHaveProperty('birthdayKey');
   });
 
