@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { type Customer, EmailConsentSchema, SmsConsentSchema } from './customer';
+import type { z } from 'zod';
+import { type Customer, CustomerSchema } from './customer';
 import { computeProfileMetrics, ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
 import { LtvSchema, SegmentsSchema } from './scoring';
@@ -10,22 +10,23 @@ import { LtvSchema, SegmentsSchema } from './scoring';
  * optimistic-lock version) and anything added to the item later never leak by default.
  */
 
-export const ProfileViewSchema = z.object({
-  customerId: z.string(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  birthday: z.string().optional(),
-  timeZone: z.string(),
-  locale: z.string(),
-  interests: z.array(z.string()),
-  consent: z.object({ email: EmailConsentSchema, sms: SmsConsentSchema }),
-  source: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+export const ProfileViewSchema = CustomerSchema.pick({
+  customerId: true,
+  firstName: true,
+  lastName: true,
+  email: true,
+  phone: true,
+  birthday: true,
+  timeZone: true,
+  locale: true,
+  interests: true,
+  consent: true,
+  source: true,
+  createdAt: true,
+  updatedAt: true,
   /** Present once the person's data was erased: only anonymous aggregates remain. */
-  erasedAt: z.string().optional(),
+  erasedAt: true,
+}).extend({
   /** Order metrics (zero before any order) and the survey satisfaction (null before any answer). */
   metrics: ProfileMetricsSchema.extend({ satisfaction: SatisfactionSchema.nullable() }),
   /** Lifetime value (historical and predicted) and the expected next order; absent before scoring. */
