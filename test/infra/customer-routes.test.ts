@@ -1,48 +1,16 @@
-import { App, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../infra/config';
-import { buildStacks } from '../../infra/stacks';
+import { actionsOn, functionId, grants, synthStacks } from './support';
 
 let data: Template;
 let api: Template;
 let messaging: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { [BUNDLING_STACKS]: [] } });
-  const [d, a, m] = buildStacks(
-    app,
-    loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
-  ) as [Stack, Stack, Stack];
-  [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
+  ({ data, api, messaging } = synthStacks());
 });
 
-/** The IAM actions a function's role may perform, per statement, with the tables they apply to. */
-function grants(template: Template, rolePrefix: string): { actions: string[]; resources: string }[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
-  });
-  return Object.values(policies).flatMap((policy) =>
-    (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map(
-      (s) => ({ actions: [s.Action].flat().sort(), resources: JSON.stringify(s.Resource) }),
-    ),
-  );
-}
-
-/** Item actions granted on one table (matched by its logical id in the data stack's exports). */
-function actionsOn(template: Template, rolePrefix: string, table: string): string[] {
-  return grants(template, rolePrefix)
-    .filter((g) => new RegExp(`PrecisData.*${table}[0-9A-F]{8}`).test(g.resources))
-    .filter((g) => !g.resources.includes('StreamArn'))
-    .flatMap((g) => g.actions)
-    .sort();
-}
-
-const entryOf = (template: Template, entry: string) =>
-  Object.entries(template.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>).find(
-    ([, resource]) => resource.Metadata?.['precis:entry'] === entry,
-  );
+const entryOf = (template: Template, entry: string) => functionId(template, entry);
 
 describe('the Surveys table', () => {
   it('is keyed by customer and answer, streamed with both images, encrypted, recoverable and retained', () => {
@@ -121,7 +89,7 @@ describe('the survey and customer routes', () => {
 
 describe('the surveys stream consumer', () => {
   it('consumes the Surveys stream with partial batch responses, bisection, bounded retries and a failure queue', () => {
-    const [logicalId] = entryOf(messaging, 'functions/surveys-stream/handler.ts') ?? [];
+    const logicalId = entryOf(messaging, 'functions/surveys-stream/handler.ts');
     expect(logicalId).toBeDefined();
     messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId },

@@ -1,9 +1,7 @@
-import { App, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
-import { buildStacks } from '../../infra/stacks';
+import { actionsOn, allActions, functionId, grants, synthStacks } from './support';
 
 // The scoring side of the deployment: the Models table, the next-order index, the nightly refit
 // and its schedule, the segment routes, and exactly what each function may do.
@@ -13,52 +11,8 @@ let api: Template;
 let messaging: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { [BUNDLING_STACKS]: [] } });
-  const [d, a, m] = buildStacks(
-    app,
-    loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
-  ) as [Stack, Stack, Stack];
-  [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
+  ({ data, api, messaging } = synthStacks());
 });
-
-interface Grant {
-  actions: string[];
-  resources: string;
-}
-
-/** The IAM statements of a function's role: actions and what they apply to. */
-function grants(template: Template, rolePrefix: string): Grant[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
-  });
-  return Object.values(policies).flatMap((policy) =>
-    (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map(
-      (s) => ({ actions: [s.Action].flat().sort(), resources: JSON.stringify(s.Resource) }),
-    ),
-  );
-}
-
-/** Actions granted on one data-stack resource (by its logical id), stream reads left out. */
-function actionsOn(template: Template, rolePrefix: string, resource: string): string[] {
-  return grants(template, rolePrefix)
-    .filter((g) => new RegExp(`PrecisData.*GetAtt${resource}[0-9A-F]{8}Arn`).test(g.resources))
-    .flatMap((g) => g.actions)
-    .sort();
-}
-
-/** Every action a role has, on anything. */
-const allActions = (template: Template, rolePrefix: string) =>
-  grants(template, rolePrefix)
-    .flatMap((g) => g.actions)
-    .sort();
-
-const functionId = (template: Template, entry: string): string => {
-  const found = Object.entries(
-    template.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>,
-  ).find(([, resource]) => resource.Metadata?.['precis:entry'] === entry);
-  if (!found) throw new Error(`no function for ${entry}`);
-  return found[0];
-};
 
 describe('the Models table', () => {
   it('is keyed by model id and version number, on demand, encrypted, recoverable and retained', () => {
