@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerCampaigns } from './commands/campaigns';
 import { registerCustomer } from './commands/customer';
 import { registerLtv } from './commands/ltv';
+import { registerSeed } from './commands/seed';
 import { registerSegments } from './commands/segments';
+import { registerStart } from './commands/start';
 
 // The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.
 export function buildProgram(): Command {
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .description('Precis: precision marketing in your own AWS account')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerStart(program);
+  registerSeed(program);
   registerLtv(program);
   registerCustomer(program);
   registerSegments(program);

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { LIFECYCLE_STAGES } from './lifecycle';
 import { RFM_SEGMENTS } from './rfm';
-import { MATRIX_STRATEGIES } from './satisfaction-matrix';
+import {
+  MATRIX_STRATEGIES,
+  MatrixStrategySchema,
+  SATISFACTION_LEVELS,
+  SATISFACTION_MATRIX,
+  SatisfactionLevelSchema,
+  VOLUME_LEVELS,
+  VolumeLevelSchema,
+} from './satisfaction-matrix';
 import { SEGMENT_KINDS, type SegmentKind, type Segments } from './scoring';
 import { topShare, VALUE_TIERS, VIP_SHARE } from './value-tier';
 
@@ -25,6 +33,35 @@ export const SegmentRowSchema = z.object({
 });
 export type SegmentRow = z.infer<typeof SegmentRowSchema>;
 
+/**
+ * What the dashboard draws, aggregated during the same re-scoring pass (no request ever reads the
+ * customers): the RFM grid, the 3×3 satisfaction matrix, the predicted-CLV distribution, the Pareto
+ * curve of revenue, and customers and first orders by month.
+ */
+export const SegmentChartsSchema = z.object({
+  /** Customers by RFM recency (rows, r = 1..5) × frequency (columns, f = 1..5) score. */
+  rfmGrid: z.array(z.array(z.int().nonnegative()).length(5)).length(5),
+  /** The 3×3 purchase volume × satisfaction matrix; customers without a survey answer are counted apart. */
+  matrix: z.array(
+    z.object({
+      volume: VolumeLevelSchema,
+      satisfaction: SatisfactionLevelSchema,
+      strategy: MatrixStrategySchema,
+      customers: z.int().nonnegative(),
+    }),
+  ),
+  matrixUnknownSatisfaction: z.int().nonnegative(),
+  /** Predicted 12-month CLV histogram: counts[i] customers in [edges[i], edges[i+1]) (the last bin open-ended). */
+  ltv: z.object({ edges: z.array(z.number()), counts: z.array(z.int().nonnegative()) }),
+  /** Pareto curve: the top customerShare[i] of buyers by spend bring revenueShare[i] of revenue. */
+  pareto: z.object({ customerShare: z.array(z.number()), revenueShare: z.array(z.number()) }),
+  /** Per month (YYYY-MM, ascending): new customers (by creation) and first orders. */
+  months: z.array(
+    z.object({ month: z.string(), customers: z.int().nonnegative(), firstOrders: z.int().nonnegative() }),
+  ),
+});
+export type SegmentCharts = z.infer<typeof SegmentChartsSchema>;
+
 export const SegmentSummarySchema = z.object({
   modelVersion: z.int().nonnegative(),
   /** The day the segments were scored as of. */
@@ -39,6 +76,8 @@ export const SegmentSummarySchema = z.object({
   /** Share of predicted CLV held by the VIP tier (top 20% by predicted CLV); null before a fit. */
   vipValueShare: z.number().min(0).max(1).nullable(),
   segments: z.array(SegmentRowSchema),
+  /** Absent in summaries stored before the dashboard's aggregates existed. */
+  charts: SegmentChartsSchema.optional(),
 });
 export type SegmentSummary = z.infer<typeof SegmentSummarySchema>;
 
@@ -59,13 +98,38 @@ export class SegmentSummaryBuilder {
   private readonly spends: number[] = [];
   private customers = 0;
   private revenue = 0;
+  private readonly rfmGrid = Array.from({ length: 5 }, () => [0, 0, 0, 0, 0]);
+  private readonly matrixCells = new Map<string, number>();
+  private matrixUnknown = 0;
+  private readonly clvs: number[] = [];
+  private readonly months = new Map<string, { customers: number; firstOrders: number }>();
 
   constructor(private readonly ruleIds: readonly string[]) {}
 
-  add(segments: Segments, revenue: number): void {
+  add(segments: Segments, revenue: number, extra: ChartInputs = {}): void {
     this.customers++;
     this.revenue += revenue;
     if (revenue > 0) this.spends.push(revenue);
+    if (segments.rfm) this.rfmGrid[segments.rfm.r - 1]![segments.rfm.f - 1]!++;
+    if (segments.matrix) {
+      const key = `${segments.matrix.volume}:${segments.matrix.satisfaction}`;
+      this.matrixCells.set(key, (this.matrixCells.get(key) ?? 0) + 1);
+    } else if (revenue > 0) this.matrixUnknown++;
+    if (extra.clv12m !== undefined && extra.clv12m !== null && Number.isFinite(extra.clv12m))
+      this.clvs.push(extra.clv12m);
+    const month = (iso: string | null | undefined) =>
+      iso && /^\d{4}-\d{2}/.test(iso) ? iso.slice(0, 7) : undefined;
+    const created = month(extra.createdAt);
+    const firstOrder = month(extra.firstOrderAt);
+    for (const [key, field] of [
+      [created, 'customers'],
+      [firstOrder, 'firstOrders'],
+    ] as const) {
+      if (!key) continue;
+      const row = this.months.get(key) ?? { customers: 0, firstOrders: 0 };
+      row[field]++;
+      this.months.set(key, row);
+    }
     const keys = [
       ...(segments.rfm ? [`rfm:${segments.rfm.name}`] : []),
       `valueTier:${segments.valueTier}`,
@@ -79,6 +143,26 @@ export class SegmentSummaryBuilder {
       row.revenue += revenue;
       this.counts.set(key, row);
     }
+  }
+
+  private charts(): SegmentCharts {
+    return {
+      rfmGrid: this.rfmGrid.map((row) => [...row]),
+      matrix: VOLUME_LEVELS.flatMap((volume) =>
+        SATISFACTION_LEVELS.map((satisfaction) => ({
+          volume,
+          satisfaction,
+          strategy: SATISFACTION_MATRIX[volume][satisfaction],
+          customers: this.matrixCells.get(`${volume}:${satisfaction}`) ?? 0,
+        })),
+      ),
+      matrixUnknownSatisfaction: this.matrixUnknown,
+      ltv: ltvHistogram(this.clvs),
+      pareto: paretoCurve(this.spends),
+      months: [...this.months.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([month, row]) => ({ month, ...row })),
+    };
   }
 
   build(meta: {
@@ -106,6 +190,7 @@ export class SegmentSummaryBuilder {
       buyers: this.spends.length,
       revenue: cents(this.revenue),
       top20RevenueShare: this.spends.length > 0 ? roundShare(topShare(this.spends, VIP_SHARE)) : null,
+      charts: this.charts(),
       segments: order.map(([kind, segment]) => {
         const row = this.counts.get(`${kind}:${segment}`) ?? { customers: 0, revenue: 0 };
         return {
@@ -119,6 +204,56 @@ export class SegmentSummaryBuilder {
       }),
     };
   }
+}
+
+export interface ChartInputs {
+  clv12m?: number | null;
+  createdAt?: string | null;
+  firstOrderAt?: string | null;
+}
+
+/** Bins of the CLV histogram; values above the 99th percentile share the last, open-ended bin. */
+const LTV_BINS = 20;
+/** Points of the Pareto curve (0%, 5%, …, 100% of buyers). */
+const PARETO_POINTS = 21;
+
+/** A round bin width (1, 2 or 5 × 10^k) so that `bins` bins cover `max`. */
+function niceWidth(max: number, bins: number): number {
+  const raw = max / bins;
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((step) => step * power >= raw) ?? 10) * power;
+}
+
+function ltvHistogram(values: number[]): SegmentCharts['ltv'] {
+  if (values.length === 0) return { edges: [], counts: [] };
+  const sorted = Float64Array.from(values).sort();
+  const low = Math.min(0, sorted[0]!);
+  const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+  const width = niceWidth(p99 - low, LTV_BINS);
+  const start = Math.floor(low / width) * width;
+  const bins = Math.max(1, Math.ceil((p99 - start) / width));
+  const counts = new Array<number>(bins).fill(0);
+  for (const value of sorted) counts[Math.min(bins - 1, Math.floor((value - start) / width))]!++;
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => cents(start + i * width)), counts };
+}
+
+function paretoCurve(spends: number[]): SegmentCharts['pareto'] {
+  if (spends.length === 0) return { customerShare: [], revenueShare: [] };
+  const sorted = Float64Array.from(spends).sort().reverse();
+  const total = sorted.reduce((sum, v) => sum + v, 0);
+  const customerShare: number[] = [];
+  const revenueShare: number[] = [];
+  let cumulative = 0;
+  let taken = 0;
+  for (let k = 0; k < PARETO_POINTS; k++) {
+    const share = k / (PARETO_POINTS - 1);
+    const upTo = Math.round(share * sorted.length);
+    while (taken < upTo) cumulative += sorted[taken++]!;
+    customerShare.push(share);
+    revenueShare.push(roundShare(total > 0 ? Math.min(1, cumulative / total) : 0)!);
+  }
+  return { customerShare, revenueShare };
 }
 
 function roundShare(value: number | null): number | null {

@@ -240,7 +240,16 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       annualDiscountRate: settings.ltv.annualDiscountRate,
     });
     // Rounded as scoring stores them, so a customer exactly at the cut lands on the same side.
-    valueThresholds = computeValueThresholds(Array.from(predictions.clv, cents));
+    // A prediction that is not a finite number (degenerate parameters for an extreme history) is
+    // stored as null by scoring, so it takes no part in the cut either.
+    const clvs = Array.from(predictions.clv, cents);
+    const finite = clvs.filter(Number.isFinite);
+    if (finite.length < clvs.length) {
+      notes.push(
+        `${clvs.length - finite.length} predicted CLVs were not finite numbers: left out of the VIP cut`,
+      );
+    }
+    valueThresholds = computeValueThresholds(finite);
   }
 
   const model: ScoringModel = {
@@ -273,7 +282,11 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       for await (const page of deps.scan.profiles(segment, segments)) {
         for (const customer of page) {
           const { scores, update, changed } = derivedUpdate(customer, run);
-          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0);
+          summary.add(scores.segments, customer.metrics?.totalSpend ?? 0, {
+            clv12m: scores.ltv.clv12m,
+            createdAt: customer.createdAt,
+            firstOrderAt: customer.metrics?.firstOrderAt ?? null,
+          });
           if (!changed) {
             rescored.unchanged++;
             continue;
