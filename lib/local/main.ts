@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from './runtime';
@@ -13,13 +14,17 @@ import { loadTemplatesFromDir } from './template-files';
 //   npm start -- --in-memory           nothing kept
 //   npm start -- --data-dir DIR        data kept in DIR
 //   npm start -- --templates cdk.out   use already-synthesized templates instead of infra/synth
-//   npm start -- --static-dir DIR      serve DIR under / (default: web/ when it exists)
+//   npm start -- --static-dir DIR      serve DIR under / (default: web/, the dashboard, built when missing or stale)
+//   npm start -- --demo [--customers N] [--seed S]   load the demo population once healthy (precis seed --demo)
+//
+// `precis start` takes the same flags (lib/cli/commands/start.ts calls runLocal).
 //
 // Environment: PORT (API, default 3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (SNS/EventBridge, 4566), SES_PORT (8005),
 // PRECIS_ADMIN_KEY (x-api-key for admin routes; generated and printed when unset).
 
 const USAGE =
   'Usage: npm start -- [--in-memory | --data-dir DIR] [--templates DIR|FILE] [--static-dir DIR]\n' +
+  '                    [--demo [--customers N] [--seed S]]\n' +
   'Env: PORT (3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY';
 
 const portFrom = (name: string, fallback: number): number => {
@@ -51,6 +56,27 @@ const startRuntime = async (
   }
 };
 
+/** The flags of `npm start` and `precis start`. */
+export interface LocalStartOptions {
+  inMemory?: boolean;
+  dataDir?: string;
+  templates?: string;
+  staticDir?: string;
+  demo?: boolean;
+  /** Demo population size (default 3000). */
+  customers?: number;
+  /** Demo population seed (default 1). */
+  seed?: number;
+}
+
+const parseCount = (flag: string, raw: string | undefined, fallback: number, min: number): number => {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min)
+    throw new Error(`${flag} must be a whole number ≥ ${min}, got "${raw}"`);
+  return value;
+};
+
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
     options: {
@@ -58,6 +84,9 @@ const main = async (): Promise<void> => {
       'data-dir': { type: 'string' },
       templates: { type: 'string' },
       'static-dir': { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      customers: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -66,15 +95,26 @@ const main = async (): Promise<void> => {
     console.log(USAGE);
     return;
   }
-  if (values['in-memory'] && values['data-dir'])
-    throw new Error('Use either --in-memory or --data-dir, not both');
+  await runLocal({
+    inMemory: values['in-memory'],
+    ...(values['data-dir'] !== undefined && { dataDir: values['data-dir'] }),
+    ...(values.templates !== undefined && { templates: values.templates }),
+    ...(values['static-dir'] !== undefined && { staticDir: values['static-dir'] }),
+    demo: values.demo,
+    customers: parseCount('--customers', values.customers, 3000, 1),
+    seed: parseCount('--seed', values.seed, 1, 0),
+  });
+};
+
+/** Runs the local runtime in the foreground until SIGINT/SIGTERM (which exit the process). */
+export const runLocal = async (values: LocalStartOptions): Promise<void> => {
+  if (values.inMemory && values.dataDir) throw new Error('Use either --in-memory or --data-dir, not both');
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const generatedKey = !process.env.PRECIS_ADMIN_KEY;
   const adminKey = process.env.PRECIS_ADMIN_KEY || randomBytes(24).toString('base64url');
-  const dataDir = values['in-memory'] ? undefined : resolve(values['data-dir'] ?? join(REPO_ROOT, '.precis'));
-  const defaultStatic = join(REPO_ROOT, 'web');
-  const staticDir = values['static-dir'] ?? (existsSync(defaultStatic) ? defaultStatic : undefined);
+  const dataDir = values.inMemory ? undefined : resolve(values.dataDir ?? join(REPO_ROOT, '.precis'));
+  const staticDir = values.staticDir ?? (await defaultStaticDir());
 
   let runtime: LocalRuntime | undefined;
   let dynamo: DynamoLocal | undefined;
@@ -150,15 +190,56 @@ const main = async (): Promise<void> => {
     '',
   ];
   console.log(lines.join('\n'));
+  // A failed demo load is reported, and the runtime stays up (the data so far is there).
+  if (values.demo) {
+    await seedForDemo(runtime, adminKey, values.customers ?? 3000, values.seed ?? 1).catch((error: unknown) =>
+      console.error(`demo data: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
 };
 
-main().catch((error: unknown) => {
-  // One clear line (e.g. how to install Java), the cause on a second, and the stack only for
-  // errors that are not ours (a bug rather than a setup problem).
-  console.error(`precis local runtime: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof Error && error.cause) {
-    console.error(`  caused by: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
-  }
-  if (error instanceof Error && !('code' in error) && error.stack) console.error(error.stack);
-  process.exit(1);
-});
+/** web/ (the dashboard build), built first when missing or older than its sources; undefined without dashboard/. */
+const defaultStaticDir = async (): Promise<string | undefined> => {
+  const web = join(REPO_ROOT, 'web');
+  const { dashboardIsStale, buildDashboard } = await import('./dashboard-build');
+  if (!dashboardIsStale(web)) return existsSync(web) ? web : undefined;
+  const started = performance.now();
+  await buildDashboard(web);
+  console.log(`Dashboard built into web/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return web;
+};
+
+const seedForDemo = async (runtime: LocalRuntime, adminKey: string, customers: number, seed: number) => {
+  const { seedDemo, formatSeedResult } = await import('../demo/seed');
+  console.log(`Loading the demo population (${customers} customers, seed ${seed})…`);
+  let lastPhase = '';
+  const result = await seedDemo({
+    url: runtime.url,
+    adminKey,
+    customers,
+    seed,
+    onProgress: ({ phase, total }) => {
+      if (phase === lastPhase) return;
+      lastPhase = phase;
+      console.log(
+        phase === 'refit' ? '  refitting the model…' : `  ${phase}: ${total.toLocaleString('en-GB')}…`,
+      );
+    },
+  });
+  console.log(`${formatSeedResult(result)}\n  Dashboard  ${runtime.url}/`);
+};
+
+const isEntry = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry)
+  main().catch((error: unknown) => {
+    // One clear line (e.g. how to install Java), the cause on a second, and the stack only for
+    // errors that are not ours (a bug rather than a setup problem).
+    console.error(`precis local runtime: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof Error && error.cause) {
+      console.error(
+        `  caused by: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`,
+      );
+    }
+    if (error instanceof Error && !('code' in error) && error.stack) console.error(error.stack);
+    process.exit(1);
+  });

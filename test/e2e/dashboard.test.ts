@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthTemplates } from '../../infra/synth';
+import { generatePopulation } from '../../lib/demo/population';
+import { type SeedResult, seedDemo } from '../../lib/demo/seed';
+import { buildDashboard } from '../../lib/local/dashboard-build';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
+
+// The dashboard in real headless Chromium (Debian's chromium, driven by playwright-core; never a
+// downloaded browser), against the local runtime wired from the real templates and serving a fresh
+// Vite build of dashboard/, with a small demo population seeded through the real API and refitted.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CUSTOMERS = 300;
+const SEED = 1;
+const NOW = new Date();
+
+let runtime: TestRuntime;
+let browser: Browser;
+let page: Page;
+let webDir: string;
+let seeded: SeedResult;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  webDir = await mkdtemp(join(tmpdir(), 'precis-web-'));
+  await buildDashboard(webDir);
+  runtime = await startTestRuntime(synthTemplates(), { staticDir: webDir, batchingWindowCapMs: 0 });
+  seeded = await seedDemo({
+    timeoutMs: 90_000,
+    url: runtime.url,
+    adminKey: TEST_ADMIN_KEY,
+    customers: CUSTOMERS,
+    seed: SEED,
+    now: NOW,
+  }).catch((error: unknown) => {
+    console.error(runtime.logs.slice(-30).join('\n'), JSON.stringify(runtime.failures()).slice(0, 3000));
+    throw error;
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  if (webDir) await rm(webDir, { recursive: true, force: true });
+});
+
+/** Pixels of a canvas that are not transparent: a drawn chart has thousands. */
+const paintedPixels = (selector: string) =>
+  page.$eval(selector, (canvas) => {
+    // Runs in the page: typed structurally, the test project has no DOM types.
+    const c = canvas as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
+    };
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+    return painted;
+  });
+
+describe('dashboard', () => {
+  it('asks for the admin key and says so when the key is wrong', async () => {
+    await page.goto(`${runtime.url}/`);
+    expect(await page.isHidden('#app')).toBe(true);
+    await page.fill('#admin-key', 'not-the-key');
+    await page.click('#key-form button');
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toContain('refused the admin key');
+  });
+
+  it('shows the segments, the heat maps and the charts with data from the pipeline', async () => {
+    expect(seeded).toMatchObject({ customers: CUSTOMERS, modelVersion: expect.any(Number) });
+    await page.fill('#admin-key', TEST_ADMIN_KEY);
+    await page.click('#key-form button');
+    await page.waitForSelector('#rfm-grid td');
+    expect(await page.textContent('#status')).toMatch(/Segments as of \d{4}-\d{2}-\d{2} · model version \d+/);
+    expect(await page.textContent('#overview')).toContain(`${CUSTOMERS}customers`);
+
+    // The RFM heat map: 25 cells whose counts add up to the buyers the refit ranked.
+    const rfm = await page.$$eval('#rfm-grid td', (cells) =>
+      cells.map((c) => Number(c.getAttribute('data-count'))),
+    );
+    expect(rfm).toHaveLength(25);
+    const buyers =
+      seeded.customers -
+      generatePopulation({ customers: CUSTOMERS, seed: SEED, now: NOW }).customers.filter(
+        (c) => c.orders.length === 0,
+      ).length;
+    expect(rfm.reduce((a, b) => a + b, 0)).toBe(buyers);
+    // The 3×3 matrix carries its strategies and the surveyed buyers.
+    const matrix = await page.$$eval('#matrix td', (cells) =>
+      cells.map((c) => [c.getAttribute('data-strategy'), Number(c.getAttribute('data-count'))] as const),
+    );
+    expect(matrix.map(([strategy]) => strategy)).toEqual([
+      'one-to-one',
+      'one-to-one',
+      'correct',
+      'retailer-partner',
+      'retailer-partner',
+      'correct',
+      'one-to-many',
+      'improve',
+      'improve',
+    ]);
+    expect(matrix.reduce((sum, [, n]) => sum + n, 0)).toBeGreaterThan(0);
+    expect(await page.textContent('#matrix')).toContain('retailer × partner');
+    // Value tiers and lifecycle list every customer.
+    const tiers = await page.$$eval('#value-tiers li', (items) =>
+      items.map((i) => Number(i.getAttribute('data-count'))),
+    );
+    expect(tiers.reduce((a, b) => a + b, 0)).toBe(CUSTOMERS);
+
+    // uPlot charts: canvases with paint on them, the Pareto note naming the 80/20 point.
+    for (const chart of ['#growth-chart canvas', '#ltv-chart canvas', '#pareto-chart canvas']) {
+      expect(await paintedPixels(chart), chart).toBeGreaterThan(1000);
+    }
+    expect(await page.textContent('#pareto-note')).toMatch(/top 20% of buyers bring \d+\.\d% of revenue/);
+  });
+
+  it('finds a seeded customer by email and shows their lifetime value and segments', async () => {
+    const population = generatePopulation({ customers: CUSTOMERS, seed: SEED, now: NOW });
+    const buyer = population.customers.find((c) => c.orders.length >= 3)!;
+    await page.fill('#search', buyer.signup.email);
+    await page.click('#search-form button');
+    await page.waitForSelector('dl.profile');
+    const field = (name: string) => page.textContent(`dl.profile dd[data-field="${name}"]`);
+    expect(await field('email')).toBe(buyer.signup.email);
+    expect(await field('name')).toBe(`${buyer.signup.firstName} ${buyer.signup.lastName}`);
+    expect(await field('orders')).toMatch(new RegExp(`^${buyer.orders.length} · spend £`));
+    expect(await field('predicted CLV (12 m)')).toMatch(/^£[\d,]+$/);
+    expect(await field('lifecycle')).toMatch(/^(new|active|at_risk|lapsed)$/);
+
+    await page.fill('#search', 'nobody@example.com');
+    await page.click('#search-form button');
+    await page.waitForSelector('#profile p.note');
+    expect(await page.textContent('#profile')).toBe('No customer nobody@example.com.');
+
+    // Back to the seeded customer for the screenshot.
+    await page.fill('#search', buyer.signup.email);
+    await page.click('#search-form button');
+    await page.waitForSelector('dl.profile');
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });
+  });
+});
