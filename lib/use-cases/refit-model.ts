@@ -139,6 +139,13 @@ const cents = (value: number): number => Math.round(value * 100) / 100;
  */
 const USABLE_GRADIENT = 1e-4;
 const SPARSE_DATA_PENALTY = 1e-3;
+/**
+ * A "converged" fit far out on the a/b ridge (or with r in the thousands) is the same
+ * sparse-data symptom: its predictions are numerically meaningless (CLV comes out NaN).
+ */
+const RIDGE = 1e3;
+const onRidge = (fit: { r: number; alpha: number; a: number; b: number }): boolean =>
+  [fit.r, fit.a, fit.b].some((value) => value > RIDGE);
 const usable = (fit: { converged: boolean; gradientNorm: number }): boolean =>
   fit.converged || fit.gradientNorm < USABLE_GRADIENT;
 
@@ -198,7 +205,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
     // Sorted, so the fit does not depend on the order the parallel scan delivered the profiles.
     const triples = [...compressed.triples].sort((u, v) => u.x - v.x || u.tx - v.tx || u.T - v.T);
     let fit = fitBgNbd(triples);
-    if (!usable(fit)) {
+    if (!usable(fit) || onRidge(fit)) {
       // Too few customers for an interior maximum (the likelihood runs along a ridge): a weak prior
       // on the log-parameters, as `lifetimes`' penalizer does, gives stable, slightly shrunk values.
       fit = fitBgNbd(triples, { penalty: SPARSE_DATA_PENALTY });
