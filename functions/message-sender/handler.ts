@@ -1,5 +1,6 @@
 import { dynamoDocumentClient, sesClient, snsClient } from '../../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../../lib/adapters/crypto/hmac-link-signer';
+import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
@@ -31,6 +32,7 @@ export function createHandler(env: Env): QueueHandler {
     }),
     sms: new SnsSmsSender(snsClient(env)),
     links: new HmacLinkSigner(config[ENV.linkSigningKey]),
+    consent: new DynamoConsentStore(db, { customers: config[ENV.customersTable] }),
     clock: systemClock,
     campaigns,
     settings,

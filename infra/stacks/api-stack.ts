@@ -107,6 +107,19 @@ export class ApiStack extends Stack {
     props.bus.grantPutEventsTo(segments);
     this.route('/segments', HttpMethod.GET, segments, 'iam');
     this.route('/model/refit', HttpMethod.POST, segments, 'iam');
+
+    // The consent pages behind the links in our emails (public: the signed token is the
+    // authentication): double opt-in confirmation and one-click unsubscribe (RFC 8058).
+    const consent = this.fn('ConsentApi', 'consent-api', {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.linkSigningKey]: config.linkSigningKey,
+      [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
+    });
+    // Read the profile, write its consent (conditional on the version read).
+    props.customers.grant(consent, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.route('/confirm', HttpMethod.GET, consent, 'public');
+    this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
+    this.route('/unsubscribe', HttpMethod.POST, consent, 'public');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

@@ -22,6 +22,7 @@ import { ENV } from '../../lib/config/env-names';
 import { packJson } from '../../lib/config/packed-json';
 import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
+import { StreamConsumer } from '../constructs/stream-consumer';
 
 export interface CampaignsMessagingProps {
   config: PrecisConfig;
@@ -123,8 +124,9 @@ export class CampaignsMessaging extends Construct {
         maxConcurrency: config.sendConcurrency,
       }),
     );
-    // Reads the profile; moves its ledger row (queued → unknown → sent/failed/skipped).
-    props.customers.grant(this.sender, 'dynamodb:GetItem');
+    // Reads the profile; moves its ledger row (queued → unknown → sent/failed/skipped); records
+    // when a confirmation email went out (a nested update of the consent).
+    props.customers.grant(this.sender, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.deliveries.grant(this.sender, 'dynamodb:UpdateItem');
     const stack = Stack.of(this);
     const domain = config.senderEmail.split('@')[1] as string;
@@ -155,6 +157,17 @@ export class CampaignsMessaging extends Construct {
       }),
     );
 
+    // The Customers stream's second consumer (profile-stream is the first): the double opt-in
+    // confirmation email on a new request, the welcome on confirmation. Same claim → queue path.
+    const triggers = new PrecisFunction(this, 'Triggers', {
+      role: 'campaign-triggers',
+      logRetention,
+      timeout: Duration.seconds(30),
+      environment: plannerEnv,
+    });
+    grantTriggering(triggers, props, this.sendQueue);
+    new StreamConsumer(this, 'TriggersConsumer', { table: props.customers, fn: triggers });
+
     // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …).
     const runs = new PrecisFunction(this, 'PlannerRuns', {
       role: 'campaigns-api',
@@ -170,6 +183,13 @@ export class CampaignsMessaging extends Construct {
       authorizer: new HttpIamAuthorizer(),
     });
   }
+}
+
+/** An event-driven trigger: read the profile, add to its recent-sends list, claim, queue. */
+function grantTriggering(fn: IFunction, props: CampaignsMessagingProps, queue: Queue): void {
+  props.customers.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
+  queue.grantSendMessages(fn);
 }
 
 /**

@@ -23,6 +23,8 @@ const ConsentRecordSchema = <T extends readonly [string, ...string[]]>(statuses:
 export const EmailConsentSchema = ConsentRecordSchema(EMAIL_CONSENT).extend({
   /** Double opt-in: when the person last asked to subscribe (the confirmation email is due). */
   requestedAt: z.string().optional(),
+  /** When the confirmation email for the pending request was sent (at most one per 24 h). */
+  confirmationSentAt: z.string().optional(),
 });
 export const SmsConsentSchema = ConsentRecordSchema(SMS_CONSENT);
 
@@ -168,8 +170,18 @@ export function applySignup(customer: Customer, signup: Signup, now: string): Cu
   return { ...next, updatedAt: now, version: customer.version + 1 };
 }
 
+/** A pending request is renewed (a new confirmation email) at most once per this many hours. */
+export const CONFIRMATION_RESEND_HOURS = 24;
+
 function nextEmailConsent(current: EmailConsent, signup: Signup, now: string): EmailConsent {
-  if (!signup.consent.email || current.status === 'confirmed' || current.status === 'pending') return current;
+  if (!signup.consent.email || current.status === 'confirmed') return current;
+  if (current.status === 'pending') {
+    // Asking again while unconfirmed renews the request (and so the email) once the last one is a
+    // day old; within the day nothing changes, so a repeated signup sends nothing.
+    const last = Date.parse(current.confirmationSentAt ?? current.requestedAt ?? current.updatedAt);
+    if (Date.parse(now) - last < CONFIRMATION_RESEND_HOURS * 3_600_000) return current;
+    return { ...current, updatedAt: now, source: signup.source, requestedAt: now };
+  }
   return { status: 'pending', updatedAt: now, source: signup.source, requestedAt: now };
 }
 

@@ -1,8 +1,11 @@
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
+import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
 import { deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { channelCheck, type SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
+import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
 import type { Clock } from '../ports/clock';
+import type { ConsentStore } from '../ports/consent-store';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { LinkSigner } from '../ports/link-signer';
@@ -28,6 +31,8 @@ export interface SenderDeps {
   email: EmailSender;
   sms: SmsSender;
   links: LinkSigner;
+  /** Records the confirmation email's send time on the consent. */
+  consent: Pick<ConsentStore, 'recordConfirmationSent'>;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
@@ -35,20 +40,20 @@ export interface SenderDeps {
 
 export type SendOutcome =
   | { status: 'sent'; messageId: string }
-  | { status: 'skipped'; reason: SkipReason | 'unknown_campaign' }
+  /** `not_pending`: a confirmation email whose request was confirmed or renewed meanwhile. */
+  | { status: 'skipped'; reason: SkipReason | 'unknown_campaign' | 'not_pending' }
   /** The row was not `queued`: already sent, being sent, held out or skipped. */
   | { status: 'duplicate' }
   | { status: 'failed'; reason: string }
   /** The provider may or may not have taken it: left `unknown`, not retried. */
   | { status: 'unknown'; errorName: string };
 
-const UNSUBSCRIBE_LINK_DAYS = 365;
-
 export async function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
   const key = {
     customerId: request.customerId,
     deliveryKey: deliveryKey(request.campaignId, request.occasion),
   };
+  if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request);
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
   if (!campaign) {
     return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: 'unknown_campaign' }))
@@ -88,10 +93,9 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
   const tags = { campaign: campaign.id, occasion: request.occasion, customer: customer.customerId };
 
   if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return { status: 'duplicate' };
-  let messageId: string;
-  try {
+  return deliver(deps, key, now, async () => {
     if (message.channel === 'email') {
-      ({ messageId } = await deps.email.send({
+      return deps.email.send({
         to: customer.email as string,
         subject: message.subject,
         html: message.html,
@@ -103,10 +107,22 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
           'X-Precis-Occasion': request.occasion,
         },
         tags,
-      }));
-    } else {
-      ({ messageId } = await deps.sms.send({ to: customer.phone as string, text: message.text, tags }));
+      });
     }
+    return deps.sms.send({ to: customer.phone as string, text: message.text, tags });
+  });
+}
+
+/** Calls the provider for a row now `unknown`, and records what came of it. */
+async function deliver(
+  deps: Pick<SenderDeps, 'ledger'>,
+  key: { customerId: string; deliveryKey: string },
+  now: Date,
+  send: () => Promise<{ messageId: string }>,
+): Promise<SendOutcome> {
+  let messageId: string;
+  try {
+    ({ messageId } = await send());
   } catch (err) {
     if (err instanceof ProviderThrottledError) {
       await deps.ledger.transition(key, 'unknown', 'queued');
@@ -123,4 +139,57 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     sentAt: now.toISOString(),
   });
   return { status: 'sent', messageId };
+}
+
+/**
+ * The double opt-in email (transactional): only while the request it answers is still the pending
+ * one, to an address that is not suppressed; a 7-day confirmation link; no unsubscribe headers.
+ */
+async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
+  const key = {
+    customerId: request.customerId,
+    deliveryKey: deliveryKey(request.campaignId, request.occasion),
+  };
+  const customer = await deps.customers.get(request.customerId);
+  const email = customer?.consent.email;
+  const reason: SkipReason | 'not_pending' | undefined =
+    !customer || customer.erasedAt !== undefined
+      ? 'erased'
+      : customer.email === undefined
+        ? 'no_address'
+        : email?.status === 'unsubscribed'
+          ? 'unsubscribed'
+          : email?.status !== 'pending' || email.requestedAt !== request.occasion
+            ? 'not_pending'
+            : customer.suppression?.email
+              ? 'suppressed'
+              : undefined;
+  if (!customer || reason !== undefined) {
+    const why = reason ?? 'erased';
+    return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: why }))
+      ? { status: 'skipped', reason: why }
+      : { status: 'duplicate' };
+  }
+  const now = deps.clock.now();
+  const token = deps.links.sign(
+    { purpose: 'confirm', customerId: customer.customerId, channel: 'email' },
+    new Date(now.getTime() + CONFIRM_LINK_DAYS * 86_400_000),
+  );
+  const confirmUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/confirm?token=${token}`;
+  const message = renderConfirmation(customer, deps.settings.brandName, confirmUrl, CONFIRM_LINK_DAYS);
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return { status: 'duplicate' };
+  const outcome = await deliver(deps, key, now, () =>
+    deps.email.send({
+      to: customer.email as string,
+      subject: message.subject,
+      html: message.html,
+      text: message.text,
+      headers: { 'X-Precis-Campaign': CONFIRMATION_CAMPAIGN },
+      tags: { campaign: CONFIRMATION_CAMPAIGN, occasion: request.occasion, customer: customer.customerId },
+    }),
+  );
+  if (outcome.status === 'sent') {
+    await deps.consent.recordConfirmationSent(customer.customerId, request.occasion, now.toISOString());
+  }
+  return outcome;
 }

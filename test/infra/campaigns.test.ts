@@ -10,17 +10,18 @@ import { buildStacks } from '../../infra/stacks';
 // exactly what each function may do.
 
 let data: Template;
+let api: Template;
 let messaging: Template;
 
 beforeAll(() => {
   const app = new App({
     context: { [BUNDLING_STACKS]: [], senderEmail: 'hello@shop.example', sendConcurrency: '4' },
   });
-  const [d, , m] = buildStacks(
+  const [d, a, m] = buildStacks(
     app,
     loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
   ) as [Stack, Stack, Stack];
-  [data, messaging] = [Template.fromStack(d), Template.fromStack(m)];
+  [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
 });
 
 const functionId = (entry: string): string => {
@@ -158,8 +159,8 @@ describe('the planner', () => {
 describe('the sender', () => {
   const entry = 'functions/message-sender/handler.ts';
 
-  it('reads profiles and updates ledger rows only', () => {
-    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem']);
+  it('reads profiles (and records a confirmation email on the consent) and updates ledger rows only', () => {
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:UpdateItem']);
   });
 
@@ -179,5 +180,57 @@ describe('the sender', () => {
     expect(allActions(entry)).toEqual(
       expect.arrayContaining(['ses:SendEmail', 'sns:Publish', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
     );
+  });
+});
+
+describe('the consent pages', () => {
+  it('answer GET /confirm, GET /unsubscribe and POST /unsubscribe publicly (the signed token is the key)', () => {
+    for (const routeKey of ['GET /confirm', 'GET /unsubscribe', 'POST /unsubscribe']) {
+      api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'NONE',
+      });
+    }
+  });
+
+  it('may read a profile and update it, nothing else in the database', () => {
+    const resources = api.toJSON().Resources as Record<
+      string,
+      { Metadata?: Record<string, string>; Properties: { Role: { 'Fn::GetAtt': string[] } } }
+    >;
+    const [fnId, fn] = Object.entries(resources).find(
+      ([, r]) => r.Metadata?.['precis:entry'] === 'functions/consent-api/handler.ts',
+    )!;
+    expect(fnId).toBeTruthy();
+    const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const policies = api.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } });
+    const actions = Object.values(policies)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => a.startsWith('dynamodb:'))
+      .sort();
+    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  });
+});
+
+describe('the Customers stream triggers (confirmation email, welcome)', () => {
+  const entry = 'functions/campaign-triggers/handler.ts';
+
+  it('consume the Customers stream with partial batch responses, bisect, bounded retries and a failure queue', () => {
+    messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId(entry) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(allActions(entry)).not.toContain('dynamodb:Scan');
+    expect(allActions(entry)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
   });
 });

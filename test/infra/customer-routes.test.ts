@@ -46,11 +46,16 @@ describe('the survey and customer routes', () => {
     });
   });
 
-  it('leaves only the signup form public', () => {
+  it('leaves only the signup form and the consent pages (signed links) public', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? 'NONE'}`,
     );
-    expect(routes.filter((r) => !r.endsWith('AWS_IAM'))).toEqual(['POST /signups NONE']);
+    expect(routes.filter((r) => !r.endsWith('AWS_IAM')).sort()).toEqual([
+      'GET /confirm NONE',
+      'GET /unsubscribe NONE',
+      'POST /signups NONE',
+      'POST /unsubscribe NONE',
+    ]);
   });
 
   it('runs the surveys and customers handlers from their functions/ folders', () => {

@@ -136,6 +136,13 @@ export type CampaignSettings = z.infer<typeof CampaignSettingsSchema>;
 export const CampaignsSchema = z.array(CampaignSchema).superRefine((campaigns, ctx) => {
   const seen = new Set<string>();
   campaigns.forEach((campaign, i) => {
+    if (campaign.id === 'confirmation') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the id "confirmation" is reserved for the double opt-in email',
+        path: [i, 'id'],
+      });
+    }
     if (seen.has(campaign.id)) {
       ctx.addIssue({ code: 'custom', message: `duplicate campaign id "${campaign.id}"`, path: [i, 'id'] });
     }

@@ -257,7 +257,11 @@ describe('a customer, end to end on the local runtime', () => {
     expect(exported.body.surveys).toContainEqual(
       expect.objectContaining({ score: 2, orderId: 'e2e-2', comment: expect.any(String) }),
     );
-    expect(exported.body.deliveries).toEqual([]);
+    // The double opt-in email the signup asked for: ids and status, no content.
+    expect(exported.body.deliveries).toEqual([
+      expect.objectContaining({ campaignId: 'confirmation', channel: 'email', status: 'sent' }),
+    ]);
+    expect(JSON.stringify(exported.body.deliveries)).not.toContain(PERSON.email);
   });
 
   it('erases the person: 204 (twice), 404 for an unknown id, and their email finds nobody', async () => {

@@ -88,6 +88,7 @@ function setup(send: (email: OutgoingEmail) => Promise<{ messageId: string }>, c
     },
     sms: { send: async () => ({ messageId: 'sms-1' }) },
     links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
+    consent: { recordConfirmationSent: async () => {} },
     clock: { now: () => new Date(at) },
     campaigns,
     settings: campaignSettings,

@@ -1,0 +1,30 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { CustomerSchema } from '../../lib/domain/customer';
+import { onProfileChange, type TriggerDeps } from '../../lib/use-cases/trigger-message';
+import { images, type StreamHandler, streamHandler } from '../shared/stream';
+
+/**
+ * The Customers stream's second consumer: the double opt-in confirmation email and the welcome
+ * after confirmation (see onProfileChange). A record that fails is retried by the stream; the ledger
+ * claim makes the retry send nothing twice.
+ */
+export function campaignTriggersHandler(deps: TriggerDeps, logger: Logger): StreamHandler {
+  return streamHandler(logger, async (record) => {
+    const { oldImage, newImage } = images(record);
+    if (!newImage) return;
+    const after = CustomerSchema.parse(newImage);
+    const outcomes = await onProfileChange(deps, {
+      ...(oldImage && { before: oldImage }),
+      after,
+      at: changedAt(record, deps.clock.now()),
+    });
+    for (const outcome of outcomes)
+      logger.info('message triggered', { customerId: after.customerId, ...outcome });
+  });
+}
+
+function changedAt(record: DynamoDBRecord, now: Date): Date {
+  const seconds = record.dynamodb?.ApproximateCreationDateTime;
+  return new Date(typeof seconds === 'number' ? seconds * 1000 : now.getTime());
+}

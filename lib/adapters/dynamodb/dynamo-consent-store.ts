@@ -1,0 +1,96 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsentStore, SuppressionEntry } from '../../ports/consent-store';
+import type { IdentityKind } from '../../ports/customer-repository';
+import { type CapacityRecorder, consumed } from './capacity';
+import { identityKey } from './dynamo-customer-repository';
+
+/**
+ * Consent bookkeeping on the Customers item (nested updates, no version bump: these are not changes
+ * the person made, and must not make a concurrent signup or confirmation fail) and on the
+ * Identities item (the hashed address).
+ */
+export class DynamoConsentStore implements ConsentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { customers: string; identities?: string },
+    private readonly capacity?: CapacityRecorder,
+  ) {}
+
+  async recordConfirmationSent(customerId: string, requestedAt: string, at: string): Promise<void> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.customers,
+          Key: { customerId },
+          UpdateExpression: 'SET consent.email.confirmationSentAt = :at',
+          ConditionExpression: 'consent.email.#status = :pending AND consent.email.requestedAt = :requested',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':pending': 'pending', ':requested': requestedAt },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      consumed(this.capacity, out, 'write');
+    } catch (err) {
+      // Confirmed, renewed or gone in the meantime: nothing to record.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async suppress(customerId: string, channel: 'email' | 'sms', entry: SuppressionEntry): Promise<boolean> {
+    // The map may not exist yet (a nested SET needs its parent): try the nested path, then the whole map.
+    const attempts: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>[] = [
+      {
+        UpdateExpression: 'SET suppression.#channel = if_not_exists(suppression.#channel, :entry)',
+        ConditionExpression: 'attribute_exists(customerId) AND attribute_exists(suppression)',
+        ExpressionAttributeNames: { '#channel': channel },
+        ExpressionAttributeValues: { ':entry': entry },
+      },
+      {
+        UpdateExpression: 'SET suppression = :map',
+        ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(suppression)',
+        ExpressionAttributeValues: { ':map': { [channel]: entry } },
+      },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const attempt of attempts) {
+        try {
+          const out = await this.db.send(
+            new UpdateCommand({
+              TableName: this.tables.customers,
+              Key: { customerId },
+              ...attempt,
+              ReturnConsumedCapacity: 'INDEXES',
+            }),
+          );
+          consumed(this.capacity, out, 'write');
+          return true;
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+    }
+    return false; // no such customer
+  }
+
+  async suppressIdentity(kind: IdentityKind, value: string, entry: SuppressionEntry): Promise<void> {
+    if (!this.tables.identities) throw new Error('this function was not given the identities table');
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.identities,
+          Key: { identity: identityKey(kind, value) },
+          UpdateExpression: 'SET suppressed = if_not_exists(suppressed, :entry)',
+          ConditionExpression: 'attribute_exists(#id)',
+          ExpressionAttributeNames: { '#id': 'identity' },
+          ExpressionAttributeValues: { ':entry': entry },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      consumed(this.capacity, out, 'write');
+    } catch (err) {
+      // An address nobody claimed (the profile was created without it): nothing to mark.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/campaign';
+import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
+import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
+import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { confirmationRequested, emailConfirmed } from '../domain/consent';
+import type { Customer } from '../domain/customer';
+import type { Clock } from '../ports/clock';
+import type { CustomerRepository } from '../ports/customer-repository';
+import type { DeliveryLedger } from '../ports/delivery-ledger';
+import type { SendHistory } from '../ports/send-history';
+import type { SendQueue } from '../ports/send-queue';
+
+// Event-driven messages (welcome after confirmation, win-back on entering At Risk, the double
+// opt-in confirmation): one person, one occasion, through the same path as the hourly planner —
+//   profile → eligibility (campaigns only) → conditional put of the ledger row (the claim)
+//   → recent-sends list (campaigns only) → send queue → sender.
+// A replayed stream record or a redelivered event finds the occasion claimed and sends nothing; a
+// row still `queued` (a crash between claim and queue) is queued again, which the sender's
+// queued → unknown transition makes harmless.
+
+export interface TriggerDeps {
+  customers: Pick<CustomerRepository, 'get'>;
+  ledger: DeliveryLedger;
+  queue: SendQueue;
+  history: SendHistory;
+  clock: Clock;
+  campaigns: readonly Campaign[];
+  settings: CampaignSettings;
+}
+
+export type TriggerOutcome =
+  | { status: 'queued' | 'held_out' | 'requeued'; campaignId: string; occasion: string }
+  | { status: 'skipped'; campaignId: string; occasion: string; reason: SkipReason };
+
+/**
+ * Every enabled campaign whose trigger matches `match`, for one person and occasion, as of `at`.
+ * Campaigns one after another, so the second sees the first one's send in the frequency cap.
+ */
+export async function triggerCampaigns(
+  deps: TriggerDeps,
+  match: (campaign: Campaign) => boolean,
+  customerId: string,
+  occasion: string,
+  at: Date,
+): Promise<TriggerOutcome[]> {
+  const outcomes: TriggerOutcome[] = [];
+  for (const campaign of deps.campaigns) {
+    if (!campaign.enabled || !match(campaign)) continue;
+    outcomes.push(await triggerCampaign(deps, campaign, customerId, occasion, at));
+  }
+  return outcomes;
+}
+
+export async function triggerCampaign(
+  deps: TriggerDeps,
+  campaign: Campaign,
+  customerId: string,
+  occasion: string,
+  at: Date,
+): Promise<TriggerOutcome> {
+  const ids = { campaignId: campaign.id, occasion };
+  const key = { customerId, deliveryKey: deliveryKey(campaign.id, occasion) };
+  const [existing] = await deps.ledger.getMany([key]);
+  if (existing) return requeueIfStuck(deps, existing);
+  const customer = await deps.customers.get(customerId);
+  if (!customer) return { status: 'skipped', ...ids, reason: 'erased' };
+  const decision = decide(customer, campaign, at, deps.settings);
+  if (decision.outcome === 'skipped') return { status: 'skipped', ...ids, reason: decision.reason };
+  const row = newRow(deps, customerId, campaign.id, occasion, decision.channel, at);
+  const claim = await deps.ledger.claim({
+    ...row,
+    status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
+  });
+  if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
+  if (decision.outcome === 'held_out') return { status: 'held_out', ...ids };
+  const added = { at: at.toISOString(), campaignId: campaign.id, channel: decision.channel };
+  const next = withRecentSend(customer.recentSends, added, at, deps.settings.frequencyCap.days);
+  await deps.history.record(customerId, customer.recentSends?.length ?? 0, next, added);
+  await deps.queue.enqueue([requestOf(row)]);
+  return { status: 'queued', ...ids };
+}
+
+/**
+ * The confirmation email for one double opt-in request (`requestedAt`): transactional, so no
+ * eligibility beyond what the sender checks (still pending, an address, not suppressed), no cap, no
+ * holdout. Claimed as `confirmation#<requestedAt>`: one email per request.
+ */
+export async function queueConfirmation(
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'>,
+  customerId: string,
+  requestedAt: string,
+  at: Date,
+): Promise<TriggerOutcome> {
+  const row = newRow(deps, customerId, CONFIRMATION_CAMPAIGN, requestedAt, 'email', at);
+  const claim = await deps.ledger.claim({ ...row, status: 'queued' });
+  if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
+  await deps.queue.enqueue([requestOf(row)]);
+  return { status: 'queued', campaignId: CONFIRMATION_CAMPAIGN, occasion: requestedAt };
+}
+
+function newRow(
+  deps: Pick<TriggerDeps, 'clock'>,
+  customerId: string,
+  campaignId: string,
+  occasion: string,
+  channel: Channel,
+  at: Date,
+): Omit<Delivery, 'status'> {
+  const now = deps.clock.now().toISOString();
+  return {
+    customerId,
+    deliveryKey: deliveryKey(campaignId, occasion),
+    campaignId,
+    occasion,
+    channel,
+    plannedAt: at.toISOString(),
+    claimedAt: now,
+    updatedAt: now,
+  };
+}
+
+async function requeueIfStuck(deps: Pick<TriggerDeps, 'queue'>, row: Delivery): Promise<TriggerOutcome> {
+  const ids = { campaignId: row.campaignId, occasion: row.occasion };
+  if (row.status !== 'queued') return { status: 'skipped', ...ids, reason: 'already_claimed' };
+  await deps.queue.enqueue([requestOf(row)]);
+  return { status: 'requeued', ...ids };
+}
+
+const requestOf = (row: Omit<Delivery, 'status'>): SendRequest => ({
+  version: 1,
+  customerId: row.customerId,
+  campaignId: row.campaignId,
+  occasion: row.occasion,
+  channel: row.channel,
+  plannedAt: row.plannedAt,
+});
+
+/** One change of a profile as the Customers stream reports it (the old image read leniently). */
+export interface ProfileChangeEvent {
+  before?: Record<string, unknown>;
+  after: Customer;
+  /** When the change was stored. */
+  at: Date;
+}
+
+/**
+ * The Customers stream's message triggers: a new double opt-in request queues its confirmation
+ * email; a confirmation (pending → confirmed) triggers the welcome campaigns, once per person
+ * (occasion `once`).
+ */
+export async function onProfileChange(
+  deps: TriggerDeps,
+  change: ProfileChangeEvent,
+): Promise<TriggerOutcome[]> {
+  const { before, after, at } = change;
+  const outcomes: TriggerOutcome[] = [];
+  const requestedAt = confirmationRequested(before, after);
+  if (requestedAt) outcomes.push(await queueConfirmation(deps, after.customerId, requestedAt, at));
+  if (emailConfirmed(before, after)) {
+    const welcome = (campaign: Campaign) => campaign.trigger.type === 'email-confirmed';
+    outcomes.push(...(await triggerCampaigns(deps, welcome, after.customerId, WELCOME_OCCASION, at)));
+  }
+  return outcomes;
+}
+
+/** The welcome is sent once per person, whatever happens to their consent later. */
+export const WELCOME_OCCASION = 'once';

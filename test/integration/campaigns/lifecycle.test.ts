@@ -1,0 +1,194 @@
+import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../infra/config';
+import { synthTemplates } from '../../../infra/synth';
+import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+
+// The life of a subscription on the local runtime, wired from the synthesized templates: a signup
+// → the Customers stream queues the double opt-in email → the sender → the SES v2 emulator; the
+// link in it confirms the address (GET /confirm) → the welcome email; the unsubscribe link in that
+// email (POST, RFC 8058 one-click) → unsubscribed → the planner skips the person with the reason.
+
+const SUITE = `life${Date.now().toString(36)}`;
+const address = (name: string) => `${name}.${SUITE}@example.com`;
+const config = loadConfig(() => undefined, '/nonexistent');
+const campaigns = config.campaigns.map((c) => ({ ...c, holdoutPercent: 0 }));
+
+let runtime: TestRuntime;
+let dynamo: DynamoDBClient;
+
+interface StoredEmail {
+  subject: string;
+  destination: { to: string[] };
+  body: { text?: string; html?: string };
+  headers?: { name: string; value: string }[];
+}
+
+/** This suite's emails to one person in the SES emulator (shared by the whole test run), oldest first. */
+async function mailTo(name: string): Promise<StoredEmail[]> {
+  const store = (await (await fetch(`${runtime.sesEndpoint}/store`)).json()) as { emails: StoredEmail[] };
+  return store.emails.filter((e) => e.destination.to.includes(address(name)));
+}
+
+/** A link from an email, pointed at this runtime (the configured public base URL is the default port). */
+const local = (link: string): string => {
+  const url = new URL(link);
+  return `${runtime.url}${url.pathname}${url.search}`;
+};
+const linkIn = (text: string, path: string): string => {
+  const found = new RegExp(`https?://[^\\s>]+${path}\\?token=[\\w.-]+`).exec(text)?.[0];
+  if (!found) throw new Error(`no ${path} link in the email`);
+  return local(found);
+};
+
+async function signup(name: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const response = await fetch(`${runtime.url}/signups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      firstName: name,
+      email: address(name),
+      consent: { email: true, sms: false },
+      ...extra,
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
+async function customerId(name: string): Promise<string> {
+  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(address(name))}`, {
+    headers: { 'x-api-key': TEST_ADMIN_KEY },
+  });
+  return ((await found.json()) as { customerId: string }).customerId;
+}
+
+async function profile(id: string): Promise<Customer> {
+  const out = await dynamo.send(
+    new GetItemCommand({
+      TableName: runtime.tableNames.Customers!,
+      Key: { customerId: { S: id } },
+      ConsistentRead: true,
+    }),
+  );
+  return CustomerSchema.parse(unmarshall(out.Item as Record<string, AttributeValue>));
+}
+
+async function ledger(id: string): Promise<Record<string, unknown>[]> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: runtime.tableNames.Deliveries!,
+      KeyConditionExpression: 'customerId = :c',
+      ExpressionAttributeValues: { ':c': { S: id } },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((item) => unmarshall(item));
+}
+
+async function planner(
+  at: string,
+): Promise<{ due: number; queued: number; skipped: Record<string, number> }> {
+  const response = await fetch(`${runtime.url}/planner/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_KEY },
+    body: JSON.stringify({ at }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as never;
+}
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
+  dynamo = new DynamoDBClient({
+    endpoint: runtime.dynamoEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  dynamo?.destroy();
+  await runtime?.stop();
+});
+
+describe('double opt-in', () => {
+  it('a signup gets one confirmation email whose link confirms the address; a repeat signup within 24 h gets none', async () => {
+    await signup('ana', { birthday: '1990-06-15', timeZone: 'Europe/London' });
+    await runtime.settled(30_000);
+    await signup('ana', { birthday: '1990-06-15', timeZone: 'Europe/London' });
+    await runtime.settled(30_000);
+    const mail = await mailTo('ana');
+    expect(mail.map((m) => m.subject)).toEqual(['Please confirm your email address for Precis']);
+    expect(mail[0]!.body.text).toContain('Hi ana,');
+    const id = await customerId('ana');
+    const pending = await profile(id);
+    expect(pending.consent.email).toMatchObject({
+      status: 'pending',
+      confirmationSentAt: expect.any(String),
+    });
+
+    const page = await fetch(linkIn(mail[0]!.body.text ?? '', '/confirm'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('Your email address is confirmed');
+    expect((await profile(id)).consent.email).toMatchObject({ status: 'confirmed', source: 'confirmation' });
+  });
+
+  it('a tampered confirmation link gets a 400 page that names nobody', async () => {
+    const [mail] = await mailTo('ana');
+    const link = `${linkIn(mail!.body.text ?? '', '/confirm').slice(0, -3)}abc`;
+    const page = await fetch(link);
+    expect(page.status).toBe(400);
+    expect(await page.text()).not.toContain('ana');
+  });
+
+  it('the confirmation triggers the welcome email, once', async () => {
+    await runtime.settled(30_000);
+    const mail = await mailTo('ana');
+    expect(mail.map((m) => m.subject)).toEqual([
+      'Please confirm your email address for Precis',
+      'Welcome to Precis, ana',
+    ]);
+    const rows = await ledger(await customerId('ana'));
+    expect(rows.map((r) => [String(r.deliveryKey).split('#')[0], r.status]).sort()).toEqual([
+      ['confirmation', 'sent'],
+      ['welcome', 'sent'],
+    ]);
+  });
+});
+
+describe('one-click unsubscribe', () => {
+  it('the unsubscribe link of a campaign email shows a page, and a POST with List-Unsubscribe=One-Click unsubscribes', async () => {
+    const welcome = (await mailTo('ana')).find((m) => m.subject.startsWith('Welcome'))!;
+    const header = welcome.headers?.find((h) => h.name === 'List-Unsubscribe')?.value ?? '';
+    const link = local(header.slice(1, -1));
+    expect(link).toBe(linkIn(welcome.body.text ?? '', '/unsubscribe'));
+    const shown = await fetch(link);
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain('<button type="submit">Unsubscribe</button>');
+    const id = await customerId('ana');
+    expect((await profile(id)).consent.email.status).toBe('confirmed');
+
+    const posted = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(posted.status).toBe(200);
+    expect((await profile(id)).consent.email).toMatchObject({
+      status: 'unsubscribed',
+      source: 'unsubscribe-link',
+    });
+  });
+
+  it('the planner then skips the person on their birthday, saying why', async () => {
+    const nine = DateTime.fromISO('2026-06-15T09:00', { zone: 'Europe/London' }).toUTC().toISO() as string;
+    const run = await planner(nine);
+    expect(run.skipped.unsubscribed).toBe(1);
+    expect(run.queued).toBe(0);
+    expect((await mailTo('ana')).filter((m) => m.subject.includes('birthday'))).toEqual([]);
+  });
+});
