@@ -3,6 +3,8 @@ import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -28,10 +30,21 @@ export interface CampaignsMessagingProps {
   config: PrecisConfig;
   logRetention: RetentionDays;
   customers: ITable;
+  identities: ITable;
   deliveries: ITable;
   configurationSet: CfnConfigurationSet;
   httpApi: IHttpApi;
 }
+
+/** The SES event types (EventBridge detail-types) the feedback function handles. */
+export const SES_FEEDBACK_DETAIL_TYPES = [
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Delivered',
+  'Email Opened',
+  'Email Clicked',
+  'Email Rejected',
+] as const;
 
 /** The sender's Lambda timeout; the queue's visibility timeout is six times it (AWS's advice). */
 const SENDER_TIMEOUT = Duration.seconds(30);
@@ -145,9 +158,14 @@ export class CampaignsMessaging extends Construct {
         ],
       }),
     );
-    // SMS straight to a phone number has no resource ARN to scope to; topics are denied.
+    // SMS straight to a phone number has no resource ARN to scope to; topics are denied. Before a
+    // text, the number is checked against the account's opted-out list (people who replied STOP).
     this.sender.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: ['*'] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['sns:Publish', 'sns:CheckIfPhoneNumberIsOptedOut'],
+        resources: ['*'],
+      }),
     );
     this.sender.addToRolePolicy(
       new PolicyStatement({
@@ -156,6 +174,38 @@ export class CampaignsMessaging extends Construct {
         resources: [stack.formatArn({ service: 'sns', resource: '*' })],
       }),
     );
+
+    // SES feedback: the configuration set publishes to the default bus (data stack); this rule
+    // takes the events that matter to the ledger and to suppression. An event the function cannot
+    // handle is retried, then kept whole in a failure queue.
+    const feedbackFailures = new Queue(this, 'FeedbackFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const feedback = new PrecisFunction(this, 'SesFeedback', {
+      role: 'ses-feedback',
+      logRetention,
+      environment: {
+        [ENV.customersTable]: props.customers.tableName,
+        [ENV.identitiesTable]: props.identities.tableName,
+        [ENV.deliveriesTable]: props.deliveries.tableName,
+      },
+    });
+    feedback.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(feedbackFailures),
+    });
+    // Reads and moves the ledger row; suppresses the profile's channel and the hashed address.
+    props.deliveries.grant(feedback, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    props.customers.grant(feedback, 'dynamodb:UpdateItem');
+    props.identities.grant(feedback, 'dynamodb:UpdateItem');
+    new Rule(this, 'SesFeedbackRule', {
+      description: 'SES events of campaign emails: ledger status, bounce and complaint suppression',
+      eventPattern: { source: ['aws.ses'], detailType: [...SES_FEEDBACK_DETAIL_TYPES] },
+      targets: [new LambdaFunction(feedback, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
 
     // The Customers stream's second consumer (profile-stream is the first): the double opt-in
     // confirmation email on a new request, the welcome on confirmation. Same claim → queue path.

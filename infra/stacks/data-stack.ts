@@ -8,7 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 
 /**
@@ -104,6 +104,20 @@ export class DataStack extends Stack {
     // Every campaign email goes through this configuration set (its events feed the ledger).
     this.configurationSet = new CfnConfigurationSet(this, 'CampaignsConfigurationSet', {
       name: 'precis-campaigns',
+    });
+
+    // Its events (bounce, complaint, delivery, open, click, reject) go to EventBridge's default bus
+    // (the only bus SES publishes to), where the ses-feedback rule picks them up.
+    new CfnConfigurationSetEventDestination(this, 'CampaignsFeedbackDestination', {
+      configurationSetName: this.configurationSet.ref,
+      eventDestination: {
+        name: 'precis-feedback',
+        enabled: true,
+        matchingEventTypes: ['BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        eventBridgeDestination: {
+          eventBusArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        },
+      },
     });
 
     // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.

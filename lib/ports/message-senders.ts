@@ -22,6 +22,8 @@ export interface EmailSender {
 
 export interface SmsSender {
   send(sms: OutgoingSms): Promise<{ messageId: string }>;
+  /** Whether the number replied STOP (the carrier's opted-out list): never text it again. */
+  isOptedOut(phone: string): Promise<boolean>;
 }
 
 /** The provider refused the message for good (bad address, rejected content): do not retry. */

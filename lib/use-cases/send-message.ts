@@ -31,8 +31,8 @@ export interface SenderDeps {
   email: EmailSender;
   sms: SmsSender;
   links: LinkSigner;
-  /** Records the confirmation email's send time on the consent. */
-  consent: Pick<ConsentStore, 'recordConfirmationSent'>;
+  /** Records the confirmation email's send time; suppresses SMS to a number that replied STOP. */
+  consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress'>;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
@@ -74,6 +74,14 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
   }
 
   const now = deps.clock.now();
+  if (request.channel === 'sms' && (await deps.sms.isOptedOut(customer.phone as string))) {
+    // The carrier's opted-out list (the person replied STOP): suppress SMS on the profile for good.
+    const entry = { reason: 'carrier_opt_out', at: now.toISOString() };
+    await deps.consent.suppress(customer.customerId, 'sms', entry);
+    return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: 'suppressed' }))
+      ? { status: 'skipped', reason: 'suppressed' }
+      : { status: 'duplicate' };
+  }
   const token = deps.links.sign(
     { purpose: 'unsubscribe', customerId: customer.customerId, channel: request.channel },
     new Date(now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),

@@ -174,7 +174,7 @@ describe('the sender', () => {
   });
 
   it('may publish SMS to phone numbers but not to topics', () => {
-    const publish = statements(entry).filter((s) => s.Action === 'sns:Publish');
+    const publish = statements(entry).filter((s) => [s.Action].flat().includes('sns:Publish'));
     expect(publish.map((s) => s.Effect).sort()).toEqual(['Allow', 'Deny']);
     expect(JSON.stringify(publish.find((s) => s.Effect === 'Deny')?.Resource)).toContain(':sns:');
     expect(allActions(entry)).toEqual(
@@ -232,5 +232,58 @@ describe('the Customers stream triggers (confirmation email, welcome)', () => {
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     expect(allActions(entry)).not.toContain('dynamodb:Scan');
     expect(allActions(entry)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+  });
+});
+
+describe('SES feedback', () => {
+  const entry = 'functions/ses-feedback/handler.ts';
+
+  it('the configuration set publishes bounce, complaint, delivery, open, click and reject events to the default bus', () => {
+    data.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: Match.anyValue(),
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: ['BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        EventBridgeDestination: {
+          EventBusArn: Match.objectLike({
+            'Fn::Join': Match.arrayWith([Match.arrayWith([':event-bus/default'])]),
+          }),
+        },
+      }),
+    });
+  });
+
+  it('a rule on the default bus sends those SES events to the feedback function, with retries and a failure queue', () => {
+    messaging.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        'detail-type': [
+          'Email Bounced',
+          'Email Complaint Received',
+          'Email Delivered',
+          'Email Opened',
+          'Email Clicked',
+          'Email Rejected',
+        ],
+      },
+      EventBusName: Match.absent(),
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(entry), 'Arn'] } })],
+    });
+    messaging.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(entry) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('may read and move ledger rows and suppress profiles and addresses: nothing else', () => {
+    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn(entry, 'Identities')).toEqual(['dynamodb:UpdateItem']);
+    expect(allActions(entry).filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('sqs:'))).toEqual([]);
+  });
+
+  it('the sender checks the SMS opted-out list before texting', () => {
+    expect(allActions('functions/message-sender/handler.ts')).toContain('sns:CheckIfPhoneNumberIsOptedOut');
   });
 });

@@ -1,4 +1,9 @@
-import { PublishCommand, type SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import {
+  CheckIfPhoneNumberIsOptedOutCommand,
+  PublishCommand,
+  type SNSClient,
+  SNSServiceException,
+} from '@aws-sdk/client-sns';
 import {
   type OutgoingSms,
   ProviderRejectedError,
@@ -12,6 +17,11 @@ const REJECTED = new Set(['InvalidParameterException', 'InvalidParameter', 'Opte
 /** SNS Publish to an E.164 number, promotional type. */
 export class SnsSmsSender implements SmsSender {
   constructor(private readonly client: SNSClient) {}
+
+  async isOptedOut(phone: string): Promise<boolean> {
+    const out = await this.client.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: phone }));
+    return out.isOptedOut === true;
+  }
 
   async send(sms: OutgoingSms): Promise<{ messageId: string }> {
     try {

@@ -1,4 +1,5 @@
 import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../suppor
 // → the Customers stream queues the double opt-in email → the sender → the SES v2 emulator; the
 // link in it confirms the address (GET /confirm) → the welcome email; the unsubscribe link in that
 // email (POST, RFC 8058 one-click) → unsubscribed → the planner skips the person with the reason.
+// Feedback: an SES bounce event on the local default bus → the ledger row `bounced`, the address
+// suppressed, the planner skips; a number that replied STOP is never texted and SMS is suppressed.
 
 const SUITE = `life${Date.now().toString(36)}`;
 const address = (name: string) => `${name}.${SUITE}@example.com`;
@@ -190,5 +193,93 @@ describe('one-click unsubscribe', () => {
     expect(run.skipped.unsubscribed).toBe(1);
     expect(run.queued).toBe(0);
     expect((await mailTo('ana')).filter((m) => m.subject.includes('birthday'))).toEqual([]);
+  });
+});
+
+const londonNine = () =>
+  DateTime.fromISO('2026-06-15T09:00', { zone: 'Europe/London' }).toUTC().toISO() as string;
+
+describe('SES feedback', () => {
+  let bo: string;
+
+  it('a hard bounce of the welcome email marks its ledger row bounced and suppresses the address', async () => {
+    await signup('bo', { birthday: '1991-06-15', timeZone: 'Europe/London' });
+    await runtime.settled(30_000);
+    const [confirmation] = await mailTo('bo');
+    expect((await fetch(linkIn(confirmation!.body.text ?? '', '/confirm'))).status).toBe(200);
+    await runtime.settled(30_000);
+    bo = await customerId('bo');
+    const welcome = (await ledger(bo)).find((r) => r.campaignId === 'welcome');
+    expect(welcome).toMatchObject({ status: 'sent', providerMessageId: expect.any(String) });
+
+    const events = new EventBridgeClient({
+      endpoint: runtime.localAwsEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const detail = {
+      eventType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: address('bo'), action: 'failed', status: '5.1.1' }],
+        timestamp: new Date().toISOString(),
+        feedbackId: 'local-feedback',
+      },
+      mail: {
+        timestamp: new Date().toISOString(),
+        source: 'hello@example.com',
+        messageId: welcome!.providerMessageId,
+        destination: [address('bo')],
+        tags: {
+          'ses:configuration-set': ['precis-campaigns'],
+          campaign: ['welcome'],
+          occasion: ['once'],
+          customer: [bo],
+        },
+      },
+    };
+    const out = await events.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'aws.ses', DetailType: 'Email Bounced', Detail: JSON.stringify(detail) }],
+      }),
+    );
+    events.destroy();
+    expect(out.FailedEntryCount).toBe(0);
+    await runtime.settled(30_000);
+    expect((await ledger(bo)).find((r) => r.campaignId === 'welcome')).toMatchObject({
+      status: 'bounced',
+      reason: 'Permanent/General',
+    });
+    expect((await profile(bo)).suppression?.email).toMatchObject({ reason: 'bounce' });
+    expect(runtime.failures()).toEqual([]);
+  });
+
+  it('a number that replied STOP is not texted, SMS is suppressed, and the planner skips both, saying why', async () => {
+    const phone = '+447911123456';
+    await signup('sam', {
+      phone,
+      birthday: '1992-06-15',
+      timeZone: 'Europe/London',
+      consent: { email: false, sms: true },
+    });
+    await runtime.settled(30_000);
+    const optOut = await fetch(`${runtime.localAwsEndpoint}/opt-out`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: phone }),
+    });
+    expect(optOut.status).toBe(200);
+
+    const first = await planner(londonNine());
+    // ana unsubscribed, bo bounced; sam is queued, and the sender finds the number opted out.
+    expect(first).toMatchObject({ due: 3, queued: 1, skipped: { unsubscribed: 1, suppressed: 1 } });
+    expect(runtime.smsMessages().filter((m) => m.phoneNumber === phone)).toEqual([]);
+    const samId = await customerId('sam');
+    expect((await ledger(samId)).find((r) => r.campaignId === 'birthday')).toMatchObject({
+      status: 'skipped',
+      reason: 'suppressed',
+    });
+    expect((await profile(samId)).suppression?.sms).toMatchObject({ reason: 'carrier_opt_out' });
   });
 });

@@ -257,10 +257,11 @@ describe('the confirmation email', () => {
           return { messageId: `ses-${sent.length}` };
         },
       },
-      sms: { send: async () => ({ messageId: 'sms' }) },
+      sms: { send: async () => ({ messageId: 'sms' }), isOptedOut: async () => false },
       links: signer,
       consent: {
         recordConfirmationSent: async (_: string, requestedAt: string) => void recorded.push(requestedAt),
+        suppress: async () => true,
       },
       clock,
       campaigns,

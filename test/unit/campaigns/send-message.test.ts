@@ -86,9 +86,9 @@ function setup(send: (email: OutgoingEmail) => Promise<{ messageId: string }>, c
         return send(email);
       },
     },
-    sms: { send: async () => ({ messageId: 'sms-1' }) },
+    sms: { send: async () => ({ messageId: 'sms-1' }), isOptedOut: async () => false },
     links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
-    consent: { recordConfirmationSent: async () => {} },
+    consent: { recordConfirmationSent: async () => {}, suppress: async () => true },
     clock: { now: () => new Date(at) },
     campaigns,
     settings: campaignSettings,

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { type DeliveryStatus, deliveryKey } from './delivery';
+
+// Provider feedback on the emails we sent: SES publishes bounce, complaint, delivery, open, click
+// and reject events through the campaigns configuration set to EventBridge (default bus, `source:
+// aws.ses`, detail-types `Email Bounced`, `Email Complaint Received`, `Email Delivered`, `Email
+// Opened`, `Email Clicked`, `Email Rejected`). The detail is the event record SES documents
+// (`eventType`, `mail` with the message id and our EmailTags as `tags: { name: [value] }`, and one
+// object per type). The sender tags every email with `campaign`, `occasion` and `customer`, so an
+// event finds its ledger row without a lookup table.
+//
+// What each event does to the row (events arrive in any order and more than once; a later, weaker
+// event never overwrites a stronger one, so `clicked` is not turned back into `opened`):
+//   delivered  from sent / unknown (the provider did take it: a crash-left `unknown` is resolved)
+//   opened     from sent / unknown / delivered
+//   clicked    from sent / unknown / delivered / opened
+//   bounced    from sent / unknown / delivered      + a permanent bounce suppresses the address
+//   complained from any sent state                  + suppresses the address
+//   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown
+
+const TagsSchema = z.record(z.string(), z.array(z.string()));
+const MailSchema = z.object({
+  messageId: z.string().min(1),
+  timestamp: z.string(),
+  destination: z.array(z.string().transform((address) => address.toLowerCase())).default([]),
+  tags: TagsSchema.default({}),
+});
+const When = z.object({ timestamp: z.string().optional() });
+
+export const SesEventDetailSchema = z.discriminatedUnion('eventType', [
+  z.object({
+    eventType: z.literal('Bounce'),
+    mail: MailSchema,
+    bounce: When.extend({
+      bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
+      bounceSubType: z.string().optional(),
+      bouncedRecipients: z.array(z.object({ emailAddress: z.string() })).default([]),
+    }),
+  }),
+  z.object({
+    eventType: z.literal('Complaint'),
+    mail: MailSchema,
+    complaint: When.extend({
+      complainedRecipients: z.array(z.object({ emailAddress: z.string() })).default([]),
+      complaintFeedbackType: z.string().optional(),
+    }),
+  }),
+  z.object({ eventType: z.literal('Delivery'), mail: MailSchema, delivery: When }),
+  z.object({ eventType: z.literal('Open'), mail: MailSchema, open: When }),
+  z.object({ eventType: z.literal('Click'), mail: MailSchema, click: When }),
+  z.object({
+    eventType: z.literal('Reject'),
+    mail: MailSchema,
+    reject: z.object({ reason: z.string().optional() }),
+  }),
+]);
+export type SesEventDetail = z.infer<typeof SesEventDetailSchema>;
+
+/** The EventBridge envelope of an SES event. */
+export const SesEventSchema = z.object({
+  source: z.literal('aws.ses'),
+  'detail-type': z.string(),
+  time: z.string().optional(),
+  detail: SesEventDetailSchema,
+});
+
+/** What one SES event means for our records. */
+export interface Feedback {
+  /** The provider's message id (checked against the ledger row's). */
+  messageId: string;
+  /** The ledger row, from our tags; absent for mail Precis did not send. */
+  row?: { customerId: string; deliveryKey: string };
+  status: DeliveryStatus;
+  /** The row statuses this event may move from. */
+  from: readonly DeliveryStatus[];
+  /** A reason code for the row (`Permanent/General`, `abuse`), never an address. */
+  reason?: string;
+  at: string;
+  /** The addresses to suppress for good (hard bounce, complaint). */
+  suppress?: { reason: 'bounce' | 'complaint'; addresses: string[] };
+}
+
+const SENT: readonly DeliveryStatus[] = ['sent', 'unknown'];
+
+const tag = (tags: Record<string, string[]>, name: string): string | undefined => tags[name]?.[0];
+
+export function interpretSesEvent(detail: SesEventDetail): Feedback {
+  const { mail } = detail;
+  const customerId = tag(mail.tags, 'customer');
+  const campaign = tag(mail.tags, 'campaign');
+  const occasion = tag(mail.tags, 'occasion');
+  const base = {
+    messageId: mail.messageId,
+    ...(customerId &&
+      campaign &&
+      occasion && { row: { customerId, deliveryKey: deliveryKey(campaign, occasion) } }),
+  };
+  switch (detail.eventType) {
+    case 'Delivery':
+      return { ...base, status: 'delivered', from: SENT, at: detail.delivery.timestamp ?? mail.timestamp };
+    case 'Open':
+      return {
+        ...base,
+        status: 'opened',
+        from: [...SENT, 'delivered'],
+        at: detail.open.timestamp ?? mail.timestamp,
+      };
+    case 'Click':
+      return {
+        ...base,
+        status: 'clicked',
+        from: [...SENT, 'delivered', 'opened'],
+        at: detail.click.timestamp ?? mail.timestamp,
+      };
+    case 'Bounce': {
+      const { bounce } = detail;
+      const permanent = bounce.bounceType === 'Permanent';
+      const addresses = bounce.bouncedRecipients.map((r) => r.emailAddress.toLowerCase());
+      return {
+        ...base,
+        status: 'bounced',
+        from: [...SENT, 'delivered'],
+        reason: `${bounce.bounceType}/${bounce.bounceSubType ?? 'General'}`,
+        at: bounce.timestamp ?? mail.timestamp,
+        ...(permanent && {
+          suppress: { reason: 'bounce', addresses: addresses.length > 0 ? addresses : mail.destination },
+        }),
+      };
+    }
+    case 'Complaint': {
+      const { complaint } = detail;
+      const addresses = complaint.complainedRecipients.map((r) => r.emailAddress.toLowerCase());
+      return {
+        ...base,
+        status: 'complained',
+        from: [...SENT, 'delivered', 'opened', 'clicked', 'bounced'],
+        reason: complaint.complaintFeedbackType ?? 'complaint',
+        at: complaint.timestamp ?? mail.timestamp,
+        suppress: { reason: 'complaint', addresses: addresses.length > 0 ? addresses : mail.destination },
+      };
+    }
+    case 'Reject':
+      return { ...base, status: 'failed', from: SENT, reason: 'rejected', at: mail.timestamp };
+  }
+}

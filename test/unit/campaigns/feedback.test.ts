@@ -1,0 +1,369 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sesFeedbackHandler } from '../../../functions/ses-feedback/feedback';
+import { loadConfig } from '../../../infra/config';
+import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
+import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
+import {
+  interpretSesEvent,
+  SesEventDetailSchema,
+  SesEventSchema,
+} from '../../../lib/domain/campaigns/feedback';
+import type { Customer } from '../../../lib/domain/customer';
+import { ValidationError } from '../../../lib/domain/validation';
+import type { SuppressionEntry } from '../../../lib/ports/consent-store';
+import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
+import { sendMessage } from '../../../lib/use-cases/send-message';
+
+// SES feedback as EventBridge delivers it (shapes from the SES developer guide's event records),
+// what each event does to the ledger row, and which addresses are suppressed for good.
+
+const MESSAGE_ID = '0100019a-ses-message-id-000000';
+const mail = (tags: Record<string, string[]> = ours) => ({
+  timestamp: '2026-06-15T09:00:01.000Z',
+  source: 'Precis <hello@shop.example>',
+  sourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/shop.example',
+  sendingAccountId: '123456789012',
+  messageId: MESSAGE_ID,
+  destination: ['Ana@Example.com'],
+  headersTruncated: false,
+  commonHeaders: { from: ['hello@shop.example'], to: ['Ana@Example.com'], subject: 'Happy birthday, Ana!' },
+  tags,
+});
+const ours = {
+  'ses:configuration-set': ['precis-campaigns'],
+  'ses:from-domain': ['shop.example'],
+  campaign: ['birthday'],
+  occasion: ['2026'],
+  customer: ['cus_ana'],
+};
+const envelope = (detailType: string, detail: object) => ({
+  version: '0',
+  id: 'e7f1a2b3-0000-4000-8000-000000000000',
+  'detail-type': detailType,
+  source: 'aws.ses',
+  account: '123456789012',
+  time: '2026-06-15T09:00:05Z',
+  region: 'eu-west-1',
+  resources: ['arn:aws:ses:eu-west-1:123456789012:configuration-set/precis-campaigns'],
+  detail,
+});
+
+const FIXTURES = {
+  delivered: envelope('Email Delivered', {
+    eventType: 'Delivery',
+    mail: mail(),
+    delivery: {
+      timestamp: '2026-06-15T09:00:03.000Z',
+      processingTimeMillis: 2000,
+      recipients: ['ana@example.com'],
+      smtpResponse: '250 2.6.0 Message received',
+      reportingMTA: 'a1-2.smtp-out.eu-west-1.amazonses.com',
+    },
+  }),
+  opened: envelope('Email Opened', {
+    eventType: 'Open',
+    mail: mail(),
+    open: { ipAddress: '192.0.2.1', timestamp: '2026-06-15T09:10:00.000Z', userAgent: 'Mozilla/5.0' },
+  }),
+  clicked: envelope('Email Clicked', {
+    eventType: 'Click',
+    mail: mail(),
+    click: {
+      ipAddress: '192.0.2.1',
+      link: 'https://shop.example/birthday',
+      linkTags: {},
+      timestamp: '2026-06-15T09:11:00.000Z',
+      userAgent: 'Mozilla/5.0',
+    },
+  }),
+  hardBounce: envelope('Email Bounced', {
+    eventType: 'Bounce',
+    bounce: {
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: [
+        {
+          emailAddress: 'Ana@Example.com',
+          action: 'failed',
+          status: '5.1.1',
+          diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+        },
+      ],
+      timestamp: '2026-06-15T09:00:04.000Z',
+      feedbackId: '0100019a-feedback',
+      reportingMTA: 'dsn; mta.example.com',
+    },
+    mail: mail(),
+  }),
+  softBounce: envelope('Email Bounced', {
+    eventType: 'Bounce',
+    bounce: {
+      bounceType: 'Transient',
+      bounceSubType: 'MailboxFull',
+      bouncedRecipients: [{ emailAddress: 'ana@example.com' }],
+      timestamp: '2026-06-15T09:00:04.000Z',
+      feedbackId: '0100019a-feedback',
+    },
+    mail: mail(),
+  }),
+  complaint: envelope('Email Complaint Received', {
+    eventType: 'Complaint',
+    complaint: {
+      complainedRecipients: [{ emailAddress: 'ana@example.com' }],
+      timestamp: '2026-06-15T10:00:00.000Z',
+      feedbackId: '0100019a-feedback',
+      userAgent: 'Mozilla/5.0',
+      complaintFeedbackType: 'abuse',
+      arrivalDate: '2026-06-15T10:00:00.000Z',
+    },
+    mail: mail(),
+  }),
+  rejected: envelope('Email Rejected', {
+    eventType: 'Reject',
+    mail: mail(),
+    reject: { reason: 'Bad content' },
+  }),
+  foreign: envelope('Email Delivered', {
+    eventType: 'Delivery',
+    mail: mail({ 'ses:configuration-set': ['precis-campaigns'] }),
+    delivery: { timestamp: '2026-06-15T09:00:03.000Z', recipients: ['someone@example.com'] },
+  }),
+};
+
+const row = { customerId: 'cus_ana', deliveryKey: 'birthday#2026' };
+
+describe('reading SES events', () => {
+  it.each([
+    ['delivered', 'delivered', ['sent', 'unknown'], undefined, undefined],
+    ['opened', 'opened', ['sent', 'unknown', 'delivered'], undefined, undefined],
+    ['clicked', 'clicked', ['sent', 'unknown', 'delivered', 'opened'], undefined, undefined],
+    ['hardBounce', 'bounced', ['sent', 'unknown', 'delivered'], 'Permanent/General', 'bounce'],
+    ['softBounce', 'bounced', ['sent', 'unknown', 'delivered'], 'Transient/MailboxFull', undefined],
+    [
+      'complaint',
+      'complained',
+      ['sent', 'unknown', 'delivered', 'opened', 'clicked', 'bounced'],
+      'abuse',
+      'complaint',
+    ],
+    ['rejected', 'failed', ['sent', 'unknown'], 'rejected', undefined],
+  ] as const)('%s → row %s (from %j), reason %s, suppress %s', (name, status, from, reason, suppress) => {
+    const event = SesEventSchema.parse(FIXTURES[name]);
+    const feedback = interpretSesEvent(event.detail);
+    expect(feedback).toMatchObject({ messageId: MESSAGE_ID, row, status, from });
+    expect(feedback.reason).toBe(reason);
+    expect(feedback.suppress?.reason).toBe(suppress);
+    if (suppress) expect(feedback.suppress?.addresses).toEqual(['ana@example.com']);
+  });
+
+  it('mail without our tags has no row (not sent by Precis)', () => {
+    const feedback = interpretSesEvent(SesEventSchema.parse(FIXTURES.foreign).detail);
+    expect(feedback.row).toBeUndefined();
+  });
+
+  it('rejects anything that is not an SES event record, whatever it holds', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const parsed = SesEventDetailSchema.safeParse(value);
+        if (parsed.success)
+          expect(['Bounce', 'Complaint', 'Delivery', 'Open', 'Click', 'Reject']).toContain(
+            parsed.data.eventType,
+          );
+      }),
+    );
+    expect(SesEventSchema.safeParse({ ...FIXTURES.delivered, source: 'precis' }).success).toBe(false);
+  });
+});
+
+class MemoryLedger implements DeliveryLedger {
+  rows = new Map<string, Delivery>();
+  async claim(d: Delivery) {
+    const existing = this.rows.get(d.deliveryKey);
+    if (existing) return { status: 'exists' as const, existing };
+    this.rows.set(d.deliveryKey, d);
+    return { status: 'claimed' as const };
+  }
+  async history() {
+    return [...this.rows.values()];
+  }
+  async getMany(keys: readonly DeliveryKey[]) {
+    return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
+  }
+  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus, fields = {}) {
+    const current = this.rows.get(key.deliveryKey);
+    if (current?.status !== from) return false;
+    this.rows.set(key.deliveryKey, { ...current, ...fields, status: to });
+    return true;
+  }
+}
+
+const sentRow = (
+  status: DeliveryStatus = 'sent',
+  providerMessageId: string | undefined = MESSAGE_ID,
+): Delivery => ({
+  ...row,
+  campaignId: 'birthday',
+  occasion: '2026',
+  channel: 'email',
+  status,
+  plannedAt: '2026-06-15T08:00:00.000Z',
+  claimedAt: '2026-06-15T08:00:00.000Z',
+  updatedAt: '2026-06-15T09:00:01.000Z',
+  ...(providerMessageId && { providerMessageId }),
+});
+
+function feedbackSetup(initial: Delivery = sentRow()) {
+  const ledger = new MemoryLedger();
+  ledger.rows.set(initial.deliveryKey, initial);
+  const suppressed: { customerId: string; channel: string; entry: SuppressionEntry }[] = [];
+  const identities: string[] = [];
+  const handler = sesFeedbackHandler(
+    {
+      ledger,
+      consent: {
+        suppress: async (customerId, channel, entry) => {
+          suppressed.push({ customerId, channel, entry });
+          return true;
+        },
+        suppressIdentity: async (_kind, value) => {
+          identities.push(value);
+        },
+      },
+    },
+    new Logger({ logLevel: 'SILENT' }),
+  );
+  return { handler, ledger, suppressed, identities, status: () => ledger.rows.get('birthday#2026')?.status };
+}
+
+describe('recording feedback', () => {
+  it('moves the row sent → delivered → opened → clicked; a late or repeated weaker event changes nothing', async () => {
+    const { handler, status } = feedbackSetup();
+    expect(await handler(FIXTURES.delivered)).toEqual({ row: 'updated', suppressed: false });
+    await handler(FIXTURES.clicked);
+    expect(status()).toBe('clicked');
+    expect(await handler(FIXTURES.opened)).toEqual({ row: 'unchanged', suppressed: false });
+    expect(await handler(FIXTURES.delivered)).toEqual({ row: 'unchanged', suppressed: false });
+    expect(status()).toBe('clicked');
+  });
+
+  it('a hard bounce marks the row bounced and suppresses the profile and the address', async () => {
+    const { handler, status, suppressed, identities, ledger } = feedbackSetup();
+    expect(await handler(FIXTURES.hardBounce)).toEqual({ row: 'updated', suppressed: true });
+    expect(status()).toBe('bounced');
+    expect(ledger.rows.get('birthday#2026')?.reason).toBe('Permanent/General');
+    expect(suppressed).toEqual([
+      {
+        customerId: 'cus_ana',
+        channel: 'email',
+        entry: { reason: 'bounce', at: '2026-06-15T09:00:04.000Z' },
+      },
+    ]);
+    expect(identities).toEqual(['ana@example.com']);
+  });
+
+  it('a soft bounce marks the row but suppresses nobody', async () => {
+    const { handler, status, suppressed } = feedbackSetup();
+    await handler(FIXTURES.softBounce);
+    expect(status()).toBe('bounced');
+    expect(suppressed).toEqual([]);
+  });
+
+  it('a complaint after a click still counts, and suppresses', async () => {
+    const { handler, status, suppressed } = feedbackSetup(sentRow('clicked'));
+    expect(await handler(FIXTURES.complaint)).toEqual({ row: 'updated', suppressed: true });
+    expect(status()).toBe('complained');
+    expect(suppressed[0]?.entry.reason).toBe('complaint');
+  });
+
+  it('a row a crash left `unknown` is resolved by the delivery event, learning its message id', async () => {
+    const { handler, ledger } = feedbackSetup(sentRow('unknown', undefined));
+    await handler(FIXTURES.delivered);
+    expect(ledger.rows.get('birthday#2026')).toMatchObject({
+      status: 'delivered',
+      providerMessageId: MESSAGE_ID,
+    });
+  });
+
+  it('an event for another message id of the same occasion, or for mail we did not send, changes no row', async () => {
+    const { handler, status } = feedbackSetup(sentRow('sent', 'another-message'));
+    expect(await handler(FIXTURES.delivered)).toEqual({ row: 'mismatch', suppressed: false });
+    expect(await handler(FIXTURES.foreign)).toEqual({ row: 'unmatched', suppressed: false });
+    expect(status()).toBe('sent');
+  });
+
+  it('an event that is not an SES record is refused (kept in the failure queue after retries)', async () => {
+    const { handler } = feedbackSetup();
+    await expect(
+      handler({ source: 'aws.ses', 'detail-type': 'Email Bounced', detail: {} }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('SMS opt-outs', () => {
+  const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
+  it('a number on the carrier opted-out list is not texted, and SMS is suppressed on the profile', async () => {
+    const sam: Customer = {
+      customerId: 'cus_sam',
+      firstName: 'Sam',
+      phone: '+64211234567',
+      timeZone: 'Pacific/Auckland',
+      locale: 'en-NZ',
+      interests: [],
+      consent: {
+        email: { status: 'none', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+        sms: { status: 'opted_in', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+      },
+      source: 'form',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 1,
+    };
+    const ledger = new MemoryLedger();
+    ledger.rows.set('birthday#2026', {
+      ...sentRow('queued', undefined),
+      customerId: 'cus_sam',
+      channel: 'sms',
+    });
+    const texts: string[] = [];
+    const suppressed: string[] = [];
+    const outcome = await sendMessage(
+      {
+        customers: { get: async () => sam },
+        ledger,
+        email: { send: async () => ({ messageId: 'x' }) },
+        sms: {
+          send: async (sms) => {
+            texts.push(sms.text);
+            return { messageId: 'sms-1' };
+          },
+          isOptedOut: async (phone) => phone === '+64211234567',
+        },
+        links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
+        consent: {
+          recordConfirmationSent: async () => {},
+          suppress: async (_id, channel, entry) => {
+            suppressed.push(`${channel}:${entry.reason}`);
+            return true;
+          },
+        },
+        clock: { now: () => new Date('2026-06-14T21:00:00.000Z') },
+        campaigns,
+        settings: campaignSettings,
+      },
+      {
+        version: 1,
+        customerId: 'cus_sam',
+        campaignId: 'birthday',
+        occasion: '2026',
+        channel: 'sms',
+        plannedAt: '2026-06-14T21:00:00.000Z',
+      },
+    );
+    expect(outcome).toEqual({ status: 'skipped', reason: 'suppressed' });
+    expect(texts).toEqual([]);
+    expect(suppressed).toEqual(['sms:carrier_opt_out']);
+    expect(ledger.rows.get('birthday#2026')).toMatchObject({ status: 'skipped', reason: 'suppressed' });
+  });
+});
