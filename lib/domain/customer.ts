@@ -185,7 +185,8 @@ function nextEmailConsent(current: EmailConsent, signup: Signup, now: string): E
   return { status: 'pending', updatedAt: now, source: signup.source, requestedAt: now };
 }
 
-const PROFILE_FIELDS = [
+/** What a person tells us through a signup: the fields a signup may change. */
+export const PROFILE_FIELDS = [
   'firstName',
   'lastName',
   'email',

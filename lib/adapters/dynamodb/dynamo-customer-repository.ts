@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type Customer, CustomerSchema } from '../../domain/customer';
+import { type Customer, CustomerSchema, PROFILE_FIELDS } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
 import type { Satisfaction } from '../../domain/satisfaction';
@@ -34,19 +34,7 @@ const IdentityItemSchema = z.object({ customerId: z.string(), erasedAt: z.string
 type IdentityItem = z.infer<typeof IdentityItemSchema>;
 
 // Attributes a signup owns; an update writes only these, leaving metrics and derived keys alone.
-const PROFILE_ATTRIBUTES = [
-  'firstName',
-  'lastName',
-  'email',
-  'phone',
-  'birthday',
-  'timeZone',
-  'locale',
-  'interests',
-  'consent',
-  'updatedAt',
-  'version',
-] as const satisfies readonly (keyof Customer)[];
+const PROFILE_ATTRIBUTES = [...PROFILE_FIELDS, 'updatedAt', 'version'] as const;
 
 export class DynamoCustomerRepository implements CustomerRepository {
   constructor(
