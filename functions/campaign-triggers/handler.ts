@@ -1,16 +1,17 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
-import type { Env } from '../../lib/config/env-names';
+import { DynamoLastOrderIndex } from '../../lib/adapters/dynamodb/dynamo-last-order-index';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
 import { plannerDeps } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import type { StreamHandler } from '../shared/stream';
 import { campaignTriggersHandler } from './triggers';
 
-/** Composition root of the Customers stream's message triggers (confirmation email, welcome). */
+/** Composition root of the Customers stream's message triggers (confirmation email, welcome, survey keys). */
 export function createHandler(env: Env): StreamHandler {
-  return campaignTriggersHandler(
-    plannerDeps(env, dynamoDocumentClient(env)),
-    loggerFor(env, 'campaign-triggers'),
-  );
+  const db = dynamoDocumentClient(env);
+  const lastOrder = new DynamoLastOrderIndex(db, readEnv(env, [ENV.customersTable])[ENV.customersTable]);
+  return campaignTriggersHandler({ ...plannerDeps(env, db), lastOrder }, loggerFor(env, 'campaign-triggers'));
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -1,15 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { CustomerSchema } from '../../lib/domain/customer';
-import { onProfileChange, type TriggerDeps } from '../../lib/use-cases/trigger-message';
+import type { LastOrderIndex } from '../../lib/ports/last-order-index';
+import { onProfileChange, syncLastOrderKeys, type TriggerDeps } from '../../lib/use-cases/trigger-message';
 import { images, type StreamHandler, streamHandler } from '../shared/stream';
 
 /**
  * The Customers stream's second consumer: the double opt-in confirmation email and the welcome
- * after confirmation (see onProfileChange). A record that fails is retried by the stream; the ledger
- * claim makes the retry send nothing twice.
+ * after confirmation (see onProfileChange), and the survey index keys (byLastOrder). A record that
+ * fails is retried by the stream; the ledger claim makes the retry send nothing twice.
  */
-export function campaignTriggersHandler(deps: TriggerDeps, logger: Logger): StreamHandler {
+export function campaignTriggersHandler(
+  deps: TriggerDeps & { lastOrder: LastOrderIndex },
+  logger: Logger,
+): StreamHandler {
   return streamHandler(logger, async (record) => {
     const { oldImage, newImage } = images(record);
     if (!newImage) return;
@@ -21,6 +25,7 @@ export function campaignTriggersHandler(deps: TriggerDeps, logger: Logger): Stre
     });
     for (const outcome of outcomes)
       logger.info('message triggered', { customerId: after.customerId, ...outcome });
+    await syncLastOrderKeys(deps.lastOrder, newImage, after);
   });
 }
 

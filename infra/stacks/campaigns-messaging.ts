@@ -3,7 +3,7 @@ import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -32,6 +32,8 @@ export interface CampaignsMessagingProps {
   customers: ITable;
   identities: ITable;
   deliveries: ITable;
+  /** The app's bus, where the profile stream announces SegmentEntered. */
+  bus: IEventBus;
   configurationSet: CfnConfigurationSet;
   httpApi: IHttpApi;
 }
@@ -218,6 +220,47 @@ export class CampaignsMessaging extends Construct {
     grantTriggering(triggers, props, this.sendQueue);
     new StreamConsumer(this, 'TriggersConsumer', { table: props.customers, fn: triggers });
 
+    // Campaigns on entering a segment (win-back on lifecycle:at_risk): a rule on the app's bus for
+    // the SegmentEntered events of the segments some enabled campaign is on.
+    const onSegments = config.campaigns.flatMap((c) =>
+      c.enabled && c.trigger.type === 'segment-entered' ? [c.trigger.segment] : [],
+    );
+    if (onSegments.length > 0) {
+      const segmentFailures = new Queue(this, 'SegmentTriggerFailures', {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const segmentTriggers = new PrecisFunction(this, 'SegmentTriggers', {
+        role: 'segment-triggers',
+        logRetention,
+        environment: plannerEnv,
+      });
+      segmentTriggers.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(segmentFailures),
+      });
+      grantTriggering(segmentTriggers, props, this.sendQueue);
+      const split = (membership: string) => [
+        membership.split(':')[0] as string,
+        membership.slice(membership.indexOf(':') + 1),
+      ];
+      new Rule(this, 'SegmentTriggersRule', {
+        eventBus: props.bus,
+        description: 'Campaigns on entering a segment (win-back on entering At Risk)',
+        eventPattern: {
+          source: ['precis'],
+          detailType: ['SegmentEntered'],
+          detail: {
+            kind: [...new Set(onSegments.map((m) => split(m)[0]))],
+            segment: [...new Set(onSegments.map((m) => split(m)[1]))],
+          },
+        },
+        targets: [new LambdaFunction(segmentTriggers, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+      });
+    }
+
     // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …).
     const runs = new PrecisFunction(this, 'PlannerRuns', {
       role: 'campaigns-api',
@@ -255,6 +298,7 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
       resources: [
         `${props.customers.tableArn}/index/byBirthday`,
         `${props.customers.tableArn}/index/byNextOrder`,
+        `${props.customers.tableArn}/index/byLastOrder`,
       ],
     }),
   );

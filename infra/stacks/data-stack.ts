@@ -58,6 +58,15 @@ export class DataStack extends Stack {
       projectionType: ProjectionType.KEYS_ONLY,
     });
 
+    // Sparse: only customers with an order carry `lastOrderKey` (the local date of their most recent
+    // order, kept by the campaign triggers); same sort key, for the post-purchase survey N days later.
+    this.customers.addGlobalSecondaryIndex({
+      indexName: 'byLastOrder',
+      partitionKey: { name: 'lastOrderKey', type: AttributeType.STRING },
+      sortKey: { name: 'lastOrderOffset', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+
     this.identities = new Table(this, 'Identities', {
       ...durable,
       partitionKey: { name: 'identity', type: AttributeType.STRING },

@@ -5,4 +5,6 @@
 export interface DueCustomers {
   byBirthday(monthDay: string, lowOffset: number, highOffset: number): Promise<string[]>;
   byNextOrder(date: string, lowOffset: number, highOffset: number): Promise<string[]>;
+  /** People whose most recent order was on a local date (`YYYY-MM-DD`): the post-purchase survey. */
+  byLastOrder(date: string, lowOffset: number, highOffset: number): Promise<string[]>;
 }

@@ -1,6 +1,7 @@
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { daysBefore } from '../domain/campaigns/last-order-keys';
 import { birthdayPartitions, dueRanges } from '../domain/campaigns/send-window';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
@@ -11,7 +12,7 @@ import type { SendQueue } from '../ports/send-queue';
 
 // One planner pass "as of" an instant (the hourly schedule's time, or `precis planner --at`):
 //
-//   for each scheduled campaign (birthday, next-order):
+//   for each scheduled campaign (birthday, next-order, after-order: the survey N days after the last order):
 //     index queries: one BETWEEN on the UTC offset per local date in play (see send-window.ts)
 //     → the ledger rows of those (customer, occasion) pairs in one batch read: claimed ones are done
 //       (no profile read; a row still `queued` is queued again, which is harmless: the sender's
@@ -61,7 +62,8 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
   // Campaigns one after another, so a person due for two sees the first one's send in the cap.
   for (const campaign of deps.campaigns) {
     if (!campaign.enabled) continue;
-    if (campaign.trigger.type !== 'birthday' && campaign.trigger.type !== 'next-order') continue;
+    const type = campaign.trigger.type;
+    if (type !== 'birthday' && type !== 'next-order' && type !== 'after-order') continue;
     const candidates = await findDue(deps.due, campaign, at);
     summary.due += candidates.length;
     const keys = candidates.map((c) => ({
@@ -130,18 +132,25 @@ async function findDue(due: DueCustomers, campaign: Campaign, at: Date): Promise
   const found = new Map<string, Candidate>();
   for (const range of dueRanges(at, campaign.sendWindow)) {
     const { localDate, lowOffset, highOffset } = range;
-    const ids =
-      campaign.trigger.type === 'birthday'
-        ? (
-            await Promise.all(
-              birthdayPartitions(localDate).map((monthDay) =>
-                due.byBirthday(monthDay, lowOffset, highOffset),
-              ),
-            )
-          ).flat()
-        : await due.byNextOrder(localDate, lowOffset, highOffset);
-    // A birthday is once a year (`birthday#2026`); a repurchase occasion is its expected date.
-    const occasion = campaign.trigger.type === 'birthday' ? localDate.slice(0, 4) : localDate;
+    const trigger = campaign.trigger;
+    // A birthday is once a year (`birthday#2026`); a repurchase occasion is its expected date; a
+    // survey's is the local date of the order it asks about (`survey#2026-03-07`).
+    let ids: string[];
+    let occasion: string;
+    if (trigger.type === 'birthday') {
+      ids = (
+        await Promise.all(
+          birthdayPartitions(localDate).map((monthDay) => due.byBirthday(monthDay, lowOffset, highOffset)),
+        )
+      ).flat();
+      occasion = localDate.slice(0, 4);
+    } else if (trigger.type === 'after-order') {
+      occasion = daysBefore(localDate, trigger.days);
+      ids = await due.byLastOrder(occasion, lowOffset, highOffset);
+    } else {
+      ids = await due.byNextOrder(localDate, lowOffset, highOffset);
+      occasion = localDate;
+    }
     for (const customerId of ids) found.set(`${customerId}\u0000${occasion}`, { customerId, occasion });
   }
   return [...found.values()];

@@ -2,11 +2,13 @@ import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/ca
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
 import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
 import type { Customer } from '../domain/customer';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
+import type { LastOrderIndex } from '../ports/last-order-index';
 import type { SendHistory } from '../ports/send-history';
 import type { SendQueue } from '../ports/send-queue';
 
@@ -165,3 +167,39 @@ export async function onProfileChange(
 
 /** The welcome is sent once per person, whatever happens to their consent later. */
 export const WELCOME_OCCASION = 'once';
+
+/**
+ * Keeps the post-purchase survey's sparse index keys (byLastOrder) on the profile current: written
+ * only when the local date of the last order (or the zone) changed, removed on erasure.
+ */
+export async function syncLastOrderKeys(
+  index: LastOrderIndex,
+  stored: Record<string, unknown>,
+  after: Customer,
+): Promise<'updated' | 'unchanged'> {
+  const wanted = lastOrderIndexKeys(after);
+  if (!lastOrderKeysChanged(stored, wanted)) return 'unchanged';
+  await index.save(after.customerId, wanted);
+  return 'updated';
+}
+
+/** A `SegmentEntered` event from the app's bus (published by the profile stream). */
+export interface SegmentEnteredEvent {
+  customerId: string;
+  kind: string;
+  segment: string;
+  /** When the membership changed. */
+  at: string;
+}
+
+/**
+ * Entering a segment triggers the campaigns on it (win-back on `lifecycle:at_risk`), once per day
+ * of entry (`win-back#2026-06-15`): a person who leaves and comes back another day is asked again,
+ * within the frequency cap.
+ */
+export function onSegmentEntered(deps: TriggerDeps, event: SegmentEnteredEvent): Promise<TriggerOutcome[]> {
+  const membership = `${event.kind}:${event.segment}`;
+  const onIt = (campaign: Campaign) =>
+    campaign.trigger.type === 'segment-entered' && campaign.trigger.segment === membership;
+  return triggerCampaigns(deps, onIt, event.customerId, event.at.slice(0, 10), new Date(event.at));
+}

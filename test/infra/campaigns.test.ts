@@ -129,7 +129,7 @@ describe('the planner', () => {
     });
   });
 
-  it('may query the two sparse indexes, read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
+  it('may query the three sparse indexes, read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
     const entry = 'functions/campaign-planner/handler.ts';
     expect(actionsOn(entry, 'Customers')).toEqual([
       'dynamodb:GetItem',
@@ -138,10 +138,11 @@ describe('the planner', () => {
     ]);
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     const query = statements(entry).find((s) => s.Action === 'dynamodb:Query');
-    // Query on the two indexes only, never on the table itself.
+    // Query on the three indexes only, never on the table itself.
     expect(query?.Resource).toEqual([
       { 'Fn::Join': ['', [expect.anything(), '/index/byBirthday']] },
       { 'Fn::Join': ['', [expect.anything(), '/index/byNextOrder']] },
+      { 'Fn::Join': ['', [expect.anything(), '/index/byLastOrder']] },
     ]);
     expect(allActions(entry)).not.toContain('dynamodb:Scan');
     expect(allActions(entry)).toEqual(expect.arrayContaining(['sqs:SendMessage', 'dynamodb:Query']));
@@ -285,5 +286,42 @@ describe('SES feedback', () => {
 
   it('the sender checks the SMS opted-out list before texting', () => {
     expect(allActions('functions/message-sender/handler.ts')).toContain('sns:CheckIfPhoneNumberIsOptedOut');
+  });
+});
+
+describe('event-driven triggers', () => {
+  it('the post-purchase survey reads a sparse keys-only index of last-order dates, sorted by UTC offset', () => {
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'byLastOrder',
+          KeySchema: [
+            { AttributeName: 'lastOrderKey', KeyType: 'HASH' },
+            { AttributeName: 'lastOrderOffset', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+    });
+  });
+
+  it('win-back: a rule on the app bus sends SegmentEntered for lifecycle at_risk to the segment triggers', () => {
+    const entry = 'functions/segment-triggers/handler.ts';
+    messaging.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: {
+        source: ['precis'],
+        'detail-type': ['SegmentEntered'],
+        detail: { kind: ['lifecycle'], segment: ['at_risk'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(entry), 'Arn'] } })],
+    });
+    messaging.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(entry) },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(allActions(entry)).not.toContain('dynamodb:Query');
   });
 });

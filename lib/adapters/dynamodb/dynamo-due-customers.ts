@@ -5,7 +5,7 @@ import { type CapacityRecorder, consumed } from './capacity';
 
 const KeysSchema = z.object({ customerId: z.string() });
 
-/** The Customers table's sparse byBirthday / byNextOrder indexes (keys only): one query per range. */
+/** The Customers table's sparse byBirthday / byNextOrder / byLastOrder indexes (keys only): one query per range. */
 export class DynamoDueCustomers implements DueCustomers {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -19,6 +19,10 @@ export class DynamoDueCustomers implements DueCustomers {
 
   byNextOrder(date: string, lowOffset: number, highOffset: number): Promise<string[]> {
     return this.query('byNextOrder', 'nextOrderKey', 'nextOrderOffset', date, lowOffset, highOffset);
+  }
+
+  byLastOrder(date: string, lowOffset: number, highOffset: number): Promise<string[]> {
+    return this.query('byLastOrder', 'lastOrderKey', 'lastOrderOffset', date, lowOffset, highOffset);
   }
 
   private async query(

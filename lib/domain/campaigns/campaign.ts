@@ -35,13 +35,13 @@ export const CampaignTriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('email-confirmed') }),
   /** On entering a segment, as `kind:segment` (e.g. `lifecycle:at_risk`, `rfm:At Risk`). */
   z.strictObject({ type: z.literal('segment-entered'), segment: z.string().regex(/^[a-zA-Z]+:.+$/) }),
-  /** Some days after an order (e.g. the satisfaction survey). */
+  /** Some days after the most recent order (e.g. the satisfaction survey), in the send window. */
   z.strictObject({ type: z.literal('after-order'), days: z.int().min(1).max(90) }),
 ]);
 export type CampaignTrigger = z.infer<typeof CampaignTriggerSchema>;
 
 /** Triggers the hourly planner finds through an index; the others come from events. */
-export const SCHEDULED_TRIGGERS = ['birthday', 'next-order'] as const;
+export const SCHEDULED_TRIGGERS = ['birthday', 'next-order', 'after-order'] as const;
 
 export const CHANNEL_PREFERENCES = ['email', 'sms', 'email-then-sms'] as const;
 export type ChannelPreference = (typeof CHANNEL_PREFERENCES)[number];

@@ -283,3 +283,97 @@ describe('SES feedback', () => {
     expect((await profile(samId)).suppression?.sms).toMatchObject({ reason: 'carrier_opt_out' });
   });
 });
+
+describe('event-driven triggers', () => {
+  const bus = () =>
+    new EventBridgeClient({
+      endpoint: runtime.localAwsEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+  async function confirmedCustomer(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+    await signup(name, { timeZone: 'Europe/London', ...extra });
+    await runtime.settled(30_000);
+    const [confirmation] = await mailTo(name);
+    expect((await fetch(linkIn(confirmation!.body.text ?? '', '/confirm'))).status).toBe(200);
+    await runtime.settled(30_000);
+    return customerId(name);
+  }
+
+  it('win-back: entering lifecycle at_risk (SegmentEntered on the app bus) sends one email with the offer, however often the event comes', async () => {
+    const id = await confirmedCustomer('wanda');
+    const events = bus();
+    const entered = (eventId: string) => ({
+      Source: 'precis',
+      DetailType: 'SegmentEntered',
+      EventBusName: 'precis',
+      Detail: JSON.stringify({
+        version: 1,
+        customerId: id,
+        kind: 'lifecycle',
+        segment: 'at_risk',
+        at: new Date().toISOString(),
+        eventId,
+      }),
+    });
+    for (const eventId of ['a', 'b', 'c']) {
+      await events.send(new PutEventsCommand({ Entries: [entered(eventId)] }));
+      await runtime.settled(30_000);
+    }
+    events.destroy();
+    const winBack = (await mailTo('wanda')).filter((m) => m.subject === 'We miss you, wanda');
+    expect(winBack).toHaveLength(1);
+    expect(winBack[0]!.body.text).toContain('COMEBACK15');
+    expect((await ledger(id)).filter((r) => r.campaignId === 'win-back')).toEqual([
+      expect.objectContaining({
+        deliveryKey: `win-back#${new Date().toISOString().slice(0, 10)}`,
+        status: 'sent',
+      }),
+    ]);
+  });
+
+  it('post-purchase survey: an order sets the last-order date; 7 days later in the send window the survey goes out, once', async () => {
+    const id = await confirmedCustomer('olga');
+    const orderedAt = new Date(Date.now() - 86_400_000).toISOString();
+    const order = await fetch(`${runtime.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_KEY },
+      body: JSON.stringify({
+        orderId: `${SUITE}-olga-1`,
+        customer: { email: address('olga') },
+        orderedAt,
+        totalAmount: 30,
+        currency: 'GBP',
+        lineItems: [{ sku: 'TOY-1', category: 'toys', quantity: 1, unitPrice: 30 }],
+      }),
+    });
+    expect(order.status).toBe(202);
+    await runtime.settled(30_000);
+    const olga = (
+      await dynamo.send(
+        new GetItemCommand({
+          TableName: runtime.tableNames.Customers!,
+          Key: { customerId: { S: id } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item!;
+    const orderDay = DateTime.fromISO(orderedAt, { zone: 'Europe/London' }).toISODate() as string;
+    expect(unmarshall(olga)).toMatchObject({ lastOrderKey: orderDay, lastOrderOffset: expect.any(Number) });
+
+    const surveyDay = DateTime.fromISO(orderDay).plus({ days: 7 }).toISODate() as string;
+    const at = (time: string) =>
+      DateTime.fromISO(`${surveyDay}T${time}`, { zone: 'Europe/London' }).toUTC().toISO() as string;
+    const early = await planner(at('08:00'));
+    expect(early.queued).toBe(0);
+    const nine = await planner(at('09:00'));
+    expect(nine.queued).toBeGreaterThanOrEqual(1);
+    await planner(at('10:00'));
+    const surveys = (await mailTo('olga')).filter((m) => m.subject === 'How did we do, olga?');
+    expect(surveys).toHaveLength(1);
+    expect((await ledger(id)).filter((r) => r.campaignId === 'survey')).toEqual([
+      expect.objectContaining({ deliveryKey: `survey#${orderDay}`, status: 'sent' }),
+    ]);
+  });
+});

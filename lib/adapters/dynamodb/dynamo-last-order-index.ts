@@ -1,0 +1,36 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LastOrderKeys } from '../../domain/campaigns/last-order-keys';
+import type { LastOrderIndex } from '../../ports/last-order-index';
+import { type CapacityRecorder, consumed } from './capacity';
+
+/** `lastOrderKey` / `lastOrderOffset` on the Customers item: one update, only when they change. */
+export class DynamoLastOrderIndex implements LastOrderIndex {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly capacity?: CapacityRecorder,
+  ) {}
+
+  async save(customerId: string, keys: LastOrderKeys | undefined): Promise<void> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { customerId },
+          UpdateExpression: keys
+            ? 'SET lastOrderKey = :key, lastOrderOffset = :offset'
+            : 'REMOVE lastOrderKey, lastOrderOffset',
+          ConditionExpression: 'attribute_exists(customerId)',
+          ...(keys && {
+            ExpressionAttributeValues: { ':key': keys.lastOrderKey, ':offset': keys.lastOrderOffset },
+          }),
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      consumed(this.capacity, out, 'write');
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err; // the profile is gone
+    }
+  }
+}

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../infra/config';
+import type { Delivery, DeliveryStatus, SendRequest } from '../../../lib/domain/campaigns/delivery';
+import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/last-order-keys';
+import type { Customer } from '../../../lib/domain/customer';
+import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
+import { planCampaigns } from '../../../lib/use-cases/plan-campaigns';
+import { onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
+
+// Event-driven and after-order campaigns: the win-back on entering At Risk (once per day of entry),
+// and the post-purchase survey N days after the last order, found through its sparse index.
+
+const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
+const everyone = campaigns.map((c) => ({ ...c, holdoutPercent: 0 }));
+
+const customer = (over: Partial<Customer> = {}): Customer => ({
+  customerId: 'cus_ana',
+  firstName: 'Ana',
+  email: 'ana@example.com',
+  timeZone: 'Pacific/Auckland',
+  locale: 'en-NZ',
+  interests: [],
+  consent: {
+    email: { status: 'confirmed', updatedAt: '2026-01-01T00:00:00Z', source: 'confirmation' },
+    sms: { status: 'none', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+  },
+  source: 'form',
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  version: 2,
+  ...over,
+});
+const metrics = (lastOrderAt: string) =>
+  ({
+    orderCount: 1,
+    repeatOrderCount: 0,
+    totalSpend: 48,
+    averageOrderValue: 48,
+    firstOrderAt: lastOrderAt,
+    lastOrderAt,
+    meanInterPurchaseDays: null,
+    medianInterPurchaseDays: null,
+    categories: {},
+    ltvInputs: null,
+  }) satisfies Customer['metrics'];
+
+class MemoryLedger implements DeliveryLedger {
+  rows = new Map<string, Delivery>();
+  async claim(d: Delivery) {
+    const existing = this.rows.get(`${d.customerId}|${d.deliveryKey}`);
+    if (existing) return { status: 'exists' as const, existing };
+    this.rows.set(`${d.customerId}|${d.deliveryKey}`, d);
+    return { status: 'claimed' as const };
+  }
+  async history() {
+    return [...this.rows.values()];
+  }
+  async getMany(keys: readonly DeliveryKey[]) {
+    return keys.flatMap((k) => this.rows.get(`${k.customerId}|${k.deliveryKey}`) ?? []);
+  }
+  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus) {
+    const row = this.rows.get(`${key.customerId}|${key.deliveryKey}`);
+    if (row?.status !== from) return false;
+    row.status = to;
+    return true;
+  }
+}
+
+function deps(person: Customer) {
+  const queued: SendRequest[] = [];
+  return {
+    queued,
+    deps: {
+      customers: { get: async (id: string) => (id === person.customerId ? person : undefined) },
+      ledger: new MemoryLedger(),
+      queue: { enqueue: async (r: readonly SendRequest[]) => void queued.push(...r) },
+      history: { record: async () => {} },
+      clock: { now: () => new Date('2026-06-15T00:00:00.000Z') },
+      campaigns: everyone,
+      settings: campaignSettings,
+    },
+  };
+}
+
+describe('the survey index keys (byLastOrder)', () => {
+  it.each([
+    [
+      'an order late in the evening in Auckland is that local day',
+      '2026-06-08T10:30:00.000Z',
+      'Pacific/Auckland',
+      '2026-06-08',
+      720,
+    ],
+    [
+      'the same instant is the day before in Los Angeles',
+      '2026-06-08T10:30:00.000Z',
+      'America/Los_Angeles',
+      '2026-06-08',
+      -420,
+    ],
+    ['Kathmandu keeps its quarter hour', '2026-06-07T20:00:00.000Z', 'Asia/Kathmandu', '2026-06-08', 345],
+  ])('%s', (_, lastOrderAt, timeZone, lastOrderKey, lastOrderOffset) => {
+    expect(lastOrderIndexKeys({ metrics: metrics(lastOrderAt), timeZone })).toEqual({
+      lastOrderKey,
+      lastOrderOffset,
+    });
+  });
+
+  it('no order, or an erased record, is not indexed', () => {
+    expect(lastOrderIndexKeys({ timeZone: 'UTC' })).toBeUndefined();
+    expect(
+      lastOrderIndexKeys({
+        metrics: metrics('2026-06-08T10:00:00Z'),
+        timeZone: 'UTC',
+        erasedAt: '2026-06-09',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('counts days back across month ends', () => {
+    expect(daysBefore('2026-03-03', 7)).toBe('2026-02-24');
+  });
+
+  it('writes the keys only when the last order day changes', async () => {
+    const saved: unknown[] = [];
+    const index = { save: async (_: string, keys: unknown) => void saved.push(keys) };
+    const ana = customer({ metrics: metrics('2026-06-08T01:00:00.000Z') });
+    expect(await syncLastOrderKeys(index, {}, ana)).toBe('updated');
+    expect(await syncLastOrderKeys(index, { lastOrderKey: '2026-06-08', lastOrderOffset: 720 }, ana)).toBe(
+      'unchanged',
+    );
+    expect(saved).toEqual([{ lastOrderKey: '2026-06-08', lastOrderOffset: 720 }]);
+  });
+});
+
+describe('the post-purchase survey in the hourly planner', () => {
+  it('asks the index for orders 7 days before the local date in the window, occasion = the order date', async () => {
+    const ana = customer({ metrics: metrics('2026-06-08T01:00:00.000Z') });
+    const { deps: d, queued } = deps(ana);
+    const asked: string[] = [];
+    const due = {
+      byBirthday: async () => [],
+      byNextOrder: async () => [],
+      byLastOrder: async (date: string, low: number, high: number) => {
+        asked.push(date);
+        return date === '2026-06-08' && low <= 720 && 720 <= high ? ['cus_ana'] : [];
+      },
+    };
+    // 09:00 on 15 June in Auckland.
+    const run = await planCampaigns({ ...d, due }, new Date('2026-06-14T21:00:00.000Z'));
+    expect(asked).toContain('2026-06-08');
+    expect(run.queued).toBe(1);
+    expect(queued.map((r) => `${r.campaignId}#${r.occasion}`)).toEqual(['survey#2026-06-08']);
+    const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
+    expect(again).toMatchObject({ queued: 0, skipped: { already_claimed: 1 } });
+  });
+});
+
+describe('win-back on entering At Risk', () => {
+  const entered = (at: string, segment = 'at_risk') => ({
+    customerId: 'cus_ana',
+    kind: 'lifecycle',
+    segment,
+    at,
+  });
+
+  it('queues the win-back once per day of entry', async () => {
+    const { deps: d, queued } = deps(customer());
+    expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'))).toEqual([
+      { status: 'queued', campaignId: 'win-back', occasion: '2026-06-15' },
+    ]);
+    d.ledger.rows.get('cus_ana|win-back#2026-06-15')!.status = 'sent';
+    expect(await onSegmentEntered(d, entered('2026-06-15T05:00:00.000Z'))).toEqual([
+      { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'already_claimed' },
+    ]);
+    expect(queued).toHaveLength(1);
+  });
+
+  it('entering another segment triggers nothing; an unconfirmed address is skipped with the reason', async () => {
+    const { deps: d } = deps(customer());
+    expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z', 'active'))).toEqual([]);
+    const pending = customer({
+      consent: {
+        email: { status: 'pending', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+        sms: { status: 'none', updatedAt: '2026-01-01T00:00:00Z', source: 'form' },
+      },
+    });
+    expect(await onSegmentEntered(deps(pending).deps, entered('2026-06-15T03:00:00.000Z'))).toEqual([
+      { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'no_consent' },
+    ]);
+  });
+});
