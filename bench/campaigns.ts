@@ -1,0 +1,245 @@
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DateTime } from 'luxon';
+import { loadConfig } from '../infra/config';
+import { synthTemplates } from '../infra/synth';
+import { HmacLinkSigner } from '../lib/adapters/crypto/hmac-link-signer';
+import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
+import { DynamoConsentStore } from '../lib/adapters/dynamodb/dynamo-consent-store';
+import { DynamoCustomerRepository } from '../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoDeliveryLedger } from '../lib/adapters/dynamodb/dynamo-delivery-ledger';
+import { DynamoDueCustomers } from '../lib/adapters/dynamodb/dynamo-due-customers';
+import { DynamoSendHistory } from '../lib/adapters/dynamodb/dynamo-send-history';
+import { SesEmailSender } from '../lib/adapters/ses/ses-email-sender';
+import type { SendRequest } from '../lib/domain/campaigns/delivery';
+import { lastOrderIndexKeys } from '../lib/domain/campaigns/last-order-keys';
+import type { Customer } from '../lib/domain/customer';
+import { birthdayIndexKeys } from '../lib/domain/occasion-keys';
+import { startDynamoLocal } from '../lib/local/dynamo-local';
+import { startSesLocal } from '../lib/local/ses-local';
+import { buildLocalModel, ensureTables } from '../lib/local/template';
+import { planCampaigns } from '../lib/use-cases/plan-campaigns';
+import { sendMessage } from '../lib/use-cases/send-message';
+import { capacityRows } from './support';
+
+/**
+ * `npm run bench -- campaigns [--sizes 10000,100000] [--concurrency 5]`: for each size, that many
+ * customers are written straight into a fresh Customers table on DynamoDB Local (BatchWriteItem,
+ * index keys included, no HTTP and no streams), then ONE planner hour runs for one send window
+ * (09:00–11:00 local; 08:00 UTC, when London, Lisbon and Lagos are at 09:00 and Paris and Berlin at
+ * 10:00) with the real DynamoDB adapters, and the queued messages go through the real sender use
+ * case into the SES v2 emulator with `--concurrency` senders (the sender Lambda's reserved
+ * concurrency). Prints the due count, the capacity units the planner and the sender consumed
+ * (total and per due person: flat across sizes = cost follows the people due, not the table),
+ * messages queued per second by the planner (the send queue is an in-memory stand-in here) and
+ * messages sent per second into the emulator.
+ *
+ * The population: birthdays uniform over the year; 8 zones (5 of them in the window at that hour);
+ * 30% with an expected next order in the next 30 days, 30% with a last order in the last 30 days
+ * (the survey 7 days after); email 85% confirmed, 5% unsubscribed, 10% pending; no phone numbers.
+ */
+
+const AT = new Date('2026-06-15T08:00:00.000Z');
+const ZONES = [
+  'Europe/London',
+  'Europe/Paris',
+  'Europe/Lisbon',
+  'Africa/Lagos',
+  'Europe/Berlin',
+  'Asia/Kolkata',
+  'America/New_York',
+  'Pacific/Auckland',
+];
+const BATCH = 25;
+
+/** A deterministic pseudo-random number in [0, 1) for customer i and a salt. */
+const rand = (i: number, salt: number): number => {
+  let h = (i * 2654435761 + salt * 40503) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return (h >>> 0) / 2 ** 32;
+};
+
+function customerItem(i: number): Record<string, unknown> {
+  const timeZone = ZONES[i % ZONES.length] as string;
+  const day = Math.floor(rand(i, 1) * 365);
+  const birthday = DateTime.fromObject({ year: 1990, month: 1, day: 1 })
+    .plus({ days: day })
+    .toISODate() as string;
+  const consentRoll = rand(i, 2);
+  const status = consentRoll < 0.85 ? 'confirmed' : consentRoll < 0.9 ? 'unsubscribed' : 'pending';
+  const base: Customer = {
+    customerId: `bench_${String(i).padStart(7, '0')}`,
+    firstName: `Customer ${i}`,
+    email: `customer${i}@bench.example`,
+    birthday,
+    timeZone,
+    locale: 'en-GB',
+    interests: [],
+    consent: {
+      email: { status, updatedAt: '2026-01-01T00:00:00.000Z', source: 'bench' },
+      sms: { status: 'none', updatedAt: '2026-01-01T00:00:00.000Z', source: 'bench' },
+    },
+    source: 'bench',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    version: 1,
+  };
+  const item: Record<string, unknown> = { ...base, ...birthdayIndexKeys(base, AT) };
+  const today = DateTime.fromJSDate(AT, { zone: timeZone });
+  if (rand(i, 3) < 0.3) {
+    const date = today.plus({ days: Math.floor(rand(i, 4) * 30) }).toISODate() as string;
+    item.nextOrderKey = date;
+    item.nextOrderOffset = DateTime.fromISO(`${date}T12:00`, { zone: timeZone }).offset;
+  }
+  if (rand(i, 5) < 0.3) {
+    const lastOrderAt = today
+      .minus({ days: Math.floor(rand(i, 6) * 30) })
+      .toUTC()
+      .toISO() as string;
+    const metrics = {
+      orderCount: 1,
+      repeatOrderCount: 0,
+      totalSpend: 30,
+      averageOrderValue: 30,
+      firstOrderAt: lastOrderAt,
+      lastOrderAt,
+      meanInterPurchaseDays: null,
+      medianInterPurchaseDays: null,
+      categories: {},
+      ltvInputs: null,
+    };
+    Object.assign(item, { metrics }, lastOrderIndexKeys({ metrics, timeZone }));
+  }
+  return item;
+}
+
+async function writeCustomers(db: DynamoDBDocumentClient, table: string, count: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const from = next;
+      next += BATCH;
+      let pending = Array.from({ length: Math.min(BATCH, count - from) }, (_, k) => ({
+        PutRequest: { Item: customerItem(from + k) },
+      }));
+      while (pending.length > 0) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return (performance.now() - started) / 1000;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const option = (name: string, fallback: string) => {
+    const at = args.indexOf(`--${name}`);
+    return at >= 0 ? String(args[at + 1]) : fallback;
+  };
+  const sizes = option('sizes', '10000,100000').split(',').map(Number);
+  const concurrency = Number(option('concurrency', '5'));
+  const print = console.log.bind(console);
+  const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
+  const model = buildLocalModel(synthTemplates());
+
+  const dynamo = await startDynamoLocal();
+  const ses = await startSesLocal({ port: 0 });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials });
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const sesClient = new SESv2Client({ endpoint: ses.endpoint, region: 'local', credentials });
+  try {
+    print(
+      `campaigns benchmark: one planner hour (${AT.toISOString()}, window 09:00–11:00 local), DynamoDB Local, SES v2 emulator, ${concurrency} senders`,
+    );
+    for (const size of sizes) {
+      const tables = await ensureTables(client, model, `c${size}_`);
+      const name = (base: string) =>
+        [...tables.values()].find((t) => t.name.endsWith(`_${base}`))?.name as string;
+      const customersTable = name('Customers');
+      const deliveriesTable = name('Deliveries');
+      const writeSeconds = await writeCustomers(db, customersTable, size);
+
+      const plannerTally = new CapacityTally((table) => table.replace(/^c\d+_/, ''));
+      const queued: SendRequest[] = [];
+      const deps = {
+        due: new DynamoDueCustomers(db, customersTable, plannerTally),
+        customers: new DynamoCustomerRepository(db, { customers: customersTable }, plannerTally),
+        ledger: new DynamoDeliveryLedger(db, deliveriesTable, plannerTally),
+        history: new DynamoSendHistory(db, customersTable, plannerTally),
+        queue: { enqueue: async (requests: readonly SendRequest[]) => void queued.push(...requests) },
+        clock: { now: () => AT },
+        campaigns,
+        settings: campaignSettings,
+      };
+      const t0 = performance.now();
+      const summary = await planCampaigns(deps, AT);
+      const planSeconds = (performance.now() - t0) / 1000;
+
+      const senderTally = new CapacityTally((table) => table.replace(/^c\d+_/, ''));
+      const senderDeps = {
+        customers: new DynamoCustomerRepository(db, { customers: customersTable }, senderTally),
+        ledger: new DynamoDeliveryLedger(db, deliveriesTable, senderTally),
+        email: new SesEmailSender(sesClient, {
+          from: 'hello@example.com',
+          configurationSet: 'precis-campaigns',
+        }),
+        sms: {
+          send: async () => {
+            throw new Error('the bench population has no phone numbers');
+          },
+          isOptedOut: async () => false,
+        },
+        links: new HmacLinkSigner('bench-link-signing-key'),
+        consent: new DynamoConsentStore(db, { customers: customersTable }, senderTally),
+        clock: { now: () => AT },
+        campaigns,
+        settings: campaignSettings,
+      };
+      const outcomes = new Map<string, number>();
+      let next = 0;
+      const t1 = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < queued.length) {
+            const outcome = await sendMessage(senderDeps, queued[next++] as SendRequest);
+            outcomes.set(outcome.status, (outcomes.get(outcome.status) ?? 0) + 1);
+          }
+        }),
+      );
+      const sendSeconds = (performance.now() - t1) / 1000;
+
+      print('');
+      print(
+        `${size.toLocaleString('en')} customers (written in ${writeSeconds.toFixed(1)} s, not measured below)`,
+      );
+      print(
+        `  planner: due ${summary.due}, queued ${summary.queued}, held out ${summary.heldOut}, skipped ${JSON.stringify(summary.skipped)}`,
+      );
+      print(
+        `  planner: ${planSeconds.toFixed(2)} s, ${(summary.queued / planSeconds).toFixed(0)} messages queued/s`,
+      );
+      const planTotal = plannerTally.total();
+      print(
+        `  planner capacity: read ${planTotal.read.toFixed(1)}, write ${planTotal.write.toFixed(1)} units in all; per due person:`,
+      );
+      for (const row of capacityRows(plannerTally, Math.max(1, summary.due))) print(row);
+      print(
+        `  sender: ${queued.length} messages in ${sendSeconds.toFixed(2)} s = ${(queued.length / sendSeconds).toFixed(0)} messages/s into the SES emulator ${JSON.stringify(Object.fromEntries(outcomes))}`,
+      );
+      print('  sender capacity per message:');
+      for (const row of capacityRows(senderTally, Math.max(1, queued.length))) print(row);
+    }
+  } finally {
+    client.destroy();
+    sesClient.destroy();
+    await ses.stop();
+    await dynamo.stop();
+  }
+}
