@@ -2,11 +2,10 @@ import {
   type AttributeValue,
   DynamoDBClient,
   GetItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,9 +15,10 @@ import { DynamoModelRepository } from '../../../lib/adapters/dynamodb/dynamo-mod
 import type { OutboxEntry } from '../../../lib/cli/commands/campaigns';
 import { main } from '../../../lib/cli/main';
 import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
-import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
+import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { readLedger, readProfile } from '../../support/tables';
 
 // Campaigns end to end on the local runtime, wired from the synthesized templates: signups over
 // HTTP → the Customers stream derives the birthday / next-order index keys → the planner (the
@@ -87,28 +87,11 @@ const consent = (
   consent: { email, sms },
 });
 
-async function profile(customerId: string): Promise<Customer> {
-  const out = await dynamo.send(
-    new GetItemCommand({
-      TableName: runtime.tableNames.Customers!,
-      Key: { customerId: { S: customerId } },
-      ConsistentRead: true,
-    }),
-  );
-  return CustomerSchema.parse(unmarshall(out.Item as Record<string, AttributeValue>));
-}
+const profile = (customerId: string): Promise<Customer> =>
+  readProfile(dynamo, runtime.tableNames.Customers!, customerId);
 
-async function ledger(customerId: string): Promise<Record<string, unknown>[]> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: runtime.tableNames.Deliveries!,
-      KeyConditionExpression: 'customerId = :c',
-      ExpressionAttributeValues: { ':c': { S: customerId } },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map((item) => unmarshall(item));
-}
+const ledger = (customerId: string): Promise<Record<string, unknown>[]> =>
+  readLedger(dynamo, runtime.tableNames.Deliveries!, customerId);
 
 /** Runs the CLI against the runtime, capturing what it prints. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,12 +1,13 @@
-import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
-import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
+import type { Customer } from '../../../lib/domain/customer';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { readLedger, readProfile } from '../../support/tables';
 
 // The life of a subscription on the local runtime, wired from the synthesized templates: a signup
 // → the Customers stream queues the double opt-in email → the sender → the SES v2 emulator; the
@@ -68,28 +69,11 @@ async function customerId(name: string): Promise<string> {
   return ((await found.json()) as { customerId: string }).customerId;
 }
 
-async function profile(id: string): Promise<Customer> {
-  const out = await dynamo.send(
-    new GetItemCommand({
-      TableName: runtime.tableNames.Customers!,
-      Key: { customerId: { S: id } },
-      ConsistentRead: true,
-    }),
-  );
-  return CustomerSchema.parse(unmarshall(out.Item as Record<string, AttributeValue>));
-}
+const profile = (customerId: string): Promise<Customer> =>
+  readProfile(dynamo, runtime.tableNames.Customers!, customerId);
 
-async function ledger(id: string): Promise<Record<string, unknown>[]> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: runtime.tableNames.Deliveries!,
-      KeyConditionExpression: 'customerId = :c',
-      ExpressionAttributeValues: { ':c': { S: id } },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map((item) => unmarshall(item));
-}
+const ledger = (customerId: string): Promise<Record<string, unknown>[]> =>
+  readLedger(dynamo, runtime.tableNames.Deliveries!, customerId);
 
 async function planner(
   at: string,
