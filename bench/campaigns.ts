@@ -5,6 +5,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { DateTime } from 'luxon';
 import { loadConfig } from '../infra/config';
 import { synthTemplates } from '../infra/synth';
+import { dynamoDocumentClient } from '../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../lib/adapters/crypto/hmac-link-signer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { DynamoConsentStore } from '../lib/adapters/dynamodb/dynamo-consent-store';
@@ -153,6 +154,11 @@ export async function run(args: string[]): Promise<void> {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials });
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const localEnv = {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+  };
   const sesClient = new SESv2Client({ endpoint: ses.endpoint, region: 'local', credentials });
   try {
     print(
@@ -167,12 +173,13 @@ export async function run(args: string[]): Promise<void> {
       const writeSeconds = await writeCustomers(db, customersTable, size);
 
       const plannerTally = new CapacityTally((table) => table.replace(/^c\d+_/, ''));
+      const plannerDb = dynamoDocumentClient(localEnv, plannerTally);
       const queued: SendRequest[] = [];
       const deps = {
-        due: new DynamoDueCustomers(db, customersTable, plannerTally),
-        customers: new DynamoCustomerRepository(db, { customers: customersTable }, plannerTally),
-        ledger: new DynamoDeliveryLedger(db, deliveriesTable, plannerTally),
-        history: new DynamoSendHistory(db, customersTable, plannerTally),
+        due: new DynamoDueCustomers(plannerDb, customersTable),
+        customers: new DynamoCustomerRepository(plannerDb, { customers: customersTable }),
+        ledger: new DynamoDeliveryLedger(plannerDb, deliveriesTable),
+        history: new DynamoSendHistory(plannerDb, customersTable),
         queue: { enqueue: async (requests: readonly SendRequest[]) => void queued.push(...requests) },
         clock: { now: () => AT },
         campaigns,
@@ -183,9 +190,10 @@ export async function run(args: string[]): Promise<void> {
       const planSeconds = (performance.now() - t0) / 1000;
 
       const senderTally = new CapacityTally((table) => table.replace(/^c\d+_/, ''));
+      const senderDb = dynamoDocumentClient(localEnv, senderTally);
       const senderDeps = {
-        customers: new DynamoCustomerRepository(db, { customers: customersTable }, senderTally),
-        ledger: new DynamoDeliveryLedger(db, deliveriesTable, senderTally),
+        customers: new DynamoCustomerRepository(senderDb, { customers: customersTable }),
+        ledger: new DynamoDeliveryLedger(senderDb, deliveriesTable),
         email: new SesEmailSender(sesClient, {
           from: 'hello@example.com',
           configurationSet: 'precis-campaigns',
@@ -197,7 +205,7 @@ export async function run(args: string[]): Promise<void> {
           isOptedOut: async () => false,
         },
         links: new HmacLinkSigner('bench-link-signing-key'),
-        consent: new DynamoConsentStore(db, { customers: customersTable }, senderTally),
+        consent: new DynamoConsentStore(senderDb, { customers: customersTable }),
         clock: { now: () => AT },
         campaigns,
         settings: campaignSettings,

@@ -11,16 +11,18 @@ export const capacityObservers = new Set<CapacityRecorder>();
 // Low-level and document-client command names alike.
 const READS = /^(Get|GetItem|Query|Scan|BatchGet|BatchGetItem|TransactGet|TransactGetItems)Command$/;
 
-export function observeCapacity(client: DynamoDBClient): void {
+/** Reports the client's capacity to `recorder` if given (a test's own client), else to the observers. */
+export function observeCapacity(client: DynamoDBClient, recorder?: CapacityRecorder): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if (capacityObservers.size === 0) return result;
+      const observers = recorder ? [recorder] : capacityObservers;
+      if (!recorder && capacityObservers.size === 0) return result;
       const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       if (output.ConsumedCapacity) {
         const entries = [output.ConsumedCapacity].flat();
         const kind: CapacityKind = READS.test(context.commandName ?? '') ? 'read' : 'write';
-        for (const observer of capacityObservers) observer.record(entries, kind);
+        for (const observer of observers) observer.record(entries, kind);
       }
       return result;
     },

@@ -5,13 +5,15 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
+import type { CapacityRecorder } from '../dynamodb/capacity';
 import { observeCapacity } from './capacity-observer';
 
 // Clients are built once per container from the env; locally the runtime sets the endpoints.
 const credentialsFor = (env: Env) =>
   env.AWS_ACCESS_KEY_ID === 'local' ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
 
-export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
+/** `recorder`: where this client's consumed capacity goes (tests, benches); default the observers. */
+export function dynamoDocumentClient(env: Env, recorder?: CapacityRecorder): DynamoDBDocumentClient {
   const endpoint = env[ENV.endpointDynamodb];
   const credentials = credentialsFor(env);
   const client = new DynamoDBClient({
@@ -19,7 +21,7 @@ export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   });
-  observeCapacity(client);
+  observeCapacity(client, recorder);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });

@@ -7,19 +7,6 @@ export interface CapacityRecorder {
   record(entries: ConsumedCapacity[], kind: CapacityKind): void;
 }
 
-/**
- * Passes a response's ConsumedCapacity to the recorder. On-demand tables report only
- * `CapacityUnits`, so the caller says whether the call read or wrote.
- */
-export function consumed(
-  recorder: CapacityRecorder | undefined,
-  out: { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] },
-  kind: CapacityKind,
-): void {
-  if (!recorder || !out.ConsumedCapacity) return;
-  recorder.record(Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : [out.ConsumedCapacity], kind);
-}
-
 /** Sums read and write units per table and per index across everything recorded. */
 export class CapacityTally implements CapacityRecorder {
   readonly byTarget = new Map<string, { read: number; write: number }>();

@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsentStore, SuppressionEntry } from '../../ports/consent-store';
 import type { IdentityKind } from '../../ports/customer-repository';
-import { type CapacityRecorder, consumed } from './capacity';
 import { identityKey } from './dynamo-customer-repository';
 
 /**
@@ -14,12 +13,11 @@ export class DynamoConsentStore implements ConsentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { customers: string; identities?: string },
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async recordConfirmationSent(customerId: string, requestedAt: string, at: string): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.customers,
           Key: { customerId },
@@ -30,7 +28,6 @@ export class DynamoConsentStore implements ConsentStore {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       // Confirmed, renewed or gone in the meantime: nothing to record.
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -55,7 +52,7 @@ export class DynamoConsentStore implements ConsentStore {
     for (let round = 0; round < 2; round++) {
       for (const attempt of attempts) {
         try {
-          const out = await this.db.send(
+          const _out = await this.db.send(
             new UpdateCommand({
               TableName: this.tables.customers,
               Key: { customerId },
@@ -63,7 +60,6 @@ export class DynamoConsentStore implements ConsentStore {
               ReturnConsumedCapacity: 'INDEXES',
             }),
           );
-          consumed(this.capacity, out, 'write');
           return true;
         } catch (err) {
           if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -76,7 +72,7 @@ export class DynamoConsentStore implements ConsentStore {
   async suppressIdentity(kind: IdentityKind, value: string, entry: SuppressionEntry): Promise<void> {
     if (!this.tables.identities) throw new Error('this function was not given the identities table');
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.identities,
           Key: { identity: identityKey(kind, value) },
@@ -87,7 +83,6 @@ export class DynamoConsentStore implements ConsentStore {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       // An address nobody claimed (the profile was created without it): nothing to mark.
       if (!(err instanceof ConditionalCheckFailedException)) throw err;

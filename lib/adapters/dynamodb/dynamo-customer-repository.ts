@@ -18,7 +18,6 @@ import {
   type IdentityKind,
   IdentityTakenError,
 } from '../../ports/customer-repository';
-import { type CapacityRecorder, consumed } from './capacity';
 
 export interface CustomerTables {
   customers: string;
@@ -40,7 +39,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: CustomerTables,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async get(customerId: string): Promise<Customer | undefined> {
@@ -52,7 +50,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'read');
     return out.Item ? CustomerSchema.parse(out.Item) : undefined;
   }
 
@@ -79,13 +76,12 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'read');
     return out.Item ? IdentityItemSchema.parse(out.Item) : undefined;
   }
 
   async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -111,7 +107,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (
         err instanceof TransactionCanceledException &&
@@ -126,7 +121,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
     const set = PROFILE_ATTRIBUTES.filter((name) => customer[name] !== undefined);
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.customers,
           Key: { customerId: customer.customerId },
@@ -140,7 +135,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         throw new ConcurrentUpdateError('customer changed since it was read', { cause: err });
@@ -175,7 +169,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
       remove.length > 0 ? `REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : '',
     ];
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.customers,
           Key: { customerId },
@@ -193,7 +187,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
       return 'updated';
     } catch (err) {
       // A newer write's own stream record will derive its parts; this one has nothing left to do.
@@ -203,7 +196,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   }
 
   async saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void> {
-    const out = await this.db.send(
+    const _out = await this.db.send(
       new UpdateCommand({
         TableName: this.tables.customers,
         Key: { customerId },
@@ -214,7 +207,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'write');
   }
 
   async suppressIdentities(
@@ -224,7 +216,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   ): Promise<void> {
     for (const { kind, value } of identities) {
       try {
-        const out = await this.db.send(
+        const _out = await this.db.send(
           new UpdateCommand({
             TableName: this.identitiesTable,
             Key: { identity: identityKey(kind, value) },
@@ -236,7 +228,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
             ReturnConsumedCapacity: 'INDEXES',
           }),
         );
-        consumed(this.capacity, out, 'write');
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err; // another customer's identity
       }
@@ -246,7 +237,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   async erase(erased: Customer, expectedVersion: number): Promise<void> {
     if (erased.erasedAt === undefined) throw new Error('an erased profile carries erasedAt');
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.customers,
           Key: { customerId: erased.customerId },
@@ -266,7 +257,6 @@ export class DynamoCustomerRepository implements CustomerRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         throw new ConcurrentUpdateError('customer changed since it was read', { cause: err });

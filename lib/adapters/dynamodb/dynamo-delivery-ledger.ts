@@ -9,7 +9,6 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Delivery, DeliverySchema, type DeliveryStatus } from '../../domain/campaigns/delivery';
 import type { ClaimResult, DeliveryKey, DeliveryLedger } from '../../ports/delivery-ledger';
-import { type CapacityRecorder, consumed } from './capacity';
 
 // BatchGetItem takes at most 100 keys.
 const BATCH = 100;
@@ -19,12 +18,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async claim(delivery: Delivery): Promise<ClaimResult> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: delivery,
@@ -34,7 +32,6 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
       return { status: 'claimed' };
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException && err.Item) {
@@ -57,7 +54,6 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'read');
       for (const item of out.Items ?? []) rows.push(DeliverySchema.parse(item));
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -79,7 +75,6 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
             ReturnConsumedCapacity: 'INDEXES',
           }),
         );
-        consumed(this.capacity, out, 'read');
         for (const item of out.Responses?.[this.table] ?? []) found.push(DeliverySchema.parse(item));
         pending = out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
       }
@@ -96,7 +91,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     const set = { ...fields, status: to, updatedAt: new Date().toISOString() };
     const names = Object.keys(set);
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { customerId: key.customerId, deliveryKey: key.deliveryKey },
@@ -110,7 +105,6 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;

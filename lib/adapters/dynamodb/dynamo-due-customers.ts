@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { DueCustomers } from '../../ports/due-customers';
-import { type CapacityRecorder, consumed } from './capacity';
 
 const KeysSchema = z.object({ customerId: z.string() });
 
@@ -10,7 +9,6 @@ export class DynamoDueCustomers implements DueCustomers {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   byBirthday(monthDay: string, lowOffset: number, highOffset: number): Promise<string[]> {
@@ -47,7 +45,6 @@ export class DynamoDueCustomers implements DueCustomers {
       },
     );
     for await (const page of pages) {
-      consumed(this.capacity, page, 'read');
       for (const item of page.Items ?? []) ids.push(KeysSchema.parse(item).customerId);
     }
     return ids;

@@ -2,19 +2,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LastOrderKeys } from '../../domain/campaigns/last-order-keys';
 import type { LastOrderIndex } from '../../ports/last-order-index';
-import { type CapacityRecorder, consumed } from './capacity';
 
 /** `lastOrderKey` / `lastOrderOffset` on the Customers item: one update, only when they change. */
 export class DynamoLastOrderIndex implements LastOrderIndex {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async save(customerId: string, keys: LastOrderKeys | undefined): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { customerId },
@@ -28,7 +26,6 @@ export class DynamoLastOrderIndex implements LastOrderIndex {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // the profile is gone
     }

@@ -13,7 +13,6 @@ import {
 } from '../../domain/scoring-model';
 import { type SegmentSummary, SegmentSummarySchema } from '../../domain/segment-summary';
 import { type ModelRepository, ModelVersionTakenError } from '../../ports/model-repository';
-import { type CapacityRecorder, consumed } from './capacity';
 
 /**
  * The Models table: pk `modelId`, sk `version` (a number). Each scoring model version is its own
@@ -27,7 +26,6 @@ export class DynamoModelRepository implements ModelRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async current(): Promise<ScoringModel | undefined> {
@@ -37,7 +35,7 @@ export class DynamoModelRepository implements ModelRepository {
 
   async save(model: ScoringModel): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -62,7 +60,6 @@ export class DynamoModelRepository implements ModelRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (
         err instanceof TransactionCanceledException &&
@@ -81,14 +78,13 @@ export class DynamoModelRepository implements ModelRepository {
 
   async saveSummary(summary: SegmentSummary): Promise<void> {
     for (const version of [summary.modelVersion, CURRENT_VERSION]) {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...summary, modelId: SEGMENT_SUMMARY_ID, version },
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     }
   }
 
@@ -101,7 +97,6 @@ export class DynamoModelRepository implements ModelRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'read');
     if (!out.Item) return undefined;
     // The copy's version is 0; the version it copies is `current`.
     const { modelId: _id, current, ...rest } = out.Item;

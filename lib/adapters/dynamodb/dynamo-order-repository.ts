@@ -10,7 +10,6 @@ import {
 import { z } from 'zod';
 import type { Order } from '../../domain/order';
 import type { ClaimOutcome, OrderClaim, OrderRepository, StoredOrder } from '../../ports/order-repository';
-import { type CapacityRecorder, consumed } from './capacity';
 
 export interface OrderTables {
   /** pk `customerId`, sk `orderKey` = `orderedAt#orderId`: one customer's history in one query. */
@@ -50,7 +49,6 @@ export class DynamoOrderRepository implements OrderRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: OrderTables,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async claim(order: Order, fingerprint: string, customerId: string): Promise<ClaimOutcome> {
@@ -61,7 +59,7 @@ export class DynamoOrderRepository implements OrderRepository {
       orderedAt: order.orderedAt,
     };
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new PutCommand({
           TableName: this.tables.orderIds,
           Item: claim,
@@ -69,7 +67,6 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
       return { status: 'claimed' };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -126,7 +123,6 @@ export class DynamoOrderRepository implements OrderRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'read');
     return out.Item ? ClaimItemSchema.parse(out.Item) : undefined;
   }
 
@@ -137,7 +133,7 @@ export class DynamoOrderRepository implements OrderRepository {
 
   async store(order: StoredOrder): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new PutCommand({
           TableName: this.tables.orders,
           Item: { ...order, orderKey: orderKey(order.orderedAt, order.orderId) },
@@ -145,7 +141,6 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // already stored: nothing to do
     }
@@ -162,7 +157,6 @@ export class DynamoOrderRepository implements OrderRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'write');
     return toClaim(ClaimItemSchema.parse(out.Attributes));
   }
 
@@ -173,7 +167,7 @@ export class DynamoOrderRepository implements OrderRepository {
     cancelledAt: string,
   ): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.orders,
           Key: { customerId, orderKey: orderKey(orderedAt, orderId) },
@@ -184,7 +178,6 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       // Already cancelled (a replay), or the order is not stored yet (the claim carries the cancellation).
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -205,7 +198,6 @@ export class DynamoOrderRepository implements OrderRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'read');
       for (const item of out.Items ?? []) orders.push(StoredOrderSchema.parse(item));
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);

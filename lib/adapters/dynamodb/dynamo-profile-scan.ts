@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import { LtvInputsSchema } from '../../domain/profile-metrics';
 import type { FitRow, ProfileScan } from '../../ports/profile-scan';
-import { type CapacityRecorder, consumed } from './capacity';
 
 const FitRowSchema = z.object({
   customerId: z.string(),
@@ -26,7 +25,6 @@ export class DynamoProfileScan implements ProfileScan {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
     private readonly pageSize = 1000,
   ) {}
 
@@ -64,7 +62,6 @@ export class DynamoProfileScan implements ProfileScan {
           ...projection,
         }),
       );
-      consumed(this.capacity, out, 'read');
       yield out.Items ?? [];
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);

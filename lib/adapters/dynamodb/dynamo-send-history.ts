@@ -2,14 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecentSend } from '../../domain/customer';
 import type { SendHistory } from '../../ports/send-history';
-import { type CapacityRecorder, consumed } from './capacity';
 
 /** `recentSends` on the customer item: one update per claimed message (no version bump). */
 export class DynamoSendHistory implements SendHistory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async record(
@@ -19,7 +17,7 @@ export class DynamoSendHistory implements SendHistory {
     added: RecentSend,
   ): Promise<void> {
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { customerId },
@@ -36,10 +34,9 @@ export class DynamoSendHistory implements SendHistory {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { customerId },
@@ -49,7 +46,6 @@ export class DynamoSendHistory implements SendHistory {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
     }
   }
 }

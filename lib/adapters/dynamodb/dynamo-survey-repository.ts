@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { RecordSurveyOutcome, StoredSurvey, SurveyRepository } from '../../ports/survey-repository';
-import { type CapacityRecorder, consumed } from './capacity';
 
 /**
  * The Surveys table: pk `customerId`, sk `surveyKey`. An answer's key is `answeredAt#surveyId`
@@ -54,13 +53,12 @@ export class DynamoSurveyRepository implements SurveyRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly capacity?: CapacityRecorder,
   ) {}
 
   async record(survey: StoredSurvey, fingerprint: string): Promise<RecordSurveyOutcome> {
     const fingerprintHash = hash(fingerprint);
     try {
-      const out = await this.db.send(
+      const _out = await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -87,7 +85,6 @@ export class DynamoSurveyRepository implements SurveyRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'write');
       return { status: 'recorded' };
     } catch (err) {
       if (
@@ -114,7 +111,6 @@ export class DynamoSurveyRepository implements SurveyRepository {
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    consumed(this.capacity, out, 'read');
     return out.Item ? ClaimItemSchema.parse(out.Item) : undefined;
   }
 
@@ -135,7 +131,7 @@ export class DynamoSurveyRepository implements SurveyRepository {
       const attribute = comment !== undefined ? 'comment' : fingerprint !== undefined ? 'fingerprint' : '';
       if (!attribute) continue;
       try {
-        const out = await this.db.send(
+        const _out = await this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { customerId, surveyKey: key },
@@ -145,7 +141,6 @@ export class DynamoSurveyRepository implements SurveyRepository {
             ReturnConsumedCapacity: 'INDEXES',
           }),
         );
-        consumed(this.capacity, out, 'write');
         if (attribute === 'comment') erased++;
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err; // gone meanwhile
@@ -172,7 +167,6 @@ export class DynamoSurveyRepository implements SurveyRepository {
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      consumed(this.capacity, out, 'read');
       items.push(...(out.Items ?? []));
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);

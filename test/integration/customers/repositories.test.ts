@@ -16,6 +16,7 @@ import { recordSurvey } from '../../../lib/use-cases/record-survey';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
 import { uniquePrefix } from '../../support/runtime';
+import { meteredDb } from '../../support/tables';
 
 // The SurveyRepository contract and the erasure part of the CustomerRepository contract, run against
 // DynamoDB Local (tables created from the synthesized template) and against the in-memory fakes, so
@@ -23,7 +24,7 @@ import { uniquePrefix } from '../../support/runtime';
 
 const NOW = '2026-11-24T10:00:00.000Z';
 let tables: { customers: string; identities: string; surveys: string };
-let db: DynamoDBDocumentClient;
+let _db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   const client = new DynamoDBClient({
@@ -38,7 +39,7 @@ beforeAll(async () => {
     return found.name;
   };
   tables = { customers: nameOf('Customers'), identities: nameOf('Identities'), surveys: nameOf('Surveys') };
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  _db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 });
 
 let run = 0;
@@ -77,9 +78,10 @@ const implementations: [string, () => Repos][] = [
     'DynamoDB Local',
     () => {
       const capacity = new CapacityTally((name) => name.replace(/^.*_/, ''));
+      const metered = meteredDb(capacity);
       return {
-        customers: new DynamoCustomerRepository(db, tables, capacity),
-        surveys: new DynamoSurveyRepository(db, tables.surveys, capacity),
+        customers: new DynamoCustomerRepository(metered, tables),
+        surveys: new DynamoSurveyRepository(metered, tables.surveys),
         capacity,
       };
     },

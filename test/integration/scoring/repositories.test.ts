@@ -29,6 +29,7 @@ import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository'
 import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
 import { simulatedCustomers } from '../../fakes/simulated-population';
 import { uniquePrefix } from '../../support/runtime';
+import { meteredDb } from '../../support/tables';
 import { CAT_LOVERS, customer, FITTED, orders, TODAY } from '../../unit/scoring/fixtures';
 
 // The scoring adapters against DynamoDB Local (tables created from the synthesized template) and
@@ -73,11 +74,12 @@ const implementations: [string, () => Repos][] = [
     'DynamoDB Local',
     () => {
       const capacity = new CapacityTally((name) => name.replace(/^.*_/, ''));
-      const customers = new DynamoCustomerRepository(db, { customers: tables.customers }, capacity);
+      const metered = meteredDb(capacity);
+      const customers = new DynamoCustomerRepository(metered, { customers: tables.customers });
       return {
         customers,
-        models: new DynamoModelRepository(db, tables.models, capacity),
-        scan: new DynamoProfileScan(db, tables.customers, capacity, 7),
+        models: new DynamoModelRepository(metered, tables.models),
+        scan: new DynamoProfileScan(metered, tables.customers, 7),
         put: async (c) => {
           await db.send(new PutCommand({ TableName: tables.customers, Item: c }));
         },
@@ -224,12 +226,12 @@ describe.each(implementations)('scoring storage contract (%s)', (_name, make) =>
 describe('what scoring costs in DynamoDB capacity (DynamoDB Local)', () => {
   it('an order: one profile read, one history query, ONE profile write; the next-order index is written only when its key moves', async () => {
     const capacity = new CapacityTally((name) => name.replace(/^.*_/, ''));
-    const customers = new DynamoCustomerRepository(db, { customers: tables.customers }, capacity);
-    const ordersRepo = new DynamoOrderRepository(
-      db,
-      { orders: tables.orders, orderIds: tables.orderIds },
-      capacity,
-    );
+    const metered = meteredDb(capacity);
+    const customers = new DynamoCustomerRepository(metered, { customers: tables.customers });
+    const ordersRepo = new DynamoOrderRepository(metered, {
+      orders: tables.orders,
+      orderIds: tables.orderIds,
+    });
     const ana = withId(customer([], { interests: ['cat food'] }), 'cost');
     await db.send(new PutCommand({ TableName: tables.customers, Item: ana }));
     const deps = {
@@ -301,10 +303,11 @@ describe('what scoring costs in DynamoDB capacity (DynamoDB Local)', () => {
       );
     }
     const capacity = new CapacityTally((name) => name.replace(/^.*_/, ''));
+    const metered = meteredDb(capacity);
     const deps = {
-      scan: new DynamoProfileScan(db, own('Customers'), capacity),
-      customers: new DynamoCustomerRepository(db, { customers: own('Customers') }, capacity),
-      models: new DynamoModelRepository(db, own('Models'), capacity),
+      scan: new DynamoProfileScan(metered, own('Customers')),
+      customers: new DynamoCustomerRepository(metered, { customers: own('Customers') }),
+      models: new DynamoModelRepository(metered, own('Models')),
       clock: { now: () => new Date(`${TODAY}T03:00:00.000Z`) },
       rules: [CAT_LOVERS],
       settings: DEFAULT_SCORING_SETTINGS,
