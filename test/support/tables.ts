@@ -1,15 +1,13 @@
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
+import { synthTemplates } from '../../infra/synth';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { CapacityRecorder } from '../../lib/adapters/dynamodb/capacity';
 import { type Customer, CustomerSchema } from '../../lib/domain/customer';
+import { buildLocalModel, ensureTables, tableName } from '../../lib/local/template';
+import { uniquePrefix } from './runtime';
 
 /** One stored profile, read strongly consistently and parsed as the app parses it. */
 export async function readProfile(
@@ -42,7 +40,36 @@ export async function readLedger(
 
 /** A document client on the run's DynamoDB Local that reports every call's capacity to `recorder`. */
 export const meteredDb = (recorder: CapacityRecorder): DynamoDBDocumentClient =>
-  dynamoDocumentClient(
-    { AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'), AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local' },
-    recorder,
-  );
+  dynamoDocumentClient(localEnv(), recorder);
+
+/** The environment a function would get from the local runtime, for the run's DynamoDB Local. */
+const localEnv = () => ({
+  AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+  AWS_REGION: 'local',
+  AWS_ACCESS_KEY_ID: 'local',
+});
+
+/**
+ * The app's tables, created from the synthesized templates under a fresh prefix in the run's
+ * DynamoDB Local (for contract tests that use the adapters without the runtime).
+ */
+export async function appTables(): Promise<{
+  db: DynamoDBDocumentClient;
+  nameOf: (construct: string) => string;
+}> {
+  const model = buildLocalModel(synthTemplates());
+  const prefix = uniquePrefix();
+  const client = new DynamoDBClient({
+    endpoint: inject('dynamoEndpoint'),
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTables(client, model, prefix);
+  client.destroy();
+  const nameOf = (construct: string) => {
+    const table = model.tables.find((t) => t.baseName === construct);
+    if (!table) throw new Error(`no ${construct} table in the templates`);
+    return tableName(table, prefix);
+  };
+  return { db: dynamoDocumentClient(localEnv()), nameOf };
+}

@@ -1,22 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { synthTemplates } from '../../../infra/synth';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CapacityTally } from '../../../lib/adapters/dynamodb/capacity';
 import { DynamoCustomerRepository } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoSurveyRepository } from '../../../lib/adapters/dynamodb/dynamo-survey-repository';
 import { newCustomer } from '../../../lib/domain/customer';
 import { signupSchema } from '../../../lib/domain/signup';
 import { surveyFingerprint } from '../../../lib/domain/survey';
-import { buildLocalModel, ensureTables } from '../../../lib/local/template';
 import { ConcurrentUpdateError, type CustomerRepository } from '../../../lib/ports/customer-repository';
 import type { StoredSurvey, SurveyRepository } from '../../../lib/ports/survey-repository';
 import { eraseCustomer } from '../../../lib/use-cases/erase-customer';
 import { recordSurvey } from '../../../lib/use-cases/record-survey';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
-import { uniquePrefix } from '../../support/runtime';
-import { meteredDb } from '../../support/tables';
+import { appTables, meteredDb } from '../../support/tables';
 
 // The SurveyRepository contract and the erasure part of the CustomerRepository contract, run against
 // DynamoDB Local (tables created from the synthesized template) and against the in-memory fakes, so
@@ -27,19 +23,9 @@ let tables: { customers: string; identities: string; surveys: string };
 let _db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  const client = new DynamoDBClient({
-    endpoint: inject('dynamoEndpoint'),
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const ensured = await ensureTables(client, buildLocalModel(synthTemplates()), uniquePrefix());
-  const nameOf = (construct: string) => {
-    const found = [...ensured.values()].find((table) => table.name.endsWith(`_${construct}`));
-    if (!found) throw new Error(`no ${construct} table in the template`);
-    return found.name;
-  };
+  const { db, nameOf } = await appTables();
   tables = { customers: nameOf('Customers'), identities: nameOf('Identities'), surveys: nameOf('Surveys') };
-  _db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  _db = db;
 });
 
 let run = 0;

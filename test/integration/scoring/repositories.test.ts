@@ -1,13 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { synthTemplates } from '../../../infra/synth';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CapacityTally } from '../../../lib/adapters/dynamodb/capacity';
 import { DynamoCustomerRepository } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoModelRepository } from '../../../lib/adapters/dynamodb/dynamo-model-repository';
@@ -17,7 +15,6 @@ import type { Customer } from '../../../lib/domain/customer';
 import { scoreProfile } from '../../../lib/domain/scoring';
 import { DEFAULT_SCORING_SETTINGS, unfittedModel } from '../../../lib/domain/scoring-model';
 import { SegmentSummaryBuilder } from '../../../lib/domain/segment-summary';
-import { buildLocalModel, ensureTables } from '../../../lib/local/template';
 import type { CustomerRepository } from '../../../lib/ports/customer-repository';
 import { type ModelRepository, ModelVersionTakenError } from '../../../lib/ports/model-repository';
 import type { ProfileScan } from '../../../lib/ports/profile-scan';
@@ -28,8 +25,7 @@ import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repos
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
 import { simulatedCustomers } from '../../fakes/simulated-population';
-import { uniquePrefix } from '../../support/runtime';
-import { meteredDb } from '../../support/tables';
+import { appTables, meteredDb } from '../../support/tables';
 import { CAT_LOVERS, customer, FITTED, orders, TODAY } from '../../unit/scoring/fixtures';
 
 // The scoring adapters against DynamoDB Local (tables created from the synthesized template) and
@@ -40,24 +36,14 @@ let tables: { customers: string; models: string; orders: string; orderIds: strin
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  const client = new DynamoDBClient({
-    endpoint: inject('dynamoEndpoint'),
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const ensured = await ensureTables(client, buildLocalModel(synthTemplates()), uniquePrefix());
-  const nameOf = (construct: string) => {
-    const found = [...ensured.values()].find((table) => table.name.endsWith(`_${construct}`));
-    if (!found) throw new Error(`no ${construct} table in the template`);
-    return found.name;
-  };
+  const app = await appTables();
   tables = {
-    customers: nameOf('Customers'),
-    models: nameOf('Models'),
-    orders: nameOf('Orders'),
-    orderIds: nameOf('OrderIds'),
+    customers: app.nameOf('Customers'),
+    models: app.nameOf('Models'),
+    orders: app.nameOf('Orders'),
+    orderIds: app.nameOf('OrderIds'),
   };
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  db = app.db;
 });
 
 interface Repos {
@@ -284,14 +270,7 @@ describe('what scoring costs in DynamoDB capacity (DynamoDB Local)', () => {
 
   it('a refit of 2,000 profiles: two scans and one write per changed profile', async () => {
     // Its own tables: a refit reads the whole Customers table.
-    const client = new DynamoDBClient({
-      endpoint: inject('dynamoEndpoint'),
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const ensured = await ensureTables(client, buildLocalModel(synthTemplates()), uniquePrefix());
-    const own = (construct: string) =>
-      [...ensured.values()].find((t) => t.name.endsWith(`_${construct}`))!.name;
+    const { nameOf: own } = await appTables();
     const population = simulatedCustomers({ customers: 2_000, seed: 21, today: TODAY });
     for (let i = 0; i < population.length; i += 25) {
       await db.send(
