@@ -266,15 +266,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       ? new FileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
       : new MemoryCheckpoints();
     const capWindow = <T extends { maxBatchingWindowSeconds: number }>(mapping: T): T =>
-      options.batchingWindowCapMs === undefined
-        ? mapping
-        : {
-            ...mapping,
-            maxBatchingWindowSeconds: Math.min(
-              mapping.maxBatchingWindowSeconds,
-              options.batchingWindowCapMs / 1000,
-            ),
-          };
+      capBatchingWindow(mapping, options.batchingWindowCapMs);
     const pollers = model.streamMappings
       .filter((mapping) => mapping.enabled)
       .map(capWindow)
@@ -386,3 +378,12 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     throw error;
   }
 };
+
+/** A mapping with its batching window lowered to at most `capMs` (tests and the demo need no wait). */
+export function capBatchingWindow<T extends { maxBatchingWindowSeconds: number }>(
+  mapping: T,
+  capMs: number | undefined,
+): T {
+  if (capMs === undefined) return mapping;
+  return { ...mapping, maxBatchingWindowSeconds: Math.min(mapping.maxBatchingWindowSeconds, capMs / 1000) };
+}
