@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+// Campaign measurement, pre-aggregated. The CampaignStats table holds, per campaign, one counters
+// row per group and period; the Deliveries stream (funnel stages) and the Orders stream
+// (attribution) keep them current, so a report reads a handful of rows whatever the number of
+// customers. Both groups are counted the same way: the treated group is every claimed occasion
+// that was meant to be sent (intent to treat: a row later skipped or failed stays in it), the
+// holdout group every `held_out` row.
+//
+// Keys (pk, sk are the table's generic key attributes):
+//   counters     pk `campaign#<campaignId>`  sk `<period>#<group>`
+//                period `all` or `day#YYYY-MM-DD` (the delivery's plannedAt, in the operator's
+//                default time zone); a week is the sum of its seven days (ISO week, Monday first).
+//   measurement  pk `delivery#<customerId>#<deliveryKey>`  sk `measure`
+//                per ledger row: the stages already counted and its attributed orders/revenue, so
+//                replays count nothing twice (each counter update is one transaction with it).
+//   attribution  pk `order#<orderId>`  sk `attribution`
+//                which delivery an order was attributed to (each order at most once; a
+//                cancellation takes exactly this back out).
+
+export const MEASUREMENT_GROUPS = ['treated', 'holdout'] as const;
+export type MeasurementGroup = (typeof MEASUREMENT_GROUPS)[number];
+
+/**
+ * Funnel stages, each counted once per delivery when its ledger row first reaches it. A stronger
+ * status implies the weaker ones (a click was opened, delivered and sent), so the funnel is monotone
+ * even when provider events arrive out of order or skip a step.
+ */
+export const FUNNEL_STAGES = [
+  'audience',
+  'skipped',
+  'failed',
+  'sent',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+  'unsubscribed',
+] as const;
+export type FunnelStage = (typeof FUNNEL_STAGES)[number];
+
+const count = z.number().int().min(0).default(0);
+const amount = z.number().min(0).default(0);
+
+/** One counters row (all amounts in the reporting currency). */
+export const CampaignCountersSchema = z.object({
+  audience: count,
+  skipped: count,
+  failed: count,
+  sent: count,
+  delivered: count,
+  bounced: count,
+  complained: count,
+  opened: count,
+  clicked: count,
+  unsubscribed: count,
+  /** Emails accepted by the provider (priced per 1,000). */
+  sentEmail: count,
+  /** SMS accepted by the provider, per destination country (ISO 3166 alpha-2; priced per country). */
+  sentSmsByCountry: z.record(z.string().regex(/^[A-Z]{2}$|^ZZ$/), z.number().int().min(0)).default({}),
+  /** Deliveries with at least one attributed order. */
+  conversions: count,
+  /** Attributed orders. */
+  orders: count,
+  revenue: amount,
+  /** Σ over deliveries of (that delivery's attributed revenue)²: the variance of revenue per recipient. */
+  revenueSquares: amount,
+  /** The same, for the members who were VIPs (top 20% by value) when the occasion was claimed. */
+  audienceVip: count,
+  conversionsVip: count,
+  revenueVip: amount,
+});
+export type CampaignCounters = z.infer<typeof CampaignCountersSchema>;
+// Every funnel stage is a counter.
+const _stagesAreCounters: Record<FunnelStage, number> = {} as Pick<CampaignCounters, FunnelStage>;
+
+export const statsKeys = {
+  counters: (campaignId: string, period: string, group: MeasurementGroup) => ({
+    pk: `campaign#${campaignId}`,
+    sk: `${period}#${group}`,
+  }),
+  measurement: (customerId: string, deliveryKey: string) => ({
+    pk: `delivery#${customerId}#${deliveryKey}`,
+    sk: 'measure',
+  }),
+  attribution: (orderId: string) => ({ pk: `order#${orderId}`, sk: 'attribution' }),
+  allPeriod: 'all',
+  dayPeriod: (isoDate: string) => `day#${isoDate}`,
+} as const;
