@@ -21,6 +21,8 @@ export const ENV = {
   thankYouUrl: 'THANK_YOU_URL',
   /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
   deliveriesTable: 'DELIVERIES_TABLE',
+  /** Campaign measurement counters (pk/sk; layout in lib/domain/measurement/campaign-stats.ts). */
+  campaignStatsTable: 'CAMPAIGN_STATS_TABLE',
   /** The SQS queue between the campaign planner and the message sender. */
   sendQueueUrl: 'SEND_QUEUE_URL',
   /** The campaigns (CampaignsSchema), JSON deflated and base64-encoded (Lambda env is 4 KB in all). */
