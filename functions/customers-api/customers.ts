@@ -5,10 +5,16 @@ import { emailSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import type { CustomerRepository } from '../../lib/ports/customer-repository';
 import type { DeliveryLedger } from '../../lib/ports/delivery-ledger';
+import type { DueCustomers } from '../../lib/ports/due-customers';
 import type { OrderRepository } from '../../lib/ports/order-repository';
 import type { SurveyRepository } from '../../lib/ports/survey-repository';
 import { type EraseDeps, eraseCustomer } from '../../lib/use-cases/erase-customer';
 import { exportCustomer } from '../../lib/use-cases/export-customer';
+import {
+  MAX_UPCOMING_DAYS,
+  MAX_UPCOMING_PER_DAY,
+  upcomingOccasions,
+} from '../../lib/use-cases/upcoming-occasions';
 import { viewCustomer } from '../../lib/use-cases/view-customer';
 import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
 
@@ -22,6 +28,7 @@ export interface CustomersDeps extends EraseDeps {
   orders: OrderRepository;
   surveys: SurveyRepository;
   deliveries: Pick<DeliveryLedger, 'history'>;
+  due: Pick<DueCustomers, 'byBirthday' | 'byNextOrder'>;
 }
 
 const NOT_FOUND = json(404, { error: 'not_found' });
@@ -33,6 +40,13 @@ const CustomerIdSchema = z
   .regex(/^[\w.:#-]+$/);
 const EmailQuerySchema = z.strictObject({
   email: z.string({ error: 'is required, e.g. ?email=ana@example.com' }).pipe(emailSchema),
+});
+
+const UpcomingQuerySchema = z.strictObject({
+  days: z.coerce.number().int().min(1).max(MAX_UPCOMING_DAYS).default(7),
+  /** The first local date (default: today in UTC); the dashboard sends the browser's date. */
+  from: z.iso.date().optional(),
+  perDay: z.coerce.number().int().min(0).max(MAX_UPCOMING_PER_DAY).default(10),
 });
 
 const customerIdOf = (event: APIGatewayProxyEventV2): string | undefined => {
@@ -49,6 +63,11 @@ export async function handleCustomers(
     const { email } = parseOrThrow(EmailQuerySchema, event.queryStringParameters ?? {});
     const view = await viewCustomer(deps, { email });
     return view ? json(200, view) : NOT_FOUND;
+  }
+  if (event.routeKey === 'GET /customers/upcoming') {
+    const query = parseOrThrow(UpcomingQuerySchema, event.queryStringParameters ?? {});
+    const from = query.from ?? deps.clock.now().toISOString().slice(0, 10);
+    return json(200, await upcomingOccasions(deps, { from, days: query.days, perDay: query.perDay }));
   }
   const customerId = customerIdOf(event);
   switch (event.routeKey) {
@@ -76,6 +95,6 @@ export async function handleCustomers(
   }
 }
 
-/** `GET /customers?email=`, `GET /customers/{id}`, `GET /customers/{id}/export`, `DELETE /customers/{id}`. */
+/** `GET /customers?email=`, `GET /customers/upcoming?days=&from=&perDay=`, `GET /customers/{id}`, `GET /customers/{id}/export`, `DELETE /customers/{id}`. */
 export const customersHandler = (deps: CustomersDeps, logger: Logger): HttpHandler =>
   httpHandler(logger, (event) => handleCustomers(event, deps, logger));

@@ -1,6 +1,7 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
+import { DynamoDueCustomers } from '../../lib/adapters/dynamodb/dynamo-due-customers';
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { DynamoSurveyRepository } from '../../lib/adapters/dynamodb/dynamo-survey-repository';
 import { ENV, type Env } from '../../lib/config/env-names';
@@ -10,7 +11,7 @@ import type { HttpHandler } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { customersHandler } from './customers';
 
-/** Composition root of the admin customer routes: read, export, erase (IAM-authenticated). */
+/** Composition root of the admin customer routes: read, export, erase, the next days' occasions (IAM-authenticated). */
 export function createHandler(env: Env): HttpHandler {
   const config = readEnv(env, [
     ENV.customersTable,
@@ -33,6 +34,7 @@ export function createHandler(env: Env): HttpHandler {
     }),
     surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
     deliveries: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
+    due: new DynamoDueCustomers(db, config[ENV.customersTable]),
     clock: systemClock,
   };
   return customersHandler(deps, loggerFor(env, 'customers-api'));

@@ -1,14 +1,27 @@
+import type { Delivery } from '../domain/campaigns/delivery';
 import { type ProfileView, toProfileView } from '../domain/profile-view';
 import type { CustomerRepository } from '../ports/customer-repository';
+import type { DeliveryLedger } from '../ports/delivery-ledger';
+
+/** One Deliveries ledger row as the profile shows it: campaign, occasion, channel, status, dates. */
+export type MessageView = Omit<Delivery, 'customerId' | 'deliveryKey' | 'providerMessageId'>;
+
+/** The profile and the person's message history (newest claim first). */
+export type CustomerView = ProfileView & { messages: MessageView[] };
 
 /** The customer behind an id (erased records included, as anonymous aggregates) or a live email. */
 export async function viewCustomer(
-  deps: { customers: CustomerRepository },
+  deps: { customers: CustomerRepository; deliveries: Pick<DeliveryLedger, 'history'> },
   key: { customerId: string } | { email: string },
-): Promise<ProfileView | undefined> {
+): Promise<CustomerView | undefined> {
   const customer =
     'customerId' in key
       ? await deps.customers.get(key.customerId)
       : await deps.customers.findByIdentity('email', key.email);
-  return customer && toProfileView(customer);
+  if (!customer) return undefined;
+  const history = await deps.deliveries.history(customer.customerId);
+  const messages = history
+    .map(({ customerId: _c, deliveryKey: _k, providerMessageId: _p, ...row }) => row)
+    .sort((a, b) => b.claimedAt.localeCompare(a.claimedAt));
+  return { ...toProfileView(customer), messages };
 }

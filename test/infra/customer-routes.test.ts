@@ -36,6 +36,7 @@ describe('the survey and customer routes', () => {
   it.each([
     'POST /surveys',
     'GET /customers',
+    'GET /customers/upcoming',
     'GET /customers/{id}',
     'GET /customers/{id}/export',
     'DELETE /customers/{id}',
@@ -79,16 +80,35 @@ describe('the survey and customer routes', () => {
 
   it('lets the customers API read (message history included), export and erase, but never delete items or scan', () => {
     const role = 'CustomersApiServiceRole';
-    expect(actionsOn(api, role, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(api, role, 'Customers')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(actionsOn(api, role, 'Identities')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(api, role, 'Orders')).toEqual(['dynamodb:Query']);
     expect(actionsOn(api, role, 'Surveys')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:Query']);
     const all = grants(api, role).flatMap((g) => g.actions);
-    expect(all).toHaveLength(8);
+    expect(all).toHaveLength(9);
     expect(all).not.toContain('dynamodb:DeleteItem');
     expect(all).not.toContain('dynamodb:Scan');
     expect(all).not.toContain('dynamodb:PutItem');
+  });
+});
+
+describe('GET /customers/upcoming', () => {
+  it('may Query the byBirthday and byNextOrder indexes, never the Customers table itself', () => {
+    const queries = grants(api, 'CustomersApiServiceRole').filter(
+      (g) => g.actions.includes('dynamodb:Query') && g.resources.includes('GetAttCustomers'),
+    );
+    expect(queries).toHaveLength(1);
+    const resources = JSON.parse(queries[0]!.resources) as unknown[];
+    expect(resources).toEqual([
+      { 'Fn::Join': ['', [expect.anything(), '/index/byBirthday']] },
+      { 'Fn::Join': ['', [expect.anything(), '/index/byNextOrder']] },
+    ]);
+    expect(queries[0]!.actions).toEqual(['dynamodb:Query']);
   });
 });
 

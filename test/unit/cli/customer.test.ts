@@ -9,6 +9,7 @@ import { newCustomer } from '../../../lib/domain/customer';
 import { computeProfileMetrics } from '../../../lib/domain/profile-metrics';
 import { signupSchema } from '../../../lib/domain/signup';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryDueCustomers } from '../../fakes/in-memory-due-customers';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
@@ -22,6 +23,7 @@ const handler = customersHandler(
     orders: new InMemoryOrderRepository(),
     surveys: new InMemorySurveyRepository(),
     deliveries: { history: async () => [] },
+    due: new InMemoryDueCustomers(),
     clock: { now: () => NOW },
   },
   new Logger({ logLevel: 'SILENT' }),

@@ -17,6 +17,7 @@ import { recordSurvey } from '../../../lib/use-cases/record-survey';
 import { refreshProfile } from '../../../lib/use-cases/refresh-profile';
 import { signUp } from '../../../lib/use-cases/sign-up';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryDueCustomers } from '../../fakes/in-memory-due-customers';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
@@ -40,6 +41,7 @@ let deps: CustomersDeps & {
   customers: InMemoryCustomerRepository;
   orders: InMemoryOrderRepository;
   surveys: InMemorySurveyRepository;
+  due: InMemoryDueCustomers;
 };
 let ids: number;
 const clock = { now: () => NOW };
@@ -109,6 +111,7 @@ beforeEach(async () => {
     customers: new InMemoryCustomerRepository(),
     orders: new InMemoryOrderRepository(),
     surveys: new InMemorySurveyRepository(),
+    due: new InMemoryDueCustomers(),
     deliveries: {
       history: async (customerId: string) =>
         customerId === 'cus_1'
@@ -154,8 +157,21 @@ describe('GET /customers/{id} and GET /customers?email=', () => {
   it('shows the profile, consent and metrics with satisfaction, and no internal keys', async () => {
     const response = await request('GET /customers/{id}', { id: 'cus_1' });
     expect(response.statusCode).toBe(200);
-    const view = bodyOf(response);
+    const { messages, ...view } = bodyOf(response);
     expect(ProfileViewSchema.strict().parse(view)).toBeTruthy();
+    // The message history from the ledger: campaign, occasion, channel, status and dates, no ids.
+    expect(messages).toEqual([
+      {
+        campaignId: 'birthday',
+        occasion: '2026',
+        channel: 'email',
+        status: 'sent',
+        plannedAt: '2026-05-17T09:00:00.000Z',
+        claimedAt: '2026-05-17T09:00:01.000Z',
+        updatedAt: '2026-05-17T09:00:02.000Z',
+        sentAt: '2026-05-17T09:00:02.000Z',
+      },
+    ]);
     expect(view).toMatchObject({
       customerId: 'cus_1',
       ...PII,
@@ -218,6 +234,91 @@ describe('GET /customers/{id} and GET /customers?email=', () => {
   });
 });
 
+describe('GET /customers/upcoming', () => {
+  const upcoming = (query: Record<string, string>) => request('GET /customers/upcoming', { query });
+
+  it('lists birthdays and repurchase windows per day, one index partition per day and kind', async () => {
+    deps.due
+      .add('byBirthday', '11-25', 0, 'cus_1')
+      .add('byNextOrder', '2026-11-26', 60, 'cus_1')
+      .add('byNextOrder', '2026-11-26', -300, 'cus_nobody');
+    const response = await upcoming({ days: '7' });
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body.from).toBe(TODAY);
+    expect(body.days.map((d: { date: string }) => d.date)).toEqual([
+      '2026-11-24',
+      '2026-11-25',
+      '2026-11-26',
+      '2026-11-27',
+      '2026-11-28',
+      '2026-11-29',
+      '2026-11-30',
+    ]);
+    expect(body.days[1]).toEqual({
+      date: '2026-11-25',
+      birthdays: 1,
+      repurchases: 0,
+      customers: [
+        { customerId: 'cus_1', firstName: 'Ana', localDate: '2026-11-25', due: 'birthday', product: null },
+      ],
+    });
+    expect(body.days[2]).toMatchObject({ birthdays: 0, repurchases: 2 });
+    expect(body.days[2].customers).toEqual([
+      {
+        customerId: 'cus_nobody',
+        firstName: null,
+        localDate: '2026-11-26',
+        due: 'repurchase',
+        product: null,
+      },
+      {
+        customerId: 'cus_1',
+        firstName: 'Ana',
+        localDate: '2026-11-26',
+        due: 'repurchase',
+        product: { sku: expect.any(String), category: expect.any(String) },
+      },
+    ]);
+    expect(deps.due.queried).toHaveLength(14);
+  });
+
+  it('shows Feb 29 birthdays on Feb 28 in a non-leap year, and on Feb 29 in a leap year', async () => {
+    deps.due.add('byBirthday', '02-29', 0, 'cus_1').add('byBirthday', '02-28', 0, 'cus_2');
+    const plain = bodyOf(await upcoming({ from: '2027-02-27', days: '3' }));
+    expect(plain.days.map((d: { date: string; birthdays: number }) => [d.date, d.birthdays])).toEqual([
+      ['2027-02-27', 0],
+      ['2027-02-28', 2],
+      ['2027-03-01', 0],
+    ]);
+    const leap = bodyOf(await upcoming({ from: '2028-02-28', days: '2' }));
+    expect(leap.days.map((d: { date: string; birthdays: number }) => [d.date, d.birthdays])).toEqual([
+      ['2028-02-28', 1],
+      ['2028-02-29', 1],
+    ]);
+  });
+
+  it('caps the names per day but counts everyone', async () => {
+    for (let i = 0; i < 30; i++) deps.due.add('byBirthday', '11-24', i, `cus_x${i}`);
+    const body = bodyOf(await upcoming({ days: '1', perDay: '3' }));
+    expect(body.days[0].birthdays).toBe(30);
+    expect(body.days[0].customers).toHaveLength(3);
+  });
+
+  it.each([
+    [{ days: '0' }],
+    [{ days: '32' }],
+    [{ days: 'seven' }],
+    [{ from: '2026-02-30' }],
+    [{ perDay: '51' }],
+    [{ unknown: '1' }],
+  ])('answers 400 validation_failed to %j', async (query) => {
+    const response = await upcoming(query);
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).error).toBe('validation_failed');
+  });
+});
+
 describe('GET /customers/{id}/export', () => {
   it('returns everything held about the person as one JSON document', async () => {
     const response = await request('GET /customers/{id}/export', { id: 'cus_1' });
@@ -225,7 +326,8 @@ describe('GET /customers/{id}/export', () => {
     expect(response.headers?.['content-disposition']).toBe('attachment; filename="cus_1.json"');
     const document = bodyOf(response);
     expect(Object.keys(document).sort()).toEqual(['customer', 'deliveries', 'orders', 'surveys']);
-    expect(document.customer).toEqual(bodyOf(await request('GET /customers/{id}', { id: 'cus_1' })));
+    const { messages: _messages, ...profile } = bodyOf(await request('GET /customers/{id}', { id: 'cus_1' }));
+    expect(document.customer).toEqual(profile);
     expect(document.orders).toEqual([
       expect.objectContaining({
         orderId: 'web-1',
