@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns/campaign';
+import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
 import { DEFAULT_CAMPAIGNS } from './campaigns';
@@ -59,6 +60,12 @@ export const PrecisConfigSchema = z.strictObject({
   campaigns: CampaignsSchema.prefault(DEFAULT_CAMPAIGNS),
   /** Frequency cap, SMS quiet hours, brand name and the public base URL of links in messages. */
   campaignSettings: CampaignSettingsSchema.prefault({}),
+  /**
+   * Campaign reports: sending prices in the reporting currency (SES per 1,000 emails, SNS per SMS by
+   * destination country, a default for the others), the gross margin ROI is computed on (1 = on
+   * revenue) and the sample sizes below which a report says `insufficient-data`.
+   */
+  reportSettings: ReportSettingsSchema.prefault({}),
   /** Sender Lambda's reserved concurrency: the throttle to the SES/SNS sending quota. */
   sendConcurrency: z.number().int().min(2).max(100).default(5),
   /**
@@ -71,7 +78,7 @@ export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
 
 const LIST_KEYS = new Set(['allowedOrigins']);
 const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays', 'sendConcurrency']);
-const JSON_KEYS = new Set(['ruleSegments', 'scoring', 'campaigns', 'campaignSettings']);
+const JSON_KEYS = new Set(['ruleSegments', 'scoring', 'campaigns', 'campaignSettings', 'reportSettings']);
 
 export class InvalidConfigError extends Error {}
 

@@ -29,6 +29,8 @@ export const ENV = {
   campaigns: 'CAMPAIGNS',
   /** JSON object of campaign settings (CampaignSettingsSchema). */
   campaignSettings: 'CAMPAIGN_SETTINGS',
+  /** JSON object of campaign report settings: sending prices, gross margin, thresholds (ReportSettingsSchema). */
+  reportSettings: 'REPORT_SETTINGS',
   /** The verified SES identity campaigns are sent from, and the configuration set they go through. */
   senderEmail: 'SENDER_EMAIL',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',

@@ -1,0 +1,108 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  CampaignCountersSchema,
+  MEASUREMENT_GROUPS,
+  type MeasurementGroup,
+  statsKeys,
+} from '../../domain/measurement/campaign-stats';
+import type { CountersRow } from '../../domain/measurement/report';
+import type { CampaignStatsReader, CountersQuery } from '../../ports/campaign-stats-reader';
+
+// BatchGetItem takes at most 100 keys.
+const BATCH = 100;
+const CAMPAIGN_PREFIX = 'campaign#';
+
+/**
+ * The CampaignStats table's counters rows (pk `campaign#<id>`, sk `<period>#<group>`; see
+ * domain/measurement/campaign-stats.ts). A report is at most two Queries on the campaign's
+ * partition — the `all#` rows, and a sort-key range over the days it shows — so its cost depends on
+ * the days read, never on the number of customers. Reads are eventually consistent (half the
+ * price; a report a second old is fine).
+ */
+export class DynamoCampaignStatsReader implements CampaignStatsReader {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async rows(campaignId: string, query: CountersQuery): Promise<CountersRow[]> {
+    const { pk } = statsKeys.counters(campaignId, statsKeys.allPeriod, 'treated');
+    const reads: Promise<CountersRow[]>[] = [];
+    if (query.allTime)
+      reads.push(this.query(pk, 'begins_with(sk, :from)', { ':from': `${statsKeys.allPeriod}#` }));
+    if (query.days) {
+      // `day#2026-05-11#holdout` … `day#2026-05-17#treated`: '~' sorts after every group name.
+      reads.push(
+        this.query(pk, 'sk BETWEEN :from AND :to', {
+          ':from': `${statsKeys.dayPeriod(query.days.from)}#`,
+          ':to': `${statsKeys.dayPeriod(query.days.to)}#~`,
+        }),
+      );
+    }
+    return (await Promise.all(reads)).flat();
+  }
+
+  async allTime(campaignIds: readonly string[]): Promise<Map<string, CountersRow[]>> {
+    const result = new Map<string, CountersRow[]>(campaignIds.map((id) => [id, []]));
+    const keys = campaignIds.flatMap((id) =>
+      MEASUREMENT_GROUPS.map((group) => statsKeys.counters(id, statsKeys.allPeriod, group)),
+    );
+    for (let i = 0; i < keys.length; i += BATCH) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH);
+      while (pending.length > 0) {
+        const out = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: pending } },
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const row = parseRow(item);
+          if (row) result.get(row.campaignId)?.push(row.row);
+        }
+        // Throttled keys come back unprocessed: ask again for exactly those.
+        pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return result;
+  }
+
+  private async query(
+    pk: string,
+    skCondition: string,
+    values: Record<string, string>,
+  ): Promise<CountersRow[]> {
+    const rows: CountersRow[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: `pk = :pk AND ${skCondition}`,
+          ExpressionAttributeValues: { ':pk': pk, ...values },
+          ExclusiveStartKey,
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const row = parseRow(item);
+        if (row) rows.push(row.row);
+      }
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return rows;
+  }
+}
+
+/** A counters row, or undefined for an item of another kind or group. Counters are validated. */
+function parseRow(item: Record<string, unknown>): { campaignId: string; row: CountersRow } | undefined {
+  const { pk, sk } = item;
+  if (typeof pk !== 'string' || typeof sk !== 'string' || !pk.startsWith(CAMPAIGN_PREFIX)) return undefined;
+  const cut = sk.lastIndexOf('#');
+  const group = sk.slice(cut + 1) as MeasurementGroup;
+  if (cut < 0 || !MEASUREMENT_GROUPS.includes(group)) return undefined;
+  return {
+    campaignId: pk.slice(CAMPAIGN_PREFIX.length),
+    row: { period: sk.slice(0, cut), group, counters: CampaignCountersSchema.parse(item) },
+  };
+}
