@@ -32,6 +32,9 @@ export interface CampaignsMessagingProps {
   customers: ITable;
   identities: ITable;
   deliveries: ITable;
+  /** Orders (its stream feeds attribution) and the measurement counters. */
+  orders: ITable;
+  campaignStats: ITable;
   /** The app's bus, where the profile stream announces SegmentEntered. */
   bus: IEventBus;
   configurationSet: CfnConfigurationSet;
@@ -260,6 +263,41 @@ export class CampaignsMessaging extends Construct {
         targets: [new LambdaFunction(segmentTriggers, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
       });
     }
+
+    // Measurement (lib/domain/measurement): the Deliveries stream counts each ledger row's funnel
+    // stages; the Orders stream's second consumer (orders-stream is the first) attributes orders to
+    // the most recent delivery whose window holds them. Each counter change is one transaction with
+    // a conditional write on its marker item (UpdateItem/PutItem are what TransactWriteItems checks).
+    const deliveryStream = new PrecisFunction(this, 'DeliveryStream', {
+      role: 'delivery-stream',
+      logRetention,
+      environment: {
+        [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        [ENV.defaultTimeZone]: config.defaultTimeZone,
+      },
+    });
+    props.campaignStats.grant(deliveryStream, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    new StreamConsumer(this, 'DeliveryStreamConsumer', { table: props.deliveries, fn: deliveryStream });
+
+    const attributionStream = new PrecisFunction(this, 'AttributionStream', {
+      role: 'attribution-stream',
+      logRetention,
+      environment: {
+        [ENV.deliveriesTable]: props.deliveries.tableName,
+        [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        [ENV.defaultTimeZone]: config.defaultTimeZone,
+        ...campaignEnv,
+      },
+    });
+    // The customer's ledger rows (one query), then the markers and counters.
+    props.deliveries.grant(attributionStream, 'dynamodb:Query');
+    props.campaignStats.grant(
+      attributionStream,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
+    new StreamConsumer(this, 'AttributionStreamConsumer', { table: props.orders, fn: attributionStream });
 
     // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …).
     const runs = new PrecisFunction(this, 'PlannerRuns', {

@@ -23,6 +23,7 @@ export class DataStack extends Stack {
   readonly surveys: Table;
   readonly models: Table;
   readonly deliveries: Table;
+  readonly campaignStats: Table;
   readonly configurationSet: CfnConfigurationSet;
   readonly bus: EventBus;
 
@@ -108,6 +109,17 @@ export class DataStack extends Stack {
       ...durable,
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'deliveryKey', type: AttributeType.STRING },
+      // Its stream feeds campaign measurement (audience, sent, delivered, opened, … per campaign).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+
+    // Campaign measurement, pre-aggregated (lib/domain/measurement/campaign-stats.ts): per campaign,
+    // group and period one counters row, kept by the Deliveries and Orders streams, plus the
+    // per-delivery and per-order markers that make every count exactly-once.
+    this.campaignStats = new Table(this, 'CampaignStats', {
+      ...durable,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
     });
 
     // Every campaign email goes through this configuration set (its events feed the ledger).

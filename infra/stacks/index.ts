@@ -34,6 +34,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     models: data.models,
     bus: data.bus,
     deliveries: data.deliveries,
+    campaignStats: data.campaignStats,
     configurationSet: data.configurationSet,
     httpApi: api.api,
   });

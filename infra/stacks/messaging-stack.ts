@@ -28,6 +28,8 @@ export interface MessagingStackProps extends StackProps {
   models: ITable;
   bus: IEventBus;
   deliveries: ITable;
+  /** Campaign measurement counters (kept by the Deliveries and Orders stream consumers). */
+  campaignStats: ITable;
   configurationSet: CfnConfigurationSet;
   /** The HTTP API, for the campaigns admin route (`POST /planner/runs`). */
   httpApi: IHttpApi;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValueTierSchema } from '../value-tier';
 
 // The Deliveries ledger: one row per customer and campaign occasion (sk `campaign#occasion`, e.g.
 // `birthday#2026`, `repurchase#2026-03-14`). The planner claims the occasion with a conditional put
@@ -48,6 +49,14 @@ export const DeliverySchema = z.object({
   providerMessageId: z.string().optional(),
   /** Why a row was skipped or failed (a code, never a message body or address). */
   reason: z.string().optional(),
+  /** Outside the send window (or SMS quiet hours) when claimed: not sent before this instant. */
+  notBefore: z.iso.datetime().optional(),
+  /** Measurement: the customer's value tier when the occasion was claimed (VIP = top 20%). */
+  valueTier: ValueTierSchema.optional(),
+  /** Measurement: the ISO 3166 region of an SMS's destination number, set when it is sent (SMS is priced per country). */
+  country: z.string().optional(),
+  /** Measurement: when the person used this message's unsubscribe link. */
+  unsubscribedAt: z.iso.datetime().optional(),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 
@@ -61,5 +70,7 @@ export const SendRequestSchema = z.object({
   occasion: z.string().min(1),
   channel: ChannelSchema,
   plannedAt: z.iso.datetime(),
+  /** The sender puts a message that arrives earlier back on the queue, delayed (see send-message.ts). */
+  notBefore: z.iso.datetime().optional(),
 });
 export type SendRequest = z.infer<typeof SendRequestSchema>;
