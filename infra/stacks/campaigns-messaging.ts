@@ -35,6 +35,8 @@ export interface CampaignsMessagingProps {
   /** Orders (its stream feeds attribution) and the measurement counters. */
   orders: ITable;
   campaignStats: ITable;
+  /** The Models table: the segment summary's overall 80/20 share, shown next to each campaign's. */
+  models: ITable;
   /** The app's bus, where the profile stream announces SegmentEntered. */
   bus: IEventBus;
   configurationSet: CfnConfigurationSet;
@@ -313,6 +315,36 @@ export class CampaignsMessaging extends Construct {
       integration: new HttpLambdaIntegration('PlannerRunsIntegration', runs),
       authorizer: new HttpIamAuthorizer(),
     });
+
+    // `GET /campaigns` and `GET /campaigns/{id}/report` (precis report, the dashboard): reports from
+    // the pre-aggregated counters. Reads only: Query on a campaign's counters partition, one
+    // BatchGet for every campaign's all-time rows, and the segment summary.
+    const reports = new PrecisFunction(this, 'CampaignReports', {
+      role: 'campaign-reports-api',
+      logRetention,
+      environment: {
+        [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        [ENV.modelsTable]: props.models.tableName,
+        [ENV.reportSettings]: JSON.stringify(config.reportSettings),
+        [ENV.reportingCurrency]: config.reportingCurrency,
+        [ENV.defaultTimeZone]: config.defaultTimeZone,
+        ...campaignEnv,
+      },
+    });
+    props.campaignStats.grant(reports, 'dynamodb:Query', 'dynamodb:BatchGetItem');
+    props.models.grant(reports, 'dynamodb:GetItem');
+    const reportsIntegration = new HttpLambdaIntegration('CampaignReportsIntegration', reports);
+    for (const [routeId, path] of [
+      ['CampaignsRoute', '/campaigns'],
+      ['CampaignReportRoute', '/campaigns/{id}/report'],
+    ] as const) {
+      new HttpRoute(this, routeId, {
+        httpApi: props.httpApi,
+        routeKey: HttpRouteKey.with(path, HttpMethod.GET),
+        integration: reportsIntegration,
+        authorizer: new HttpIamAuthorizer(),
+      });
+    }
   }
 }
 

@@ -1,0 +1,36 @@
+import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { DynamoCampaignStatsReader } from '../../lib/adapters/dynamodb/dynamo-campaign-stats-reader';
+import { DynamoModelRepository } from '../../lib/adapters/dynamodb/dynamo-model-repository';
+import { ENV, type Env } from '../../lib/config/env-names';
+import { readEnv } from '../../lib/config/read-env';
+import { ReportSettingsSchema } from '../../lib/domain/measurement/report';
+import { systemClock } from '../../lib/ports/clock';
+import { campaignConfig } from '../shared/campaign-deps';
+import type { HttpHandler } from '../shared/http';
+import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { parseConfig } from '../shared/scoring-deps';
+import { campaignReportsHandler } from './reports';
+
+/** Composition root of `GET /campaigns` and `GET /campaigns/{id}/report` (IAM-authenticated admin routes). */
+export function createHandler(env: Env): HttpHandler {
+  const config = readEnv(env, [
+    ENV.campaignStatsTable,
+    ENV.modelsTable,
+    ENV.reportSettings,
+    ENV.reportingCurrency,
+    ENV.defaultTimeZone,
+  ]);
+  const db = dynamoDocumentClient(env);
+  const deps = {
+    stats: new DynamoCampaignStatsReader(db, config[ENV.campaignStatsTable]),
+    models: new DynamoModelRepository(db, config[ENV.modelsTable]),
+    clock: systemClock,
+    campaigns: campaignConfig(env).campaigns,
+    settings: parseConfig(ENV.reportSettings, ReportSettingsSchema, config[ENV.reportSettings]),
+    currency: config[ENV.reportingCurrency],
+    timeZone: config[ENV.defaultTimeZone],
+  };
+  return campaignReportsHandler(deps, loggerFor(env, 'campaign-reports-api'));
+}
+
+export const handler = lambdaEntry(createHandler);

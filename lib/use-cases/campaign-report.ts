@@ -1,0 +1,85 @@
+import { DateTime } from 'luxon';
+import type { Campaign } from '../domain/campaigns/campaign';
+import {
+  buildCampaignReport,
+  type CampaignHeadline,
+  type CampaignReport,
+  campaignHeadline,
+  type ReportPeriodKind,
+  type ReportSettings,
+  resolvePeriod,
+} from '../domain/measurement/report';
+import type { CampaignStatsReader } from '../ports/campaign-stats-reader';
+import type { Clock } from '../ports/clock';
+import type { ModelRepository } from '../ports/model-repository';
+
+export interface CampaignReportDeps {
+  stats: CampaignStatsReader;
+  models: Pick<ModelRepository, 'latestSummary'>;
+  clock: Clock;
+  campaigns: readonly Campaign[];
+  settings: ReportSettings;
+  currency: string;
+  /** The operator's zone: day rows are keyed by the local date of each delivery's plannedAt. */
+  timeZone: string;
+}
+
+export class UnknownCampaignError extends Error {
+  readonly code = 'unknown_campaign';
+}
+
+/** Today in the operator's zone (the default date of a day or week report). */
+export const localToday = (deps: Pick<CampaignReportDeps, 'clock' | 'timeZone'>): string =>
+  DateTime.fromJSDate(deps.clock.now(), { zone: deps.timeZone }).toISODate() as string;
+
+/**
+ * The report of one configured campaign over all time, one ISO week or one day (`date`, default
+ * today, picks the week or day): at most two Queries on the campaign's counters partition and one
+ * read of the segment summary, whatever the number of customers.
+ */
+export async function campaignReport(
+  deps: CampaignReportDeps,
+  campaignId: string,
+  kind: ReportPeriodKind,
+  date?: string,
+): Promise<CampaignReport> {
+  const campaign = deps.campaigns.find((c) => c.id === campaignId);
+  if (!campaign) throw new UnknownCampaignError(`no campaign "${campaignId}"`);
+  const period = resolvePeriod(kind, date ?? localToday(deps), deps.settings);
+  const [rows, summary] = await Promise.all([
+    deps.stats.rows(campaign.id, {
+      allTime: kind === 'all',
+      days: { from: period.seriesFrom, to: period.seriesTo },
+    }),
+    deps.models.latestSummary(),
+  ]);
+  return buildCampaignReport({
+    campaign,
+    currency: deps.currency,
+    period,
+    rows,
+    overallTop20RevenueShare: summary?.top20RevenueShare ?? null,
+    settings: deps.settings,
+  });
+}
+
+/** Every configured campaign with its all-time headline: one BatchGet for all of them. */
+export async function campaignHeadlines(deps: CampaignReportDeps): Promise<CampaignHeadline[]> {
+  const allTime = await deps.stats.allTime(deps.campaigns.map((c) => c.id));
+  const today = localToday(deps);
+  // The list shows no chart: the all-time rows alone, over a one-day (empty) series.
+  const settings = { ...deps.settings, seriesDays: 1 };
+  return deps.campaigns.map((campaign) =>
+    campaignHeadline(
+      buildCampaignReport({
+        campaign,
+        currency: deps.currency,
+        period: resolvePeriod('all', today, settings),
+        rows: allTime.get(campaign.id) ?? [],
+        overallTop20RevenueShare: null,
+        settings,
+      }),
+      campaign.enabled,
+    ),
+  );
+}
