@@ -128,9 +128,12 @@ export class ApiStack extends Stack {
       [ENV.customersTable]: props.customers.tableName,
       [ENV.linkSigningKey]: config.linkSigningKey,
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
+      [ENV.deliveriesTable]: props.deliveries.tableName,
     });
-    // Read the profile, write its consent (conditional on the version read).
+    // Read the profile, write its consent (conditional on the version read); mark the ledger row of
+    // the message whose unsubscribe link was used (campaign measurement).
     props.customers.grant(consent, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.deliveries.grant(consent, 'dynamodb:UpdateItem');
     this.route('/confirm', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.POST, consent, 'public');

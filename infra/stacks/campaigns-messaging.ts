@@ -132,9 +132,12 @@ export class CampaignsMessaging extends Construct {
         [ENV.senderEmail]: config.senderEmail,
         [ENV.sesConfigurationSet]: props.configurationSet.ref,
         [ENV.linkSigningKey]: config.linkSigningKey,
+        // A message not due yet (outside the person's send window) goes back on the queue, delayed.
+        [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
         ...campaignEnv,
       },
     });
+    this.sendQueue.grantSendMessages(this.sender);
     // The throttle to the provider quota: at most this many senders at once.
     (this.sender.node.defaultChild as CfnFunction).reservedConcurrentExecutions = config.sendConcurrency;
     this.sender.addEventSource(

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCampaigns } from './commands/campaigns';
 import { registerCustomer } from './commands/customer';
 import { registerLtv } from './commands/ltv';
+import { registerReport } from './commands/report';
 import { registerSeed } from './commands/seed';
 import { registerSegments } from './commands/segments';
 import { registerStart } from './commands/start';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCustomer(program);
   registerSegments(program);
   registerCampaigns(program);
+  registerReport(program);
   return program;
 }
 

@@ -97,6 +97,8 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
         channel: decision.channel,
         status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
         plannedAt: at.toISOString(),
+        // Measurement: the tier when claimed (the report splits VIPs out).
+        ...(customer.segments?.valueTier && { valueTier: customer.segments.valueTier }),
         claimedAt: now,
         updatedAt: now,
       };

@@ -72,6 +72,8 @@ export async function triggerCampaign(
   const claim = await deps.ledger.claim({
     ...row,
     status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
+    // Measurement: the tier when claimed (the report splits VIPs out).
+    ...(customer.segments?.valueTier && { valueTier: customer.segments.valueTier }),
   });
   if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
   if (decision.outcome === 'held_out') return { status: 'held_out', ...ids };
