@@ -4,6 +4,7 @@ import { deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { channelCheck, type SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
+import { smsCountry } from '../domain/measurement/sms-country';
 import type { Clock } from '../ports/clock';
 import type { ConsentStore } from '../ports/consent-store';
 import type { CustomerRepository } from '../ports/customer-repository';
@@ -83,7 +84,13 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
       : { status: 'duplicate' };
   }
   const token = deps.links.sign(
-    { purpose: 'unsubscribe', customerId: customer.customerId, channel: request.channel },
+    // The row's key in the link: the campaign's report counts the unsubscribe (consent-links.ts).
+    {
+      purpose: 'unsubscribe',
+      customerId: customer.customerId,
+      channel: request.channel,
+      deliveryKey: key.deliveryKey,
+    },
     new Date(now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),
   );
   const unsubscribeUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
@@ -118,7 +125,13 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
       });
     }
     return deps.sms.send({ to: customer.phone as string, text: message.text, tags });
-  });
+  }, request.channel === 'sms' ? withCountry(customer.phone) : {});
+}
+
+/** An SMS's destination region, kept on its ledger row when sent (SMS is priced per country). */
+function withCountry(phone: string | undefined): { country?: string } {
+  const country = smsCountry(phone);
+  return country ? { country } : {};
 }
 
 /** Calls the provider for a row now `unknown`, and records what came of it. */
@@ -127,6 +140,7 @@ async function deliver(
   key: { customerId: string; deliveryKey: string },
   now: Date,
   send: () => Promise<{ messageId: string }>,
+  sent: { country?: string } = {},
 ): Promise<SendOutcome> {
   let messageId: string;
   try {
@@ -143,6 +157,7 @@ async function deliver(
     return { status: 'unknown', errorName: (err as Error)?.name ?? 'Error' };
   }
   await deps.ledger.transition(key, 'unknown', 'sent', {
+    ...sent,
     providerMessageId: messageId,
     sentAt: now.toISOString(),
   });
