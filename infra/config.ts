@@ -7,6 +7,10 @@ import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
 import { DEFAULT_CAMPAIGNS } from './campaigns';
 
+const ScheduleExpressionSchema = z
+  .string()
+  .regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression');
+
 /**
  * Every tunable of a deployment, in one typed, validated object read at synth time. Sources, later
  * winning: the defaults below, `precis.config.json` beside cdk.json (or `-c configFile=…`), then
@@ -73,12 +77,46 @@ export const PrecisConfigSchema = z.strictObject({
    * value per deployment.
    */
   linkSigningKey: z.string().min(16).default('local-development-link-key'),
+  /** When the scheduled jobs run (EventBridge Scheduler `cron(…)` or `rate(…)` expressions, UTC). */
+  schedules: z
+    .strictObject({
+      /** The campaign planner: each pass sends to the people whose local send window is now. */
+      planner: ScheduleExpressionSchema.default('cron(0 * * * ? *)'),
+      /** The model refit: LTV model, RFM/value thresholds, segments. */
+      modelRefit: ScheduleExpressionSchema.default('cron(0 3 * * ? *)'),
+    })
+    .prefault({}),
+  /** Who is told when an alarm fires: an email subscription to the alarm topic (confirm it once). */
+  operatorEmail: z.email().optional(),
+  /** Alarm thresholds (CloudWatch alarms in the PrecisOperations stack). */
+  alarms: z
+    .strictObject({
+      /** SES bounce rate (0..1) that alarms; SES reviews an account at 5% and may pause sending at 10%. */
+      bounceRate: z.number().gt(0).lt(1).default(0.04),
+      /** SES complaint rate (0..1) that alarms; SES reviews an account at 0.1% and may pause at 0.5%. */
+      complaintRate: z.number().gt(0).lt(1).default(0.0008),
+      /** Oldest unprocessed stream record, in seconds, before a stream consumer is "behind". */
+      iteratorAgeSeconds: z.number().int().positive().default(300),
+      /** Function errors within 5 minutes that alarm (any function). */
+      functionErrors: z.number().int().positive().default(1),
+      /** HTTP API 5xx answers within 5 minutes that alarm. */
+      api5xx: z.number().int().positive().default(1),
+    })
+    .prefault({}),
 });
 export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
 
 const LIST_KEYS = new Set(['allowedOrigins']);
 const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays', 'sendConcurrency']);
-const JSON_KEYS = new Set(['ruleSegments', 'scoring', 'campaigns', 'campaignSettings', 'reportSettings']);
+const JSON_KEYS = new Set([
+  'ruleSegments',
+  'scoring',
+  'campaigns',
+  'campaignSettings',
+  'reportSettings',
+  'schedules',
+  'alarms',
+]);
 
 export class InvalidConfigError extends Error {}
 

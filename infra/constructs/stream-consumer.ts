@@ -2,8 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+import { FailureQueue } from './failure-queue';
 
 export interface StreamConsumerProps {
   table: ITable;
@@ -17,15 +18,14 @@ export interface StreamConsumerProps {
  * error, bounded retries and record age, then the record's position goes to a failure queue.
  */
 export class StreamConsumer extends Construct {
-  readonly failureQueue: Queue;
+  readonly failureQueue: FailureQueue;
+  /** The consuming function (its IteratorAge is this stream's lag). */
+  readonly fn: IFunction;
 
   constructor(scope: Construct, id: string, props: StreamConsumerProps) {
     super(scope, id);
-    this.failureQueue = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.fn = props.fn;
+    this.failureQueue = new FailureQueue(this, 'Failures');
     props.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -39,5 +39,17 @@ export class StreamConsumer extends Construct {
         onFailure: new SqsDlq(this.failureQueue),
       }),
     );
+    if (props.fn.role) {
+      acknowledge(
+        props.fn.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'dynamodb:ListStreams, added by the DynamoDB event source, has no resource-level permissions; ' +
+          'reading the records themselves is granted on this table stream ARN only.',
+      );
+    }
+  }
+
+  static isStreamConsumer(x: unknown): x is StreamConsumer {
+    return x instanceof StreamConsumer;
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -23,8 +23,10 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import { packJson } from '../../lib/config/packed-json';
 import type { PrecisConfig } from '../config';
+import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
+import { acknowledge } from '../nag';
 
 export interface CampaignsMessagingProps {
   config: PrecisConfig;
@@ -75,11 +77,7 @@ export class CampaignsMessaging extends Construct {
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
     };
 
-    const deadLetters = new Queue(this, 'SendDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const deadLetters = new FailureQueue(this, 'SendDeadLetters');
     this.sendQueue = new Queue(this, 'SendQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -101,11 +99,7 @@ export class CampaignsMessaging extends Construct {
       environment: plannerEnv,
     });
     grantPlanning(this.planner, props, this.sendQueue);
-    const plannerFailures = new Queue(this, 'PlannerFailures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const plannerFailures = new FailureQueue(this, 'PlannerFailures');
     // A pass is repeatable (the ledger makes it idempotent): one retry, then kept for the operator.
     this.planner.configureAsyncInvoke({
       retryAttempts: 1,
@@ -114,7 +108,7 @@ export class CampaignsMessaging extends Construct {
     });
     new Schedule(this, 'PlannerSchedule', {
       description: 'Hourly campaign planner: birthdays and repurchase windows in each local send window',
-      schedule: ScheduleExpression.cron({ minute: '0' }),
+      schedule: ScheduleExpression.expression(config.schedules.planner, TimeZone.ETC_UTC),
       target: new LambdaInvoke(this.planner, {
         input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
         retryAttempts: 2,
@@ -184,15 +178,19 @@ export class CampaignsMessaging extends Construct {
         resources: [stack.formatArn({ service: 'sns', resource: '*' })],
       }),
     );
+    if (this.sender.role) {
+      acknowledge(
+        this.sender.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'SMS goes straight to a phone number, which has no ARN to scope sns:Publish to (topics are denied ' +
+          'above), and sns:CheckIfPhoneNumberIsOptedOut has no resource-level permissions.',
+      );
+    }
 
     // SES feedback: the configuration set publishes to the default bus (data stack); this rule
     // takes the events that matter to the ledger and to suppression. An event the function cannot
     // handle is retried, then kept whole in a failure queue.
-    const feedbackFailures = new Queue(this, 'FeedbackFailures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const feedbackFailures = new FailureQueue(this, 'FeedbackFailures');
     const feedback = new PrecisFunction(this, 'SesFeedback', {
       role: 'ses-feedback',
       logRetention,
@@ -234,11 +232,7 @@ export class CampaignsMessaging extends Construct {
       c.enabled && c.trigger.type === 'segment-entered' ? [c.trigger.segment] : [],
     );
     if (onSegments.length > 0) {
-      const segmentFailures = new Queue(this, 'SegmentTriggerFailures', {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+      const segmentFailures = new FailureQueue(this, 'SegmentTriggerFailures');
       const segmentTriggers = new PrecisFunction(this, 'SegmentTriggers', {
         role: 'segment-triggers',
         logRetention,

@@ -4,6 +4,7 @@ import { logRetentionOf } from '../log-retention';
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
 import { MessagingStack } from './messaging-stack';
+import { OperationsStack } from './operations-stack';
 
 /** The whole deployment: stateful data, the HTTP API, and the messaging side. */
 export function buildStacks(app: App, config: PrecisConfig): Stack[] {
@@ -38,5 +39,12 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     configurationSet: data.configurationSet,
     httpApi: api.api,
   });
-  return [data, api, messaging];
+  const watched: Stack[] = [data, api, messaging];
+  // Last: it walks the stacks above for every function, failure queue, stream consumer and API.
+  const operations = new OperationsStack(app, 'PrecisOperations', {
+    description: 'Precis: alarms, the operator topic and the dashboard',
+    config,
+    watch: watched,
+  });
+  return [...watched, operations];
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -8,10 +8,10 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import type { PrecisConfig } from '../config';
+import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
 import { grantOrderIngest, orderEnvironment } from './api-stack';
@@ -100,11 +100,7 @@ export class MessagingStack extends Stack {
 
     // Shops publish OrderPlaced / OrderCancelled on the app's bus. An event the function rejects is
     // retried twice, then kept whole in a failure queue for the operator to fix and replay.
-    const orderEventFailures = new Queue(this, 'OrderEventFailures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const orderEventFailures = new FailureQueue(this, 'OrderEventFailures');
     const orderEvents = new PrecisFunction(this, 'OrderEvents', {
       role: 'order-events',
       logRetention,
@@ -126,11 +122,7 @@ export class MessagingStack extends Stack {
     // The nightly model refit: reads every profile (two parallel scans), fits, stores the version
     // and the segment summary, re-scores the profiles that changed. 15 minutes and 2 GB cover a few
     // million profiles (see lib/use-cases/refit-model.ts for what runs beyond that).
-    const refitFailures = new Queue(this, 'ModelRefitFailures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const refitFailures = new FailureQueue(this, 'ModelRefitFailures');
     const modelRefit = new PrecisFunction(this, 'ModelRefit', {
       role: 'model-refit',
       logRetention,
@@ -148,7 +140,7 @@ export class MessagingStack extends Stack {
     props.models.grant(modelRefit, 'dynamodb:GetItem', 'dynamodb:PutItem');
     new Schedule(this, 'ModelRefitSchedule', {
       description: 'Nightly refit of the LTV model, RFM/value/volume thresholds and segments',
-      schedule: ScheduleExpression.cron({ minute: '0', hour: '3' }),
+      schedule: ScheduleExpression.expression(props.config.schedules.modelRefit, TimeZone.ETC_UTC),
       target: new LambdaInvoke(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(6) }),
     });
     // `POST /model/refit` (precis model refit) asks for one now.

@@ -38,6 +38,10 @@ export const ENV = {
   linkSigningKey: 'LINK_SIGNING_KEY',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** CloudWatch namespace of the custom metrics (Powertools Metrics). */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** `true` turns the metrics' EMF output off (the local runtime sets it). */
+  metricsDisabled: 'POWERTOOLS_METRICS_DISABLED',
   region: 'AWS_REGION',
   endpointDynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
   endpointSesv2: 'AWS_ENDPOINT_URL_SESV2',

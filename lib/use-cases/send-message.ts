@@ -124,8 +124,9 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
         tags,
       });
     }
-    return deps.sms.send({ to: customer.phone as string, text: message.text, tags });
-  }, request.channel === 'sms' ? withCountry(customer.phone) : {});
+    const sent = await deps.sms.send({ to: customer.phone as string, text: message.text, tags });
+    return { ...sent, ...withCountry(customer.phone) };
+  });
 }
 
 /** An SMS's destination region, kept on its ledger row when sent (SMS is priced per country). */
@@ -139,12 +140,12 @@ async function deliver(
   deps: Pick<SenderDeps, 'ledger'>,
   key: { customerId: string; deliveryKey: string },
   now: Date,
-  send: () => Promise<{ messageId: string }>,
-  sent: { country?: string } = {},
+  send: () => Promise<{ messageId: string; country?: string }>,
 ): Promise<SendOutcome> {
   let messageId: string;
+  let country: string | undefined;
   try {
-    ({ messageId } = await send());
+    ({ messageId, country } = await send());
   } catch (err) {
     if (err instanceof ProviderThrottledError) {
       await deps.ledger.transition(key, 'unknown', 'queued');
@@ -157,7 +158,7 @@ async function deliver(
     return { status: 'unknown', errorName: (err as Error)?.name ?? 'Error' };
   }
   await deps.ledger.transition(key, 'unknown', 'sent', {
-    ...sent,
+    ...(country !== undefined && { country }),
     providerMessageId: messageId,
     sentAt: now.toISOString(),
   });

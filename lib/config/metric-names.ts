@@ -1,0 +1,31 @@
+// Custom metric names (CloudWatch namespace `Precis`, dimension `service` = the function's role),
+// defined once: the functions emit them (functions/shared/metrics.ts), the operations dashboard
+// (infra/constructs/operations.ts) graphs them. Dimensions carry ids of kinds, never a person.
+export const METRIC = {
+  /** Every accepted signup (bots caught by the honeypot excluded). */
+  signups: 'Signups',
+  /** Signups that created a customer / that came from someone already known. */
+  newSignups: 'NewSignups',
+  repeatSignups: 'RepeatSignups',
+  /** Orders stored (a duplicate of a stored order is not counted again). */
+  ordersIngested: 'OrdersIngested',
+  ordersCancelled: 'OrdersCancelled',
+  /** Messages handed to SES / SNS, dimension `channel` (email, sms). */
+  messagesSent: 'MessagesSent',
+  /** Messages not sent, dimension `reason` (unsubscribed, quiet_hours, suppressed, …). */
+  messagesSkipped: 'MessagesSkipped',
+  /** Messages that failed at the provider for good. */
+  messagesFailed: 'MessagesFailed',
+  bounces: 'Bounces',
+  complaints: 'Complaints',
+  /** A channel of a person suppressed by a hard bounce or a complaint. */
+  suppressions: 'Suppressions',
+} as const;
+
+/** The Lambda roles (POWERTOOLS_SERVICE_NAME) that emit each metric. */
+export const METRIC_SERVICES = {
+  signups: ['signup-api'],
+  orders: ['orders-api', 'order-events'],
+  sender: ['message-sender'],
+  feedback: ['ses-feedback'],
+} as const;
