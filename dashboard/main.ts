@@ -1,6 +1,9 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { type MessageRow, messageHistory } from './messages';
+import { loadOutbox } from './outbox';
+import { loadUpcoming } from './upcoming';
 
 // The operator dashboard: reads the admin API with the admin key (kept in sessionStorage for this
 // tab only, sent as x-api-key) and draws what the last refit aggregated (GET /segments, never a scan
@@ -93,6 +96,8 @@ async function loadSummary(): Promise<void> {
   status(`Segments as of ${body.asOf} · model version ${body.modelVersion}${fitted}`);
   for (const chart of charts.splice(0)) chart.destroy();
   renderOverview(body);
+  loadUpcoming(api).catch(fail);
+  loadOutbox(api).catch(fail);
   renderBars(
     'rfm-segments',
     body.segments.filter((s) => s.kind === 'rfm'),
@@ -333,6 +338,7 @@ interface Profile {
     matrix: { strategy: string } | null;
     rules: string[];
   };
+  messages?: MessageRow[];
 }
 
 async function search(query: string): Promise<void> {
@@ -375,13 +381,13 @@ async function search(query: string): Promise<void> {
       ['rule segments', s.rules.join(', ') || '—'],
     );
   }
-  rows.push(['messages', 'arrives with the campaigns']);
   target.replaceChildren(
     el(
       'dl',
       { class: 'profile', 'data-customer-id': body.customerId },
       ...rows.flatMap(([label, value]) => [el('dt', {}, label), el('dd', { 'data-field': label }, value)]),
     ),
+    messageHistory(body.messages),
   );
 }
 

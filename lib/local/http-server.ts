@@ -24,6 +24,11 @@ export interface LocalHttpServer {
   port: number;
   /** Installs the routes; until then (and until setReady) everything but /health answers 503. */
   setRoutes(routes: HttpRouteBinding[]): void;
+  /**
+   * Local-only admin GET endpoints (e.g. `/local/outbox`) that no template declares: answered as
+   * JSON, behind the same admin key; a deployed API has none of them.
+   */
+  setLocalRoutes(routes: Record<string, LocalRoute>): void;
   setReady(ready: boolean): void;
   stop(): Promise<void>;
 }
@@ -37,6 +42,9 @@ export interface LocalHttpServerOptions {
 }
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** A local-only admin endpoint: the query string in, a JSON body out (status 200). */
+export type LocalRoute = (query: URLSearchParams) => Promise<unknown>;
 
 export class PortInUseError extends Error {
   readonly code = 'PortInUse';
@@ -216,6 +224,7 @@ const corsHeaders = (cors: CorsModel | undefined, origin: string | undefined): R
 
 export const startHttpServer = async (options: LocalHttpServerOptions): Promise<LocalHttpServer> => {
   let routes: CompiledRoute[] = [];
+  let localRoutes: Record<string, LocalRoute> = {};
   let defaultCors: CorsModel | undefined;
   let ready = false;
   const adminKey = Buffer.from(options.adminKey);
@@ -340,6 +349,13 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
       write(res, jsonResult(413, { message: 'Request Entity Too Large' }), idHeader);
       req.destroy();
       return;
+    }
+
+    const local = method === 'GET' ? localRoutes[url.pathname] : undefined;
+    if (local) {
+      if (!keyMatches(req.headers['x-api-key'], adminKey))
+        return write(res, jsonResult(401, { error: 'unauthorized' }), idHeader);
+      return write(res, jsonResult(200, await local(url.searchParams)), idHeader);
     }
 
     const parts = splitPath(url.pathname);
@@ -472,6 +488,9 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
       }
       routes = bindings.map(compileRoute);
       defaultCors = bindings.find((binding) => binding.cors)?.cors;
+    },
+    setLocalRoutes(value) {
+      localRoutes = { ...value };
     },
     setReady(value) {
       ready = value;

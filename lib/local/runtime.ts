@@ -11,6 +11,7 @@ import { FailureLog, type LocalFailure } from './failures';
 import { type HttpRouteBinding, type LocalHttpServer, startHttpServer } from './http-server';
 import { type LocalFunction, loadFunction } from './lambda-host';
 import { type LocalAwsServer, startLocalAws } from './local-aws';
+import { MAX_OUTBOX_ENTRIES, readOutbox } from './outbox';
 import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { type SesLocal, startSesLocal } from './ses-local';
@@ -33,6 +34,7 @@ import {
 //   API (HTTP API routes, GET /health, optional static files)  port option, default 3000 (PORT)
 //   local AWS: SNS SMS sink, EventBridge, SQS                   localAwsPort, default 4566 (LOCAL_AWS_PORT)
 //     GET /messages · POST /clear · POST /opt-out · GET /events · GET /queues
+//   on the API port, local only (admin key): GET /local/outbox?limit=N (emails with HTML, texts)
 //   SES v2 emulator, web inbox at /, JSON at /store             sesPort, default 8005 (SES_PORT)
 //   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
 // Port 0 picks a free port for any of them (tests do).
@@ -316,6 +318,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       return { route, fn: fnFor(route.functionKey), ...(cors ? { cors } : {}) };
     });
     http.setRoutes(bindings);
+    http.setLocalRoutes({
+      '/local/outbox': (query) =>
+        readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit'))),
+    });
     http.setReady(true);
 
     const tableNames: Record<string, string> = {};
@@ -377,6 +383,12 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     );
     throw error;
   }
+};
+
+/** `?limit=` of the outbox: 1..MAX_OUTBOX_ENTRIES, default 20. */
+const outboxLimit = (raw: string | null): number => {
+  const n = Number(raw ?? 20);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_OUTBOX_ENTRIES) : 20;
 };
 
 /** A mapping with its batching window lowered to at most `capMs` (tests and the demo need no wait). */

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../infra/synth';
 import { generatePopulation } from '../../lib/demo/population';
 import { type SeedResult, seedDemo } from '../../lib/demo/seed';
+import { monthDayKey } from '../../lib/domain/calendar';
+import { birthdayPartitions } from '../../lib/domain/campaigns/send-window';
 import { buildDashboard } from '../../lib/local/dashboard-build';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
@@ -138,9 +140,50 @@ describe('dashboard', () => {
     expect(await page.textContent('#pareto-note')).toMatch(/top 20% of buyers bring \d+\.\d% of revenue/);
   });
 
-  it('finds a seeded customer by email and shows their lifetime value and segments', async () => {
+  it("shows the next 7 days' birthdays and repurchase windows of the seeded customers", async () => {
+    await page.waitForSelector('#upcoming li.day');
+    const days = await page.$$eval('#upcoming li.day', (items) =>
+      items.map((i) => ({
+        date: i.getAttribute('data-date') ?? '',
+        birthdays: Number(i.getAttribute('data-birthdays')),
+        repurchases: Number(i.getAttribute('data-repurchases')),
+        shown: i.querySelectorAll('li[data-customer-id]').length,
+      })),
+    );
+    expect(days).toHaveLength(7);
+    // Every seeded birthday on those dates is counted (the index is by MM-DD; Feb 29 on Feb 28 in
+    // a non-leap year), and the first of them are named.
     const population = generatePopulation({ customers: CUSTOMERS, seed: SEED, now: NOW });
-    const buyer = population.customers.find((c) => c.orders.length >= 3)!;
+    for (const day of days) {
+      const keys = birthdayPartitions(day.date);
+      const expected = population.customers.filter((c) =>
+        keys.includes(monthDayKey(c.signup.birthday)!),
+      ).length;
+      expect(day.birthdays, day.date).toBe(expected);
+      expect(day.shown).toBe(Math.min(6, day.birthdays + day.repurchases));
+    }
+    expect(days.reduce((n, d) => n + d.birthdays, 0)).toBeGreaterThan(0);
+    expect(days[0]!.birthdays).toBeGreaterThan(0);
+    const named = await page.textContent('#upcoming li.day li[data-due="birthday"]');
+    expect(named).toMatch(/^birthday \S+/);
+  });
+
+  it('shows the recent outbox with each email rendered in a sandboxed iframe', async () => {
+    await page.waitForSelector('#outbox li.email iframe');
+    const frame = await page.$('#outbox li.email iframe');
+    // sandbox="" : no scripts, no forms, no same-origin access to the dashboard.
+    expect(await frame!.getAttribute('sandbox')).toBe('');
+    expect(await page.textContent('#outbox li.email .subject')).not.toBe('');
+    expect(await page.textContent('#outbox li.email .meta')).toMatch(/@example\.com · \S+/);
+    const content = await frame!.contentFrame();
+    await content!.waitForSelector('body p');
+    const text = await content!.textContent('body');
+    expect(text).toMatch(/^Hi \S+,/);
+  });
+
+  it('finds a seeded customer by email and shows their lifetime value, segments and messages', async () => {
+    const population = generatePopulation({ customers: CUSTOMERS, seed: SEED, now: NOW });
+    const buyer = population.customers.find((c) => c.orders.length >= 3 && c.signup.consent.email)!;
     await page.fill('#search', buyer.signup.email);
     await page.click('#search-form button');
     await page.waitForSelector('dl.profile');
@@ -150,6 +193,12 @@ describe('dashboard', () => {
     expect(await field('orders')).toMatch(new RegExp(`^${buyer.orders.length} · spend £`));
     expect(await field('predicted CLV (12 m)')).toMatch(/^£[\d,]+$/);
     expect(await field('lifecycle')).toMatch(/^(new|active|at_risk|lapsed)$/);
+    // The message history from the ledger: at least the double opt-in email, sent.
+    await page.waitForSelector('#messages tr[data-campaign]');
+    const messages = await page.$$eval('#messages tr[data-campaign]', (rows) =>
+      rows.map((r) => [r.getAttribute('data-campaign'), r.getAttribute('data-status')]),
+    );
+    expect(messages).toContainEqual(['confirmation', 'sent']);
 
     await page.fill('#search', 'nobody@example.com');
     await page.click('#search-form button');
