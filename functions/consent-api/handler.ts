@@ -1,6 +1,7 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../../lib/adapters/crypto/hmac-link-signer';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { CampaignSettingsSchema } from '../../lib/domain/campaigns/campaign';
@@ -12,14 +13,19 @@ import { consentHandler } from './consent';
 
 /** Composition root of the public consent pages: `GET /confirm`, `GET|POST /unsubscribe`. */
 export function createHandler(env: Env): HttpHandler {
-  const config = readEnv(env, [ENV.customersTable, ENV.linkSigningKey, ENV.campaignSettings]);
+  const config = readEnv(env, [
+    ENV.customersTable,
+    ENV.deliveriesTable,
+    ENV.linkSigningKey,
+    ENV.campaignSettings,
+  ]);
   const settings = parseConfig(ENV.campaignSettings, CampaignSettingsSchema, config[ENV.campaignSettings]);
+  const db = dynamoDocumentClient(env);
   const deps = {
-    customers: new DynamoCustomerRepository(dynamoDocumentClient(env), {
-      customers: config[ENV.customersTable],
-    }),
+    customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     links: new HmacLinkSigner(config[ENV.linkSigningKey]),
     clock: systemClock,
+    deliveries: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
   };
   return consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'));
 }

@@ -23,6 +23,15 @@ export interface DeliveryLedger {
     key: DeliveryKey,
     from: DeliveryStatus,
     to: DeliveryStatus,
-    fields?: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason'>>,
+    fields?: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country'>>,
   ): Promise<boolean>;
+}
+
+/** Unsubscribes per message, for campaign measurement (the Deliveries stream counts them). */
+export interface DeliveryUnsubscribes {
+  /**
+   * Records that the person unsubscribed through this row's message; false when the row does not
+   * exist or already carries an unsubscribe (the first one stands).
+   */
+  markUnsubscribed(key: DeliveryKey, at: string): Promise<boolean>;
 }

@@ -3,6 +3,8 @@ export interface LinkClaims {
   purpose: 'unsubscribe' | 'confirm';
   customerId: string;
   channel: 'email' | 'sms';
+  /** The ledger row (`campaign#occasion`) of the message that carried the link, for measurement. */
+  deliveryKey?: string;
 }
 
 /** Signs and verifies the tokens of unsubscribe and confirmation links. */

@@ -2,6 +2,7 @@ import { confirmEmail, unsubscribe } from '../domain/consent';
 import type { Customer } from '../domain/customer';
 import type { Clock } from '../ports/clock';
 import { ConcurrentUpdateError, type CustomerRepository } from '../ports/customer-repository';
+import type { DeliveryUnsubscribes } from '../ports/delivery-ledger';
 import type { LinkClaims, LinkSigner } from '../ports/link-signer';
 
 // The signed links in our emails: `GET /confirm?token=…` (double opt-in) and `POST
@@ -13,6 +14,11 @@ export interface ConsentLinkDeps {
   customers: Pick<CustomerRepository, 'get' | 'updateProfile'>;
   links: LinkSigner;
   clock: Clock;
+  /**
+   * Measurement: an unsubscribe link names the message it came in (its ledger row), which is marked
+   * so the campaign's report counts it. Without it, unsubscribes are not counted per campaign.
+   */
+  deliveries?: DeliveryUnsubscribes;
 }
 
 export type LinkOutcome =
@@ -48,13 +54,21 @@ export async function unsubscribeByLink(
 ): Promise<LinkOutcome> {
   const claims = verifyLink(deps, token, 'unsubscribe');
   if (!claims) return { status: 'invalid' };
-  const { channel } = claims;
+  const { channel, customerId, deliveryKey } = claims;
+  // The row is marked before the profile is written: a failure in between leaves the person
+  // subscribed and the link still works (a retry finds the row marked and keeps the first time).
+  const markRow =
+    deps.deliveries && deliveryKey !== undefined
+      ? async (now: string) =>
+          void (await deps.deliveries?.markUnsubscribed({ customerId, deliveryKey }, now))
+      : undefined;
   return change(
     deps,
-    claims.customerId,
+    customerId,
     (customer, now) => unsubscribe(customer, channel, now),
     (before, after) =>
       before === after ? { status: 'already_unsubscribed', channel } : { status: 'unsubscribed', channel },
+    markRow,
   );
 }
 
@@ -64,13 +78,18 @@ async function change(
   customerId: string,
   apply: (customer: Customer, now: string) => Customer,
   outcome: (before: Customer, after: Customer) => LinkOutcome,
+  beforeWrite?: (now: string) => Promise<void>,
 ): Promise<LinkOutcome> {
   for (let attempt = 1; ; attempt++) {
     const customer = await deps.customers.get(customerId);
     if (!customer || customer.erasedAt !== undefined) return { status: 'invalid' };
-    const next = apply(customer, deps.clock.now().toISOString());
+    const now = deps.clock.now().toISOString();
+    const next = apply(customer, now);
     try {
-      if (next !== customer) await deps.customers.updateProfile(next, customer.version);
+      if (next !== customer) {
+        await beforeWrite?.(now);
+        await deps.customers.updateProfile(next, customer.version);
+      }
       return outcome(customer, next);
     } catch (err) {
       if (!(err instanceof ConcurrentUpdateError) || attempt >= ATTEMPTS) throw err;

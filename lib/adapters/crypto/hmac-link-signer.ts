@@ -1,11 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { LinkClaims, LinkSigner } from '../../ports/link-signer';
 
-// Token = base64url(JSON {p, c, ch, e}) "." base64url(HMAC-SHA256(key, payload)). The payload holds
-// ids only (no address); a changed byte or an expired token verifies as nothing.
+// Token = base64url(JSON {p, c, ch, e, d?}) "." base64url(HMAC-SHA256(key, payload)). The payload
+// holds ids only (no address; `d` the message's ledger key); a changed byte or an expired token
+// verifies as nothing.
 
 const PURPOSES = new Set(['unsubscribe', 'confirm']);
 const CHANNELS = new Set(['email', 'sms']);
+const MAX_DELIVERY_KEY = 200;
 
 export class HmacLinkSigner implements LinkSigner {
   constructor(private readonly key: string) {
@@ -19,6 +21,7 @@ export class HmacLinkSigner implements LinkSigner {
         c: claims.customerId,
         ch: claims.channel,
         e: Math.floor(expiresAt.getTime() / 1000),
+        ...(claims.deliveryKey !== undefined && { d: claims.deliveryKey }),
       }),
     ).toString('base64url');
     return `${payload}.${this.mac(payload)}`;
@@ -36,11 +39,18 @@ export class HmacLinkSigner implements LinkSigner {
     } catch {
       return undefined;
     }
-    const { p, c, ch, e } = (body ?? {}) as Record<string, unknown>;
+    const { p, c, ch, e, d } = (body ?? {}) as Record<string, unknown>;
     if (typeof p !== 'string' || !PURPOSES.has(p) || typeof c !== 'string' || typeof ch !== 'string')
       return undefined;
     if (!CHANNELS.has(ch) || typeof e !== 'number' || e * 1000 <= now.getTime()) return undefined;
-    return { purpose: p as LinkClaims['purpose'], customerId: c, channel: ch as LinkClaims['channel'] };
+    if (d !== undefined && (typeof d !== 'string' || d.length === 0 || d.length > MAX_DELIVERY_KEY))
+      return undefined;
+    return {
+      purpose: p as LinkClaims['purpose'],
+      customerId: c,
+      channel: ch as LinkClaims['channel'],
+      ...(d !== undefined && { deliveryKey: d }),
+    };
   }
 
   private mac(payload: string): string {

@@ -8,13 +8,18 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Delivery, DeliverySchema, type DeliveryStatus } from '../../domain/campaigns/delivery';
-import type { ClaimResult, DeliveryKey, DeliveryLedger } from '../../ports/delivery-ledger';
+import type {
+  ClaimResult,
+  DeliveryKey,
+  DeliveryLedger,
+  DeliveryUnsubscribes,
+} from '../../ports/delivery-ledger';
 
 // BatchGetItem takes at most 100 keys.
 const BATCH = 100;
 
 /** The Deliveries table (pk customerId, sk deliveryKey = `campaign#occasion`). */
-export class DynamoDeliveryLedger implements DeliveryLedger {
+export class DynamoDeliveryLedger implements DeliveryLedger, DeliveryUnsubscribes {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -86,7 +91,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     key: DeliveryKey,
     from: DeliveryStatus,
     to: DeliveryStatus,
-    fields: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason'>> = {},
+    fields: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country'>> = {},
   ): Promise<boolean> {
     const set = { ...fields, status: to, updatedAt: new Date().toISOString() };
     const names = Object.keys(set);
@@ -102,6 +107,25 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
             ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`:${name}`, value])),
             ':from': from,
           },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async markUnsubscribed(key: DeliveryKey, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { customerId: key.customerId, deliveryKey: key.deliveryKey },
+          UpdateExpression: 'SET unsubscribedAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(unsubscribedAt)',
+          ExpressionAttributeValues: { ':at': at },
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
