@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { type MessageRow, messageHistory } from './messages';
+import { loadCampaigns } from './campaigns';
 import { loadOutbox } from './outbox';
 import { loadUpcoming } from './upcoming';
 
@@ -98,6 +99,7 @@ async function loadSummary(): Promise<void> {
   renderOverview(body);
   loadUpcoming(api).catch(fail);
   loadOutbox(api).catch(fail);
+  loadCampaigns(api).catch(fail);
   renderBars(
     'rfm-segments',
     body.segments.filter((s) => s.kind === 'rfm'),
