@@ -205,6 +205,7 @@ export async function run(args: string[]): Promise<void> {
           isOptedOut: async () => false,
         },
         links: new HmacLinkSigner('bench-link-signing-key'),
+        queue: { enqueue: async () => {} },
         consent: new DynamoConsentStore(senderDb, { customers: customersTable }),
         clock: { now: () => AT },
         campaigns,

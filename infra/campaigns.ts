@@ -65,6 +65,8 @@ export const DEFAULT_CAMPAIGNS: z.input<typeof CampaignSchema>[] = [
     name: 'Welcome after confirmation',
     trigger: { type: 'email-confirmed' },
     channel: 'email',
+    // At once after the click by day; a confirmation at night is welcomed at 08:00 local.
+    sendWindow: { start: '08:00', end: '21:00' },
     holdoutPercent: 0,
     templates: {
       en: {
@@ -81,6 +83,7 @@ export const DEFAULT_CAMPAIGNS: z.input<typeof CampaignSchema>[] = [
     name: 'We miss you',
     trigger: { type: 'segment-entered', segment: 'lifecycle:at_risk' },
     channel: 'email',
+    // Entering At Risk happens at any hour (a nightly re-score): the email waits for 09:00–11:00 local.
     templates: {
       en: {
         email: {

@@ -1,10 +1,11 @@
-import { dynamoDocumentClient, sesClient, snsClient } from '../../lib/adapters/aws/clients';
+import { dynamoDocumentClient, sesClient, snsClient, sqsClient } from '../../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../../lib/adapters/crypto/hmac-link-signer';
 import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
 import { SnsSmsSender } from '../../lib/adapters/sns/sns-sms-sender';
+import { SqsSendQueue } from '../../lib/adapters/sqs/sqs-send-queue';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
@@ -20,6 +21,7 @@ export function createHandler(env: Env): QueueHandler {
     ENV.senderEmail,
     ENV.sesConfigurationSet,
     ENV.linkSigningKey,
+    ENV.sendQueueUrl,
   ]);
   const db = dynamoDocumentClient(env);
   const { campaigns, settings } = campaignConfig(env);
@@ -32,6 +34,7 @@ export function createHandler(env: Env): QueueHandler {
     }),
     sms: new SnsSmsSender(snsClient(env)),
     links: new HmacLinkSigner(config[ENV.linkSigningKey]),
+    queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, { customers: config[ENV.customersTable] }),
     clock: systemClock,
     campaigns,

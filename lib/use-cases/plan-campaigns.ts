@@ -45,6 +45,8 @@ export interface PlanSummary {
   skipped: Partial<Record<SkipReason, number>>;
   /** Rows found still `queued` and put on the queue again. */
   requeued: number;
+  /** Of `queued`, those outside the SMS allowance now: sent at its next opening (see `sendTime`). */
+  deferred: number;
   /** The rows this pass queued (to wait for their sending). */
   claimed: DeliveryKey[];
 }
@@ -55,7 +57,15 @@ interface Candidate {
 }
 
 export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSummary> {
-  const summary: PlanSummary = { due: 0, queued: 0, heldOut: 0, skipped: {}, requeued: 0, claimed: [] };
+  const summary: PlanSummary = {
+    due: 0,
+    queued: 0,
+    heldOut: 0,
+    skipped: {},
+    requeued: 0,
+    deferred: 0,
+    claimed: [],
+  };
   const skip = (reason: SkipReason) => {
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
   };
@@ -101,6 +111,8 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
         ...(customer.segments?.valueTier && { valueTier: customer.segments.valueTier }),
         claimedAt: now,
         updatedAt: now,
+        ...(decision.outcome === 'send' &&
+          decision.notBefore && { notBefore: decision.notBefore.toISOString() }),
       };
       const claim = await deps.ledger.claim(delivery);
       if (claim.status === 'exists') return skip('already_claimed');
@@ -113,7 +125,8 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
       await deps.history.record(customer.customerId, customer.recentSends?.length ?? 0, next, added);
       toQueue.push(requestOf(delivery));
       summary.queued++;
-      summary.claimed.push(key);
+      if (delivery.notBefore) summary.deferred++;
+      else summary.claimed.push(key);
     });
     await deps.queue.enqueue(toQueue);
   }
@@ -127,6 +140,7 @@ const requestOf = (row: Delivery): SendRequest => ({
   occasion: row.occasion,
   channel: row.channel,
   plannedAt: row.plannedAt,
+  ...(row.notBefore && { notBefore: row.notBefore }),
 });
 
 /** The (customer, occasion) pairs whose local time is inside the campaign's window at `at`. */

@@ -16,6 +16,7 @@ import {
   ProviderThrottledError,
   type SmsSender,
 } from '../ports/message-senders';
+import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 
 // Sends one queued message, at most once:
 //   profile read (the second and last per occasion) → still consented? else `skipped`
@@ -25,6 +26,12 @@ import {
 // queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
 // the row stays `unknown`, which is reported, never retried — a second birthday email is worse
 // than a missing one.
+//
+// A message with `notBefore` in the future (claimed outside the person's send window or SMS hours)
+// goes back on the queue with a delay of up to 15 minutes (SQS's limit), hop by hop until it is
+// due; its row stays `queued` all along, so the queued → unknown transition still lets exactly one
+// copy through. Chosen over a `deferredUntil` index the hourly planner would read: no new index,
+// no extra table read per hour, and the message keeps its place in the one path every send takes.
 
 export interface SenderDeps {
   customers: Pick<CustomerRepository, 'get'>;
@@ -32,6 +39,8 @@ export interface SenderDeps {
   email: EmailSender;
   sms: SmsSender;
   links: LinkSigner;
+  /** Where a message that is not due yet goes back, delayed. */
+  queue: SendQueue;
   /** Records the confirmation email's send time; suppresses SMS to a number that replied STOP. */
   consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress'>;
   clock: Clock;
@@ -45,6 +54,8 @@ export type SendOutcome =
   | { status: 'skipped'; reason: SkipReason | 'unknown_campaign' | 'not_pending' }
   /** The row was not `queued`: already sent, being sent, held out or skipped. */
   | { status: 'duplicate' }
+  /** Not due yet (`notBefore`): back on the queue with a delay. */
+  | { status: 'deferred'; until: string }
   | { status: 'failed'; reason: string }
   /** The provider may or may not have taken it: left `unknown`, not retried. */
   | { status: 'unknown'; errorName: string };
@@ -54,6 +65,13 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     customerId: request.customerId,
     deliveryKey: deliveryKey(request.campaignId, request.occasion),
   };
+  if (request.notBefore !== undefined) {
+    const wait = Math.ceil((Date.parse(request.notBefore) - deps.clock.now().getTime()) / 1000);
+    if (wait > 0) {
+      await deps.queue.enqueue([request], { delaySeconds: Math.min(wait, MAX_QUEUE_DELAY_SECONDS) });
+      return { status: 'deferred', until: request.notBefore };
+    }
+  }
   if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request);
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
   if (!campaign) {

@@ -16,6 +16,11 @@ import type { SendQueue } from '../ports/send-queue';
 // opt-in confirmation): one person, one occasion, through the same path as the hourly planner —
 //   profile → eligibility (campaigns only) → conditional put of the ledger row (the claim)
 //   → recent-sends list (campaigns only) → send queue → sender.
+// Campaign messages keep the campaign's send window in the person's local time (and SMS the quiet
+// hours): an event outside it claims the occasion now with `notBefore` = the next opening, and the
+// sender holds the message until then (see send-message.ts). The welcome ships with a wide window
+// (08:00–21:00: at once by day, never at night), the win-back with the usual 09:00–11:00. The
+// confirmation email is transactional: it answers the person's own signup, at once.
 // A replayed stream record or a redelivered event finds the occasion claimed and sends nothing; a
 // row still `queued` (a crash between claim and queue) is queued again, which the sender's
 // queued → unknown transition makes harmless.
@@ -68,7 +73,10 @@ export async function triggerCampaign(
   if (!customer) return { status: 'skipped', ...ids, reason: 'erased' };
   const decision = decide(customer, campaign, at, deps.settings);
   if (decision.outcome === 'skipped') return { status: 'skipped', ...ids, reason: decision.reason };
-  const row = newRow(deps, customerId, campaign.id, occasion, decision.channel, at);
+  const row = {
+    ...newRow(deps, customerId, campaign.id, occasion, decision.channel, at),
+    ...(decision.outcome === 'send' && decision.notBefore && { notBefore: decision.notBefore.toISOString() }),
+  };
   const claim = await deps.ledger.claim({
     ...row,
     status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
@@ -137,6 +145,7 @@ const requestOf = (row: Omit<Delivery, 'status'>): SendRequest => ({
   occasion: row.occasion,
   channel: row.channel,
   plannedAt: row.plannedAt,
+  ...(row.notBefore && { notBefore: row.notBefore }),
 });
 
 /** One change of a profile as the Customers stream reports it (the old image read leniently). */

@@ -17,13 +17,17 @@ export class SqsSendQueue implements SendQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(requests: readonly SendRequest[]): Promise<void> {
+  async enqueue(requests: readonly SendRequest[], options: { delaySeconds?: number } = {}): Promise<void> {
     for (let i = 0; i < requests.length; i += BATCH) {
       const batch = requests.slice(i, i + BATCH);
       const out = await this.client.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((request, n) => ({ Id: String(n), MessageBody: JSON.stringify(request) })),
+          Entries: batch.map((request, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify(request),
+            ...(options.delaySeconds !== undefined && { DelaySeconds: options.delaySeconds }),
+          })),
         }),
       );
       if ((out.Failed ?? []).length > 0) {

@@ -8,8 +8,10 @@ import { templateProblems } from './templates';
 // segment gets. Validated at synth, at `npm start` and at every cold start: a bad campaign, or a
 // template that uses a field the template context does not have, fails naming the path.
 
-const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
-const TimeOfDaySchema = z.string().regex(TIME_OF_DAY, { error: 'must be a time of day HH:MM (24 h)' });
+const TIME_OF_DAY = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const TimeOfDaySchema = z
+  .string()
+  .regex(TIME_OF_DAY, { error: 'must be a time of day HH:MM (24 h; 24:00 ends a window at midnight)' });
 
 /** Minutes since local midnight of an `HH:MM`. */
 export const minutesOfDay = (time: string): number => {
@@ -17,7 +19,7 @@ export const minutesOfDay = (time: string): number => {
   return hours * 60 + minutes;
 };
 
-/** A local time-of-day range, start inclusive, end exclusive, within one day. */
+/** A local time-of-day range, start inclusive, end exclusive, within one day (`24:00`: until midnight). */
 export const TimeWindowSchema = z
   .strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema })
   .refine((w) => minutesOfDay(w.start) < minutesOfDay(w.end), {

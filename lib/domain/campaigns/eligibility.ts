@@ -1,7 +1,7 @@
 import type { Customer, RecentSend } from '../customer';
 import { evaluateRule } from '../rule-segments';
 import type { Campaign, CampaignSettings, Channel } from './campaign';
-import { insideWindow, localClock } from './send-window';
+import { insideWindow, localClock, nextSendTime } from './send-window';
 
 // Whether one person gets one campaign's message now, and on which channel. Pure: the planner reads
 // the profile once and asks this; the sender asks again with the fresh profile just before sending
@@ -24,7 +24,7 @@ export const SKIP_REASONS = [
   'suppressed',
   /** Already had the capped number of marketing messages within the cap's days. */
   'frequency_cap',
-  /** SMS outside the quiet-hours allowance in the person's local time. */
+  /** SMS, and the campaign's send window never overlaps the quiet-hours allowance (a config mistake). */
   'quiet_hours',
   /** The occasion was already claimed (sent, held out or on its way): never twice. */
   'already_claimed',
@@ -32,7 +32,8 @@ export const SKIP_REASONS = [
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type Decision =
-  | { outcome: 'send'; channel: Channel }
+  /** `notBefore`: outside the send window (or SMS quiet hours) now, so sent at the next opening. */
+  | { outcome: 'send'; channel: Channel; notBefore?: Date }
   /** In the control group: gets nothing, is measured like everyone else. */
   | { outcome: 'held_out'; channel: Channel }
   | { outcome: 'skipped'; reason: SkipReason };
@@ -67,17 +68,19 @@ export function channelCheck(
   return { ok: true };
 }
 
-/** The first channel of the campaign's preference the person can be reached on, or why none. */
+/**
+ * The first channel of the campaign's preference the person can be reached on, or why none. The
+ * time of day is not a reason to pass a channel over: see `sendTime`.
+ */
 export function chooseChannel(
   customer: Customer,
   campaign: Pick<Campaign, 'channel'>,
-  now: Date,
   settings: Pick<CampaignSettings, 'smsQuietHours'>,
 ): { channel: Channel } | { reason: SkipReason } {
   const order: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
   let first: SkipReason | undefined;
   for (const channel of order) {
-    const check = channelCheck(customer, channel, now, settings);
+    const check = channelCheck(customer, channel, undefined, settings);
     if (check.ok) return { channel };
     first ??= check.reason;
   }
@@ -91,9 +94,27 @@ export function recentCount(recent: readonly RecentSend[] | undefined, now: Date
 }
 
 /**
+ * When a message on `channel` may go: `now` if the person's local time is inside the campaign's send
+ * window (and, for SMS, the quiet-hours allowance), else the next opening of both — so a trigger at
+ * night (an event, or a window that starts before SMS is allowed) is deferred, never dropped.
+ * Undefined when the two never overlap.
+ */
+export function sendTime(
+  customer: Pick<Customer, 'timeZone'>,
+  campaign: Pick<Campaign, 'sendWindow'>,
+  channel: Channel,
+  now: Date,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): Date | undefined {
+  const windows = channel === 'sms' ? [campaign.sendWindow, settings.smsQuietHours] : [campaign.sendWindow];
+  return nextSendTime(now, customer.timeZone, windows);
+}
+
+/**
  * The decision for one person and campaign at `now`. Order: erased, audience, channel (consent,
- * suppression, quiet hours), frequency cap, then the holdout, so the control group is drawn from
- * exactly the people who would have been messaged.
+ * suppression), the time it may go (deferred to the next send window / SMS allowance), frequency
+ * cap, then the holdout, so the control group is drawn from exactly the people who would have been
+ * messaged.
  */
 export function decide(
   customer: Customer,
@@ -106,8 +127,10 @@ export function decide(
   if (campaign.audience && !evaluateRule(campaign.audience, customer)) {
     return { outcome: 'skipped', reason: 'not_in_audience' };
   }
-  const choice = chooseChannel(customer, campaign, now, settings);
+  const choice = chooseChannel(customer, campaign, settings);
   if ('reason' in choice) return { outcome: 'skipped', reason: choice.reason };
+  const when = sendTime(customer, campaign, choice.channel, now, settings);
+  if (when === undefined) return { outcome: 'skipped', reason: 'quiet_hours' };
   const cap = settings.frequencyCap;
   if (recentCount(customer.recentSends, now, cap.days) >= cap.messages) {
     return { outcome: 'skipped', reason: 'frequency_cap' };
@@ -115,7 +138,9 @@ export function decide(
   if (inHoldout(customer.customerId, campaign.id, campaign.holdoutPercent)) {
     return { outcome: 'held_out', channel: choice.channel };
   }
-  return { outcome: 'send', channel: choice.channel };
+  return when > now
+    ? { outcome: 'send', channel: choice.channel, notBefore: when }
+    : { outcome: 'send', channel: choice.channel };
 }
 
 /**

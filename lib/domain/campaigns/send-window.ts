@@ -66,3 +66,23 @@ export function localClock(at: Date, timeZone: string): { date: string; minutes:
 export function insideWindow(minutes: number, window: TimeWindow): boolean {
   return minutes >= minutesOfDay(window.start) && minutes < minutesOfDay(window.end);
 }
+
+/**
+ * The earliest instant at or after `at` whose local time in `timeZone` is inside every one of
+ * `windows` (a campaign's send window, and for SMS the quiet-hours allowance): `at` itself when it
+ * already is, else the next opening of their overlap — later today, or tomorrow. Undefined when the
+ * windows do not overlap (nothing is ever allowed) or the zone is unknown. On a daylight-saving day
+ * an opening that falls in the skipped hour moves forward with the clocks.
+ */
+export function nextSendTime(at: Date, timeZone: string, windows: readonly TimeWindow[]): Date | undefined {
+  const start = Math.max(...windows.map((w) => minutesOfDay(w.start)));
+  const end = Math.min(...windows.map((w) => minutesOfDay(w.end)));
+  if (windows.length === 0 || start >= end) return undefined;
+  const local = DateTime.fromJSDate(at, { zone: timeZone });
+  if (!local.isValid) return undefined;
+  const minutes = local.hour * 60 + local.minute;
+  if (minutes >= start && minutes < end) return at;
+  const day = minutes < start ? local : local.plus({ days: 1 });
+  const opening = day.set({ hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 });
+  return opening.toJSDate();
+}

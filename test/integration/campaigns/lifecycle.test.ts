@@ -19,7 +19,22 @@ import { readLedger, readProfile } from '../../support/tables';
 const SUITE = `life${Date.now().toString(36)}`;
 const address = (name: string) => `${name}.${SUITE}@example.com`;
 const config = loadConfig(() => undefined, '/nonexistent');
-const campaigns = config.campaigns.map((c) => ({ ...c, holdoutPercent: 0 }));
+// The welcome goes at any hour here (its shipped window is 08:00–21:00 local, which the real clock
+// may be outside of); the win-back keeps its 09:00–11:00 window, and the people it is tested on live
+// in a zone chosen for the hour the test runs (see zoneAt).
+const campaigns = config.campaigns.map((c) => ({
+  ...c,
+  holdoutPercent: 0,
+  ...(c.id === 'welcome' && { sendWindow: { start: '00:00', end: '24:00' } }),
+}));
+
+/** A fixed-offset zone whose local hour is `hour` right now (Etc/GMT-N is UTC+N). */
+function zoneAt(hour: number): string {
+  let offset = hour - new Date().getUTCHours();
+  if (offset < -12) offset += 24;
+  if (offset > 14) offset -= 24;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
 
 let runtime: TestRuntime;
 let dynamo: DynamoDBClient;
@@ -286,7 +301,8 @@ describe('event-driven triggers', () => {
   }
 
   it('win-back: entering lifecycle at_risk (SegmentEntered on the app bus) sends one email with the offer, however often the event comes', async () => {
-    const id = await confirmedCustomer('wanda');
+    // 09:xx local now: inside the win-back's window for at least an hour.
+    const id = await confirmedCustomer('wanda', { timeZone: zoneAt(9) });
     const events = bus();
     const entered = (eventId: string) => ({
       Source: 'precis',
@@ -359,5 +375,43 @@ describe('event-driven triggers', () => {
     expect((await ledger(id)).filter((r) => r.campaignId === 'survey')).toEqual([
       expect.objectContaining({ deliveryKey: `survey#${orderDay}`, status: 'sent' }),
     ]);
+  });
+
+  it('win-back outside the send window (15:xx local): claimed now, held until 09:00 local tomorrow, nothing sent yet', async () => {
+    const timeZone = zoneAt(15);
+    const id = await confirmedCustomer('walt', { timeZone });
+    const events = bus();
+    const at = new Date().toISOString();
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'precis',
+            DetailType: 'SegmentEntered',
+            EventBusName: 'precis',
+            Detail: JSON.stringify({
+              version: 1,
+              customerId: id,
+              kind: 'lifecycle',
+              segment: 'at_risk',
+              at,
+              eventId: 'walt',
+            }),
+          },
+        ],
+      }),
+    );
+    events.destroy();
+    // No settled() from here on: the held message sits delayed on the send queue.
+    const nine = DateTime.fromISO(at, { zone: timeZone })
+      .plus({ days: 1 })
+      .set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    let row: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !row; i++) {
+      row = (await ledger(id)).find((r) => r.campaignId === 'win-back');
+      if (!row) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(row).toMatchObject({ status: 'queued', notBefore: nine.toUTC().toISO() });
+    expect((await mailTo('walt')).filter((m) => m.subject.startsWith('We miss you'))).toEqual([]);
   });
 });

@@ -259,6 +259,7 @@ describe('the confirmation email', () => {
       },
       sms: { send: async () => ({ messageId: 'sms' }), isOptedOut: async () => false },
       links: signer,
+      queue: trigger.queue,
       consent: {
         recordConfirmationSent: async (_: string, requestedAt: string) => void recorded.push(requestedAt),
         suppress: async () => true,

@@ -42,6 +42,8 @@ const campaignOf = (extra: Record<string, unknown> = {}): Campaign =>
 
 const email = campaignOf();
 const sms = campaignOf({ channel: 'sms' });
+/** An SMS campaign with a window all day long: only the quiet hours decide when. */
+const smsAllDay = campaignOf({ channel: 'sms', sendWindow: { start: '00:00', end: '23:59' } });
 const either = campaignOf({ channel: 'email-then-sms' });
 const catLovers = campaignOf({ audience: { field: 'interests', op: 'contains', value: 'cat food' } });
 
@@ -121,31 +123,52 @@ describe('eligibility', () => {
       { outcome: 'skipped', reason: 'unsubscribed' },
     ],
     [
-      'SMS at 08:59 local',
-      sms,
+      'SMS at 08:59 local waits for 09:00',
+      smsAllDay,
       (c) => c,
       new Date('2026-03-14T08:59:00Z'),
-      { outcome: 'skipped', reason: 'quiet_hours' },
+      { outcome: 'send', channel: 'sms', notBefore: new Date('2026-03-14T09:00:00Z') },
     ],
     [
-      'SMS at 20:00 local',
-      sms,
+      'SMS at 20:00 local waits for 09:00 the next day',
+      smsAllDay,
       (c) => c,
       new Date('2026-03-14T20:00:00Z'),
-      { outcome: 'skipped', reason: 'quiet_hours' },
+      { outcome: 'send', channel: 'sms', notBefore: new Date('2026-03-15T09:00:00Z') },
     ],
     [
       'SMS at 19:59 local',
-      sms,
+      smsAllDay,
       (c) => c,
       new Date('2026-03-14T19:59:00Z'),
       { outcome: 'send', channel: 'sms' },
     ],
     [
-      'SMS quiet hours in the person’s zone (10:00 UTC is 21:00 in Sydney)',
-      sms,
+      'SMS quiet hours in the person’s zone (10:00 UTC is 21:00 in Sydney: 09:00 AEDT tomorrow)',
+      smsAllDay,
       (c) => ({ ...c, timeZone: 'Australia/Sydney' }),
       NOW,
+      { outcome: 'send', channel: 'sms', notBefore: new Date('2026-03-14T22:00:00Z') },
+    ],
+    [
+      'email before the campaign’s send window waits for it to open (08:00 → 09:00 local)',
+      email,
+      (c) => c,
+      new Date('2026-03-14T08:00:00Z'),
+      { outcome: 'send', channel: 'email', notBefore: new Date('2026-03-14T09:00:00Z') },
+    ],
+    [
+      'email after the window waits for tomorrow’s (11:00 → 09:00 the next day)',
+      email,
+      (c) => c,
+      new Date('2026-03-14T11:00:00Z'),
+      { outcome: 'send', channel: 'email', notBefore: new Date('2026-03-15T09:00:00Z') },
+    ],
+    [
+      'SMS campaign whose window never meets the quiet hours (06:00–08:00)',
+      campaignOf({ channel: 'sms', sendWindow: { start: '06:00', end: '08:00' } }),
+      (c) => c,
+      new Date('2026-03-14T06:30:00Z'),
       { outcome: 'skipped', reason: 'quiet_hours' },
     ],
     ['email-then-SMS with email confirmed', either, (c) => c, NOW, { outcome: 'send', channel: 'email' }],

@@ -341,6 +341,7 @@ describe('SMS opt-outs', () => {
           isOptedOut: async (phone) => phone === '+64211234567',
         },
         links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
+        queue: { enqueue: async () => {} },
         consent: {
           recordConfirmationSent: async () => {},
           suppress: async (_id, channel, entry) => {

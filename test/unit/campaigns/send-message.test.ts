@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
-import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
+import type { Delivery, DeliveryStatus, SendRequest } from '../../../lib/domain/campaigns/delivery';
 import type { Customer } from '../../../lib/domain/customer';
 import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import {
@@ -62,9 +62,13 @@ class MemoryLedger implements DeliveryLedger {
   }
 }
 
-function setup(send: (email: OutgoingEmail) => Promise<{ messageId: string }>, customer: Customer = ana) {
+function setup(
+  send: (email: OutgoingEmail) => Promise<{ messageId: string }>,
+  customer: Customer = ana,
+  at = '2026-03-14T09:00:00.000Z',
+) {
   const ledger = new MemoryLedger();
-  const at = '2026-03-14T09:00:00.000Z';
+  const requeued: { request: SendRequest; delaySeconds: number | undefined }[] = [];
   ledger.rows.set('birthday#2026', {
     customerId: 'cus_ana',
     deliveryKey: 'birthday#2026',
@@ -88,12 +92,17 @@ function setup(send: (email: OutgoingEmail) => Promise<{ messageId: string }>, c
     },
     sms: { send: async () => ({ messageId: 'sms-1' }), isOptedOut: async () => false },
     links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
+    queue: {
+      enqueue: async (requests, options) => {
+        for (const r of requests) requeued.push({ request: r, delaySeconds: options?.delaySeconds });
+      },
+    },
     consent: { recordConfirmationSent: async () => {}, suppress: async () => true },
     clock: { now: () => new Date(at) },
     campaigns,
     settings: campaignSettings,
   };
-  return { deps, ledger, sent, status: () => ledger.rows.get('birthday#2026')?.status };
+  return { deps, ledger, sent, requeued, status: () => ledger.rows.get('birthday#2026')?.status };
 }
 
 describe('sending one queued message', () => {
@@ -130,6 +139,29 @@ describe('sending one queued message', () => {
     });
     expect(await sendMessage(deps, request)).toEqual({ status: 'failed', reason: 'MessageRejected' });
     expect(status()).toBe('failed');
+  });
+
+  it('holds a message claimed outside the send window: back on the queue in ≤ 15-minute hops, sent once due', async () => {
+    const deferred = { ...request, notBefore: '2026-03-14T09:20:00.000Z' };
+    // 08:40: 40 minutes early → a 15-minute hop; the row stays queued and nothing is sent.
+    const early = setup(async () => ({ messageId: 'ses-1' }), ana, '2026-03-14T08:40:00.000Z');
+    expect(await sendMessage(early.deps, deferred)).toEqual({
+      status: 'deferred',
+      until: '2026-03-14T09:20:00.000Z',
+    });
+    expect(early.requeued).toEqual([{ request: deferred, delaySeconds: 900 }]);
+    expect(early.status()).toBe('queued');
+    expect(early.sent).toEqual([]);
+    // 09:10: the last hop is the 10 minutes left.
+    const later = setup(async () => ({ messageId: 'ses-1' }), ana, '2026-03-14T09:10:00.000Z');
+    await sendMessage(later.deps, deferred);
+    expect(later.requeued.map((r) => r.delaySeconds)).toEqual([600]);
+    // 09:20: due; sent once, and a second copy of the hop (a crash between re-queue and delete) sends nothing.
+    const due = setup(async () => ({ messageId: 'ses-1' }), ana, '2026-03-14T09:20:00.000Z');
+    expect(await sendMessage(due.deps, deferred)).toEqual({ status: 'sent', messageId: 'ses-1' });
+    expect(await sendMessage(due.deps, deferred)).toEqual({ status: 'duplicate' });
+    expect(due.sent).toHaveLength(1);
+    expect(due.requeued).toEqual([]);
   });
 
   it('skips a person who unsubscribed after the planner queued them', async () => {

@@ -5,7 +5,7 @@ import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/la
 import type { Customer } from '../../../lib/domain/customer';
 import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import { planCampaigns } from '../../../lib/use-cases/plan-campaigns';
-import { onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
+import { onProfileChange, onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
 
 // Event-driven and after-order campaigns: the win-back on entering At Risk (once per day of entry),
 // and the post-purchase survey N days after the last order, found through its sparse index.
@@ -156,6 +156,35 @@ describe('the post-purchase survey in the hourly planner', () => {
   });
 });
 
+describe('the welcome after confirmation', () => {
+  const confirmedAt = (at: string) => {
+    const after = customer();
+    const before = {
+      ...after,
+      consent: { ...after.consent, email: { ...after.consent.email, status: 'pending' } },
+    };
+    return { before, after, at: new Date(at) };
+  };
+
+  it('goes at once by day (14:00 in Auckland), and a confirmation at night (23:30) is welcomed at 08:00', async () => {
+    const day = deps(customer());
+    await onProfileChange(day.deps, confirmedAt('2026-06-15T02:00:00.000Z'));
+    expect(day.queued).toEqual([
+      expect.objectContaining({
+        campaignId: 'welcome',
+        occasion: 'once',
+        plannedAt: '2026-06-15T02:00:00.000Z',
+      }),
+    ]);
+    expect(day.queued[0]!.notBefore).toBeUndefined();
+    const night = deps(customer());
+    await onProfileChange(night.deps, confirmedAt('2026-06-15T11:30:00.000Z'));
+    expect(night.queued).toEqual([
+      expect.objectContaining({ campaignId: 'welcome', notBefore: '2026-06-15T20:00:00.000Z' }),
+    ]);
+  });
+});
+
 describe('win-back on entering At Risk', () => {
   const entered = (at: string, segment = 'at_risk') => ({
     customerId: 'cus_ana',
@@ -174,6 +203,22 @@ describe('win-back on entering At Risk', () => {
       { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'already_claimed' },
     ]);
     expect(queued).toHaveLength(1);
+  });
+
+  it('waits for the send window in the person’s zone: 15:00 in Auckland is claimed now, sent at 09:00 tomorrow', async () => {
+    const { deps: d, queued } = deps(customer());
+    await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'));
+    expect(queued).toEqual([
+      expect.objectContaining({ campaignId: 'win-back', notBefore: '2026-06-15T21:00:00.000Z' }),
+    ]);
+    expect(d.ledger.rows.get('cus_ana|win-back#2026-06-15')).toMatchObject({
+      status: 'queued',
+      notBefore: '2026-06-15T21:00:00.000Z',
+    });
+    // Inside the window (09:30 NZST) it goes at once.
+    const { deps: inWindow, queued: now } = deps(customer());
+    await onSegmentEntered(inWindow, entered('2026-06-15T21:30:00.000Z'));
+    expect(now).toEqual([expect.not.objectContaining({ notBefore: expect.anything() })]);
   });
 
   it('entering another segment triggers nothing; an unconfirmed address is skipped with the reason', async () => {
