@@ -8,6 +8,7 @@ import { synthTemplates } from '../infra/synth';
 import { dynamoDocumentClient } from '../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../lib/adapters/crypto/hmac-link-signer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
+import { DynamoCampaignStatsReader } from '../lib/adapters/dynamodb/dynamo-campaign-stats-reader';
 import { DynamoConsentStore } from '../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../lib/adapters/dynamodb/dynamo-delivery-ledger';
@@ -17,6 +18,8 @@ import { SesEmailSender } from '../lib/adapters/ses/ses-email-sender';
 import type { SendRequest } from '../lib/domain/campaigns/delivery';
 import { lastOrderIndexKeys } from '../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../lib/domain/customer';
+import { MEASUREMENT_GROUPS, statsKeys } from '../lib/domain/measurement/campaign-stats';
+import { DEFAULT_REPORT_SETTINGS, daysBetween, resolvePeriod } from '../lib/domain/measurement/report';
 import { birthdayIndexKeys } from '../lib/domain/occasion-keys';
 import { startDynamoLocal } from '../lib/local/dynamo-local';
 import { startSesLocal } from '../lib/local/ses-local';
@@ -245,10 +248,95 @@ export async function run(args: string[]): Promise<void> {
       print('  sender capacity per message:');
       for (const row of capacityRows(senderTally, Math.max(1, queued.length))) print(row);
     }
+    await reportReadCapacity(client, model, localEnv, print);
   } finally {
     client.destroy();
     sesClient.destroy();
     await ses.stop();
     await dynamo.stop();
   }
+}
+
+/**
+ * Capacity units per campaign report read: a campaign with a year of day rows (both groups, every
+ * counter set, SMS in three countries), read through the real reader as GET /campaigns/{id}/report
+ * does. The rows are per campaign and day, so the figure is the same at 10^3 or 10^7 customers.
+ */
+async function reportReadCapacity(
+  client: DynamoDBClient,
+  model: ReturnType<typeof buildLocalModel>,
+  localEnv: Record<string, string>,
+  print: (line: string) => void,
+): Promise<void> {
+  const tables = await ensureTables(client, model, 'r_');
+  const table = [...tables.values()].find((t) => t.name.endsWith('_CampaignStats'))?.name as string;
+  const db = DynamoDBDocumentClient.from(client);
+  const counters = (audience: number) => ({
+    audience,
+    skipped: Math.round(audience * 0.02),
+    failed: Math.round(audience * 0.001),
+    sent: Math.round(audience * 0.97),
+    delivered: Math.round(audience * 0.95),
+    bounced: Math.round(audience * 0.02),
+    complained: 1,
+    opened: Math.round(audience * 0.4),
+    clicked: Math.round(audience * 0.08),
+    unsubscribed: Math.round(audience * 0.003),
+    sentEmail: Math.round(audience * 0.9),
+    sentSmsByCountry: { GB: Math.round(audience * 0.05), IE: 12, US: 3 },
+    conversions: Math.round(audience * 0.12),
+    orders: Math.round(audience * 0.13),
+    revenue: audience * 7.2345,
+    revenueSquares: audience * 812.3456,
+    audienceVip: Math.round(audience * 0.2),
+    conversionsVip: Math.round(audience * 0.04),
+    revenueVip: audience * 3.1234,
+  });
+  const days = daysBetween('2025-05-18', '2026-05-17');
+  const items = [
+    ...MEASUREMENT_GROUPS.map((group) => ({
+      ...statsKeys.counters('birthday', 'all', group),
+      ...counters(1_000_000),
+    })),
+    ...days.flatMap((day) =>
+      MEASUREMENT_GROUPS.map((group) => ({
+        ...statsKeys.counters('birthday', statsKeys.dayPeriod(day), group),
+        ...counters(group === 'treated' ? 2_700 : 300),
+      })),
+    ),
+  ];
+  for (let i = 0; i < items.length; i += 25) {
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+  const tally = new CapacityTally();
+  const reader = new DynamoCampaignStatsReader(dynamoDocumentClient(localEnv, tally), table);
+  const measure = async (label: string, read: () => Promise<unknown>) => {
+    tally.reset();
+    await read();
+    const { read: units, write } = tally.total();
+    print(`  ${label.padEnd(44)} ${units.toFixed(1)} read units, ${write} write`);
+  };
+  const settings = DEFAULT_REPORT_SETTINGS;
+  const all = resolvePeriod('all', '2026-05-17', settings);
+  const week = resolvePeriod('week', '2026-05-14', settings);
+  print('');
+  print(
+    `campaign report reads (a campaign with ${days.length} days of counters rows; eventually consistent):`,
+  );
+  await measure(`all time (all# rows + ${settings.seriesDays}-day series)`, () =>
+    reader.rows('birthday', { allTime: true, days: { from: all.seriesFrom, to: all.seriesTo } }),
+  );
+  await measure('one ISO week (7 days × 2 groups)', () =>
+    reader.rows('birthday', { allTime: false, days: { from: week.seriesFrom, to: week.seriesTo } }),
+  );
+  await measure('one day', () =>
+    reader.rows('birthday', { allTime: false, days: { from: '2026-05-14', to: '2026-05-14' } }),
+  );
+  await measure('GET /campaigns (5 campaigns, one BatchGet)', () =>
+    reader.allTime(['birthday', 'repurchase', 'welcome', 'win-back', 'survey']),
+  );
 }
