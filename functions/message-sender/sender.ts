@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SendRequestSchema } from '../../lib/domain/campaigns/delivery';
 import { type SenderDeps, sendMessage } from '../../lib/use-cases/send-message';
+import { count, countBy, flushMetrics, METRIC, type Metrics, metricsFor } from '../shared/metrics';
 
 export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -11,10 +12,22 @@ export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBat
  * throttled us, DynamoDB failed) is retried by the queue, then kept in its dead-letter queue; the
  * others of the batch are done. Logs ids and outcomes, never an address or a message body.
  */
-export function senderHandler(deps: SenderDeps, logger: Logger): QueueHandler {
+export function senderHandler(
+  deps: SenderDeps,
+  logger: Logger,
+  metrics: Metrics = metricsFor({}, 'message-sender'),
+): QueueHandler {
   const processor = new BatchProcessor(EventType.SQS);
   return async (event, context) => {
     logger.addContext(context);
+    try {
+      return await processBatch(event, context);
+    } finally {
+      flushMetrics(metrics);
+    }
+  };
+
+  function processBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     return processPartialResponse(
       event,
       async (record: SQSRecord) => {
@@ -28,6 +41,10 @@ export function senderHandler(deps: SenderDeps, logger: Logger): QueueHandler {
             channel: request.channel,
             ...outcome,
           });
+          if (outcome.status === 'sent') countBy(metrics, METRIC.messagesSent, 'channel', request.channel);
+          if (outcome.status === 'skipped')
+            countBy(metrics, METRIC.messagesSkipped, 'reason', outcome.reason);
+          if (outcome.status === 'failed') count(metrics, METRIC.messagesFailed);
         } catch (err) {
           logger.error('message failed', {
             messageId: record.messageId,
@@ -40,5 +57,5 @@ export function senderHandler(deps: SenderDeps, logger: Logger): QueueHandler {
       processor,
       { context },
     );
-  };
+  }
 }

@@ -4,6 +4,7 @@ import type { Env } from '../../lib/config/env-names';
 import { orderSchema } from '../../lib/domain/order';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { cancelOrder, placeOrder } from '../../lib/use-cases/place-order';
+import { count, flushMetrics, METRIC, metricsFor } from '../shared/metrics';
 import { orderDeps } from '../shared/order-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 
@@ -22,19 +23,28 @@ type OrderEvent = EventBridgeEvent<'OrderPlaced' | 'OrderCancelled', unknown>;
 export function createHandler(env: Env): (event: OrderEvent) => Promise<void> {
   const { deps, rules } = orderDeps(env);
   const logger = loggerFor(env, 'order-events');
-  return async (event) => {
+  const metrics = metricsFor(env, 'order-events');
+  const handle = async (event: OrderEvent): Promise<void> => {
     if (event['detail-type'] === 'OrderCancelled') {
       const cancellation = parseOrThrow(CancellationSchema, event.detail);
       const at = cancellation.cancelledAt ?? event.time;
-      logger.info('order cancellation handled', {
-        outcome: await cancelOrder(deps, cancellation.orderId, at),
-      });
+      const outcome = await cancelOrder(deps, cancellation.orderId, at);
+      logger.info('order cancellation handled', { outcome });
+      if (outcome === 'cancelled') count(metrics, METRIC.ordersCancelled);
       return;
     }
     const outcome = await placeOrder(deps, parseOrThrow(orderSchema(rules()), event.detail));
     logger.info('order event handled', { status: outcome.status });
+    if (outcome.status === 'accepted') count(metrics, METRIC.ordersIngested);
     if (outcome.status === 'conflict' || outcome.status === 'unknown_customer') {
       throw new Error(`order event rejected: ${outcome.status}`);
+    }
+  };
+  return async (event) => {
+    try {
+      await handle(event);
+    } finally {
+      flushMetrics(metrics);
     }
   };
 }

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { interpretSesEvent, SesEventSchema } from '../../lib/domain/campaigns/feedback';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { type FeedbackDeps, type FeedbackOutcome, recordFeedback } from '../../lib/use-cases/record-feedback';
+import { count, flushMetrics, METRIC, type Metrics, metricsFor } from '../shared/metrics';
 
 export type FeedbackHandler = (event: unknown, context?: Context) => Promise<FeedbackOutcome>;
 
@@ -11,7 +12,11 @@ export type FeedbackHandler = (event: unknown, context?: Context) => Promise<Fee
  * suppression. An event that does not parse throws: after the bounded async retries it is kept,
  * whole, in the failure queue. Logs the message id, type and outcome, never an address.
  */
-export function sesFeedbackHandler(deps: FeedbackDeps, logger: Logger): FeedbackHandler {
+export function sesFeedbackHandler(
+  deps: FeedbackDeps,
+  logger: Logger,
+  metrics: Metrics = metricsFor({}, 'ses-feedback'),
+): FeedbackHandler {
   return async (event, context) => {
     if (context) logger.addContext(context);
     const parsed = parseOrThrow(SesEventSchema, event);
@@ -24,6 +29,10 @@ export function sesFeedbackHandler(deps: FeedbackDeps, logger: Logger): Feedback
       ...(feedback.row && { customerId: feedback.row.customerId, deliveryKey: feedback.row.deliveryKey }),
       ...outcome,
     });
+    if (feedback.status === 'bounced') count(metrics, METRIC.bounces);
+    if (feedback.status === 'complained') count(metrics, METRIC.complaints);
+    if (outcome.suppressed) count(metrics, METRIC.suppressions);
+    flushMetrics(metrics);
     return outcome;
   };
 }

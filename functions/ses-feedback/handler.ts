@@ -3,6 +3,7 @@ import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-s
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
+import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type FeedbackHandler, sesFeedbackHandler } from './feedback';
 
@@ -17,7 +18,7 @@ export function createHandler(env: Env): FeedbackHandler {
       identities: config[ENV.identitiesTable],
     }),
   };
-  return sesFeedbackHandler(deps, loggerFor(env, 'ses-feedback'));
+  return sesFeedbackHandler(deps, loggerFor(env, 'ses-feedback'), metricsFor(env, 'ses-feedback'));
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../../lib/domain/validation';
+import { flushMetricsAfter, type Metrics } from './metrics';
 
 /**
  * The HTTP edge shared by every API function: body limits and content types, and one place that
@@ -92,10 +93,12 @@ export function httpErrors(
   };
 }
 
-/** Wraps an HTTP use case in the shared middy stack: Lambda context in logs, then error mapping. */
-export function httpHandler(logger: Logger, handle: HttpHandler): HttpHandler {
-  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
-    .use(injectLambdaContext(logger))
-    .use(httpErrors(logger))
-    .handler(handle) as unknown as HttpHandler;
+/**
+ * Wraps an HTTP use case in the shared middy stack: Lambda context in logs, the invocation's metrics
+ * flushed (when the function counts something), then error mapping.
+ */
+export function httpHandler(logger: Logger, handle: HttpHandler, metrics?: Metrics): HttpHandler {
+  const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>().use(injectLambdaContext(logger));
+  if (metrics) chain.use(flushMetricsAfter(metrics));
+  return chain.use(httpErrors(logger)).handler(handle) as unknown as HttpHandler;
 }

@@ -5,6 +5,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
+import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { signupHandler } from './signup';
 
@@ -28,7 +29,7 @@ export function createHandler(env: Env): HttpHandler {
     defaultLocale: config[ENV.defaultLocale],
     thankYouUrl: config[ENV.thankYouUrl],
   };
-  return signupHandler(deps, settings, logger);
+  return signupHandler(deps, settings, logger, metricsFor(env, 'signup-api'));
 }
 
 export const handler = lambdaEntry(createHandler);

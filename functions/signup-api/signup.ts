@@ -4,6 +4,7 @@ import { formFieldsToSignupInput, signupSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { type SignUpDeps, signUp } from '../../lib/use-cases/sign-up';
 import { type HttpHandler, type HttpResult, httpHandler, json, parseJson, readBody } from '../shared/http';
+import { count, METRIC, type Metrics } from '../shared/metrics';
 
 export interface SignupSettings {
   defaultTimeZone: string;
@@ -22,6 +23,7 @@ export async function handleSignup(
   deps: SignUpDeps,
   settings: SignupSettings,
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<HttpResult> {
   const body = readBody(event, ['json', 'form']);
   const input =
@@ -33,11 +35,20 @@ export async function handleSignup(
   );
   const outcome = await signUp(deps, signup);
   logger.info('signup handled', { outcome, source: signup.source, channels: signup.consent });
+  if (metrics && outcome !== 'ignored_bot') {
+    count(metrics, METRIC.signups);
+    count(metrics, outcome === 'created' ? METRIC.newSignups : METRIC.repeatSignups);
+  }
   return body.kind === 'form'
     ? { statusCode: 303, headers: { location: settings.thankYouUrl }, body: '' }
     : json(202, SIGNUP_ACCEPTED);
 }
 
 /** `POST /signups` with the shared HTTP stack around it. */
-export const signupHandler = (deps: SignUpDeps, settings: SignupSettings, logger: Logger): HttpHandler =>
-  httpHandler(logger, (event) => handleSignup(event, deps, settings, logger));
+export const signupHandler = (
+  deps: SignUpDeps,
+  settings: SignupSettings,
+  logger: Logger,
+  metrics?: Metrics,
+): HttpHandler =>
+  httpHandler(logger, (event) => handleSignup(event, deps, settings, logger, metrics), metrics);

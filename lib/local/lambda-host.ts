@@ -77,6 +77,9 @@ export const loadFunction = async (
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    // Custom metrics are CloudWatch EMF lines on stdout: useless without CloudWatch, and they would
+    // drown the functions' log lines on this console. (Overridable through the runtime's `env`.)
+    POWERTOOLS_METRICS_DISABLED: 'true',
     ...options.env,
   };
   let module: Record<string, unknown>;
