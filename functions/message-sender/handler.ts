@@ -22,6 +22,7 @@ export function createHandler(env: Env): QueueHandler {
     ENV.sesConfigurationSet,
     ENV.linkSigningKey,
     ENV.sendQueueUrl,
+    ENV.identitiesTable,
   ]);
   const db = dynamoDocumentClient(env);
   const { campaigns, settings } = campaignConfig(env);
@@ -35,7 +36,10 @@ export function createHandler(env: Env): QueueHandler {
     sms: new SnsSmsSender(snsClient(env)),
     links: new HmacLinkSigner(config[ENV.linkSigningKey]),
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
-    consent: new DynamoConsentStore(db, { customers: config[ENV.customersTable] }),
+    consent: new DynamoConsentStore(db, {
+      customers: config[ENV.customersTable],
+      identities: config[ENV.identitiesTable],
+    }),
     clock: systemClock,
     campaigns,
     settings,

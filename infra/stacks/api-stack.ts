@@ -76,9 +76,10 @@ export class ApiStack extends Stack {
       [ENV.identitiesTable]: props.identities.tableName,
       [ENV.thankYouUrl]: config.thankYouUrl,
     });
-    // Exactly what a signup does: look up, claim an identity, create or update the profile.
+    // Exactly what a signup does: look up, claim an identity (an update: a suppression mark on an
+    // erased person's address stays), create or update the profile.
     props.customers.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    props.identities.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.identities.grant(signup, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.route('/signups', HttpMethod.POST, signup, 'public');
 
     const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));

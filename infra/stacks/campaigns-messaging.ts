@@ -122,6 +122,8 @@ export class CampaignsMessaging extends Construct {
       timeout: SENDER_TIMEOUT,
       environment: {
         [ENV.customersTable]: props.customers.tableName,
+        // A number that replied STOP is suppressed on its hashed identity too (outlives erasure).
+        [ENV.identitiesTable]: props.identities.tableName,
         [ENV.deliveriesTable]: props.deliveries.tableName,
         [ENV.senderEmail]: config.senderEmail,
         [ENV.sesConfigurationSet]: props.configurationSet.ref,
@@ -145,6 +147,7 @@ export class CampaignsMessaging extends Construct {
     // when a confirmation email went out (a nested update of the consent).
     props.customers.grant(this.sender, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.deliveries.grant(this.sender, 'dynamodb:UpdateItem');
+    props.identities.grant(this.sender, 'dynamodb:UpdateItem');
     const stack = Stack.of(this);
     const domain = config.senderEmail.split('@')[1] as string;
     this.sender.addToRolePolicy(

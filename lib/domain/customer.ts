@@ -40,6 +40,7 @@ export const SuppressionSchema = z.object({
   email: SuppressedSchema.optional(),
   sms: SuppressedSchema.optional(),
 });
+export type Suppression = z.infer<typeof SuppressionSchema>;
 
 export const CustomerSchema = z.object({
   customerId: z.string(),

@@ -1,4 +1,4 @@
-import type { Customer } from '../domain/customer';
+import type { Customer, Suppression } from '../domain/customer';
 import type { DerivedKeys } from '../domain/occasion-keys';
 import type { ProfileMetrics } from '../domain/profile-metrics';
 import type { Satisfaction } from '../domain/satisfaction';
@@ -14,8 +14,15 @@ export interface CustomerRepository {
   /** The customer id behind an address, erased or not (orders keep counting anonymously). */
   findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined>;
   /**
+   * Suppressions recorded on the addresses themselves (hard bounce, complaint, carrier opt-out: see
+   * ConsentStore.suppressIdentity), which outlive the profile: an erased person who signs up again
+   * with a suppressed address starts suppressed. Keyed by channel (email → email, phone → sms).
+   */
+  identitySuppression(identities: readonly { kind: IdentityKind; value: string }[]): Promise<Suppression>;
+  /**
    * Stores a new customer and claims its identity; throws IdentityTakenError if a live customer has
-   * it. An erased person's identity is taken over: signing up again is a new consent.
+   * it. An erased person's identity is taken over: signing up again is a new consent (a suppression
+   * mark on the identity stays).
    */
   create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void>;
   /**

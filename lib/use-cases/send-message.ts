@@ -41,8 +41,11 @@ export interface SenderDeps {
   links: LinkSigner;
   /** Where a message that is not due yet goes back, delayed. */
   queue: SendQueue;
-  /** Records the confirmation email's send time; suppresses SMS to a number that replied STOP. */
-  consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress'>;
+  /**
+   * Records the confirmation email's send time; suppresses SMS to a number that replied STOP, on
+   * the profile and on the number's identity (so it outlives an erasure and a new signup).
+   */
+  consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress' | 'suppressIdentity'>;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
@@ -97,6 +100,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     // The carrier's opted-out list (the person replied STOP): suppress SMS on the profile for good.
     const entry = { reason: 'carrier_opt_out', at: now.toISOString() };
     await deps.consent.suppress(customer.customerId, 'sms', entry);
+    await deps.consent.suppressIdentity('phone', customer.phone as string, entry);
     return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: 'suppressed' }))
       ? { status: 'skipped', reason: 'suppressed' }
       : { status: 'duplicate' };

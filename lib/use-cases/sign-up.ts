@@ -13,6 +13,11 @@ export interface SignUpDeps {
   newCustomerId: () => string;
 }
 
+const addressesOf = (signup: Signup) => [
+  ...(signup.email !== undefined ? [{ kind: 'email' as const, value: signup.email }] : []),
+  ...(signup.phone !== undefined ? [{ kind: 'phone' as const, value: signup.phone }] : []),
+];
+
 /** What happened; the API answers the same whatever it is, so nobody learns who is registered. */
 export type SignUpOutcome = 'created' | 'updated' | 'unchanged' | 'ignored_bot';
 
@@ -30,7 +35,13 @@ export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOu
     try {
       const existing = await deps.customers.findByIdentity(identity.kind, identity.value);
       if (!existing) {
-        await deps.customers.create(newCustomer(signup, deps.newCustomerId(), now), identity);
+        // An address suppressed before (a bounce or complaint, perhaps of a person since erased) stays so.
+        const suppression = await deps.customers.identitySuppression(addressesOf(signup));
+        const customer = newCustomer(signup, deps.newCustomerId(), now);
+        await deps.customers.create(
+          Object.keys(suppression).length > 0 ? { ...customer, suppression } : customer,
+          identity,
+        );
         return 'created';
       }
       const next = applySignup(existing, signup, now);

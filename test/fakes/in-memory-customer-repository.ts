@@ -1,4 +1,4 @@
-import type { Customer } from '../../lib/domain/customer';
+import type { Customer, Suppression } from '../../lib/domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../lib/domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../lib/domain/occasion-keys';
 import type { Satisfaction } from '../../lib/domain/satisfaction';
@@ -31,6 +31,20 @@ export class InMemoryCustomerRepository implements CustomerRepository {
 
   async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
     return this.identities.get(`${kind}:${value}`);
+  }
+
+  /** Suppression marks on addresses (`kind:value`), as ConsentStore.suppressIdentity leaves them. */
+  readonly suppressedIdentities = new Map<string, { reason: string; at: string }>();
+
+  async identitySuppression(
+    identities: readonly { kind: IdentityKind; value: string }[],
+  ): Promise<Suppression> {
+    const suppression: Suppression = {};
+    for (const { kind, value } of identities) {
+      const suppressed = this.suppressedIdentities.get(`${kind}:${value}`);
+      if (suppressed) suppression[kind === 'email' ? 'email' : 'sms'] = structuredClone(suppressed);
+    }
+    return suppression;
   }
 
   async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {

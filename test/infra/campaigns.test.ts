@@ -285,8 +285,9 @@ describe('SES feedback', () => {
     expect(allActions(entry).filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('sqs:'))).toEqual([]);
   });
 
-  it('the sender checks the SMS opted-out list before texting', () => {
+  it('the sender checks the SMS opted-out list before texting, and marks an opted-out number on its identity', () => {
     expect(allActions('functions/message-sender/handler.ts')).toContain('sns:CheckIfPhoneNumberIsOptedOut');
+    expect(actionsOn('functions/message-sender/handler.ts', 'Identities')).toEqual(['dynamodb:UpdateItem']);
   });
 });
 

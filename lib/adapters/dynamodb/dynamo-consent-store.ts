@@ -71,21 +71,16 @@ export class DynamoConsentStore implements ConsentStore {
 
   async suppressIdentity(kind: IdentityKind, value: string, entry: SuppressionEntry): Promise<void> {
     if (!this.tables.identities) throw new Error('this function was not given the identities table');
-    try {
-      const _out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.identities,
-          Key: { identity: identityKey(kind, value) },
-          UpdateExpression: 'SET suppressed = if_not_exists(suppressed, :entry)',
-          ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#id': 'identity' },
-          ExpressionAttributeValues: { ':entry': entry },
-          ReturnConsumedCapacity: 'INDEXES',
-        }),
-      );
-    } catch (err) {
-      // An address nobody claimed (the profile was created without it): nothing to mark.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    const _out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.identities,
+        Key: { identity: identityKey(kind, value) },
+        // Also for an address nobody claimed (a profile found by its email whose phone was never
+        // an identity): the mark is there when someone signs up with it (a hash, no address).
+        UpdateExpression: 'SET suppressed = if_not_exists(suppressed, :entry)',
+        ExpressionAttributeValues: { ':entry': entry },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
   }
 }

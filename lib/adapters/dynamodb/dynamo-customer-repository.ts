@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type Customer, CustomerSchema, PROFILE_FIELDS } from '../../domain/customer';
+import { type Customer, CustomerSchema, PROFILE_FIELDS, type Suppression } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
 import type { Satisfaction } from '../../domain/satisfaction';
@@ -29,7 +29,11 @@ export interface CustomerTables {
 export const identityKey = (kind: IdentityKind, value: string): string =>
   `${kind}#${createHash('sha256').update(`${kind}:${value}`).digest('hex')}`;
 
-const IdentityItemSchema = z.object({ customerId: z.string(), erasedAt: z.string().optional() });
+const IdentityItemSchema = z.object({
+  customerId: z.string().optional(),
+  erasedAt: z.string().optional(),
+  suppressed: z.object({ reason: z.string(), at: z.string() }).optional(),
+});
 type IdentityItem = z.infer<typeof IdentityItemSchema>;
 
 // Attributes a signup owns; an update writes only these, leaving metrics and derived keys alone.
@@ -60,11 +64,24 @@ export class DynamoCustomerRepository implements CustomerRepository {
 
   async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {
     const item = await this.identityItem(kind, value);
-    return item && item.erasedAt === undefined ? this.get(item.customerId) : undefined;
+    return item?.customerId !== undefined && item.erasedAt === undefined
+      ? this.get(item.customerId)
+      : undefined;
   }
 
   async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
     return (await this.identityItem(kind, value))?.customerId;
+  }
+
+  async identitySuppression(
+    identities: readonly { kind: IdentityKind; value: string }[],
+  ): Promise<Suppression> {
+    const suppression: Suppression = {};
+    for (const { kind, value } of identities) {
+      const suppressed = (await this.identityItem(kind, value))?.suppressed;
+      if (suppressed) suppression[kind === 'email' ? 'email' : 'sms'] = suppressed;
+    }
+    return suppression;
   }
 
   private async identityItem(kind: IdentityKind, value: string): Promise<IdentityItem | undefined> {
@@ -85,15 +102,15 @@ export class DynamoCustomerRepository implements CustomerRepository {
         new TransactWriteCommand({
           TransactItems: [
             {
-              Put: {
+              // An update, not a put: a suppression mark on an erased person's address stays.
+              Update: {
                 TableName: this.identitiesTable,
-                Item: {
-                  identity: identityKey(identity.kind, identity.value),
-                  customerId: customer.customerId,
-                },
-                // A live customer's address is taken; an erased person's may be claimed anew.
-                ConditionExpression: 'attribute_not_exists(#id) OR attribute_exists(erasedAt)',
-                ExpressionAttributeNames: { '#id': 'identity' },
+                Key: { identity: identityKey(identity.kind, identity.value) },
+                UpdateExpression: 'SET customerId = :customerId REMOVE erasedAt',
+                // A live customer's address is taken; an erased person's (or one only marked
+                // suppressed, never claimed) may be claimed anew.
+                ConditionExpression: 'attribute_not_exists(customerId) OR attribute_exists(erasedAt)',
+                ExpressionAttributeValues: { ':customerId': customer.customerId },
               },
             },
             {
@@ -222,8 +239,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
             Key: { identity: identityKey(kind, value) },
             UpdateExpression: 'SET customerId = :me, erasedAt = if_not_exists(erasedAt, :at)',
             // Ours, or never claimed (then it becomes a suppression entry); never another customer's.
-            ConditionExpression: 'attribute_not_exists(#id) OR customerId = :me',
-            ExpressionAttributeNames: { '#id': 'identity' },
+            ConditionExpression: 'attribute_not_exists(customerId) OR customerId = :me',
             ExpressionAttributeValues: { ':me': customerId, ':at': erasedAt },
             ReturnConsumedCapacity: 'INDEXES',
           }),

@@ -283,6 +283,44 @@ describe('SES feedback', () => {
   });
 });
 
+describe('suppression outlives erasure', () => {
+  async function eraseAndSignUpAgain(name: string, extra: Record<string, unknown>): Promise<Customer> {
+    const before = await customerId(name);
+    const erased = await fetch(`${runtime.url}/customers/${before}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': TEST_ADMIN_KEY },
+    });
+    expect(erased.status).toBeLessThan(300);
+    await runtime.settled(30_000);
+    await signup(name, extra);
+    await runtime.settled(30_000);
+    const after = await customerId(name);
+    expect(after).not.toBe(before); // a new customer with new consent…
+    return profile(after);
+  }
+
+  it('a bounced address, erased and signed up again, is still suppressed: no confirmation email, skipped by the planner', async () => {
+    const mailBefore = (await mailTo('bo')).length;
+    const again = await eraseAndSignUpAgain('bo', { birthday: '1991-06-15', timeZone: 'Europe/London' });
+    expect(again.suppression?.email).toMatchObject({ reason: 'bounce' }); // …but not a clean slate
+    expect(await mailTo('bo')).toHaveLength(mailBefore);
+    expect((await ledger(again.customerId)).find((r) => r.campaignId === 'confirmation')).toMatchObject({
+      status: 'skipped',
+      reason: 'suppressed',
+    });
+  });
+
+  it('a number that replied STOP, erased and signed up again, is still suppressed for SMS', async () => {
+    const again = await eraseAndSignUpAgain('sam', {
+      phone: '+447911123456',
+      birthday: '1992-06-15',
+      timeZone: 'Europe/London',
+      consent: { email: false, sms: true },
+    });
+    expect(again.suppression?.sms).toMatchObject({ reason: 'carrier_opt_out' });
+  });
+});
+
 describe('event-driven triggers', () => {
   const bus = () =>
     new EventBridgeClient({

@@ -263,6 +263,7 @@ describe('the confirmation email', () => {
       consent: {
         recordConfirmationSent: async (_: string, requestedAt: string) => void recorded.push(requestedAt),
         suppress: async () => true,
+        suppressIdentity: async () => {},
       },
       clock,
       campaigns,

@@ -348,6 +348,9 @@ describe('SMS opt-outs', () => {
             suppressed.push(`${channel}:${entry.reason}`);
             return true;
           },
+          suppressIdentity: async (kind, value, entry) => {
+            suppressed.push(`${kind}:${value}:${entry.reason}`);
+          },
         },
         clock: { now: () => new Date('2026-06-14T21:00:00.000Z') },
         campaigns,
@@ -364,7 +367,8 @@ describe('SMS opt-outs', () => {
     );
     expect(outcome).toEqual({ status: 'skipped', reason: 'suppressed' });
     expect(texts).toEqual([]);
-    expect(suppressed).toEqual(['sms:carrier_opt_out']);
+    // On the profile, and on the number's identity (so it outlives an erasure and a new signup).
+    expect(suppressed).toEqual(['sms:carrier_opt_out', 'phone:+64211234567:carrier_opt_out']);
     expect(ledger.rows.get('birthday#2026')).toMatchObject({ status: 'skipped', reason: 'suppressed' });
   });
 });

@@ -97,7 +97,11 @@ function setup(
         for (const r of requests) requeued.push({ request: r, delaySeconds: options?.delaySeconds });
       },
     },
-    consent: { recordConfirmationSent: async () => {}, suppress: async () => true },
+    consent: {
+      recordConfirmationSent: async () => {},
+      suppress: async () => true,
+      suppressIdentity: async () => {},
+    },
     clock: { now: () => new Date(at) },
     campaigns,
     settings: campaignSettings,
