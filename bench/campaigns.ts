@@ -9,13 +9,14 @@ import { dynamoDocumentClient } from '../lib/adapters/aws/clients';
 import { HmacLinkSigner } from '../lib/adapters/crypto/hmac-link-signer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { DynamoCampaignStatsReader } from '../lib/adapters/dynamodb/dynamo-campaign-stats-reader';
+import { DynamoCampaignStatsStore } from '../lib/adapters/dynamodb/dynamo-campaign-stats-store';
 import { DynamoConsentStore } from '../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { DynamoDueCustomers } from '../lib/adapters/dynamodb/dynamo-due-customers';
 import { DynamoSendHistory } from '../lib/adapters/dynamodb/dynamo-send-history';
 import { SesEmailSender } from '../lib/adapters/ses/ses-email-sender';
-import type { SendRequest } from '../lib/domain/campaigns/delivery';
+import type { Delivery, DeliveryStatus, SendRequest } from '../lib/domain/campaigns/delivery';
 import { lastOrderIndexKeys } from '../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../lib/domain/customer';
 import { MEASUREMENT_GROUPS, statsKeys } from '../lib/domain/measurement/campaign-stats';
@@ -24,7 +25,9 @@ import { birthdayIndexKeys } from '../lib/domain/occasion-keys';
 import { startDynamoLocal } from '../lib/local/dynamo-local';
 import { startSesLocal } from '../lib/local/ses-local';
 import { buildLocalModel, ensureTables } from '../lib/local/template';
+import { attributeOrder } from '../lib/use-cases/attribute-order';
 import { planCampaigns } from '../lib/use-cases/plan-campaigns';
+import { recordFunnel } from '../lib/use-cases/record-funnel';
 import { sendMessage } from '../lib/use-cases/send-message';
 import { capacityRows } from './support';
 
@@ -249,6 +252,7 @@ export async function run(args: string[]): Promise<void> {
       for (const row of capacityRows(senderTally, Math.max(1, queued.length))) print(row);
     }
     await reportReadCapacity(client, model, localEnv, print);
+    await measurementWriteCapacity(client, model, localEnv, print);
   } finally {
     client.destroy();
     sesClient.destroy();
@@ -339,4 +343,112 @@ async function reportReadCapacity(
   await measure('GET /campaigns (5 campaigns, one BatchGet)', () =>
     reader.allTime(['birthday', 'repurchase', 'welcome', 'win-back', 'survey']),
   );
+}
+
+/**
+ * Capacity units of the measurement write path, through the real use cases and adapters (each
+ * call's ConsumedCapacity, as the stream functions would consume it): per funnel stage counted
+ * (a birthday email claimed → sent → delivered → opened → clicked, 1 in 10 held out), per attributed
+ * order (the customer's ledger query, the delivery's marker read, one 4-item transaction), per
+ * cancellation taken back, and per replayed record (nothing changes; the condition fails).
+ */
+async function measurementWriteCapacity(
+  client: DynamoDBClient,
+  model: ReturnType<typeof buildLocalModel>,
+  localEnv: Record<string, string>,
+  print: (line: string) => void,
+): Promise<void> {
+  const tables = await ensureTables(client, model, 'w_');
+  const name = (base: string) =>
+    [...tables.values()].find((t) => t.name.endsWith(`_${base}`))?.name as string;
+  const tally = new CapacityTally((table) => table.replace(/^w_/, ''));
+  const db = dynamoDocumentClient(localEnv, tally);
+  const ledger = new DynamoDeliveryLedger(db, name('Deliveries'));
+  const stats = new DynamoCampaignStatsStore(db, name('CampaignStats'));
+  const { campaigns } = loadConfig(() => undefined, '/nonexistent');
+  const funnelDeps = { stats, timeZone: 'Europe/London' };
+  const customers = 500;
+  const plannedAt = '2026-05-17T08:00:00.000Z';
+  const row = (i: number, status: DeliveryStatus): Delivery => ({
+    customerId: `cus_${i}`,
+    deliveryKey: 'birthday#2026',
+    campaignId: 'birthday',
+    occasion: '2026',
+    channel: 'email',
+    status,
+    plannedAt,
+    claimedAt: plannedAt,
+    updatedAt: plannedAt,
+    valueTier: i % 5 === 0 ? 'vip' : 'standard',
+  });
+  // The ledger rows the attribution queries (written outside the tally).
+  const rows = Array.from({ length: customers }, (_, i) => row(i, i % 10 === 0 ? 'held_out' : 'clicked'));
+  for (let i = 0; i < rows.length; i += 25) {
+    await DynamoDBDocumentClient.from(client).send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [name('Deliveries')]: rows.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+        },
+      }),
+    );
+  }
+  const per = (label: string, count: number) => {
+    const { read, write } = tally.total();
+    print(
+      `  ${label.padEnd(44)} ${(read / count).toFixed(2)} read, ${(write / count).toFixed(2)} write units (${count})`,
+    );
+    tally.reset();
+  };
+  print('');
+  print(
+    `measurement writes (${customers} birthday deliveries, 1 in 10 held out; transactions cost 2 units per item):`,
+  );
+  print(
+    '  (DynamoDB Local reports a TransactWriteItems as 2 units whatever its size; AWS bills 2 per item ≤ 1 KB:\n' +
+      '   3 items = 6 write units per funnel transaction, 4 items = 8 per attribution or take-back)',
+  );
+  tally.reset();
+  let stages = 0;
+  const history: DeliveryStatus[] = ['queued', 'unknown', 'sent', 'delivered', 'opened', 'clicked'];
+  const records: { before?: Record<string, unknown>; after: Record<string, unknown> }[] = [];
+  for (let i = 0; i < customers; i++) {
+    const steps: DeliveryStatus[] = i % 10 === 0 ? ['held_out'] : history;
+    steps.forEach((status, k) => {
+      const previous = steps[k - 1];
+      records.push({ ...(previous && { before: row(i, previous) }), after: row(i, status) });
+    });
+  }
+  for (const record of records) {
+    const outcome = await recordFunnel(funnelDeps, record);
+    if (outcome.status === 'counted') stages += outcome.stages.length;
+  }
+  per('per funnel stage counted', stages);
+  for (const record of records) await recordFunnel(funnelDeps, record);
+  per('per replayed Deliveries record (nothing counted)', records.length);
+
+  const attributionDeps = { ledger, stats, campaigns, timeZone: 'Europe/London' };
+  const orders = rows.map((r, i) => ({
+    customerId: r.customerId,
+    orderId: `bench-${i}`,
+    orderedAt: '2026-05-19T12:00:00.000Z',
+    reportingAmount: 20 + (i % 7) * 5.25,
+    status: 'placed',
+  }));
+  let attributed = 0;
+  for (const order of orders) {
+    const outcome = await attributeOrder(attributionDeps, { after: order, at: new Date() });
+    if (outcome.status === 'attributed') attributed++;
+  }
+  per('per attributed order', attributed);
+  for (const order of orders) await attributeOrder(attributionDeps, { after: order, at: new Date() });
+  per('per replayed Orders record (nothing counted)', orders.length);
+  const cancelled = orders.filter((_, i) => i % 10 === 3);
+  for (const order of cancelled) {
+    await attributeOrder(attributionDeps, {
+      before: order,
+      after: { ...order, status: 'cancelled', cancelledAt: '2026-05-20T00:00:00.000Z' },
+      at: new Date(),
+    });
+  }
+  per('per cancellation taken back', cancelled.length);
 }
