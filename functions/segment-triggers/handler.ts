@@ -15,6 +15,7 @@ const SegmentEnteredSchema = z.object({
     kind: z.string().min(1),
     segment: z.string().min(1),
     at: z.iso.datetime({ offset: true }),
+    historyChanged: z.boolean().optional(),
   }),
 });
 

@@ -11,6 +11,12 @@ export interface SegmentChangeDetail {
   at: string;
   /** The same for every delivery of the same change: consumers deduplicate on it. */
   eventId: string;
+  /**
+   * The write that moved the membership also changed the order history (orders arrived or were
+   * cancelled), rather than the clock or the model moving it: lifecycle campaigns use it to tell a
+   * backfill of old orders from a change happening now.
+   */
+  historyChanged?: boolean;
 }
 
 export type PrecisEvent =

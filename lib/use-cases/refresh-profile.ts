@@ -64,6 +64,7 @@ export async function refreshProfile(
     ? await deps.customers.saveDerived(after.customerId, update, { version: after.version })
     : 'unchanged';
 
+  const historyChanged = historyOf(change.before?.metrics) !== historyOf(after.metrics);
   const event = (type: 'SegmentEntered' | 'SegmentExited', m: SegmentMembership): PrecisEvent => ({
     type,
     detail: {
@@ -73,6 +74,7 @@ export async function refreshProfile(
       segment: m.segment,
       at: change.at,
       eventId: `${change.changeId}:${type}:${m.kind}:${m.segment}`,
+      ...(historyChanged && { historyChanged }),
     },
   });
   const events = [
@@ -81,4 +83,15 @@ export async function refreshProfile(
   ];
   if (events.length > 0) await deps.events.publish(events);
   return { write, entered: entered.length, exited: exited.length };
+}
+
+/** What identifies an order history on a stored profile (read leniently: the old image is raw). */
+function historyOf(metrics: unknown): string {
+  const m = (metrics ?? {}) as Record<string, unknown>;
+  return JSON.stringify([
+    m.orderCount ?? 0,
+    m.firstOrderAt ?? null,
+    m.lastOrderAt ?? null,
+    m.totalSpend ?? 0,
+  ]);
 }

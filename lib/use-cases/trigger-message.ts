@@ -201,6 +201,25 @@ export interface SegmentEnteredEvent {
   segment: string;
   /** When the membership changed. */
   at: string;
+  /** The same write changed the order history (see SegmentChangeDetail). */
+  historyChanged?: boolean;
+}
+
+/**
+ * How old the newest order may be for an order-driven lifecycle change to count as happening now.
+ * Entering At Risk (or any lifecycle stage) is a reason to write when the clock moved the person
+ * (the nightly re-score, same order history) or a recent order did; when the write that moved them
+ * brought in orders whose newest is older than this (an import of two-year-old orders, a late
+ * cancellation of the last order), the change belongs to the past, and nothing is sent.
+ */
+export const LIFECYCLE_RECENT_ORDER_DAYS = 7;
+
+/** Whether a segment entry is a lifecycle change that happened in the past (see above). */
+export function historicalEntry(event: SegmentEnteredEvent, customer: Customer): boolean {
+  if (event.kind !== 'lifecycle' || !event.historyChanged) return false;
+  const last = customer.metrics?.lastOrderAt;
+  if (!last) return false;
+  return Date.parse(event.at) - Date.parse(last) > LIFECYCLE_RECENT_ORDER_DAYS * 86_400_000;
 }
 
 /**
@@ -208,9 +227,23 @@ export interface SegmentEnteredEvent {
  * of entry (`win-back#2026-06-15`): a person who leaves and comes back another day is asked again,
  * within the frequency cap.
  */
-export function onSegmentEntered(deps: TriggerDeps, event: SegmentEnteredEvent): Promise<TriggerOutcome[]> {
+export async function onSegmentEntered(
+  deps: TriggerDeps,
+  event: SegmentEnteredEvent,
+): Promise<TriggerOutcome[]> {
   const membership = `${event.kind}:${event.segment}`;
   const onIt = (campaign: Campaign) =>
-    campaign.trigger.type === 'segment-entered' && campaign.trigger.segment === membership;
-  return triggerCampaigns(deps, onIt, event.customerId, event.at.slice(0, 10), new Date(event.at));
+    campaign.enabled &&
+    campaign.trigger.type === 'segment-entered' &&
+    campaign.trigger.segment === membership;
+  const occasion = event.at.slice(0, 10);
+  if (event.historyChanged && event.kind === 'lifecycle' && deps.campaigns.some(onIt)) {
+    const customer = await deps.customers.get(event.customerId);
+    if (customer && historicalEntry(event, customer)) {
+      return deps.campaigns
+        .filter(onIt)
+        .map((c) => ({ status: 'skipped', campaignId: c.id, occasion, reason: 'historical' }));
+    }
+  }
+  return triggerCampaigns(deps, onIt, event.customerId, occasion, new Date(event.at));
 }

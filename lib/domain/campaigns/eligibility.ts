@@ -28,6 +28,8 @@ export const SKIP_REASONS = [
   'quiet_hours',
   /** The occasion was already claimed (sent, held out or on its way): never twice. */
   'already_claimed',
+  /** A lifecycle change that happened in the past: backfilled or imported old orders moved the person. */
+  'historical',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -221,6 +221,27 @@ describe('win-back on entering At Risk', () => {
     expect(now).toEqual([expect.not.objectContaining({ notBefore: expect.anything() })]);
   });
 
+  it('an import of two-year-old orders that moves the person into At Risk sends nothing (historical); the clock moving them does', async () => {
+    const old = customer({ metrics: metrics('2024-06-01T10:00:00.000Z') });
+    const imported = { ...entered('2026-06-15T21:30:00.000Z'), historyChanged: true };
+    const backfill = deps(old);
+    expect(await onSegmentEntered(backfill.deps, imported)).toEqual([
+      { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'historical' },
+    ]);
+    expect(backfill.queued).toEqual([]);
+    expect(backfill.deps.ledger.rows.size).toBe(0);
+    // The nightly re-score (same history) moving a customer whose last order was 60 days ago.
+    const lapsing = deps(customer({ metrics: metrics('2026-04-16T10:00:00.000Z') }));
+    expect(await onSegmentEntered(lapsing.deps, entered('2026-06-15T21:30:00.000Z'))).toEqual([
+      { status: 'queued', campaignId: 'win-back', occasion: '2026-06-15' },
+    ]);
+    // An order change whose newest order is recent (within 7 days) is happening now.
+    const recent = deps(customer({ metrics: metrics('2026-06-12T10:00:00.000Z') }));
+    expect(await onSegmentEntered(recent.deps, imported)).toEqual([
+      { status: 'queued', campaignId: 'win-back', occasion: '2026-06-15' },
+    ]);
+  });
+
   it('entering another segment triggers nothing; an unconfirmed address is skipped with the reason', async () => {
     const { deps: d } = deps(customer());
     expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z', 'active'))).toEqual([]);

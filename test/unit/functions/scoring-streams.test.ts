@@ -183,6 +183,8 @@ describe('segment events', () => {
         'at',
         'customerId',
         'eventId',
+        // Orders moved these memberships (not the clock): lifecycle campaigns tell backfills apart by it.
+        'historyChanged',
         'kind',
         'segment',
         'version',
@@ -224,6 +226,10 @@ describe('segment events', () => {
       "+rfm:Can't Lose",
       '+valueTier:standard',
     ]);
+    // The clock moved her (her order history is the same): a change happening now.
+    expect(events.events.every((e) => (e.detail as SegmentChangeDetail).historyChanged === undefined)).toBe(
+      true,
+    );
 
     // Nothing changes on a later no-op record: nothing is announced.
     const announced = events.events.length;
