@@ -73,10 +73,11 @@ export const PrecisConfigSchema = z.strictObject({
   /** Sender Lambda's reserved concurrency: the throttle to the SES/SNS sending quota. */
   sendConcurrency: z.number().int().min(2).max(100).default(5),
   /**
-   * Key that signs unsubscribe links (HMAC). The default is for local use only: set a long random
-   * value per deployment.
+   * The Secrets Manager secret (name or full ARN) holding the HMAC key of unsubscribe and
+   * confirmation links: one key, or a JSON array of keys, newest first. Default: the data stack
+   * creates one with a generated key (kept when the stack is deleted).
    */
-  linkSigningKey: z.string().min(16).default('local-development-link-key'),
+  linkSigningSecret: z.string().min(1).optional(),
   /** When the scheduled jobs run (EventBridge Scheduler `cron(…)` or `rate(…)` expressions, UTC). */
   schedules: z
     .strictObject({

@@ -1,5 +1,4 @@
 import { dynamoDocumentClient, sesClient, snsClient, sqsClient } from '../../lib/adapters/aws/clients';
-import { HmacLinkSigner } from '../../lib/adapters/crypto/hmac-link-signer';
 import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
@@ -10,6 +9,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { campaignConfig } from '../shared/campaign-deps';
+import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type QueueHandler, senderHandler } from './sender';
 
@@ -20,12 +20,13 @@ export function createHandler(env: Env): QueueHandler {
     ENV.deliveriesTable,
     ENV.senderEmail,
     ENV.sesConfigurationSet,
-    ENV.linkSigningKey,
+    ENV.linkSigningSecret,
     ENV.sendQueueUrl,
     ENV.identitiesTable,
   ]);
   const db = dynamoDocumentClient(env);
   const { campaigns, settings } = campaignConfig(env);
+  const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
@@ -34,7 +35,7 @@ export function createHandler(env: Env): QueueHandler {
       configurationSet: config[ENV.sesConfigurationSet],
     }),
     sms: new SnsSmsSender(snsClient(env)),
-    links: new HmacLinkSigner(config[ENV.linkSigningKey]),
+    links,
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, {
       customers: config[ENV.customersTable],
@@ -44,7 +45,7 @@ export function createHandler(env: Env): QueueHandler {
     campaigns,
     settings,
   };
-  return senderHandler(deps, loggerFor(env, 'message-sender'));
+  return withLinkKeys(links, senderHandler(deps, loggerFor(env, 'message-sender')));
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -7,11 +7,13 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { acknowledge } from '../nag';
+import { grantLinkSigningKey, linkSigningSecretId } from './campaigns-messaging';
 
 export interface ApiStackProps extends StackProps {
   config: PrecisConfig;
@@ -24,6 +26,8 @@ export interface ApiStackProps extends StackProps {
   deliveries: ITable;
   models: ITable;
   bus: IEventBus;
+  /** The link-signing key's secret: the consent pages verify the links' tokens with it. */
+  linkSigningKey: ISecret;
 }
 
 /**
@@ -146,7 +150,7 @@ export class ApiStack extends Stack {
     // authentication): double opt-in confirmation and one-click unsubscribe (RFC 8058).
     const consent = this.fn('ConsentApi', 'consent-api', {
       [ENV.customersTable]: props.customers.tableName,
-      [ENV.linkSigningKey]: config.linkSigningKey,
+      [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
       [ENV.deliveriesTable]: props.deliveries.tableName,
     });
@@ -154,6 +158,7 @@ export class ApiStack extends Stack {
     // the message whose unsubscribe link was used (campaign measurement).
     props.customers.grant(consent, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.deliveries.grant(consent, 'dynamodb:UpdateItem');
+    grantLinkSigningKey(props.linkSigningKey, consent);
     this.route('/confirm', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.POST, consent, 'public');

@@ -17,6 +17,7 @@ import {
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -42,6 +43,8 @@ export interface CampaignsMessagingProps {
   /** The app's bus, where the profile stream announces SegmentEntered. */
   bus: IEventBus;
   configurationSet: CfnConfigurationSet;
+  /** The link-signing key's secret: the sender signs unsubscribe and confirmation links with it. */
+  linkSigningKey: ISecret;
   httpApi: IHttpApi;
 }
 
@@ -127,7 +130,7 @@ export class CampaignsMessaging extends Construct {
         [ENV.deliveriesTable]: props.deliveries.tableName,
         [ENV.senderEmail]: config.senderEmail,
         [ENV.sesConfigurationSet]: props.configurationSet.ref,
-        [ENV.linkSigningKey]: config.linkSigningKey,
+        [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
         // A message not due yet (outside the person's send window) goes back on the queue, delayed.
         [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
         ...campaignEnv,
@@ -148,6 +151,7 @@ export class CampaignsMessaging extends Construct {
     props.customers.grant(this.sender, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.deliveries.grant(this.sender, 'dynamodb:UpdateItem');
     props.identities.grant(this.sender, 'dynamodb:UpdateItem');
+    grantLinkSigningKey(props.linkSigningKey, this.sender);
     const stack = Stack.of(this);
     const domain = config.senderEmail.split('@')[1] as string;
     this.sender.addToRolePolicy(
@@ -374,4 +378,22 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
   );
   props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
   queue.grantSendMessages(fn);
+}
+
+/** How a function names the link-signing secret: its full ARN, or its name when imported by name. */
+export const linkSigningSecretId = (secret: ISecret): string => secret.secretFullArn ?? secret.secretName;
+
+/**
+ * Read access to the link-signing key's value, and nothing else of the secret. A secret named in
+ * config has an ARN ending in 6 random characters only AWS knows: `-??????` matches that one.
+ */
+export function grantLinkSigningKey(secret: ISecret, fn: IFunction): void {
+  const resource = secret.secretFullArn ?? `${secret.secretArn}-??????`;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [resource],
+    }),
+  );
 }

@@ -8,9 +8,15 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { acknowledgeIndexGrants } from '../nag';
+import { acknowledge, acknowledgeIndexGrants } from '../nag';
+
+export interface DataStackProps extends StackProps {
+  /** An existing Secrets Manager secret (name or full ARN) holding the link key(s); default: one is created. */
+  linkSigningSecret?: string | undefined;
+}
 
 /**
  * Stateful resources, kept apart so the other stacks can be replaced freely: tables are retained on
@@ -27,8 +33,10 @@ export class DataStack extends Stack {
   readonly campaignStats: Table;
   readonly configurationSet: CfnConfigurationSet;
   readonly bus: EventBus;
+  /** The HMAC key(s) of unsubscribe and confirmation links (read by the functions that sign or verify). */
+  readonly linkSigningKey: ISecret;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: DataStackProps) {
     super(scope, id, props);
     const durable = {
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -146,5 +154,29 @@ export class DataStack extends Stack {
 
     // The app's bus: shops put OrderPlaced / OrderCancelled here; Precis publishes its own events.
     this.bus = new EventBus(this, 'Bus', { eventBusName: 'precis' });
+
+    // The link-signing key: never in the template or an environment variable; the functions that
+    // sign or verify links get the secret's ARN and GetSecretValue on it alone.
+    const existing = props?.linkSigningSecret;
+    if (existing) {
+      this.linkSigningKey = existing.startsWith('arn:')
+        ? Secret.fromSecretCompleteArn(this, 'LinkSigningKey', existing)
+        : Secret.fromSecretNameV2(this, 'LinkSigningKey', existing);
+    } else {
+      const created = new Secret(this, 'LinkSigningKey', {
+        description:
+          'Precis: HMAC key of unsubscribe and confirmation links (one key, or a JSON array newest first)',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      acknowledge(
+        created,
+        'AwsSolutions-SMG4',
+        'Rotated by the operator, not by a rotation Lambda: links already sent must keep verifying, so a ' +
+          'new key goes in front of the old one (a JSON array, newest first) and the old one is removed ' +
+          'after the links it signed have expired (README, config key linkSigningSecret).',
+      );
+      this.linkSigningKey = created;
+    }
   }
 }

@@ -9,7 +9,10 @@ import { OperationsStack } from './operations-stack';
 /** The whole deployment: stateful data, the HTTP API, and the messaging side. */
 export function buildStacks(app: App, config: PrecisConfig): Stack[] {
   const logRetention = logRetentionOf(config.logRetentionDays);
-  const data = new DataStack(app, 'PrecisData', { description: 'Precis: customer database (stateful)' });
+  const data = new DataStack(app, 'PrecisData', {
+    description: 'Precis: customer database (stateful)',
+    linkSigningSecret: config.linkSigningSecret,
+  });
   const api = new ApiStack(app, 'PrecisApi', {
     description: 'Precis: HTTP API',
     config,
@@ -22,6 +25,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     deliveries: data.deliveries,
     models: data.models,
     bus: data.bus,
+    linkSigningKey: data.linkSigningKey,
   });
   const messaging = new MessagingStack(app, 'PrecisMessaging', {
     description: 'Precis: stream consumers and messaging',
@@ -36,6 +40,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     bus: data.bus,
     deliveries: data.deliveries,
     campaignStats: data.campaignStats,
+    linkSigningKey: data.linkSigningKey,
     configurationSet: data.configurationSet,
     httpApi: api.api,
   });

@@ -7,6 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
@@ -31,6 +32,8 @@ export interface MessagingStackProps extends StackProps {
   /** Campaign measurement counters (kept by the Deliveries and Orders stream consumers). */
   campaignStats: ITable;
   configurationSet: CfnConfigurationSet;
+  /** The link-signing key's secret (the sender signs unsubscribe and confirmation links). */
+  linkSigningKey: ISecret;
   /** The HTTP API, for the campaigns admin route (`POST /planner/runs`). */
   httpApi: IHttpApi;
 }

@@ -34,8 +34,11 @@ export const ENV = {
   /** The verified SES identity campaigns are sent from, and the configuration set they go through. */
   senderEmail: 'SENDER_EMAIL',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
-  /** HMAC key of unsubscribe and confirmation links. */
-  linkSigningKey: 'LINK_SIGNING_KEY',
+  /**
+   * ARN (or name) of the Secrets Manager secret holding the HMAC key(s) of unsubscribe and
+   * confirmation links; the key itself is never in the environment.
+   */
+  linkSigningSecret: 'LINK_SIGNING_SECRET',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   /** CloudWatch namespace of the custom metrics (Powertools Metrics). */
@@ -48,6 +51,7 @@ export const ENV = {
   endpointSns: 'AWS_ENDPOINT_URL_SNS',
   endpointEventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   endpointSqs: 'AWS_ENDPOINT_URL_SQS',
+  endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   /** The local runtime's stand-in for IAM on admin routes (`x-api-key`), also read by the CLI. */
   adminKey: 'PRECIS_ADMIN_KEY',
   /** The local runtime's API port, also read by the CLI. */

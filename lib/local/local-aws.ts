@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from './event-bus';
 import { PortInUseError } from './http-server';
+import type { LocalSecrets } from './secrets';
 import type { SmsSink } from './sms-sink';
 import type { SqsService } from './sqs';
 
@@ -9,6 +10,7 @@ import type { SqsService } from './sqs';
 //   POST /  form-encoded (awsQuery)           → SNS: Publish (SMS), opt-out calls  (sms-sink.ts)
 //   POST /  X-Amz-Target: AWSEvents.*          → EventBridge PutEvents              (event-bus.ts)
 //   POST /  X-Amz-Target: AmazonSQS.*          → SQS queues from the templates      (sqs.ts)
+//   POST /  X-Amz-Target: secretsmanager.*     → GetSecretValue                      (secrets.ts)
 //   GET  /queues                               → each queue's attributes and messages
 //   GET  /messages                             → SMS sent so far, newest first (JSON)
 //   POST /clear                                → forget the SMS sent so far
@@ -54,6 +56,8 @@ export const startLocalAws = async (options: {
   /** The bus exists only once the functions are loaded; until then PutEvents answers 503. */
   bus: () => EventBus | undefined;
   sqs: () => SqsService | undefined;
+  /** Secrets Manager's GetSecretValue; absent, secretsmanager.* answers as not emulated. */
+  secrets?: LocalSecrets;
   log: (line: string) => void;
 }): Promise<LocalAwsServer> => {
   const { sms } = options;
@@ -107,6 +111,16 @@ export const startLocalAws = async (options: {
       const result = await sqs.handle(target, parsed);
       for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
       return json(res, result.status, result.body, 'application/x-amz-json-1.0');
+    }
+    if (typeof target === 'string' && target.startsWith('secretsmanager.') && options.secrets) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return json(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+      }
+      const result = options.secrets.handle(target, parsed);
+      return json(res, result.status, result.body, 'application/x-amz-json-1.1');
     }
     if (typeof target === 'string') {
       if (!target.startsWith('AWSEvents.')) {

@@ -14,6 +14,7 @@ import { type LocalAwsServer, startLocalAws } from './local-aws';
 import { MAX_OUTBOX_ENTRIES, readOutbox } from './outbox';
 import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
+import { LocalSecrets } from './secrets';
 import { type SesLocal, startSesLocal } from './ses-local';
 import { type SmsMessage, SmsSink } from './sms-sink';
 import { LocalQueue, SqsService } from './sqs';
@@ -56,6 +57,11 @@ export interface StartLocalRuntimeOptions {
   /** Use this SES emulator; otherwise one is started on sesPort. */
   sesEndpoint?: string;
   sesPort?: number;
+  /**
+   * Secrets Manager values by secret name (e.g. `LinkSigningKey`); a secret not given gets a
+   * generated value, kept in dataDir/secrets.json when there is a data folder.
+   */
+  secrets?: Record<string, string>;
   /** Extra environment for every function; overrides everything else. */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -183,6 +189,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     }
 
     const sms = new SmsSink();
+    const secrets = new LocalSecrets(
+      options.dataDir ? join(options.dataDir, 'secrets.json') : undefined,
+      options.secrets,
+    );
     let bus: EventBus | undefined;
     let sqs: SqsService | undefined;
     const localAws: LocalAwsServer = await startLocalAws({
@@ -190,6 +200,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       sms,
       bus: () => bus,
       sqs: () => sqs,
+      secrets,
       log,
     });
     stoppers.push(() => localAws.stop());
@@ -229,6 +240,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       AWS_ENDPOINT_URL_SNS: localAws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: localAws.endpoint,
       AWS_ENDPOINT_URL_SQS: localAws.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: localAws.endpoint,
       PRECIS_ADMIN_KEY: options.adminKey,
     };
     const rootDir = options.rootDir ?? REPO_ROOT;

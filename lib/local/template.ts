@@ -965,6 +965,12 @@ export const localAttribute =
         if (attribute === 'Value' && typeof value === 'string') return value;
         throw unsupported();
       }
+      case 'AWS::SecretsManager::Secret': {
+        // Local secrets (lib/local/secrets.ts) are found by this name; a generated value unless set.
+        const name = named('Name');
+        if (attribute === 'Ref' || attribute === 'Id') return arn('secretsmanager', `secret:${name}`);
+        throw unsupported();
+      }
       case 'AWS::IAM::Role': {
         const name = named('RoleName');
         if (attribute === 'Ref') return name;

@@ -22,6 +22,19 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings).toEqual([]);
   });
 
+  it('finds nothing unacknowledged with the link-signing key named in config', () => {
+    const app = new App({ context: { [BUNDLING_STACKS]: [], linkSigningSecret: 'precis/link-signing-key' } });
+    buildStacks(
+      app,
+      loadConfig((key) => app.node.tryGetContext(key), '/nonexistent'),
+    );
+    app.synth();
+    const { violations } = new AwsSolutionsChecks().validateScope(app);
+    expect(
+      violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`)),
+    ).toEqual([]);
+  });
+
   it('fails the synth of `npx cdk synth` (infra/app.ts) on an unacknowledged finding', () => {
     const app = new App({ context: { [BUNDLING_STACKS]: [] } });
     new Queue(new Stack(app, 'Careless'), 'PlainQueue');

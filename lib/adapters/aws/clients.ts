@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -50,3 +51,5 @@ export const sqsClient = (env: Env): SQSClient => new SQSClient(clientConfig(env
 export const sesClient = (env: Env): SESv2Client =>
   new SESv2Client(clientConfig(env, env[ENV.endpointSesv2]));
 export const snsClient = (env: Env): SNSClient => new SNSClient(clientConfig(env, env[ENV.endpointSns]));
+export const secretsManagerClient = (env: Env): SecretsManagerClient =>
+  new SecretsManagerClient(clientConfig(env, env[ENV.endpointSecretsManager]));

@@ -9,9 +9,16 @@ const PURPOSES = new Set(['unsubscribe', 'confirm']);
 const CHANNELS = new Set(['email', 'sms']);
 const MAX_DELIVERY_KEY = 200;
 
+// Key rotation: `keys` is a list, newest first — tokens are signed with the first and verified
+// with any, so a new key can be added in front while the links already sent keep working.
 export class HmacLinkSigner implements LinkSigner {
-  constructor(private readonly key: string) {
-    if (key.length < 16) throw new Error('the link signing key must be at least 16 characters');
+  private readonly keys: readonly string[];
+
+  constructor(keys: string | readonly string[]) {
+    this.keys = typeof keys === 'string' ? [keys] : keys;
+    if (this.keys.length === 0) throw new Error('at least one link signing key is needed');
+    if (this.keys.some((key) => key.length < 16))
+      throw new Error('a link signing key must be at least 16 characters');
   }
 
   sign(claims: LinkClaims, expiresAt: Date): string {
@@ -24,15 +31,18 @@ export class HmacLinkSigner implements LinkSigner {
         ...(claims.deliveryKey !== undefined && { d: claims.deliveryKey }),
       }),
     ).toString('base64url');
-    return `${payload}.${this.mac(payload)}`;
+    return `${payload}.${this.mac(this.keys[0] as string, payload)}`;
   }
 
   verify(token: string, now: Date): LinkClaims | undefined {
     const [payload, mac, extra] = token.split('.');
     if (!payload || !mac || extra !== undefined) return undefined;
-    const expected = Buffer.from(this.mac(payload));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    const signedByOne = this.keys.some((key) => {
+      const expected = Buffer.from(this.mac(key, payload));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!signedByOne) return undefined;
     let body: unknown;
     try {
       body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -53,7 +63,7 @@ export class HmacLinkSigner implements LinkSigner {
     };
   }
 
-  private mac(payload: string): string {
-    return createHmac('sha256', this.key).update(payload).digest('base64url');
+  private mac(key: string, payload: string): string {
+    return createHmac('sha256', key).update(payload).digest('base64url');
   }
 }

@@ -9,7 +9,6 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
 import { DynamoCampaignStatsStore } from '../../../lib/adapters/dynamodb/dynamo-campaign-stats-store';
@@ -25,7 +24,8 @@ import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../suppor
 // counters do not move.
 
 const SUITE = `m${Date.now().toString(36)}`;
-const config = loadConfig(() => undefined, '/nonexistent');
+/** The link-signing secret's value in this runtime (the local Secrets Manager's). */
+const LINK_KEY = 'measurement-e2e-link-key-of-32-chars';
 const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 const BIRTHDAY = '2026-05-17T08:00:00.000Z';
 const DAY = 'day#2026-05-17';
@@ -41,7 +41,10 @@ const table = (name: string): string => {
 };
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates(), { batchingWindowCapMs: 0 });
+  runtime = await startTestRuntime(synthTemplates(), {
+    batchingWindowCapMs: 0,
+    secrets: { LinkSigningKey: LINK_KEY },
+  });
   db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local }));
   stats = new DynamoCampaignStatsStore(db, table('CampaignStats'));
 });
@@ -168,7 +171,7 @@ describe('campaign measurement on the local runtime', () => {
   });
 
   it('counts the unsubscribe link of that email against the campaign', async () => {
-    const token = new HmacLinkSigner(config.linkSigningKey).sign(
+    const token = new HmacLinkSigner(LINK_KEY).sign(
       { purpose: 'unsubscribe', customerId: cy, channel: 'email', deliveryKey: 'birthday#2026' },
       new Date(Date.now() + 86_400_000),
     );
