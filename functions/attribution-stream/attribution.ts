@@ -9,17 +9,22 @@ import { images, type StreamHandler, streamHandler } from '../shared/stream';
  * stream; the per-order attribution marker makes the retry count nothing twice.
  */
 export function attributionStreamHandler(deps: AttributionDeps, logger: Logger): StreamHandler {
-  return streamHandler(logger, async (record) => {
-    const { oldImage, newImage } = images(record);
-    const outcome = await attributeOrder(deps, {
-      ...(oldImage && { before: oldImage }),
-      ...(newImage && { after: newImage }),
-      at: changedAt(record),
-    });
-    if (outcome.status === 'attributed' || outcome.status === 'taken_back') {
-      logger.info('order attribution', { orderId: newImage?.orderId, ...outcome });
-    }
-  });
+  return streamHandler(
+    logger,
+    async (record) => {
+      const { oldImage, newImage } = images(record);
+      const outcome = await attributeOrder(deps, {
+        ...(oldImage && { before: oldImage }),
+        ...(newImage && { after: newImage }),
+        at: changedAt(record),
+      });
+      if (outcome.status === 'attributed' || outcome.status === 'taken_back') {
+        logger.info('order attribution', { orderId: newImage?.orderId, ...outcome });
+      }
+    },
+    // Every record of a batch updates its campaign's counter rows: one at a time, not racing.
+    { sequential: true },
+  );
 }
 
 function changedAt(record: DynamoDBRecord): Date {

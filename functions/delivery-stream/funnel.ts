@@ -8,18 +8,23 @@ import { images, type StreamHandler, streamHandler } from '../shared/stream';
  * stream; the counted-stages marker makes the retry count nothing twice.
  */
 export function deliveryStreamHandler(deps: FunnelDeps, logger: Logger): StreamHandler {
-  return streamHandler(logger, async (record) => {
-    const { oldImage, newImage } = images(record);
-    const outcome = await recordFunnel(deps, {
-      ...(oldImage && { before: oldImage }),
-      ...(newImage && { after: newImage }),
-    });
-    if (outcome.status === 'counted') {
-      logger.debug('funnel counted', {
-        customerId: newImage?.customerId,
-        deliveryKey: newImage?.deliveryKey,
-        stages: outcome.stages,
+  return streamHandler(
+    logger,
+    async (record) => {
+      const { oldImage, newImage } = images(record);
+      const outcome = await recordFunnel(deps, {
+        ...(oldImage && { before: oldImage }),
+        ...(newImage && { after: newImage }),
       });
-    }
-  });
+      if (outcome.status === 'counted') {
+        logger.debug('funnel counted', {
+          customerId: newImage?.customerId,
+          deliveryKey: newImage?.deliveryKey,
+          stages: outcome.stages,
+        });
+      }
+    },
+    // Every record of a batch updates its campaign's counter rows: one at a time, not racing.
+    { sequential: true },
+  );
 }

@@ -21,10 +21,13 @@ export function images(record: DynamoDBRecord): {
 /**
  * A DynamoDB stream consumer with partial batch responses: a record that throws is reported by its
  * sequence number, so Lambda retries from it (bounded, then the failure queue) and the rest move on.
+ * Records are handled in parallel unless `sequential` (consumers whose records all write the same
+ * few hot items, such as campaign counters, where parallel transactions would only conflict).
  */
 export function streamHandler(
   logger: Logger,
   handleRecord: (record: DynamoDBRecord) => Promise<void>,
+  { sequential = false }: { sequential?: boolean } = {},
 ): StreamHandler {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event, context) => {
@@ -43,7 +46,7 @@ export function streamHandler(
         }
       },
       processor,
-      { context },
+      { context, processInParallel: !sequential },
     );
   };
 }
