@@ -1,15 +1,28 @@
+import { DateTime } from 'luxon';
+import { monthDayKey } from '../domain/calendar';
+import { birthdayPartitions } from '../domain/campaigns/send-window';
+import { BulkTargetSchema, DemoBulkLoader } from './bulk-load';
 import { type DemoCustomer, type DemoPopulation, generatePopulation } from './population';
 
-// Seeds a running Precis API with the demo population, through the real routes only:
-// POST /signups → POST /orders → POST /surveys (bounded concurrency), then waits until every
-// customer's profile shows their orders and survey answers (the stream functions have run), then
-// POST /model/refit and waits for the new model's segment summary (GET /segments), so that every
-// profile carries lifetime value and segments and the dashboard has its aggregates.
+// Seeds a running Precis with the demo population:
 //
-// Idempotent: the population is deterministic, so seeding again sends the same signups, order ids
-// and survey ids, which the API answers as already known; nothing is counted twice.
+//   signups, orders, surveys   on a local runtime, written in bulk into its DynamoDB Local
+//                              (lib/demo/bulk-load.ts: BatchWriteItem, the items the API would
+//                              store, its invariants kept); elsewhere, or with bulk: false, through
+//                              POST /signups → POST /orders → POST /surveys (bounded concurrency)
+//   processing                 waits until every buyer's profile shows their orders, survey answers
+//                              and scores: the stream functions did that, as for any order
+//   refit                      POST /model/refit, then waits for the new model's segment summary
+//   emails                     (local runtime only) the customers whose birthday is today follow
+//                              the link in their double opt-in email (GET /confirm), then one
+//                              planner pass (POST /planner/runs) at 09:30 in each of their time
+//                              zones sends them their birthday email through the real campaign path
+//
+// Idempotent: the population is deterministic, so seeding again finds the same addresses, order ids
+// and survey ids already stored (duplicates) and counts nothing twice; the birthday occasion is
+// claimed once per year.
 
-export type SeedPhase = 'signups' | 'orders' | 'surveys' | 'processing' | 'refit';
+export type SeedPhase = 'signups' | 'orders' | 'surveys' | 'processing' | 'refit' | 'emails';
 
 export interface SeedProgress {
   phase: SeedPhase;
@@ -26,6 +39,8 @@ export interface SeedOptions {
   now?: Date;
   /** Requests in flight (default 16). */
   concurrency?: number;
+  /** Write signups, orders and surveys in bulk when the runtime offers it (default true). */
+  bulk?: boolean;
   /** How long to wait for the pipeline and the refit, in ms (default 5 minutes). */
   timeoutMs?: number;
   onProgress?: (progress: SeedProgress) => void;
@@ -41,6 +56,10 @@ export interface SeedResult {
   modelVersion: number;
   /** Requests the API answered as already known (a repeated seed). */
   duplicates: number;
+  /** How signups, orders and surveys were written: in bulk into DynamoDB Local, or through the API. */
+  loadedBy: 'bulk' | 'api';
+  /** Birthday emails the planner queued for today's birthdays (0 when not on a local runtime). */
+  birthdayEmails: number;
   millis: Record<SeedPhase | 'total', number>;
 }
 
@@ -81,10 +100,11 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const progress = options.onProgress ?? (() => {});
   const base = options.url.replace(/\/$/, '');
+  const now = options.now ?? new Date();
   const population: DemoPopulation = generatePopulation({
     customers: options.customers,
     seed: options.seed,
-    now: options.now ?? new Date(),
+    now,
   });
   let duplicates = 0;
 
@@ -136,22 +156,44 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   };
 
   const customers = population.customers;
-  await phase('signups', customers.length, (tick) =>
-    inPool(
-      customers,
-      concurrency,
-      (c) => post(`the signup of ${c.signup.email}`, '/signups', c.signup),
-      tick,
-    ),
-  );
   const orders = customers.flatMap((c) => c.orders);
-  await phase('orders', orders.length, (tick) =>
-    inPool(orders, concurrency, (o) => post(`order ${o.orderId}`, '/orders', o), tick),
-  );
   const surveys = customers.flatMap((c) => c.surveys);
-  await phase('surveys', surveys.length, (tick) =>
-    inPool(surveys, concurrency, (s) => post(`survey ${s.surveyId}`, '/surveys', s), tick),
-  );
+  const target = options.bulk === false ? undefined : await localTarget();
+  const loader = target && new DemoBulkLoader(target, now);
+  if (loader) {
+    await phase('signups', customers.length, async (tick) => {
+      duplicates += await loader.loadSignups(customers, tick);
+    });
+    await phase('orders', orders.length, async (tick) => {
+      duplicates += await loader.loadOrders(customers, tick);
+    });
+    await phase('surveys', surveys.length, async (tick) => {
+      duplicates += await loader.loadSurveys(customers, tick);
+    });
+  } else {
+    await phase('signups', customers.length, (tick) =>
+      inPool(
+        customers,
+        concurrency,
+        (c) => post(`the signup of ${c.signup.email}`, '/signups', c.signup),
+        tick,
+      ),
+    );
+    await phase('orders', orders.length, (tick) =>
+      inPool(orders, concurrency, (o) => post(`order ${o.orderId}`, '/orders', o), tick),
+    );
+    await phase('surveys', surveys.length, (tick) =>
+      inPool(surveys, concurrency, (s) => post(`survey ${s.surveyId}`, '/surveys', s), tick),
+    );
+  }
+  async function localTarget() {
+    const response = await call('GET', '/local/bulk-target');
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw await refused('reading the local bulk target', response);
+    const parsed = BulkTargetSchema.safeParse(await response.json());
+    if (!parsed.success) throw new SeedError('the local runtime answered with an unexpected bulk target');
+    return parsed.data;
+  }
 
   // The stream functions work behind the 202s: wait until every profile shows what was sent.
   const deadline = Date.now() + timeoutMs;
@@ -160,9 +202,15 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     let pending: DemoCustomer[] = buyers;
     for (;;) {
       const still: DemoCustomer[] = [];
-      await inPool(pending, concurrency, async (c) => {
-        if (!(await processed(c))) still.push(c);
-      });
+      if (loader) {
+        // Locally, the profiles in bulk (BatchGetItem): reading them one by one through the API
+        // would load DynamoDB Local while the streams it waits for are still working.
+        still.push(...(await loader.unprocessed(pending)));
+      } else {
+        await inPool(pending, concurrency, async (c) => {
+          if (!(await processed(c))) still.push(c);
+        });
+      }
       tick(buyers.length - still.length);
       if (still.length === 0) return;
       if (Date.now() > deadline)
@@ -171,9 +219,10 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
         );
       // Check the slowest first next time: the rest are usually done by then.
       pending = still;
-      await sleep(500);
+      await sleep(1000);
     }
   });
+  loader?.close();
   async function processed(c: DemoCustomer): Promise<boolean> {
     const response = await call('GET', `/customers?${new URLSearchParams({ email: c.signup.email })}`);
     if (response.status === 404) return false;
@@ -211,7 +260,70 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       await sleep(250);
     }
   });
+  // Today's birthdays get their email through the campaign path, as the hourly planner would send it.
+  const dueToday = customers.filter((c) => c.signup.consent.email && birthdayIsToday(c, now));
+  let birthdayEmails = 0;
+  await phase('emails', dueToday.length, async (tick) => {
+    const confirmed = await confirmEmails(dueToday, tick);
+    if (confirmed === undefined) return; // not a local runtime: no outbox to find the links in
+    // One pass per time zone, at 09:30 there today (inside the birthday send window); the passes
+    // find different people, so they run side by side.
+    const zones = [...new Set(confirmed.map((c) => c.signup.timeZone))];
+    await Promise.all(
+      zones.map(async (zone) => {
+        const local = DateTime.fromJSDate(now, { zone });
+        const at = DateTime.fromISO(`${local.toISODate()}T09:30`, { zone }).toUTC().toISO();
+        const response = await call('POST', '/planner/runs', { at });
+        if (response.status === 404) return;
+        if (response.status !== 200) throw await refused('the planner pass', response);
+        const run = (await response.json()) as { queued?: number };
+        birthdayEmails += run.queued ?? 0;
+      }),
+    );
+  });
   millis.total = Math.round(performance.now() - started);
+
+  /**
+   * Follows the confirmation link of each customer's double opt-in email, found in the local outbox
+   * (one request for all of them); undefined when there is no local outbox.
+   */
+  async function confirmEmails(
+    due: DemoCustomer[],
+    tick: (done: number) => void,
+  ): Promise<DemoCustomer[] | undefined> {
+    const confirmed: DemoCustomer[] = [];
+    let pending = due;
+    while (pending.length > 0) {
+      const query = new URLSearchParams({ limit: '100' });
+      for (const c of pending) query.append('to', c.signup.email);
+      const response = await call('GET', `/local/outbox?${query}`);
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) throw await refused('reading the local outbox', response);
+      const messages = (await response.json()) as { to?: string; text?: string }[];
+      const still: DemoCustomer[] = [];
+      for (const c of pending) {
+        const link = messages
+          .filter((m) => m.to === c.signup.email)
+          .map((m) => /https?:\/\/\S+(\/confirm\?token=[\w.~-]+)/.exec(m.text ?? '')?.[1])
+          .find(Boolean);
+        if (!link) {
+          still.push(c);
+          continue;
+        }
+        const confirm = await call('GET', link);
+        if (confirm.status >= 400) throw await refused(`confirming ${c.signup.email}`, confirm);
+        confirmed.push(c);
+        tick(confirmed.length);
+      }
+      pending = still;
+      if (pending.length > 0 && Date.now() > deadline)
+        throw new SeedError(
+          `no double opt-in email for ${pending.length} customers after ${Math.round(timeoutMs / 1000)}s`,
+        );
+      if (pending.length > 0) await sleep(500);
+    }
+    return confirmed;
+  }
 
   return {
     customers: customers.length,
@@ -221,8 +333,17 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     birthdaysThisWeek: population.birthdaysThisWeek,
     modelVersion,
     duplicates,
+    loadedBy: target ? 'bulk' : 'api',
+    birthdayEmails,
     millis,
   };
+}
+
+/** Whether the customer's birthday is today on their own calendar (Feb 29 on Feb 28 in other years). */
+function birthdayIsToday(c: DemoCustomer, now: Date): boolean {
+  const today = DateTime.fromJSDate(now, { zone: c.signup.timeZone }).toISODate();
+  const key = monthDayKey(c.signup.birthday);
+  return today !== null && key !== undefined && birthdayPartitions(today).includes(key);
 }
 
 /** The one-line summary a person reads after seeding. */
@@ -231,7 +352,9 @@ export function formatSeedResult(result: SeedResult): string {
   return (
     `seeded ${result.customers.toLocaleString('en-GB')} customers, ${result.orders.toLocaleString('en-GB')} orders, ` +
     `${result.surveys.toLocaleString('en-GB')} survey answers (${result.birthdaysToday} birthdays today, ` +
-    `${result.birthdaysThisWeek} this week) and refitted the model (version ${result.modelVersion}) in ${s(result.millis.total)}` +
+    `${result.birthdaysThisWeek} this week), refitted the model (version ${result.modelVersion}) and sent ` +
+    `${result.birthdayEmails} birthday emails in ${s(result.millis.total)}` +
+    ` (${(['signups', 'orders', 'surveys', 'processing', 'refit', 'emails'] as const).map((p) => `${p} ${s(result.millis[p])}`).join(', ')})` +
     (result.duplicates > 0 ? `; ${result.duplicates} were already there` : '')
   );
 }

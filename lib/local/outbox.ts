@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SmsMessage } from './sms-sink';
 
-// The local outbox: what the SES v2 emulator (its JSON store) and the SMS sink received, newest
+// The local outbox (`?limit=N&to=address&to=…`): what the SES v2 emulator (its JSON store) and the SMS sink received, newest
 // first, for the dashboard's outbox panel (`GET /local/outbox` on the local runtime only). Emails
 // carry their rendered HTML, which the dashboard shows in a sandboxed iframe (no scripts, no
 // same-origin), never in its own document.
@@ -40,6 +40,8 @@ export async function readOutbox(
   sesEndpoint: string,
   texts: readonly SmsMessage[],
   limit: number,
+  /** Only messages to these addresses or numbers (all when empty). */
+  to: readonly string[] = [],
 ): Promise<OutboxMessage[]> {
   const response = await fetch(`${sesEndpoint}/store`, { signal: AbortSignal.timeout(10_000) });
   const store = SesStoreSchema.parse(await response.json());
@@ -67,6 +69,7 @@ export async function readOutbox(
   ];
   // Newest first; the SES emulator keeps whole seconds and appends, so later entries win ties.
   return entries
+    .filter((entry) => to.length === 0 || entry.to.split(', ').some((address) => to.includes(address)))
     .map((entry, i) => ({ entry, i }))
     .sort((a, b) => b.entry.sentAt.localeCompare(a.entry.sentAt) || b.i - a.i)
     .slice(0, limit)

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { ENV } from '../config/env-names';
 import { Activity } from './activity';
 import { AsyncInvoker } from './async-invoke';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
@@ -246,15 +247,11 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     const rootDir = options.rootDir ?? REPO_ROOT;
     // One at a time: each import runs with that function's environment in process.env.
     const loaded: LocalFunction[] = [];
+    const envByEntry = new Map<string, Record<string, string>>();
     for (const fn of model.functions) {
-      loaded.push(
-        await loadFunction(fn, {
-          rootDir,
-          env: { ...resolveEnvironment(model, fn, naming), ...overrides, ...options.env },
-          activity,
-          log,
-        }),
-      );
+      const env = { ...resolveEnvironment(model, fn, naming), ...overrides, ...options.env };
+      envByEntry.set(fn.entry, env);
+      loaded.push(await loadFunction(fn, { rootDir, env, activity, log }));
     }
     const byKey = new Map(loaded.map((fn) => [fn.key, fn]));
     const byName = new Map(loaded.map((fn) => [fn.name, fn]));
@@ -332,7 +329,8 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     http.setRoutes(bindings);
     http.setLocalRoutes({
       '/local/outbox': (query) =>
-        readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit'))),
+        readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit')), query.getAll('to')),
+      '/local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry),
     });
     http.setReady(true);
 
@@ -395,6 +393,28 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     );
     throw error;
   }
+};
+
+/**
+ * Where the demo loader may write in bulk (lib/demo/bulk-load.ts): this DynamoDB Local, the tables
+ * the ingest functions write, and the order rules they apply — read from those functions' own
+ * environment, so the loader and the API cannot disagree. Names and rules only, no secrets.
+ */
+const bulkTarget = (dynamoEndpoint: string, envByEntry: ReadonlyMap<string, Record<string, string>>) => {
+  const orders = envByEntry.get('functions/orders-api/handler.ts') ?? {};
+  const surveys = envByEntry.get('functions/surveys-api/handler.ts') ?? {};
+  return {
+    dynamoEndpoint,
+    tables: {
+      customers: orders[ENV.customersTable],
+      identities: orders[ENV.identitiesTable],
+      orders: orders[ENV.ordersTable],
+      orderIds: orders[ENV.orderIdsTable],
+      surveys: surveys[ENV.surveysTable],
+    },
+    reportingCurrency: orders[ENV.reportingCurrency],
+    exchangeRates: orders[ENV.exchangeRates],
+  };
 };
 
 /** `?limit=` of the outbox: 1..MAX_OUTBOX_ENTRIES, default 20. */

@@ -43,6 +43,24 @@ const StoredOrderSchema = z.object({
 const hash = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('hex');
 export const orderKey = (orderedAt: string, orderId: string) => `${orderedAt}#${orderId}`;
 
+/** The OrderIds item that claims an order id for a customer, with the hash of the order's fingerprint. */
+export const orderClaimItem = (
+  order: Pick<Order, 'orderId' | 'orderedAt'>,
+  fingerprint: string,
+  customerId: string,
+) => ({
+  orderId: order.orderId,
+  fingerprint: hash(fingerprint),
+  customerId,
+  orderedAt: order.orderedAt,
+});
+
+/** The Orders item of a stored order. */
+export const orderItem = (order: StoredOrder) => ({
+  ...order,
+  orderKey: orderKey(order.orderedAt, order.orderId),
+});
+
 const toClaim = ({ fingerprint: _f, ...claim }: z.infer<typeof ClaimItemSchema>): OrderClaim => claim;
 
 export class DynamoOrderRepository implements OrderRepository {
@@ -52,12 +70,7 @@ export class DynamoOrderRepository implements OrderRepository {
   ) {}
 
   async claim(order: Order, fingerprint: string, customerId: string): Promise<ClaimOutcome> {
-    const claim = {
-      orderId: order.orderId,
-      fingerprint: hash(fingerprint),
-      customerId,
-      orderedAt: order.orderedAt,
-    };
+    const claim = orderClaimItem(order, fingerprint, customerId);
     try {
       const _out = await this.db.send(
         new PutCommand({
@@ -136,7 +149,7 @@ export class DynamoOrderRepository implements OrderRepository {
       const _out = await this.db.send(
         new PutCommand({
           TableName: this.tables.orders,
-          Item: { ...order, orderKey: orderKey(order.orderedAt, order.orderId) },
+          Item: orderItem(order),
           ConditionExpression: 'attribute_not_exists(customerId)',
           ReturnConsumedCapacity: 'INDEXES',
         }),

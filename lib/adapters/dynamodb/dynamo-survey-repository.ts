@@ -49,6 +49,24 @@ const AnyItemSchema = z.object({
 
 const hash = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('hex');
 
+/** The two items of a recorded answer: the survey id's claim (with the fingerprint's hash) and the answer. */
+export const surveyItems = (survey: StoredSurvey, fingerprint: string) => ({
+  claim: {
+    customerId: survey.customerId,
+    surveyKey: claimKey(survey.surveyId),
+    surveyId: survey.surveyId,
+    answeredAt: survey.answeredAt,
+    fingerprint: hash(fingerprint),
+  },
+  answer: { ...survey, surveyKey: surveyKey(survey.answeredAt, survey.surveyId) },
+});
+
+/** The key of a survey id's claim item. */
+export const surveyClaimKey = (customerId: string, surveyId: string) => ({
+  customerId,
+  surveyKey: claimKey(surveyId),
+});
+
 export class DynamoSurveyRepository implements SurveyRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -57,6 +75,7 @@ export class DynamoSurveyRepository implements SurveyRepository {
 
   async record(survey: StoredSurvey, fingerprint: string): Promise<RecordSurveyOutcome> {
     const fingerprintHash = hash(fingerprint);
+    const items = surveyItems(survey, fingerprint);
     try {
       const _out = await this.db.send(
         new TransactWriteCommand({
@@ -64,20 +83,14 @@ export class DynamoSurveyRepository implements SurveyRepository {
             {
               Put: {
                 TableName: this.table,
-                Item: {
-                  customerId: survey.customerId,
-                  surveyKey: claimKey(survey.surveyId),
-                  surveyId: survey.surveyId,
-                  answeredAt: survey.answeredAt,
-                  fingerprint: fingerprintHash,
-                },
+                Item: items.claim,
                 ConditionExpression: 'attribute_not_exists(customerId)',
               },
             },
             {
               Put: {
                 TableName: this.table,
-                Item: { ...survey, surveyKey: surveyKey(survey.answeredAt, survey.surveyId) },
+                Item: items.answer,
                 ConditionExpression: 'attribute_not_exists(customerId)',
               },
             },

@@ -23,6 +23,7 @@ const PHASE_LABELS: Record<SeedProgress['phase'], string> = {
   surveys: 'surveys   ',
   processing: 'processing',
   refit: 'refit     ',
+  emails: 'emails    ',
 };
 
 export function registerSeed(program: Command): void {
