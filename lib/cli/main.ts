@@ -11,7 +11,11 @@ import { registerStart } from './commands/start';
 export function buildProgram(): Command {
   const program = new Command('precis')
     .description('Precis: precision marketing in your own AWS account')
-    .showHelpAfterError('(add --help for usage)')
+    // Commander's own errors (unknown option or command, missing argument) as one line, like ours.
+    .configureOutput({
+      outputError: (message, write) =>
+        write(`precis: ${message.replace(/^error: /, '').trim()} (add --help for usage)\n`),
+    })
     .exitOverride();
   registerStart(program);
   registerSeed(program);

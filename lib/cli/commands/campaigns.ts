@@ -1,3 +1,4 @@
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Env } from '../../config/env-names';
@@ -25,6 +26,8 @@ export const PlannerRunSchema = z.object({
   heldOut: z.int(),
   skipped: z.record(z.string(), z.int()),
   requeued: z.int(),
+  /** Rows an interrupted send left `unknown` (sent or not, nobody knows): reported, never re-sent. */
+  unknown: z.int().default(0),
   pending: z.int(),
 });
 export type PlannerRun = z.infer<typeof PlannerRunSchema>;
@@ -71,8 +74,23 @@ export function registerCampaigns(program: Command): void {
       if (!(Number.isInteger(days) && days > 0 && days <= 366)) {
         throw new Error(`--days must be a whole number from 1 to 366, got "${opts.days}"`);
       }
-      const total = await simulate(process.env, days, opts.from);
-      process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatRun(total));
+      // A progress bar on stderr when it is a terminal: one tick per simulated hour.
+      const bar = process.stderr.isTTY
+        ? new SingleBar({
+            stream: process.stderr,
+            format: 'simulating [{bar}] {value}/{total} hours',
+            hideCursor: true,
+            clearOnComplete: true,
+          })
+        : undefined;
+      bar?.start(days * 24, 0);
+      try {
+        const total = await simulate(process.env, days, opts.from, (hours) => bar?.update(hours));
+        bar?.stop();
+        process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatRun(total));
+      } finally {
+        bar?.stop();
+      }
     });
 }
 
@@ -95,7 +113,12 @@ export async function runPlanner(env: Env, at?: string): Promise<PlannerRun> {
   return parsed.data;
 }
 
-export async function simulate(env: Env, days: number, from?: string): Promise<PlannerRun> {
+export async function simulate(
+  env: Env,
+  days: number,
+  from?: string,
+  onHour?: (hoursDone: number) => void,
+): Promise<PlannerRun> {
   const start = from === undefined ? Date.now() : Date.parse(from);
   if (Number.isNaN(start)) throw new Error(`--from must be an ISO-8601 instant, got "${from}"`);
   const firstHour = Math.floor(start / 3_600_000) * 3_600_000;
@@ -106,6 +129,7 @@ export async function simulate(env: Env, days: number, from?: string): Promise<P
     heldOut: 0,
     skipped: {},
     requeued: 0,
+    unknown: 0,
     pending: 0,
   };
   for (let hour = 0; hour < days * 24; hour++) {
@@ -114,9 +138,12 @@ export async function simulate(env: Env, days: number, from?: string): Promise<P
     total.queued += run.queued;
     total.heldOut += run.heldOut;
     total.requeued += run.requeued;
+    // Every pass inside a row's window finds it again: the most any pass found, not a sum.
+    total.unknown = Math.max(total.unknown, run.unknown);
     total.pending = run.pending;
     for (const [reason, n] of Object.entries(run.skipped))
       total.skipped[reason] = (total.skipped[reason] ?? 0) + n;
+    onHour?.(hour + 1);
   }
   return total;
 }
@@ -212,6 +239,9 @@ export function formatRun(run: PlannerRun): string {
     `skipped   ${Object.values(run.skipped).reduce((a, b) => a + b, 0)}`,
     ...skipped,
     ...(run.pending > 0 ? [`still queued when the wait ended: ${run.pending}`] : []),
+    ...(run.unknown > 0
+      ? [`unknown   ${run.unknown}  (sent or not: the provider was called, the ledger not updated; never re-sent)`]
+      : []),
     '',
   ].join('\n');
 }

@@ -50,16 +50,20 @@ export function registerSegments(program: Command): void {
     .description('refit the model from every profile now (as the nightly schedule does)')
     .option('--wait', 'wait for the new model and print its segments')
     .option('--timeout <seconds>', 'how long --wait waits', '600')
-    .action(async (opts: { wait?: boolean; timeout: string }) => {
+    .option('--json', 'print JSON (with --wait: the new segments)')
+    .action(async (opts: { wait?: boolean; timeout: string; json?: boolean }) => {
       const timeoutSeconds = Number(opts.timeout);
       if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
         throw new Error(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
       }
       const { currentVersion } = await requestRefit(process.env);
-      process.stdout.write(`refit requested (current model version ${currentVersion})\n`);
-      if (!opts.wait) return;
+      if (!opts.json) process.stdout.write(`refit requested (current model version ${currentVersion})\n`);
+      if (!opts.wait) {
+        if (opts.json) process.stdout.write(`${JSON.stringify({ requested: true, currentVersion })}\n`);
+        return;
+      }
       const summary = await waitForVersion(process.env, currentVersion + 1, timeoutSeconds * 1000);
-      process.stdout.write(formatSegments(summary));
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSegments(summary));
     });
 }
 
