@@ -16,6 +16,8 @@ export interface PlannerResult {
   heldOut: number;
   skipped: Record<string, number>;
   requeued: number;
+  /** Rows of due people an interrupted send left `unknown`: reported, never re-sent. */
+  unknown: number;
 }
 
 /** The hourly campaign planner (EventBridge Scheduler): who is due now → eligibility → ledger → send queue. */

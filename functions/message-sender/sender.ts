@@ -45,6 +45,17 @@ export function senderHandler(
           if (outcome.status === 'skipped')
             countBy(metrics, METRIC.messagesSkipped, 'reason', outcome.reason);
           if (outcome.status === 'failed') count(metrics, METRIC.messagesFailed);
+          if (outcome.status === 'unknown') {
+            // Sent or not, nobody knows: never re-sent, so an operator must hear of it (alarm).
+            count(metrics, METRIC.messagesUnknown);
+            logger.error('message state unknown', {
+              customerId: request.customerId,
+              campaignId: request.campaignId,
+              occasion: request.occasion,
+              channel: request.channel,
+              errorName: outcome.errorName,
+            });
+          }
         } catch (err) {
           logger.error('message failed', {
             messageId: record.messageId,

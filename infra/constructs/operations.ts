@@ -114,6 +114,15 @@ export class Operations extends Construct {
       threshold: thresholds.complaintRate,
     });
 
+    // A message possibly sent and not recorded (its ledger row left `unknown`; never re-sent).
+    this.alarm('MessagesUnknown', {
+      description:
+        'A message may or may not have been sent (the provider was called, the ledger not updated; it is ' +
+        'never re-sent): find "message state unknown" in the message-sender logs for the customer and campaign',
+      metric: customWith(METRIC.messagesUnknown, 'message-sender'),
+      threshold: 1,
+    });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'Precis' });
     const graph = (
       title: string,
@@ -141,6 +150,7 @@ export class Operations extends Construct {
       graph('Messages sent per channel', [
         ...['email', 'sms'].map((channel) => customWith(METRIC.messagesSent, 'message-sender', { channel })),
         ...custom(METRIC.messagesFailed, METRIC_SERVICES.sender),
+        ...custom(METRIC.messagesUnknown, METRIC_SERVICES.sender),
       ]),
     );
     this.dashboard.addWidgets(

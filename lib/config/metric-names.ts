@@ -16,6 +16,11 @@ export const METRIC = {
   messagesSkipped: 'MessagesSkipped',
   /** Messages that failed at the provider for good. */
   messagesFailed: 'MessagesFailed',
+  /**
+   * Messages whose fate is unknown: the provider was called and the ledger not updated (an
+   * unclassified provider error, or an attempt that stopped in between). Never re-sent; alarms.
+   */
+  messagesUnknown: 'MessagesUnknown',
   bounces: 'Bounces',
   complaints: 'Complaints',
   /** A channel of a person suppressed by a hard bounce or a complaint. */

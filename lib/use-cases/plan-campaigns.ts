@@ -1,5 +1,5 @@
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
-import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
+import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
 import { birthdayPartitions, dueRanges } from '../domain/campaigns/send-window';
@@ -45,6 +45,11 @@ export interface PlanSummary {
   skipped: Partial<Record<SkipReason, number>>;
   /** Rows found still `queued` and put on the queue again. */
   requeued: number;
+  /**
+   * Rows of the due people an interrupted send left `unknown` (the provider was called, the ledger
+   * not updated): sent or not, nobody knows; reported here and never queued again.
+   */
+  unknown: number;
   /** Of `queued`, those outside the SMS allowance now: sent at its next opening (see `sendTime`). */
   deferred: number;
   /** The rows this pass queued (to wait for their sending). */
@@ -63,6 +68,7 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
     heldOut: 0,
     skipped: {},
     requeued: 0,
+    unknown: 0,
     deferred: 0,
     claimed: [],
   };
@@ -93,6 +99,7 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
           toQueue.push(requestOf(row));
           summary.requeued++;
         }
+        if (isStuckUnknown(row, deps.clock.now())) summary.unknown++;
         return;
       }
       const customer = await deps.customers.get(candidate.customerId);

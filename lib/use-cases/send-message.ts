@@ -1,6 +1,6 @@
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
-import { deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
+import { deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
 import { channelCheck, type SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
@@ -8,7 +8,7 @@ import { smsCountry } from '../domain/measurement/sms-country';
 import type { Clock } from '../ports/clock';
 import type { ConsentStore } from '../ports/consent-store';
 import type { CustomerRepository } from '../ports/customer-repository';
-import type { DeliveryLedger } from '../ports/delivery-ledger';
+import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';
 import type { LinkSigner } from '../ports/link-signer';
 import {
   type EmailSender,
@@ -25,7 +25,11 @@ import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 // The provider throttling us: the row goes back to `queued` and the message is retried by the
 // queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
 // the row stays `unknown`, which is reported, never retried — a second birthday email is worse
-// than a missing one.
+// than a missing one. Reported: the outcome `unknown` (the sender counts MessagesUnknown, which
+// alarms) when the provider call ended in an unclassified error, and when a redelivered message
+// finds its row `unknown` for longer than a sender can run (the attempt before it stopped — a crash,
+// a timeout — after calling the provider: SQS delivers the message again, and this is the one place
+// that sees it). SES feedback may still move such an email row on to delivered/bounced.
 //
 // A message with `notBefore` in the future (claimed outside the person's send window or SMS hours)
 // goes back on the queue with a delay of up to 15 minutes (SQS's limit), hop by hop until it is
@@ -60,8 +64,14 @@ export type SendOutcome =
   /** Not due yet (`notBefore`): back on the queue with a delay. */
   | { status: 'deferred'; until: string }
   | { status: 'failed'; reason: string }
-  /** The provider may or may not have taken it: left `unknown`, not retried. */
+  /**
+   * The provider may or may not have taken it: left `unknown`, not retried. `interrupted`: found so
+   * by a redelivery (the previous attempt stopped between the provider and the ledger).
+   */
   | { status: 'unknown'; errorName: string };
+
+/** The errorName of an `unknown` outcome found on redelivery rather than caused by this attempt. */
+export const INTERRUPTED = 'interrupted';
 
 export async function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
   const key = {
@@ -129,7 +139,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
   const message = renderMessage(campaign, request.channel, context);
   const tags = { campaign: campaign.id, occasion: request.occasion, customer: customer.customerId };
 
-  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return { status: 'duplicate' };
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
   return deliver(deps, key, now, async () => {
     if (message.channel === 'email') {
       return deps.email.send({
@@ -155,6 +165,20 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
 function withCountry(phone: string | undefined): { country?: string } {
   const country = smsCountry(phone);
   return country ? { country } : {};
+}
+
+/**
+ * The row was not `queued`: another copy got there first (a duplicate), or an earlier attempt of
+ * this message stopped after calling the provider and left it `unknown` (reported, not re-sent).
+ */
+async function alreadyTaken(
+  deps: Pick<SenderDeps, 'ledger' | 'clock'>,
+  key: DeliveryKey,
+): Promise<SendOutcome> {
+  const [row] = await deps.ledger.getMany([key]);
+  return row && isStuckUnknown(row, deps.clock.now())
+    ? { status: 'unknown', errorName: INTERRUPTED }
+    : { status: 'duplicate' };
 }
 
 /** Calls the provider for a row now `unknown`, and records what came of it. */
@@ -223,7 +247,7 @@ async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise
   );
   const confirmUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/confirm?token=${token}`;
   const message = renderConfirmation(customer, deps.settings.brandName, confirmUrl, CONFIRM_LINK_DAYS);
-  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return { status: 'duplicate' };
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
   const outcome = await deliver(deps, key, now, () =>
     deps.email.send({
       to: customer.email as string,

@@ -94,6 +94,27 @@ describe('operations: alarms and the operator topic', () => {
     });
   });
 
+  it('alarms on the first message whose fate is unknown (sender metric MessagesUnknown)', () => {
+    operations.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          MetricStat: {
+            Metric: {
+              Namespace: 'Precis',
+              MetricName: 'MessagesUnknown',
+              Dimensions: [{ Name: 'service', Value: 'message-sender' }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topicRef()],
+    });
+  });
+
   it('sends every alarm to one SSL-only topic, with the operator email subscribed', () => {
     expect(alarms.length).toBeGreaterThan(20);
     for (const alarm of alarms) {

@@ -240,7 +240,9 @@ export function formatRun(run: PlannerRun): string {
     ...skipped,
     ...(run.pending > 0 ? [`still queued when the wait ended: ${run.pending}`] : []),
     ...(run.unknown > 0
-      ? [`unknown   ${run.unknown}  (sent or not: the provider was called, the ledger not updated; never re-sent)`]
+      ? [
+          `unknown   ${run.unknown}  (sent or not: the provider was called, the ledger not updated; never re-sent)`,
+        ]
       : []),
     '',
   ].join('\n');

@@ -62,6 +62,17 @@ export type Delivery = z.infer<typeof DeliverySchema>;
 
 export const deliveryKey = (campaignId: string, occasion: string): string => `${campaignId}#${occasion}`;
 
+/**
+ * How long a row may be `unknown` while its sender is still at work: longer than the sender's Lambda
+ * timeout (30 s), so a row `unknown` for longer was left by an attempt that stopped between the
+ * provider call and the ledger update.
+ */
+export const UNKNOWN_AFTER_SECONDS = 120;
+
+/** A row an interrupted send left `unknown`: the provider may have taken it; reported, never re-sent. */
+export const isStuckUnknown = (row: Pick<Delivery, 'status' | 'updatedAt'>, now: Date): boolean =>
+  row.status === 'unknown' && now.getTime() - Date.parse(row.updatedAt) > UNKNOWN_AFTER_SECONDS * 1000;
+
 /** What the planner puts on the send queue: ids only, no personal data. */
 export const SendRequestSchema = z.object({
   version: z.literal(1),

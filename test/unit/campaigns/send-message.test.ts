@@ -9,7 +9,7 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
 } from '../../../lib/ports/message-senders';
-import { type SenderDeps, sendMessage } from '../../../lib/use-cases/send-message';
+import { INTERRUPTED, type SenderDeps, sendMessage } from '../../../lib/use-cases/send-message';
 
 // The sender's "at most once": what the ledger says after each provider outcome, and that a
 // message whose outcome is unknown is never sent again.
@@ -197,5 +197,29 @@ describe('signed links', () => {
     expect(signer.verify(`${token.slice(0, -2)}xx`, now)).toBeUndefined();
     expect(new HmacLinkSigner('another-key-of-32-characters-long').verify(token, now)).toBeUndefined();
     expect(signer.verify('garbage', now)).toBeUndefined();
+  });
+});
+
+describe('a row left `unknown` by an interrupted send', () => {
+  /** The state a crash leaves: the provider was called, the ledger still says `unknown`. */
+  const interrupted = (deps: SenderDeps, ledger: MemoryLedger, minutesAgo: number) => {
+    const row = ledger.rows.get('birthday#2026') as Delivery;
+    const at = new Date(deps.clock.now().getTime() - minutesAgo * 60_000).toISOString();
+    ledger.rows.set('birthday#2026', { ...row, status: 'unknown', updatedAt: at });
+  };
+
+  it('is reported by the redelivery of its message (unknown, interrupted) and not sent again', async () => {
+    const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'ses-1' }));
+    interrupted(deps, ledger, 3); // SQS redelivers after the visibility timeout (3 minutes)
+    expect(await sendMessage(deps, request)).toEqual({ status: 'unknown', errorName: INTERRUPTED });
+    expect(sent).toEqual([]);
+    expect(status()).toBe('unknown');
+  });
+
+  it('is a plain duplicate while another copy may still be sending it (unknown for less than a sender can run)', async () => {
+    const { deps, ledger, sent } = setup(async () => ({ messageId: 'ses-1' }));
+    interrupted(deps, ledger, 0.5);
+    expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
+    expect(sent).toEqual([]);
   });
 });

@@ -154,6 +154,24 @@ describe('the post-purchase survey in the hourly planner', () => {
     const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
     expect(again).toMatchObject({ queued: 0, skipped: { already_claimed: 1 } });
   });
+
+  it('reports a row an interrupted send left `unknown` and queues nothing for it', async () => {
+    const ana = customer({ metrics: metrics('2026-06-08T01:00:00.000Z') });
+    const { deps: d, queued } = deps(ana);
+    const due = {
+      byBirthday: async () => [],
+      byNextOrder: async () => [],
+      byLastOrder: async (date: string) => (date === '2026-06-08' ? ['cus_ana'] : []),
+    };
+    await planCampaigns({ ...d, due }, new Date('2026-06-14T21:00:00.000Z'));
+    // The sender called the provider and stopped before the ledger update, 10 minutes ago.
+    const row = d.ledger.rows.get('cus_ana|survey#2026-06-08') as Delivery;
+    Object.assign(row, { status: 'unknown', updatedAt: '2026-06-14T23:50:00.000Z' });
+    queued.length = 0;
+    const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
+    expect(again).toMatchObject({ queued: 0, requeued: 0, unknown: 1 });
+    expect(queued).toEqual([]);
+  });
 });
 
 describe('the welcome after confirmation', () => {
