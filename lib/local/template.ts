@@ -8,7 +8,9 @@ import {
   type KeySchemaElement,
   type LocalSecondaryIndex,
   paginateListTables,
+  type StreamViewType,
   type TableDescription,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 
 // The synthesized CloudFormation templates are the single source of truth for the local
@@ -1011,6 +1013,8 @@ export interface EnsuredTable {
   name: string;
   streamArn?: string;
   created: boolean;
+  /** An existing table (a data folder from an older version) whose stream was switched on in place. */
+  streamAdded?: boolean;
 }
 
 const keySignature = (keys: KeySchemaElement[] | undefined): string =>
@@ -1048,8 +1052,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates the template's tables that don't exist yet (with GSIs and streams) and waits for them
- * to be ACTIVE. Existing tables are kept; one whose keys, indexes or stream differ from the
- * template fails the start, since DynamoDB cannot change a key schema in place.
+ * to be ACTIVE. Existing tables are kept; a stream the template added since the table was created
+ * is switched on in place (UpdateTable, as CloudFormation does); one whose keys, indexes or stream
+ * view otherwise differ from the template fails the start, since DynamoDB cannot change a key
+ * schema in place.
  */
 export const ensureTables = async (
   client: DynamoDBClient,
@@ -1076,9 +1082,23 @@ export const ensureTables = async (
           }
         }
       }
+      let streamAdded = false;
       for (let attempt = 0; ; attempt++) {
         const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
         if (!Table) throw new TemplateError(`DescribeTable ${name} returned no table`);
+        if (!created && !streamAdded && table.streamViewType && !Table.StreamSpecification?.StreamEnabled) {
+          await client.send(
+            new UpdateTableCommand({
+              TableName: name,
+              StreamSpecification: {
+                StreamEnabled: true,
+                StreamViewType: table.streamViewType as StreamViewType,
+              },
+            }),
+          );
+          streamAdded = true;
+          continue;
+        }
         if (!created) {
           const difference = mismatch(table, Table);
           if (difference) {
@@ -1092,6 +1112,7 @@ export const ensureTables = async (
           result.set(table.id.key, {
             name,
             created,
+            ...(streamAdded && { streamAdded }),
             ...(Table.LatestStreamArn && table.streamViewType ? { streamArn: Table.LatestStreamArn } : {}),
           });
           return;

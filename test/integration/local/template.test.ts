@@ -1,4 +1,9 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   buildLocalModel,
@@ -293,5 +298,35 @@ describe('ensureTables', () => {
     await expect(ensureTables(client, buildLocalModel(tableTemplate('byB')), prefix)).rejects.toThrow(
       /global secondary indexes are \[byA\(byA:HASH\)\], template says \[byB\(byB:HASH\)\].*Delete the local data directory/,
     );
+  });
+
+  it('switches on, in place, a stream the template added since the table was created (an older data folder)', async () => {
+    const prefix = uniquePrefix();
+    const withStream = tableTemplate('byA');
+    const older = structuredClone(withStream);
+    const things = older.Data?.Resources?.Things as { Properties: Record<string, unknown> };
+    delete things.Properties.StreamSpecification;
+    const before = await ensureTables(client, buildLocalModel(older), prefix);
+    expect([...before.values()][0]?.streamArn).toBeUndefined();
+    await client.send(
+      new PutItemCommand({ TableName: `${prefix}Things`, Item: { pk: { S: 'kept' }, byA: { S: 'a' } } }),
+    );
+
+    const after = await ensureTables(client, buildLocalModel(withStream), prefix);
+    expect([...after.values()][0]).toMatchObject({
+      created: false,
+      streamAdded: true,
+      streamArn: expect.stringContaining('/stream/'),
+    });
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: `${prefix}Things` }));
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: `${prefix}Things`, Key: { pk: { S: 'kept' } } }),
+    );
+    expect(Item?.byA).toEqual({ S: 'a' });
+    // A third start finds it as the template says: nothing to do.
+    expect(
+      [...(await ensureTables(client, buildLocalModel(withStream), prefix)).values()][0]?.streamAdded,
+    ).toBeUndefined();
   });
 });
