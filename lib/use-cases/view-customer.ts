@@ -1,13 +1,20 @@
-import type { Delivery } from '../domain/campaigns/delivery';
-import { type ProfileView, toProfileView } from '../domain/profile-view';
+import { z } from 'zod';
+import { DeliverySchema } from '../domain/campaigns/delivery';
+import { ProfileViewSchema, toProfileView } from '../domain/profile-view';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 
 /** One Deliveries ledger row as the profile shows it: campaign, occasion, channel, status, dates. */
-export type MessageView = Omit<Delivery, 'customerId' | 'deliveryKey' | 'providerMessageId'>;
+export const MessageViewSchema = DeliverySchema.omit({
+  customerId: true,
+  deliveryKey: true,
+  providerMessageId: true,
+});
+export type MessageView = z.infer<typeof MessageViewSchema>;
 
 /** The profile and the person's message history (newest claim first). */
-export type CustomerView = ProfileView & { messages: MessageView[] };
+export const CustomerViewSchema = ProfileViewSchema.extend({ messages: z.array(MessageViewSchema) });
+export type CustomerView = z.infer<typeof CustomerViewSchema>;
 
 /** The customer behind an id (erased records included, as anonymous aggregates) or a live email. */
 export async function viewCustomer(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ENV, type Env } from '../../config/env-names';
-import { type ProfileView, ProfileViewSchema } from '../../domain/profile-view';
+import type { ProfileView } from '../../domain/profile-view';
+import { type CustomerView, CustomerViewSchema } from '../../use-cases/view-customer';
 
 // `precis customer <id|email> [--json]`: one customer's profile from the running local API (the
 // admin routes, authenticated locally by `x-api-key: $PRECIS_ADMIN_KEY`). Every failure is one line
@@ -37,7 +38,7 @@ export function localApi(env: Env): { url: string; adminKey: string } {
   return { url: `http://127.0.0.1:${port}`, adminKey };
 }
 
-export async function fetchCustomer(key: string, env: Env): Promise<ProfileView> {
+export async function fetchCustomer(key: string, env: Env): Promise<CustomerView> {
   const api = localApi(env);
   const trimmed = key.trim();
   const path = trimmed.includes('@')
@@ -55,7 +56,7 @@ export async function fetchCustomer(key: string, env: Env): Promise<ProfileView>
   const body: unknown = await response.json().catch(() => undefined);
   switch (response.status) {
     case 200: {
-      const view = ProfileViewSchema.safeParse(body);
+      const view = CustomerViewSchema.safeParse(body);
       if (!view.success) throw new Error(`the API at ${api.url} answered with an unexpected profile shape`);
       return view.data;
     }
@@ -126,7 +127,7 @@ function lifetimeRows(
   ];
 }
 
-export function formatProfile(view: ProfileView): string {
+export function formatProfile(view: CustomerView): string {
   const { metrics } = view;
   const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—');
   const money = (amount: number | null) => (amount === null ? '—' : amount.toFixed(2));
@@ -162,6 +163,14 @@ export function formatProfile(view: ProfileView): string {
     ],
     ...lifetimeRows(view, day, money),
   ];
+  // The message history (the ledger), newest first: when, campaign and occasion, channel, status.
+  rows.push(['messages', view.messages.length === 0 ? '—' : `${view.messages.length}, newest first`]);
+  for (const m of view.messages) {
+    rows.push([
+      '',
+      `${day(m.sentAt ?? m.plannedAt)}  ${m.campaignId} ${m.occasion} · ${m.channel} · ${m.status}${m.reason ? ` (${m.reason})` : ''}`,
+    ]);
+  }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return `${rows.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n')}\n`;
 }

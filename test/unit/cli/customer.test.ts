@@ -22,7 +22,25 @@ const handler = customersHandler(
     customers,
     orders: new InMemoryOrderRepository(),
     surveys: new InMemorySurveyRepository(),
-    deliveries: { history: async () => [] },
+    deliveries: {
+      history: async (customerId: string) =>
+        customerId === 'cus_1'
+          ? [
+              {
+                customerId,
+                deliveryKey: 'birthday#2026',
+                campaignId: 'birthday',
+                occasion: '2026',
+                channel: 'email' as const,
+                status: 'sent' as const,
+                plannedAt: '2026-05-17T08:00:00.000Z',
+                claimedAt: '2026-05-17T08:00:01.000Z',
+                updatedAt: '2026-05-17T08:00:02.000Z',
+                sentAt: '2026-05-17T08:00:02.000Z',
+              },
+            ]
+          : [],
+    },
     due: new InMemoryDueCustomers(),
     clock: { now: () => NOW },
   },
@@ -111,6 +129,7 @@ describe('precis customer <id|email>', () => {
     expect(stdout).toMatch(/^email consent\s+pending \(footer-form, 2026-11-24\)$/m);
     expect(stdout).toMatch(/^orders\s+2 · total spend 84\.90 · average 42\.45$/m);
     expect(stdout).toMatch(/^satisfaction\s+3\.5 mean of 2 answers · latest 2 \(2026-11-22\)$/m);
+    expect(stdout).toMatch(/^messages\s+1, newest first\n\s+2026-05-17 {2}birthday 2026 · email · sent$/m);
     expect(stdout).not.toMatch(/version|birthdayKey/);
     expect(stderr).toBe('');
   });
@@ -122,6 +141,7 @@ describe('precis customer <id|email>', () => {
       customerId: 'cus_1',
       email: 'ana@example.com',
       metrics: { orderCount: 2, totalSpend: 84.9, satisfaction: { mean: 3.5 } },
+      messages: [{ campaignId: 'birthday', occasion: '2026', channel: 'email', status: 'sent' }],
     });
     expect(view).not.toHaveProperty('version');
   });
