@@ -20,6 +20,11 @@ export interface AsyncInvocation {
   settings: RetrySettings;
 }
 
+/** How an asynchronous invocation ended, retries included (what the on-failure destination would see). */
+export type AsyncOutcome =
+  | { status: 'succeeded'; attempts: number; result: unknown }
+  | { status: 'failed'; attempts: number; errorType: string };
+
 export interface AsyncInvokerOptions {
   activity: Activity;
   failures: FailureLog;
@@ -27,13 +32,16 @@ export interface AsyncInvokerOptions {
 }
 
 export class AsyncInvoker {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<AsyncOutcome>>();
   private stopped = false;
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 
-  /** Queues the invocation and returns at once; the returned promise settles when it is done. */
-  invoke(invocation: AsyncInvocation): Promise<void> {
+  /**
+   * Queues the invocation and returns at once; the returned promise resolves when it is done, with
+   * the function's result or, once the retries are spent, the failure (also in the failure log).
+   */
+  invoke(invocation: AsyncInvocation): Promise<AsyncOutcome> {
     const run = this.options.activity.track(() => this.run(invocation));
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));
@@ -46,19 +54,25 @@ export class AsyncInvoker {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async run({ fn, event, source, eventId, detailType, settings }: AsyncInvocation): Promise<void> {
+  private async run({
+    fn,
+    event,
+    source,
+    eventId,
+    detailType,
+    settings,
+  }: AsyncInvocation): Promise<AsyncOutcome> {
     const { minMs, maxMs } = this.options.backoff ?? { minMs: 100, maxMs: 1000 };
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       let errorType: string;
       try {
-        await fn.invoke(event);
-        return;
+        return { status: 'succeeded', attempts: attempt, result: await fn.invoke(event) };
       } catch (error) {
         errorType = error instanceof InvocationError ? error.errorType : 'Unhandled';
       }
       const tooOld = Date.now() - started > settings.maxEventAgeSeconds * 1000;
-      if (this.stopped) return;
+      if (this.stopped) return { status: 'failed', attempts: attempt, errorType };
       if (attempt > settings.maxRetryAttempts || tooOld) {
         this.options.failures.record({
           kind: 'event',
@@ -72,7 +86,7 @@ export class AsyncInvoker {
           eventId,
           ...(detailType ? { detailType } : {}),
         });
-        return;
+        return { status: 'failed', attempts: attempt, errorType };
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(minMs * 2 ** (attempt - 1), maxMs)));
     }

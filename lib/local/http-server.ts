@@ -25,8 +25,8 @@ export interface LocalHttpServer {
   /** Installs the routes; until then (and until setReady) everything but /health answers 503. */
   setRoutes(routes: HttpRouteBinding[]): void;
   /**
-   * Local-only admin GET endpoints (e.g. `/local/outbox`) that no template declares: answered as
-   * JSON, behind the same admin key; a deployed API has none of them.
+   * Local-only admin endpoints by route key (e.g. `GET /local/outbox`, `POST /local/clock`) that no
+   * template declares: answered as JSON, behind the same admin key; a deployed API has none of them.
    */
   setLocalRoutes(routes: Record<string, LocalRoute>): void;
   setReady(ready: boolean): void;
@@ -43,8 +43,21 @@ export interface LocalHttpServerOptions {
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** A local-only admin endpoint: the query string in, a JSON body out (status 200). */
-export type LocalRoute = (query: URLSearchParams) => Promise<unknown>;
+/**
+ * A local-only admin endpoint: the query string and the JSON body (undefined when there is none)
+ * in, a JSON body out (status 200); a `LocalRouteError` answers its status and message instead.
+ */
+export type LocalRoute = (query: URLSearchParams, body: unknown) => Promise<unknown>;
+
+export class LocalRouteError extends Error {
+  readonly code = 'LocalRouteError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export class PortInUseError extends Error {
   readonly code = 'PortInUse';
@@ -351,11 +364,22 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
       return;
     }
 
-    const local = method === 'GET' ? localRoutes[url.pathname] : undefined;
+    const local = localRoutes[`${method} ${url.pathname}`];
     if (local) {
       if (!keyMatches(req.headers['x-api-key'], adminKey))
         return write(res, jsonResult(401, { error: 'unauthorized' }), idHeader);
-      return write(res, jsonResult(200, await local(url.searchParams)), idHeader);
+      try {
+        let input: unknown;
+        try {
+          input = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+        } catch {
+          throw new LocalRouteError(400, 'the body is not JSON');
+        }
+        return write(res, jsonResult(200, await local(url.searchParams, input)), idHeader);
+      } catch (error) {
+        if (!(error instanceof LocalRouteError)) throw error;
+        return write(res, jsonResult(error.status, { message: error.message }), idHeader);
+      }
     }
 
     const parts = splitPath(url.pathname);

@@ -103,9 +103,14 @@ export class QueuePoller {
     this.waker.wake();
   }
 
-  /** Quiet while the queue is empty (delayed and in-retry messages count) and nothing is in flight. */
-  quietSince(): number | undefined {
-    return this.options.queue.size === 0 && this.inFlight === 0 ? performance.now() : undefined;
+  /**
+   * Quiet while the queue is empty (delayed and in-retry messages count, unless `ignoreHidden`:
+   * then only messages a receive could take now do) and nothing is in flight.
+   */
+  quietSince(ignoreHidden = false): number | undefined {
+    const { queue } = this.options;
+    const waiting = ignoreHidden ? queue.visibleCount() : queue.size;
+    return waiting === 0 && this.inFlight === 0 ? performance.now() : undefined;
   }
 
   private async run(): Promise<void> {

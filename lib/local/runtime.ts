@@ -17,6 +17,7 @@ import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { LocalSecrets } from './secrets';
 import { type SesLocal, startSesLocal } from './ses-local';
+import { clockRoute } from './simulated-clock';
 import { type SmsMessage, SmsSink } from './sms-sink';
 import { LocalQueue, SqsService } from './sqs';
 import { FileCheckpoints, MemoryCheckpoints, StreamPoller } from './stream-poller';
@@ -36,7 +37,8 @@ import {
 //   API (HTTP API routes, GET /health, optional static files)  port option, default 3000 (PORT)
 //   local AWS: SNS SMS sink, EventBridge, SQS                   localAwsPort, default 4566 (LOCAL_AWS_PORT)
 //     GET /messages · POST /clear · POST /opt-out · GET /events · GET /queues
-//   on the API port, local only (admin key): GET /local/outbox?limit=N (emails with HTML, texts)
+//   on the API port, local only (admin key): GET /local/outbox?limit=N (emails with HTML, texts),
+//     POST /local/clock {from, to} (fires the schedules through a span of simulated time)
 //   SES v2 emulator, web inbox at /, JSON at /store             sesPort, default 8005 (SES_PORT)
 //   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
 // Port 0 picks a free port for any of them (tests do).
@@ -92,8 +94,13 @@ export interface LocalRuntime {
   /** Function name → the loaded function (for direct invocation in tests and tools). */
   functions: ReadonlyMap<string, LocalFunction>;
   scheduler: LocalScheduler;
-  /** Resolves when streams are drained and no invocation, delivery or retry is pending. */
-  settled(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves when streams are drained and no invocation, delivery or retry is pending. With
+   * `ignoreHidden`, a queue message that no receive could take now (delayed, or waiting out a
+   * visibility timeout) does not count: what a simulated clock waits for, since those wait on
+   * real time.
+   */
+  settled(timeoutMs?: number, options?: { ignoreHidden?: boolean }): Promise<void>;
   /** Batches and events that exhausted their retries, oldest first. */
   failures(): LocalFailure[];
   smsMessages(): SmsMessage[];
@@ -321,6 +328,38 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     stoppers.push(() => scheduler.stop());
     if (options.runSchedules ?? true) scheduler.start();
 
+    const settled: LocalRuntime['settled'] = async (timeoutMs = 30_000, settleOptions = {}) => {
+      const startedAt = performance.now();
+      const wokenFor = new Map<StreamPoller | QueuePoller, number>();
+      for (;;) {
+        // Quiet must be observed after the call and after the last invocation ended, so a
+        // write made by a handler a moment ago is seen by the poller of the table it wrote.
+        const threshold = Math.max(startedAt, activity.lastEndAt);
+        const busyPollers = consumers.filter((poller) => {
+          const quiet =
+            poller instanceof QueuePoller
+              ? poller.quietSince(settleOptions.ignoreHidden)
+              : poller.quietSince();
+          return quiet === undefined || quiet <= threshold;
+        });
+        for (const poller of busyPollers) {
+          // Poll now rather than after the interval, once per threshold.
+          if (wokenFor.get(poller) === threshold) continue;
+          wokenFor.set(poller, threshold);
+          poller.wake();
+        }
+        if (!activity.busy && busyPollers.length === 0) return;
+        if (performance.now() - startedAt > timeoutMs) {
+          const what = [
+            ...(activity.busy ? ['invocations in flight'] : []),
+            ...busyPollers.map((poller) => poller.name),
+          ];
+          throw new Error(`settled() timed out after ${timeoutMs} ms; still busy: ${what.join(', ')}`);
+        }
+        await sleep(10);
+      }
+    };
+
     const corsByApi = new Map(model.apis.map((api) => [api.id.key, api.cors]));
     const bindings: HttpRouteBinding[] = model.routes.map((route) => {
       const cors = corsByApi.get(route.apiKey);
@@ -328,9 +367,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     });
     http.setRoutes(bindings);
     http.setLocalRoutes({
-      '/local/outbox': (query) =>
+      'GET /local/outbox': (query) =>
         readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit')), query.getAll('to')),
-      '/local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry),
+      'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry),
+      'POST /local/clock': clockRoute(scheduler, settled),
     });
     http.setReady(true);
 
@@ -349,34 +389,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       tableNames,
       functions: byName,
       scheduler,
-      settled: async (timeoutMs = 30_000) => {
-        const startedAt = performance.now();
-        const wokenFor = new Map<StreamPoller | QueuePoller, number>();
-        for (;;) {
-          // Quiet must be observed after the call and after the last invocation ended, so a
-          // write made by a handler a moment ago is seen by the poller of the table it wrote.
-          const threshold = Math.max(startedAt, activity.lastEndAt);
-          const busyPollers = consumers.filter((poller) => {
-            const quiet = poller.quietSince();
-            return quiet === undefined || quiet <= threshold;
-          });
-          for (const poller of busyPollers) {
-            // Poll now rather than after the interval, once per threshold.
-            if (wokenFor.get(poller) === threshold) continue;
-            wokenFor.set(poller, threshold);
-            poller.wake();
-          }
-          if (!activity.busy && busyPollers.length === 0) return;
-          if (performance.now() - startedAt > timeoutMs) {
-            const what = [
-              ...(activity.busy ? ['invocations in flight'] : []),
-              ...busyPollers.map((poller) => poller.name),
-            ];
-            throw new Error(`settled() timed out after ${timeoutMs} ms; still busy: ${what.join(', ')}`);
-          }
-          await sleep(10);
-        }
-      },
+      settled,
       failures: () => failures.list(),
       smsMessages: () => sms.list(),
       stop: () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { type AsyncInvoker, DEFAULT_ASYNC_RETRY } from './async-invoke';
+import { type AsyncInvoker, type AsyncOutcome, DEFAULT_ASYNC_RETRY } from './async-invoke';
 import type { LocalFunction } from './lambda-host';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type RetrySettings, type ScheduleModel } from './template';
 
@@ -167,6 +167,25 @@ interface Entry {
   arn: string;
 }
 
+/** One occurrence `advanceTo` fired, and how its invocation ended. */
+export interface FiredOccurrence {
+  schedule: string;
+  functionName: string;
+  /** The scheduled time (what the schedule's input carries as `<aws.scheduler.scheduled-time>`). */
+  at: string;
+  outcome: AsyncOutcome;
+}
+
+export interface AdvanceOptions {
+  /**
+   * Sets the simulated clock here first, without firing what lies between: an occurrence at
+   * exactly `from` fires. Default: where the previous advance (or construction) left it.
+   */
+  from?: Date;
+  /** Awaited after each occurrence, before the next one fires (e.g. to let the runtime settle). */
+  afterEach?: (fired: FiredOccurrence) => Promise<void>;
+}
+
 export interface LocalSchedulerOptions {
   schedules: ScheduledTarget[];
   invoker: AsyncInvoker;
@@ -232,7 +251,7 @@ export class LocalScheduler {
   }
 
   /** Fires one schedule now (or as if at `at`) and waits for the invocation, retries included. */
-  runScheduleNow(name: string, at?: Date): Promise<void> {
+  runScheduleNow(name: string, at?: Date): Promise<AsyncOutcome> {
     const entry = this.entries.find((candidate) => candidate.model.name === name);
     if (!entry) {
       throw new ScheduleExpressionError(
@@ -243,11 +262,13 @@ export class LocalScheduler {
   }
 
   /**
-   * Fires every occurrence of every schedule after the previous advance (or construction) up to
-   * `until`, in time order, each awaited before the next; returns how many fired.
+   * Fires every occurrence of every schedule after the previous advance (or construction, or
+   * `from`) up to and including `until`, in time order, each awaited (and `afterEach`) before the
+   * next; returns what fired.
    */
-  async advanceTo(until: Date): Promise<number> {
-    let fired = 0;
+  async advanceTo(until: Date, options: AdvanceOptions = {}): Promise<FiredOccurrence[]> {
+    if (options.from) for (const entry of this.entries) entry.cursor = options.from.getTime() - 1;
+    const fired: FiredOccurrence[] = [];
     for (;;) {
       let earliest: { entry: Entry; time: number } | undefined;
       for (const entry of this.entries) {
@@ -257,9 +278,16 @@ export class LocalScheduler {
         }
       }
       if (!earliest) break;
-      earliest.entry.cursor = earliest.time;
-      await this.fire(earliest.entry, earliest.time);
-      fired++;
+      const { entry, time } = earliest;
+      entry.cursor = time;
+      const occurrence: FiredOccurrence = {
+        schedule: entry.model.name,
+        functionName: entry.fn.name,
+        at: new Date(time).toISOString(),
+        outcome: await this.fire(entry, time),
+      };
+      fired.push(occurrence);
+      await options.afterEach?.(occurrence);
     }
     for (const entry of this.entries) entry.cursor = Math.max(entry.cursor, until.getTime());
     return fired;
@@ -309,7 +337,7 @@ export class LocalScheduler {
     };
   }
 
-  private fire(entry: Entry, time: number): Promise<void> {
+  private fire(entry: Entry, time: number): Promise<AsyncOutcome> {
     const event = this.event(entry, time);
     const eventId = (event as { id?: unknown }).id;
     return this.options.invoker.invoke({

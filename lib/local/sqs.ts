@@ -76,6 +76,11 @@ export class LocalQueue {
     return this.messages.length;
   }
 
+  /** Messages a receive could take now (not delayed, not hidden by a visibility timeout). */
+  visibleCount(now = Date.now()): number {
+    return this.messages.filter((m) => m.visibleAt <= now).length;
+  }
+
   /** When the next invisible or delayed message becomes visible. */
   nextVisibleAt(now = Date.now()): number | undefined {
     const times = this.messages.map((m) => m.visibleAt).filter((t) => t > now);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, parseScheduleExpression, ScheduleExpressionError } from '../../../lib/local/scheduler';
 import { invocationsOf, resetRecorder } from '../../fixtures/local/functions/recorder';
-import { startTestRuntime, type TestRuntime } from '../../support/runtime';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -150,13 +150,95 @@ describe('scheduler in the runtime', () => {
     now = at('2026-03-02T04:30:00Z');
     const fired = await runtime.scheduler.advanceTo(new Date(now));
     // 11:00 on the 1st to 04:00 on the 2nd is 18 hourly runs, plus the 03:00 nightly run.
-    expect(fired).toBe(19);
+    expect(fired).toHaveLength(19);
+    expect(fired[16]).toMatchObject({
+      schedule: 'NightlyModel',
+      functionName: 'ScheduleRecorder',
+      at: '2026-03-02T03:00:00.000Z',
+      outcome: { status: 'succeeded', attempts: 1 },
+    });
     const events = invocationsOf('ScheduleRecorder').map((i) => i.event as { at?: string; time?: string });
     const times = events.map((event) => event.at ?? event.time);
     expect(times[0]).toBe('2026-03-01T11:00:00Z');
     expect(times.at(-1)).toBe('2026-03-02T04:00:00Z');
     expect(times.indexOf('2026-03-02T03:00:00Z')).toBe(16);
     expect([...times].sort()).toEqual(times);
+  });
+
+  describe('POST /local/clock', () => {
+    const advance = (body: unknown, key: string | undefined = TEST_ADMIN_KEY) =>
+      fetch(`${runtime.url}/local/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+
+    it('fires every occurrence from ≤ t < to in order, each with its scheduled time, and says what fired', async () => {
+      const response = await advance({ from: '2026-04-10T01:00:00Z', to: '2026-04-10T04:00:00Z' });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { from: string; to: string; fired: unknown[] };
+      // The hourly schedule is a rate() anchored at the runtime's start (10:00), so on the hour.
+      expect(body).toEqual({
+        from: '2026-04-10T01:00:00.000Z',
+        to: '2026-04-10T04:00:00.000Z',
+        fired: [
+          ['hourly-planner', '2026-04-10T01:00:00.000Z'],
+          ['hourly-planner', '2026-04-10T02:00:00.000Z'],
+          // Occurrences at the same time fire in the templates' order.
+          ['NightlyModel', '2026-04-10T03:00:00.000Z'],
+          ['hourly-planner', '2026-04-10T03:00:00.000Z'],
+        ].map(([schedule, at]) =>
+          expect.objectContaining({
+            schedule,
+            functionName: 'ScheduleRecorder',
+            at,
+            outcome: { status: 'succeeded', attempts: 1 },
+          }),
+        ),
+      });
+      const events = invocationsOf('ScheduleRecorder').map((i) => i.event as { at?: string; time?: string });
+      expect(events.map((event) => event.at ?? event.time).sort()).toEqual([
+        '2026-04-10T01:00:00Z',
+        '2026-04-10T02:00:00Z',
+        '2026-04-10T03:00:00Z',
+        '2026-04-10T03:00:00Z',
+      ]);
+    });
+
+    it('fires the same span again when asked again (the clock is set to from on every call)', async () => {
+      for (let i = 0; i < 2; i++) {
+        const response = await advance({ from: '2026-04-10T05:00:00Z', to: '2026-04-10T06:00:00Z' });
+        expect(((await response.json()) as { fired: unknown[] }).fired).toHaveLength(1);
+      }
+      expect(invocationsOf('ScheduleRecorder')).toHaveLength(2);
+    });
+
+    it.each([
+      [
+        'to before from',
+        { from: '2026-04-10T05:00:00Z', to: '2026-04-10T04:00:00Z' },
+        /to must be after from/,
+      ],
+      [
+        'a span over a year',
+        { from: '2026-01-01T00:00:00Z', to: '2027-01-03T00:00:00Z' },
+        /at most 366 days/,
+      ],
+      ['no from', { to: '2026-04-10T04:00:00Z' }, /from/],
+      ['not an instant', { from: 'today', to: '2026-04-10T04:00:00Z' }, /from/],
+      ['not JSON', '{', /not JSON/],
+    ])('answers 400 for %s, firing nothing', async (_, body, message) => {
+      const response = await advance(body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(message);
+      expect(invocationsOf('ScheduleRecorder')).toEqual([]);
+    });
+
+    it('needs the admin key', async () => {
+      const response = await advance({ from: '2026-04-10T05:00:00Z', to: '2026-04-10T06:00:00Z' }, 'wrong');
+      expect(response.status).toBe(401);
+      expect(invocationsOf('ScheduleRecorder')).toEqual([]);
+    });
   });
 
   it('names the known schedules when asked for an unknown one', () => {
