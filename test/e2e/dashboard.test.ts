@@ -216,6 +216,10 @@ describe('dashboard', () => {
     await page.click('#search-form button');
     await page.waitForSelector('dl.profile');
     await mkdir('test-results', { recursive: true });
+    // Chromium paints a sandboxed (cross-origin) iframe only once it has been on screen: show the
+    // email preview once, so the full-page screenshot has it.
+    await page.locator('#outbox li.email iframe').first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
     await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });
   });
 });
