@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoProfileScan } from '../../lib/adapters/dynamodb/dynamo-profile-scan';
@@ -22,9 +23,18 @@ export interface RefitResult {
 }
 
 /**
+ * The time the refit runs as of: the schedule's input (`<aws.scheduler.scheduled-time>`), or the
+ * EventBridge event's `time`; so a late, retried or simulated (`precis simulate`) run fits as of its day.
+ */
+const RefitEventSchema = z
+  .object({ time: z.iso.datetime({ offset: true }) })
+  .partial()
+  .loose();
+
+/**
  * The nightly model refit (EventBridge Scheduler, 03:00 UTC; also on `ModelRefitRequested` from
- * `POST /model/refit`). The event carries nothing the refit needs: it always refits from the whole
- * table. See lib/use-cases/refit-model.ts for the map/reduce and its limits.
+ * `POST /model/refit`). It always refits from the whole table, as of the event's time (default
+ * now). See lib/use-cases/refit-model.ts for the map/reduce and its limits.
  */
 export function refitHandler(
   deps: RefitDeps,
@@ -33,7 +43,9 @@ export function refitHandler(
   return async (event, context) => {
     if (context) logger.addContext(context);
     const trigger = (event as { 'detail-type'?: unknown } | undefined)?.['detail-type'];
-    const outcome = await refitModel(deps);
+    const time = RefitEventSchema.parse(event ?? {}).time;
+    const at = time === undefined ? undefined : new Date(time);
+    const outcome = await refitModel(at ? { ...deps, clock: { now: () => at } } : deps);
     if (outcome.ltv.status === 'kept_previous') {
       logger.warn('LTV parameters not refitted: keeping the previous ones', {
         reason: outcome.ltv.reason,

@@ -12,9 +12,12 @@ import { localApi } from './customer';
 //   returns. Prints { due, queued, heldOut, skipped: { reason: count } }.
 // `precis outbox [--json]`: what the local SES v2 emulator (GET /store, SES_PORT, default 8005) and
 //   the SMS sink (GET /messages, LOCAL_AWS_PORT, default 4566) received, newest first.
-// `precis simulate --days N [--from ISO] [--json]`: fast-forwards the campaign planner: one pass per
-//   hour from `--from` (default: the current hour) for N days, each waiting for its messages. Only
-//   the planner's clock moves (the nightly refit and stream consumers run on real time).
+// `precis simulate --days N [--from ISO] [--json]`: fast-forwards the local runtime's schedules
+//   through N days from `--from` (default: the current hour), one simulated hour per call of the
+//   local-only route `POST /local/clock`: every occurrence in that hour fires in order (the hourly
+//   planner pass, the nightly model refit at 03:00 UTC), each as of its scheduled time and each
+//   followed by the runtime settling (streams drained, queued messages sent), as in N real days.
+//   Prints the planner passes' counts summed, and the refits. Re-running a span sends nothing new.
 // All authenticate with `x-api-key: $PRECIS_ADMIN_KEY` on `PORT` (default 3000).
 
 const TIMEOUT_MS = 30_000;
@@ -28,9 +31,90 @@ export const PlannerRunSchema = z.object({
   requeued: z.int(),
   /** Rows an interrupted send left `unknown` (sent or not, nobody knows): reported, never re-sent. */
   unknown: z.int().default(0),
+  /** Of `queued`, those outside the SMS allowance now: sent at its next opening. */
+  deferred: z.int().default(0),
   pending: z.int(),
 });
 export type PlannerRun = z.infer<typeof PlannerRunSchema>;
+
+/** What the scheduled planner returns (the schedule does not wait for the sender). */
+const PlannerPassSchema = PlannerRunSchema.extend({ pending: z.int().default(0) });
+/** What the model refit returns (functions/model-refit). */
+const RefitPassSchema = z.object({ version: z.int(), asOfDay: z.string() });
+
+/** `POST /local/clock`: the schedule occurrences that fired, in order, and how each ended. */
+const FiredSchema = z.object({
+  schedule: z.string(),
+  functionName: z.string(),
+  at: z.string(),
+  outcome: z.discriminatedUnion('status', [
+    z.object({ status: z.literal('succeeded'), attempts: z.int(), result: z.unknown() }),
+    z.object({ status: z.literal('failed'), attempts: z.int(), errorType: z.string() }),
+  ]),
+});
+const ClockAdvanceSchema = z.object({ from: z.string(), to: z.string(), fired: z.array(FiredSchema) });
+export type Fired = z.infer<typeof FiredSchema>;
+
+/** `precis simulate`: the planner passes' counts summed, and what else the schedules did. */
+export interface Simulation extends PlannerRun {
+  from: string;
+  to: string;
+  /** Planner passes that ran (one per simulated hour with the default schedule). */
+  passes: number;
+  refits: { at: string; version: number; asOfDay: string }[];
+  /** Occurrences whose invocation failed after its retries (also in the runtime's failure log). */
+  failed: { schedule: string; at: string; errorType: string }[];
+}
+
+/** A simulation that has run nothing yet. */
+export const emptySimulation = (from: Date, to: Date): Simulation => ({
+  at: from.toISOString(),
+  from: from.toISOString(),
+  to: to.toISOString(),
+  due: 0,
+  queued: 0,
+  heldOut: 0,
+  skipped: {},
+  requeued: 0,
+  unknown: 0,
+  deferred: 0,
+  pending: 0,
+  passes: 0,
+  refits: [],
+  failed: [],
+});
+
+/**
+ * Adds what fired in one step of the simulated clock to the running totals: planner passes are
+ * summed (except `unknown`: every pass inside a row's window finds it again, so the most any pass
+ * found), refits listed, failures listed. Told apart by what the function returned.
+ */
+export function tallyFired(total: Simulation, fired: readonly Fired[]): Simulation {
+  for (const occurrence of fired) {
+    const { outcome } = occurrence;
+    if (outcome.status === 'failed') {
+      total.failed.push({ schedule: occurrence.schedule, at: occurrence.at, errorType: outcome.errorType });
+      continue;
+    }
+    const pass = PlannerPassSchema.safeParse(outcome.result);
+    if (pass.success) {
+      const run = pass.data;
+      total.passes++;
+      total.due += run.due;
+      total.queued += run.queued;
+      total.heldOut += run.heldOut;
+      total.requeued += run.requeued;
+      total.deferred += run.deferred;
+      total.unknown = Math.max(total.unknown, run.unknown);
+      for (const [reason, n] of Object.entries(run.skipped))
+        total.skipped[reason] = (total.skipped[reason] ?? 0) + n;
+      continue;
+    }
+    const refit = RefitPassSchema.safeParse(outcome.result);
+    if (refit.success) total.refits.push({ at: occurrence.at, ...refit.data });
+  }
+  return total;
+}
 
 export interface OutboxEntry {
   channel: 'email' | 'sms';
@@ -65,7 +149,9 @@ export function registerCampaigns(program: Command): void {
 
   program
     .command('simulate')
-    .description('fast-forward the campaign planner: one pass per hour for N days')
+    .description(
+      "fast-forward the local runtime's schedules for N days: the hourly planner and the nightly refit",
+    )
     .requiredOption('--days <n>', 'how many days to simulate')
     .option('--from <instant>', 'ISO-8601 instant to start from (default: the current hour)')
     .option('--json', 'print JSON')
@@ -87,7 +173,7 @@ export function registerCampaigns(program: Command): void {
       try {
         const total = await simulate(process.env, days, opts.from, (hours) => bar?.update(hours));
         bar?.stop();
-        process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatRun(total));
+        process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatSimulation(total));
       } finally {
         bar?.stop();
       }
@@ -113,36 +199,45 @@ export async function runPlanner(env: Env, at?: string): Promise<PlannerRun> {
   return parsed.data;
 }
 
+/** One simulated hour per call: long enough for a refit of a large local table and its cascade. */
+const CLOCK_TIMEOUT_MS = 10 * 60_000;
+
 export async function simulate(
   env: Env,
   days: number,
   from?: string,
   onHour?: (hoursDone: number) => void,
-): Promise<PlannerRun> {
+): Promise<Simulation> {
   const start = from === undefined ? Date.now() : Date.parse(from);
   if (Number.isNaN(start)) throw new Error(`--from must be an ISO-8601 instant, got "${from}"`);
   const firstHour = Math.floor(start / 3_600_000) * 3_600_000;
-  const total: PlannerRun = {
-    at: new Date(firstHour).toISOString(),
-    due: 0,
-    queued: 0,
-    heldOut: 0,
-    skipped: {},
-    requeued: 0,
-    unknown: 0,
-    pending: 0,
-  };
+  const hourAt = (hour: number) => new Date(firstHour + hour * 3_600_000);
+  const total = emptySimulation(hourAt(0), hourAt(days * 24));
+  const api = localApi(env);
   for (let hour = 0; hour < days * 24; hour++) {
-    const run = await runPlanner(env, new Date(firstHour + hour * 3_600_000).toISOString());
-    total.due += run.due;
-    total.queued += run.queued;
-    total.heldOut += run.heldOut;
-    total.requeued += run.requeued;
-    // Every pass inside a row's window finds it again: the most any pass found, not a sum.
-    total.unknown = Math.max(total.unknown, run.unknown);
-    total.pending = run.pending;
-    for (const [reason, n] of Object.entries(run.skipped))
-      total.skipped[reason] = (total.skipped[reason] ?? 0) + n;
+    const { status, body } = await call(
+      `${api.url}/local/clock`,
+      {
+        method: 'POST',
+        headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ from: hourAt(hour).toISOString(), to: hourAt(hour + 1).toISOString() }),
+      },
+      CLOCK_TIMEOUT_MS,
+    );
+    if (status === 401 || status === 403) throw new Error(`the API refused the admin key (${status})`);
+    if (status === 404)
+      throw new Error(
+        `the API at ${api.url} has no /local/clock route: is it the Precis local runtime (npm start)?`,
+      );
+    if (status !== 200) {
+      const message = (body as { message?: unknown } | undefined)?.message;
+      throw new Error(
+        `the API at ${api.url} answered ${status}: ${typeof message === 'string' ? message : JSON.stringify(body)}`,
+      );
+    }
+    const parsed = ClockAdvanceSchema.safeParse(body);
+    if (!parsed.success) throw new Error(`the API at ${api.url} answered with an unexpected clock shape`);
+    tallyFired(total, parsed.data.fired);
     onHour?.(hour + 1);
   }
   return total;
@@ -212,30 +307,54 @@ export async function fetchOutbox(env: Env): Promise<OutboxEntry[]> {
     .map(({ entry }) => entry);
 }
 
-async function call(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+async function call(
+  url: string,
+  init: RequestInit,
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED')
       throw new Error(`nothing is listening at ${url} (start it with npm start)`);
     if ((err as Error).name === 'TimeoutError')
-      throw new Error(`${url} did not answer within ${TIMEOUT_MS / 1000}s`);
+      throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
     throw new Error(`could not reach ${url}: ${cause?.code ?? (err as Error).message}`);
   }
   return { status: response.status, body: await response.json().catch(() => undefined) };
 }
 
 export function formatRun(run: PlannerRun): string {
+  return `planner as of ${run.at}\n${formatCounts(run)}`;
+}
+
+export function formatSimulation(sim: Simulation): string {
+  const refits = sim.refits.map((r) => `  ${r.at}  version ${r.version} as of ${r.asOfDay}`);
+  const failed = sim.failed.map((f) => `  ${f.at}  ${f.schedule}  ${f.errorType}`);
+  return [
+    `simulated ${sim.from} to ${sim.to}: ${sim.passes} planner passes, ${sim.refits.length} model refits`,
+    formatCounts(sim).trimEnd(),
+    ...(refits.length > 0 ? ['model refits', ...refits] : []),
+    ...(failed.length > 0
+      ? [`failed    ${failed.length}  (after their retries; see the runtime's log)`, ...failed]
+      : []),
+    '',
+  ].join('\n');
+}
+
+function formatCounts(run: PlannerRun): string {
   const skipped = Object.entries(run.skipped)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([reason, n]) => `  ${reason.padEnd(16)}${n}`);
   return [
-    `planner as of ${run.at}`,
     `due       ${run.due}`,
     `queued    ${run.queued}`,
     `held out  ${run.heldOut}`,
+    ...(run.deferred > 0
+      ? [`deferred  ${run.deferred}  (of queued: held until the person's send window or SMS hours open)`]
+      : []),
     `skipped   ${Object.values(run.skipped).reduce((a, b) => a + b, 0)}`,
     ...skipped,
     ...(run.pending > 0 ? [`still queued when the wait ended: ${run.pending}`] : []),
