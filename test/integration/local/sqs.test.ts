@@ -159,6 +159,25 @@ describe('SQS', () => {
     ).toEqual([{ kind: 'email', campaign: 'birthday#2026' }]);
   });
 
+  it('settles past a delayed message when asked to (a simulated clock), and delivers it when it is due', async () => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ kind: 'sms', customerId: 'later' }),
+        DelaySeconds: 5,
+      }),
+    );
+    await runtime.settled(30_000, { ignoreHidden: true });
+    expect(recordsOf('QueueRecorder')).toEqual([]);
+    // Without the option, settling waits for the delayed message to be delivered.
+    await runtime.settled(30_000);
+    expect(
+      recordsOf('QueueRecorder')
+        .flat()
+        .map((r) => JSON.parse(r.body).customerId),
+    ).toEqual(['later']);
+  });
+
   it('answers an unknown queue with the SDK error SQS gives', async () => {
     await expect(
       sqs.send(
