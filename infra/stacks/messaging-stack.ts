@@ -5,7 +5,12 @@ import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
@@ -144,7 +149,12 @@ export class MessagingStack extends Stack {
     new Schedule(this, 'ModelRefitSchedule', {
       description: 'Nightly refit of the LTV model, RFM/value/volume thresholds and segments',
       schedule: ScheduleExpression.expression(props.config.schedules.modelRefit, TimeZone.ETC_UTC),
-      target: new LambdaInvoke(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(6) }),
+      // The scheduled time, so a late, retried or simulated run refits as of its day.
+      target: new LambdaInvoke(modelRefit, {
+        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
+        retryAttempts: 1,
+        maxEventAge: Duration.hours(6),
+      }),
     });
     // `POST /model/refit` (precis model refit) asks for one now.
     new Rule(this, 'ModelRefitRequestedRule', {

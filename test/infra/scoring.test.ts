@@ -59,7 +59,7 @@ describe('the next-order index', () => {
 });
 
 describe('the nightly refit', () => {
-  it('runs at 03:00 UTC every day on EventBridge Scheduler, with a retry', () => {
+  it('runs at 03:00 UTC every day on EventBridge Scheduler, as of its scheduled time, with a retry', () => {
     const refit = functionId(messaging, 'functions/model-refit/handler.ts');
     messaging.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
@@ -67,6 +67,7 @@ describe('the nightly refit', () => {
       State: 'ENABLED',
       Target: Match.objectLike({
         Arn: { 'Fn::GetAtt': [refit, 'Arn'] },
+        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
         RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 21600 },
       }),
     });
