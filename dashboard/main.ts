@@ -1,14 +1,16 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { type MessageRow, messageHistory } from './messages';
+import { authHeaders, CognitoSession, type Credentials, loadConfig, SignInError } from './auth';
 import { loadCampaigns } from './campaigns';
+import { type MessageRow, messageHistory } from './messages';
 import { loadOutbox } from './outbox';
 import { loadUpcoming } from './upcoming';
 
 // The operator dashboard: reads the admin API with the admin key (kept in sessionStorage for this
-// tab only, sent as x-api-key) and draws what the last refit aggregated (GET /segments, never a scan
-// of the customers), plus one customer at a time (GET /customers?email= or /customers/{id}).
+// tab only, sent as x-api-key; deployed, a Cognito sign-in and a bearer token instead: auth.ts) and
+// draws what the last refit aggregated (GET /segments, never a scan of the customers), plus one
+// customer at a time (GET /customers?email= or /customers/{id}).
 // Everything that comes from the API is put in the page as text, never as HTML.
 
 const KEY_STORAGE = 'precis.adminKey';
@@ -69,11 +71,16 @@ function status(text: string, error = false): void {
 
 class ApiError extends Error {}
 
+// Local: the same origin and the admin key. Deployed: the dashboard API and the signed-in admin's token.
+let apiBase = '';
+let credentials = (): Credentials => ({ kind: 'key', key: sessionStorage.getItem(KEY_STORAGE) ?? '' });
+let refused = (): string => 'The API refused the admin key.';
+
 async function api<T>(path: string): Promise<{ status: number; body: T }> {
-  const key = sessionStorage.getItem(KEY_STORAGE) ?? '';
-  const response = await fetch(path, { headers: { 'x-api-key': key, accept: 'application/json' } });
-  if (response.status === 401 || response.status === 403)
-    throw new ApiError('The API refused the admin key.');
+  const response = await fetch(`${apiBase}${path}`, {
+    headers: { ...authHeaders(credentials()), accept: 'application/json' },
+  });
+  if (response.status === 401 || response.status === 403) throw new ApiError(refused());
   return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
 }
 
@@ -406,4 +413,38 @@ $('search-form').addEventListener('submit', (event) => {
   event.preventDefault();
   search($<HTMLInputElement>('search').value).catch(fail);
 });
-if (sessionStorage.getItem(KEY_STORAGE)) loadSummary().catch(fail);
+
+/** Deployed (a config.json beside the page): sign in through the Cognito managed login, then load. */
+async function start(): Promise<void> {
+  const config = await loadConfig();
+  if (!config) {
+    if (sessionStorage.getItem(KEY_STORAGE)) await loadSummary();
+    return;
+  }
+  const session = new CognitoSession(config, sessionStorage);
+  const signIn = async () => location.assign(await session.signInUrl());
+  $('key-form').hidden = true;
+  $('sign-in').addEventListener('click', () => signIn().catch(fail));
+  $('sign-out').addEventListener('click', () => location.assign(session.signOutUrl()));
+  apiBase = config.apiUrl;
+  credentials = () => ({ kind: 'bearer', token: session.accessToken() ?? '' });
+  refused = () => {
+    session.forget();
+    $('sign-in').hidden = false;
+    $('sign-out').hidden = true;
+    return 'Your session has ended: sign in again.';
+  };
+  try {
+    // Back from the managed login: take the code out of the address bar whatever happens.
+    if (await session.complete(location.href)) history.replaceState(null, '', config.auth.redirectUri);
+  } catch (error) {
+    history.replaceState(null, '', config.auth.redirectUri);
+    if (!(error instanceof SignInError)) throw error;
+    $('sign-in').hidden = false;
+    throw error;
+  }
+  if (!session.accessToken()) return signIn();
+  $('sign-out').hidden = false;
+  await loadSummary();
+}
+start().catch(fail);

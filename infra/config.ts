@@ -87,6 +87,21 @@ export const PrecisConfigSchema = z.strictObject({
       modelRefit: ScheduleExpressionSchema.default('cron(0 3 * * ? *)'),
     })
     .prefault({}),
+  /**
+   * The dashboard in AWS (PrecisDashboard stack): a CloudFront static site, a Cognito user pool of
+   * admins and a JWT-authorized read API. `domain`: the prefix of the Cognito managed-login domain
+   * (`<domain>.auth.<region>.amazoncognito.com`, unique in the region); default `precis-<account id>`.
+   */
+  dashboard: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      domain: z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lowercase letters, digits and hyphens')
+        .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain aws, amazon or cognito')
+        .optional(),
+    })
+    .prefault({}),
   /** Who is told when an alarm fires: an email subscription to the alarm topic (confirm it once). */
   operatorEmail: z.email().optional(),
   /** Alarm thresholds (CloudWatch alarms in the PrecisOperations stack). */
@@ -117,6 +132,7 @@ const JSON_KEYS = new Set([
   'reportSettings',
   'schedules',
   'alarms',
+  'dashboard',
 ]);
 
 export class InvalidConfigError extends Error {}

@@ -19,7 +19,13 @@ export function synthTemplates(overrides: Partial<PrecisConfig> = {}): Record<st
     // The same feature flags and context as `npx cdk synth`, which reads them from cdk.json.
     const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: object };
     const app = new App({ outdir, context: { ...context, [BUNDLING_STACKS]: [] } });
-    const config = { ...loadConfig((key) => app.node.tryGetContext(key)), ...overrides };
+    // The local runtime serves its own dashboard with the admin key: no PrecisDashboard stack (its
+    // Cognito-authorized copies of the read routes have nothing to emulate) unless asked for.
+    const config = {
+      ...loadConfig((key) => app.node.tryGetContext(key)),
+      dashboard: { enabled: false },
+      ...overrides,
+    };
     const stacks: Stack[] = buildStacks(app, config);
     const assembly = app.synth();
     return Object.fromEntries(

@@ -37,6 +37,9 @@ export interface ApiStackProps extends StackProps {
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
+  /** The admin read functions the dashboard API (PrecisDashboard) also routes to. */
+  readonly customersApi: PrecisFunction;
+  readonly segmentsApi: PrecisFunction;
   private readonly props: ApiStackProps;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -51,29 +54,7 @@ export class ApiStack extends Stack {
         allowHeaders: ['content-type'],
       },
     });
-    const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
-    stage.defaultRouteSettings = {
-      throttlingRateLimit: config.apiRateLimit,
-      throttlingBurstLimit: config.apiBurstLimit,
-    };
-    // One JSON access-log line per request: ids, route, status and timings; no IP address or path
-    // values (paths may carry a customer id, query strings a signed token).
-    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    stage.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        requestTime: '$context.requestTime',
-        routeKey: '$context.routeKey',
-        status: '$context.status',
-        responseLength: '$context.responseLength',
-        responseLatency: '$context.responseLatency',
-        integrationError: '$context.integrationErrorMessage',
-      }),
-    };
+    configureStage(this.api, config, props.logRetention);
 
     const signup = this.fn('SignupApi', 'signup-api', {
       [ENV.customersTable]: props.customers.tableName,
@@ -129,6 +110,7 @@ export class ApiStack extends Stack {
         ],
       }),
     );
+    this.customersApi = customers;
     this.route('/customers', HttpMethod.GET, customers, 'iam');
     this.route('/customers/upcoming', HttpMethod.GET, customers, 'iam');
     this.route('/customers/{id}', HttpMethod.GET, customers, 'iam');
@@ -143,6 +125,7 @@ export class ApiStack extends Stack {
     // by putting ModelRefitRequested on the app's bus.
     props.models.grant(segments, 'dynamodb:GetItem');
     props.bus.grantPutEventsTo(segments);
+    this.segmentsApi = segments;
     this.route('/segments', HttpMethod.GET, segments, 'iam');
     this.route('/model/refit', HttpMethod.POST, segments, 'iam');
 
@@ -193,6 +176,35 @@ export class ApiStack extends Stack {
       );
     }
   }
+}
+
+/**
+ * An HTTP API's default stage: throttled to the configured rate and burst, and one JSON access-log
+ * line per request (`<api id>AccessLogs` in the API's stack): ids, route, status and timings; no IP
+ * address or path values (paths may carry a customer id, query strings a signed token).
+ */
+export function configureStage(api: HttpApi, config: PrecisConfig, logRetention: RetentionDays): void {
+  const stage = api.defaultStage?.node.defaultChild as CfnStage;
+  stage.defaultRouteSettings = {
+    throttlingRateLimit: config.apiRateLimit,
+    throttlingBurstLimit: config.apiBurstLimit,
+  };
+  const accessLogs = new LogGroup(Stack.of(api), `${api.node.id}AccessLogs`, {
+    retention: logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  stage.accessLogSettings = {
+    destinationArn: accessLogs.logGroupArn,
+    format: JSON.stringify({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+    }),
+  };
 }
 
 export function orderEnvironment(

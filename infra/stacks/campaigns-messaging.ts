@@ -71,6 +71,8 @@ export class CampaignsMessaging extends Construct {
   readonly sendQueue: Queue;
   readonly planner: PrecisFunction;
   readonly sender: PrecisFunction;
+  /** `GET /campaigns` and `GET /campaigns/{id}/report` (also routed to by the dashboard API). */
+  readonly reports: PrecisFunction;
 
   constructor(scope: Construct, id: string, props: CampaignsMessagingProps) {
     super(scope, id);
@@ -335,6 +337,7 @@ export class CampaignsMessaging extends Construct {
         ...campaignEnv,
       },
     });
+    this.reports = reports;
     props.campaignStats.grant(reports, 'dynamodb:Query', 'dynamodb:BatchGetItem');
     props.models.grant(reports, 'dynamodb:GetItem');
     const reportsIntegration = new HttpLambdaIntegration('CampaignReportsIntegration', reports);

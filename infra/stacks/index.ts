@@ -2,6 +2,7 @@ import type { App, Stack } from 'aws-cdk-lib';
 import type { PrecisConfig } from '../config';
 import { logRetentionOf } from '../log-retention';
 import { ApiStack } from './api-stack';
+import { DashboardStack } from './dashboard-stack';
 import { DataStack } from './data-stack';
 import { MessagingStack } from './messaging-stack';
 import { OperationsStack } from './operations-stack';
@@ -44,6 +45,22 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     configurationSet: data.configurationSet,
     httpApi: api.api,
   });
+  // The dashboard for people (Cognito sign-in); not watched by the operations stack (its API's
+  // functions are the main API's, already watched).
+  const dashboard = config.dashboard.enabled
+    ? [
+        new DashboardStack(app, 'PrecisDashboard', {
+          description: 'Precis: the dashboard site, its sign-in and its read API',
+          config,
+          logRetention,
+          readers: {
+            segments: api.segmentsApi,
+            customers: api.customersApi,
+            reports: messaging.campaigns.reports,
+          },
+        }),
+      ]
+    : [];
   const watched: Stack[] = [data, api, messaging];
   // Last: it walks the stacks above for every function, failure queue, stream consumer and API.
   const operations = new OperationsStack(app, 'PrecisOperations', {
@@ -51,5 +68,5 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     config,
     watch: watched,
   });
-  return [...watched, operations];
+  return [...watched, operations, ...dashboard];
 }

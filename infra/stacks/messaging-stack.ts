@@ -54,6 +54,8 @@ export function scoringEnvironment(models: ITable, config: PrecisConfig): Record
 
 /** Stream consumers and event-driven functions (and, with the campaigns, schedules, queues and senders). */
 export class MessagingStack extends Stack {
+  readonly campaigns: CampaignsMessaging;
+
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
     const { logRetention } = props;
@@ -164,6 +166,6 @@ export class MessagingStack extends Stack {
       targets: [new LambdaFunction(modelRefit, { retryAttempts: 1, maxEventAge: Duration.hours(1) })],
     });
 
-    new CampaignsMessaging(this, 'Campaigns', props);
+    this.campaigns = new CampaignsMessaging(this, 'Campaigns', props);
   }
 }
