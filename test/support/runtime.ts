@@ -6,6 +6,9 @@ import { fixtureTemplates } from '../fixtures/local/templates';
 
 export const TEST_ADMIN_KEY = 'test-admin-key';
 
+/** Runtime env for suites that read the functions' log lines (e.g. to check they hold no PII). */
+export const LOG_EVERYTHING = { POWERTOOLS_LOG_LEVEL: 'INFO' };
+
 let suites = 0;
 
 /** A table prefix unique to this suite (tables of all suites live in the run's one DynamoDB Local). */
@@ -33,6 +36,9 @@ export const startTestRuntime = async (
     runSchedules: false,
     log: (line) => logs.push(line),
     ...options,
+    // The functions' own INFO lines (Powertools writes them straight to stdout) would drown the
+    // test output; warnings and errors still show.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN', ...options.env },
   });
   return Object.assign(runtime, { logs });
 };

@@ -17,7 +17,7 @@ import { main } from '../../../lib/cli/main';
 import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
 import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger, readProfile } from '../../support/tables';
 
 // Campaigns end to end on the local runtime, wired from the synthesized templates: signups over
@@ -146,7 +146,10 @@ const fnOf = (role: string) => {
 };
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
+    batchingWindowCapMs: 0,
+    env: LOG_EVERYTHING,
+  });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

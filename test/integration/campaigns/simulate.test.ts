@@ -7,7 +7,7 @@ import type { OutboxEntry, Simulation } from '../../../lib/cli/commands/campaign
 import { main } from '../../../lib/cli/main';
 import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
 import type { FiredOccurrence } from '../../../lib/local/scheduler';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
 // `precis simulate` on the local runtime wired from the synthesized templates: the simulated clock
@@ -98,7 +98,10 @@ async function outbox(): Promise<OutboxEntry[]> {
 }
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
+    batchingWindowCapMs: 0,
+    env: LOG_EVERYTHING,
+  });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
 // A crash between the provider accepting a message and the ledger update, on the local runtime
@@ -53,7 +53,10 @@ const birthdayRow = async () =>
   );
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
+    batchingWindowCapMs: 0,
+    env: LOG_EVERYTHING,
+  });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
 import { identityKey } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { main } from '../../../lib/cli/main';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 
 // The customer database end to end on the local runtime, from the synthesized templates: HTTP →
 // handler → table → stream → handler. One person signs up, buys twice, answers two surveys; their
@@ -134,7 +134,7 @@ const streamEvent = (
 
 beforeAll(async () => {
   captureOutput();
-  runtime = await startTestRuntime(synthTemplates());
+  runtime = await startTestRuntime(synthTemplates(), { env: LOG_EVERYTHING });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
 import { main } from '../../../lib/cli/main';
 import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 
 // Lifetime value and segments end to end on the local runtime, wired from the synthesized
 // templates: signups and orders over HTTP → Orders stream (metrics + scores in one write) →
@@ -85,7 +85,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 let anaId: string;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates());
+  runtime = await startTestRuntime(synthTemplates(), { env: LOG_EVERYTHING });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',
