@@ -8,16 +8,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { DynamoModelRepository } from '../../../lib/adapters/dynamodb/dynamo-model-repository';
 import type { OutboxEntry } from '../../../lib/cli/commands/campaigns';
-import { main } from '../../../lib/cli/main';
 import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
 import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
-import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { runCli } from '../../support/cli';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger, readProfile } from '../../support/tables';
 
 // Campaigns end to end on the local runtime, wired from the synthesized templates: signups over
@@ -94,29 +94,7 @@ const ledger = (customerId: string): Promise<Record<string, unknown>[]> =>
   readLedger(dynamo, runtime.tableNames.Deliveries!, customerId);
 
 /** Runs the CLI against the runtime, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.stubEnv('PORT', new URL(runtime.url).port);
-  vi.stubEnv('PRECIS_ADMIN_KEY', TEST_ADMIN_KEY);
-  vi.stubEnv('SES_PORT', new URL(runtime.sesEndpoint).port);
-  vi.stubEnv('LOCAL_AWS_PORT', new URL(runtime.localAwsEndpoint).port);
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    // The handlers run in this process: their JSON log lines are not the command's output.
-    if (!/^\{"level":/.test(String(chunk))) out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((line) => {
-    err += `${String(line)}\n`;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+const cli = (...argv: string[]) => runCli(runtime, ...argv);
 
 async function planner(
   at: string,
@@ -146,10 +124,7 @@ const fnOf = (role: string) => {
 };
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
-    batchingWindowCapMs: 0,
-    env: LOG_EVERYTHING,
-  });
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

@@ -1,13 +1,13 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import type { OutboxEntry, Simulation } from '../../../lib/cli/commands/campaigns';
-import { main } from '../../../lib/cli/main';
 import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
 import type { FiredOccurrence } from '../../../lib/local/scheduler';
-import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { runCli } from '../../support/cli';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
 // `precis simulate` on the local runtime wired from the synthesized templates: the simulated clock
@@ -64,29 +64,7 @@ async function confirm(customerId: string): Promise<void> {
 }
 
 /** Runs the CLI against the runtime, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.stubEnv('PORT', new URL(runtime.url).port);
-  vi.stubEnv('PRECIS_ADMIN_KEY', TEST_ADMIN_KEY);
-  vi.stubEnv('SES_PORT', new URL(runtime.sesEndpoint).port);
-  vi.stubEnv('LOCAL_AWS_PORT', new URL(runtime.localAwsEndpoint).port);
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    // The handlers run in this process: their JSON log lines are not the command's output.
-    if (!/^\{"level":/.test(String(chunk))) out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((line) => {
-    err += `${String(line)}\n`;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+const cli = (...argv: string[]) => runCli(runtime, ...argv);
 
 /** This suite's campaign messages (the SES emulator is shared by the whole test run). */
 async function outbox(): Promise<OutboxEntry[]> {
@@ -98,10 +76,7 @@ async function outbox(): Promise<OutboxEntry[]> {
 }
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
-    batchingWindowCapMs: 0,
-    env: LOG_EVERYTHING,
-  });
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
   dynamo = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',

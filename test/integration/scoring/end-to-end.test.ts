@@ -1,9 +1,9 @@
 import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
-import { main } from '../../../lib/cli/main';
 import { type Customer, CustomerSchema } from '../../../lib/domain/customer';
+import { runCli } from '../../support/cli';
 import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 
 // Lifetime value and segments end to end on the local runtime, wired from the synthesized
@@ -61,26 +61,7 @@ const segmentEventsOf = async (customerId: string) =>
     .map((e) => `${e.event['detail-type']} ${e.event.detail.kind}:${e.event.detail.segment}`);
 
 /** Runs the CLI against the runtime, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.stubEnv('PORT', new URL(runtime.url).port);
-  vi.stubEnv('PRECIS_ADMIN_KEY', TEST_ADMIN_KEY);
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((line) => {
-    err += `${String(line)}\n`;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+const cli = (...argv: string[]) => runCli(runtime, ...argv);
 
 let anaId: string;
 
