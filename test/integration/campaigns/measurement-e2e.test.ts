@@ -1,11 +1,4 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +10,7 @@ import { type CampaignReport, Z95 } from '../../../lib/domain/measurement/report
 import { roundMoney } from '../../../lib/domain/money';
 import { type SesLocal, startSesLocal } from '../../../lib/local/ses-local';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { streamRecords } from '../../support/streams';
 
 // Campaign measurement end to end, on the local runtime wired from the synthesized templates, with
 // a simulated population whose true effect is known:
@@ -421,70 +415,23 @@ describe('a birthday campaign measured on a simulated population with a known ef
 
   it('does not move when every Deliveries and Orders stream record is replayed', async () => {
     const before = await report();
-    const streams = new DynamoDBStreamsClient({ endpoint: runtime.dynamoEndpoint, ...local });
-    const dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local });
-    try {
-      for (const [table, role, atLeast] of [
-        ['Deliveries', 'delivery-stream', POPULATION + 2 * expected.treated.audience],
-        ['Orders', 'attribution-stream', orders.length],
-      ] as const) {
-        const records = await streamRecords(streams, dynamo, runtime.tableNames[table]!);
-        expect(records.length).toBeGreaterThanOrEqual(atLeast);
-        const fn = [...runtime.functions.values()].find((f) => f.entry === `functions/${role}/handler.ts`);
-        if (!fn) throw new Error(`no ${role} function in the templates`);
-        // Once, in Lambda's batches of 100, four at a time (as if retried and redelivered at once);
-        // test/integration/measurement/end-to-end.test.ts replays a smaller history three times.
-        await inPool(chunks(records, 100), 4, async (batch) => {
-          expect(await fn.invoke({ Records: batch.map(asLambdaRecord) })).toEqual({
-            batchItemFailures: [],
-          });
+    for (const [table, role, atLeast] of [
+      ['Deliveries', 'delivery-stream', POPULATION + 2 * expected.treated.audience],
+      ['Orders', 'attribution-stream', orders.length],
+    ] as const) {
+      const records = await streamRecords(runtime.dynamoEndpoint, runtime.tableNames[table]!);
+      expect(records.length).toBeGreaterThanOrEqual(atLeast);
+      const fn = [...runtime.functions.values()].find((f) => f.entry === `functions/${role}/handler.ts`);
+      if (!fn) throw new Error(`no ${role} function in the templates`);
+      // Once, in Lambda's batches of 100, four at a time (as if retried and redelivered at once);
+      // test/integration/measurement/end-to-end.test.ts replays a smaller history three times.
+      await inPool(chunks(records, 100), 4, async (batch) => {
+        expect(await fn.invoke({ Records: batch })).toEqual({
+          batchItemFailures: [],
         });
-      }
-    } finally {
-      streams.destroy();
-      dynamo.destroy();
+      });
     }
     await runtime.settled();
     expect(await report()).toEqual(before);
   }, 180_000);
-});
-
-/** Every record a table's stream holds, oldest first, shard by shard. */
-async function streamRecords(
-  streams: DynamoDBStreamsClient,
-  dynamo: DynamoDBClient,
-  tableName: string,
-): Promise<_Record[]> {
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  const arn = Table?.LatestStreamArn as string;
-  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
-  const records: _Record[] = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: arn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-      records.push(...(out.Records ?? []));
-      if ((out.Records ?? []).length === 0) break;
-      ShardIterator = out.NextShardIterator;
-    }
-  }
-  return records;
-}
-
-/** A stream record as Lambda hands it over (ApproximateCreationDateTime in epoch seconds). */
-const asLambdaRecord = (record: _Record) => ({
-  ...record,
-  dynamodb: {
-    ...record.dynamodb,
-    ApproximateCreationDateTime:
-      record.dynamodb?.ApproximateCreationDateTime instanceof Date
-        ? record.dynamodb.ApproximateCreationDateTime.getTime() / 1000
-        : record.dynamodb?.ApproximateCreationDateTime,
-  },
 });

@@ -1,11 +1,4 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +8,7 @@ import { DynamoCampaignStatsStore } from '../../../lib/adapters/dynamodb/dynamo-
 import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
 import type { MeasurementGroup } from '../../../lib/domain/measurement/campaign-stats';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { streamRecords } from '../../support/streams';
 
 // Measurement end to end on the local runtime, wired from the synthesized templates: ledger rows
 // change (as the planner, the sender and SES feedback change them) → the Deliveries stream →
@@ -232,64 +226,24 @@ describe('campaign measurement on the local runtime', () => {
 
   it('replaying every Orders and Deliveries stream record three times changes no counter', async () => {
     const before = await Promise.all([counters('treated'), counters('holdout'), counters('treated', DAY)]);
-    const streams = new DynamoDBStreamsClient({ endpoint: runtime.dynamoEndpoint, ...local });
     for (const [tableName, fnName] of [
       ['Deliveries', 'delivery-stream'],
       ['Orders', 'attribution-stream'],
     ] as const) {
-      const records = await allRecords(streams, tableName);
+      const records = await streamRecords(runtime.dynamoEndpoint, table(tableName));
       expect(records.length).toBeGreaterThan(5);
       const fn = [...runtime.functions.values()].find((f) => f.entry === `functions/${fnName}/handler.ts`);
       if (!fn) throw new Error(`no ${fnName} function`);
       for (let i = 0; i < 3; i++) {
-        expect(await fn.invoke({ Records: records.map(asLambdaRecord) })).toEqual({ batchItemFailures: [] });
+        expect(await fn.invoke({ Records: records })).toEqual({ batchItemFailures: [] });
       }
       // And in reverse order.
-      expect(await fn.invoke({ Records: [...records].reverse().map(asLambdaRecord) })).toEqual({
+      expect(await fn.invoke({ Records: [...records].reverse() })).toEqual({
         batchItemFailures: [],
       });
     }
-    streams.destroy();
     expect(await Promise.all([counters('treated'), counters('holdout'), counters('treated', DAY)])).toEqual(
       before,
     );
   });
-});
-
-/** Every record a table's stream holds, from the oldest. */
-async function allRecords(streams: DynamoDBStreamsClient, name: string): Promise<_Record[]> {
-  const dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local });
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: table(name) }));
-  dynamo.destroy();
-  const arn = Table?.LatestStreamArn as string;
-  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
-  const records: _Record[] = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: arn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator }));
-      records.push(...(out.Records ?? []));
-      if ((out.Records ?? []).length === 0) break;
-      ShardIterator = out.NextShardIterator;
-    }
-  }
-  return records;
-}
-
-/** A stream record in the shape Lambda hands it over (epoch seconds, as the local poller does). */
-const asLambdaRecord = (record: _Record) => ({
-  ...record,
-  dynamodb: {
-    ...record.dynamodb,
-    ApproximateCreationDateTime:
-      record.dynamodb?.ApproximateCreationDateTime instanceof Date
-        ? record.dynamodb.ApproximateCreationDateTime.getTime() / 1000
-        : record.dynamodb?.ApproximateCreationDateTime,
-  },
 });

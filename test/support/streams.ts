@@ -1,0 +1,46 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { toLambdaRecord } from '../../lib/local/stream-poller';
+
+const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+
+/**
+ * Every record a table's stream holds, oldest first, shard by shard, in the shape Lambda (and the
+ * local poller) hands them to a function: for replaying a stream into its consumer in tests.
+ */
+export async function streamRecords(dynamoEndpoint: string, tableName: string): Promise<DynamoDBRecord[]> {
+  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, ...local });
+  const streams = new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, ...local });
+  try {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const arn = Table?.LatestStreamArn;
+    if (!arn) throw new Error(`table ${tableName} has no stream`);
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+    const records: DynamoDBRecord[] = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: arn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      while (ShardIterator) {
+        const out = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
+        records.push(...(out.Records ?? []).map((record) => toLambdaRecord(record, arn)));
+        if ((out.Records ?? []).length === 0) break;
+        ShardIterator = out.NextShardIterator;
+      }
+    }
+    return records;
+  } finally {
+    dynamo.destroy();
+    streams.destroy();
+  }
+}
