@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sesFeedbackHandler } from '../../../functions/ses-feedback/feedback';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
@@ -238,6 +238,26 @@ function feedbackSetup(initial: Delivery = sentRow()) {
 }
 
 describe('recording feedback', () => {
+  it('a hard bounce counts Bounces=1 and Suppressions=1 (CloudWatch EMF, no address)', async () => {
+    const { handler } = feedbackSetup();
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await handler(FIXTURES.hardBounce);
+      await handler(FIXTURES.delivered); // a delivery after it changes nothing and counts nothing
+    } finally {
+      write.mockRestore();
+    }
+    const docs = lines.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"_aws"'));
+    expect(docs.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ Bounces: 1, Suppressions: 1, service: 'ses-feedback' }),
+    ]);
+    expect(docs.join('')).not.toContain('@');
+  });
+
   it('moves the row sent → delivered → opened → clicked; a late or repeated weaker event changes nothing', async () => {
     const { handler, status } = feedbackSetup();
     expect(await handler(FIXTURES.delivered)).toEqual({ row: 'updated', suppressed: false });
