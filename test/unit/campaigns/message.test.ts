@@ -113,3 +113,51 @@ describe('a repurchase email', () => {
     expect(message.text).toContain('your cat food is about to run out. Order CF-2KG again');
   });
 });
+
+describe('templates per locale', () => {
+  // The shipped birthday campaign, plus French and Brazilian Portuguese versions of its email.
+  const french = {
+    subject: 'Joyeux anniversaire, {{ customer.firstName }} !',
+    html: '<p>Bon anniversaire</p>',
+    text: 'Bon anniversaire',
+  };
+  const brazilian = {
+    subject: 'Feliz aniversário, {{ customer.firstName }}!',
+    html: '<p>Parabéns</p>',
+    text: 'Parabéns',
+  };
+  const multilingual = {
+    ...birthday,
+    templates: {
+      ...birthday.templates,
+      fr: { ...birthday.templates.en, email: french },
+      'pt-BR': { ...birthday.templates.en, email: brazilian },
+    },
+  };
+  const subjectFor = (locale: string) => {
+    const message = renderMessage(
+      multilingual,
+      'email',
+      templateContext(
+        { ...ana, firstName: 'Ana', locale },
+        multilingual,
+        occasion,
+        campaignSettings,
+        UNSUBSCRIBE,
+      ),
+    );
+    if (message.channel !== 'email') throw new Error('email expected');
+    return message.subject;
+  };
+
+  it.each([
+    ['fr', 'Joyeux anniversaire, Ana !'], // exact
+    ['fr-CA', 'Joyeux anniversaire, Ana !'], // the language
+    ['pt-BR', 'Feliz aniversário, Ana!'], // exact, with a region
+    ['pt-PT', 'Feliz aniversário, Ana!'], // another region of the same language
+    ['en-GB', 'Happy birthday, Ana!'], // the language
+    ['de-DE', 'Happy birthday, Ana!'], // no German: the first locale
+  ])('a customer in %s gets "%s"', (locale, subject) => {
+    expect(subjectFor(locale)).toBe(subject);
+  });
+});
