@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consentHandler } from '../../../functions/consent-api/consent';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
-import type { Delivery, DeliveryStatus, SendRequest } from '../../../lib/domain/campaigns/delivery';
+import type { SendRequest } from '../../../lib/domain/campaigns/delivery';
 import {
   confirmationRequested,
   confirmEmail,
@@ -12,11 +12,11 @@ import {
 } from '../../../lib/domain/consent';
 import { applySignup, type Customer } from '../../../lib/domain/customer';
 import type { Signup } from '../../../lib/domain/signup';
-import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import type { OutgoingEmail } from '../../../lib/ports/message-senders';
 import { sendMessage } from '../../../lib/use-cases/send-message';
 import { onProfileChange } from '../../../lib/use-cases/trigger-message';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
+import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
 
 // Double opt-in and one-click unsubscribe: what a person sees when they click the links in our
@@ -209,31 +209,9 @@ describe('the consent pages', () => {
   });
 });
 
-class MemoryLedger implements DeliveryLedger {
-  rows = new Map<string, Delivery>();
-  async claim(d: Delivery) {
-    const existing = this.rows.get(d.deliveryKey);
-    if (existing) return { status: 'exists' as const, existing };
-    this.rows.set(d.deliveryKey, d);
-    return { status: 'claimed' as const };
-  }
-  async history() {
-    return [...this.rows.values()];
-  }
-  async getMany(keys: readonly DeliveryKey[]) {
-    return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
-  }
-  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus, fields = {}) {
-    const row = this.rows.get(key.deliveryKey);
-    if (row?.status !== from) return false;
-    this.rows.set(key.deliveryKey, { ...row, ...fields, status: to });
-    return true;
-  }
-}
-
 describe('the confirmation email', () => {
   const setup = (customer: Customer) => {
-    const ledger = new MemoryLedger();
+    const ledger = new InMemoryDeliveryLedger();
     const queued: SendRequest[] = [];
     const sent: OutgoingEmail[] = [];
     const recorded: string[] = [];
@@ -305,7 +283,7 @@ describe('the confirmation email', () => {
     });
     expect(signer.verify(token, new Date('2026-06-22T10:00:01.000Z'))).toBeUndefined();
     expect(recorded).toEqual(['2026-06-15T09:00:00.000Z']);
-    expect(ledger.rows.get('confirmation#2026-06-15T09:00:00.000Z')?.status).toBe('sent');
+    expect(ledger.row('confirmation#2026-06-15T09:00:00.000Z')?.status).toBe('sent');
   });
 
   it('is not sent when the person confirmed (or the request was renewed) in the meantime', async () => {
@@ -324,7 +302,7 @@ describe('the confirmation email', () => {
     expect(await onProfileChange(trigger, change)).toEqual([
       { status: 'queued', campaignId: 'welcome', occasion: 'once' },
     ]);
-    trigger.ledger.rows.get('welcome#once')!.status = 'sent';
+    trigger.ledger.row('welcome#once')!.status = 'sent';
     expect(await onProfileChange(trigger, change)).toEqual([
       { status: 'skipped', campaignId: 'welcome', occasion: 'once', reason: 'already_claimed' },
     ]);

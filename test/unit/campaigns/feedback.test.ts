@@ -13,8 +13,8 @@ import {
 import type { Customer } from '../../../lib/domain/customer';
 import { ValidationError } from '../../../lib/domain/validation';
 import type { SuppressionEntry } from '../../../lib/ports/consent-store';
-import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import { sendMessage } from '../../../lib/use-cases/send-message';
+import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 
 // SES feedback as EventBridge delivers it (shapes from the SES developer guide's event records),
 // what each event does to the ledger row, and which addresses are suppressed for good.
@@ -177,28 +177,6 @@ describe('reading SES events', () => {
   });
 });
 
-class MemoryLedger implements DeliveryLedger {
-  rows = new Map<string, Delivery>();
-  async claim(d: Delivery) {
-    const existing = this.rows.get(d.deliveryKey);
-    if (existing) return { status: 'exists' as const, existing };
-    this.rows.set(d.deliveryKey, d);
-    return { status: 'claimed' as const };
-  }
-  async history() {
-    return [...this.rows.values()];
-  }
-  async getMany(keys: readonly DeliveryKey[]) {
-    return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
-  }
-  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus, fields = {}) {
-    const current = this.rows.get(key.deliveryKey);
-    if (current?.status !== from) return false;
-    this.rows.set(key.deliveryKey, { ...current, ...fields, status: to });
-    return true;
-  }
-}
-
 const sentRow = (
   status: DeliveryStatus = 'sent',
   providerMessageId: string | undefined = MESSAGE_ID,
@@ -215,8 +193,8 @@ const sentRow = (
 });
 
 function feedbackSetup(initial: Delivery = sentRow()) {
-  const ledger = new MemoryLedger();
-  ledger.rows.set(initial.deliveryKey, initial);
+  const ledger = new InMemoryDeliveryLedger();
+  ledger.put(initial);
   const suppressed: { customerId: string; channel: string; entry: SuppressionEntry }[] = [];
   const identities: string[] = [];
   const handler = sesFeedbackHandler(
@@ -234,7 +212,7 @@ function feedbackSetup(initial: Delivery = sentRow()) {
     },
     new Logger({ logLevel: 'SILENT' }),
   );
-  return { handler, ledger, suppressed, identities, status: () => ledger.rows.get('birthday#2026')?.status };
+  return { handler, ledger, suppressed, identities, status: () => ledger.row('birthday#2026')?.status };
 }
 
 describe('recording feedback', () => {
@@ -272,7 +250,7 @@ describe('recording feedback', () => {
     const { handler, status, suppressed, identities, ledger } = feedbackSetup();
     expect(await handler(FIXTURES.hardBounce)).toEqual({ row: 'updated', suppressed: true });
     expect(status()).toBe('bounced');
-    expect(ledger.rows.get('birthday#2026')?.reason).toBe('Permanent/General');
+    expect(ledger.row('birthday#2026')?.reason).toBe('Permanent/General');
     expect(suppressed).toEqual([
       {
         customerId: 'cus_ana',
@@ -300,7 +278,7 @@ describe('recording feedback', () => {
   it('a row a crash left `unknown` is resolved by the delivery event, learning its message id', async () => {
     const { handler, ledger } = feedbackSetup(sentRow('unknown', undefined));
     await handler(FIXTURES.delivered);
-    expect(ledger.rows.get('birthday#2026')).toMatchObject({
+    expect(ledger.row('birthday#2026')).toMatchObject({
       status: 'delivered',
       providerMessageId: MESSAGE_ID,
     });
@@ -340,8 +318,8 @@ describe('SMS opt-outs', () => {
       updatedAt: '2026-01-01T00:00:00Z',
       version: 1,
     };
-    const ledger = new MemoryLedger();
-    ledger.rows.set('birthday#2026', {
+    const ledger = new InMemoryDeliveryLedger();
+    ledger.put({
       ...sentRow('queued', undefined),
       customerId: 'cus_sam',
       channel: 'sms',
@@ -389,6 +367,6 @@ describe('SMS opt-outs', () => {
     expect(texts).toEqual([]);
     // On the profile, and on the number's identity (so it outlives an erasure and a new signup).
     expect(suppressed).toEqual(['sms:carrier_opt_out', 'phone:+64211234567:carrier_opt_out']);
-    expect(ledger.rows.get('birthday#2026')).toMatchObject({ status: 'skipped', reason: 'suppressed' });
+    expect(ledger.row('birthday#2026')).toMatchObject({ status: 'skipped', reason: 'suppressed' });
   });
 });

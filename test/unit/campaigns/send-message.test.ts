@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
-import type { Delivery, DeliveryStatus, SendRequest } from '../../../lib/domain/campaigns/delivery';
+import type { Delivery, SendRequest } from '../../../lib/domain/campaigns/delivery';
 import type { Customer } from '../../../lib/domain/customer';
-import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import {
   type OutgoingEmail,
   ProviderRejectedError,
   ProviderThrottledError,
 } from '../../../lib/ports/message-senders';
 import { INTERRUPTED, type SenderDeps, sendMessage } from '../../../lib/use-cases/send-message';
+import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 
 // The sender's "at most once": what the ledger says after each provider outcome, and that a
 // message whose outcome is unknown is never sent again.
@@ -40,36 +40,14 @@ const request = {
   plannedAt: '2026-03-14T09:00:00.000Z',
 };
 
-class MemoryLedger implements DeliveryLedger {
-  rows = new Map<string, Delivery>();
-  async claim(d: Delivery) {
-    const existing = this.rows.get(d.deliveryKey);
-    if (existing) return { status: 'exists' as const, existing };
-    this.rows.set(d.deliveryKey, d);
-    return { status: 'claimed' as const };
-  }
-  async history(customerId: string) {
-    return [...this.rows.values()].filter((row) => row.customerId === customerId);
-  }
-  async getMany(keys: readonly DeliveryKey[]) {
-    return keys.flatMap((k) => this.rows.get(k.deliveryKey) ?? []);
-  }
-  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus, fields = {}) {
-    const row = this.rows.get(key.deliveryKey);
-    if (row?.status !== from) return false;
-    this.rows.set(key.deliveryKey, { ...row, ...fields, status: to });
-    return true;
-  }
-}
-
 function setup(
   send: (email: OutgoingEmail) => Promise<{ messageId: string }>,
   customer: Customer = ana,
   at = '2026-03-14T09:00:00.000Z',
 ) {
-  const ledger = new MemoryLedger();
+  const ledger = new InMemoryDeliveryLedger();
   const requeued: { request: SendRequest; delaySeconds: number | undefined }[] = [];
-  ledger.rows.set('birthday#2026', {
+  ledger.put({
     customerId: 'cus_ana',
     deliveryKey: 'birthday#2026',
     campaignId: 'birthday',
@@ -106,7 +84,7 @@ function setup(
     campaigns,
     settings: campaignSettings,
   };
-  return { deps, ledger, sent, requeued, status: () => ledger.rows.get('birthday#2026')?.status };
+  return { deps, ledger, sent, requeued, status: () => ledger.row('birthday#2026')?.status };
 }
 
 describe('sending one queued message', () => {
@@ -115,7 +93,7 @@ describe('sending one queued message', () => {
     expect(await sendMessage(deps, request)).toEqual({ status: 'sent', messageId: 'ses-1' });
     expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
     expect(sent).toHaveLength(1);
-    expect(ledger.rows.get('birthday#2026')).toMatchObject({ status: 'sent', providerMessageId: 'ses-1' });
+    expect(ledger.row('birthday#2026')).toMatchObject({ status: 'sent', providerMessageId: 'ses-1' });
     expect(sent[0]!.headers).toMatchObject({ 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
   });
 
@@ -202,10 +180,10 @@ describe('signed links', () => {
 
 describe('a row left `unknown` by an interrupted send', () => {
   /** The state a crash leaves: the provider was called, the ledger still says `unknown`. */
-  const interrupted = (deps: SenderDeps, ledger: MemoryLedger, minutesAgo: number) => {
-    const row = ledger.rows.get('birthday#2026') as Delivery;
+  const interrupted = (deps: SenderDeps, ledger: InMemoryDeliveryLedger, minutesAgo: number) => {
+    const row = ledger.row('birthday#2026') as Delivery;
     const at = new Date(deps.clock.now().getTime() - minutesAgo * 60_000).toISOString();
-    ledger.rows.set('birthday#2026', { ...row, status: 'unknown', updatedAt: at });
+    ledger.put({ ...row, status: 'unknown', updatedAt: at });
   };
 
   it('is reported by the redelivery of its message (unknown, interrupted) and not sent again', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
-import type { Delivery, DeliveryStatus, SendRequest } from '../../../lib/domain/campaigns/delivery';
+import type { Delivery, SendRequest } from '../../../lib/domain/campaigns/delivery';
 import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../../../lib/domain/customer';
-import type { DeliveryKey, DeliveryLedger } from '../../../lib/ports/delivery-ledger';
 import { planCampaigns } from '../../../lib/use-cases/plan-campaigns';
 import { onProfileChange, onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
+import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 
 // Event-driven and after-order campaigns: the win-back on entering At Risk (once per day of entry),
 // and the post-purchase survey N days after the last order, found through its sparse index.
@@ -44,35 +44,13 @@ const metrics = (lastOrderAt: string) =>
     ltvInputs: null,
   }) satisfies Customer['metrics'];
 
-class MemoryLedger implements DeliveryLedger {
-  rows = new Map<string, Delivery>();
-  async claim(d: Delivery) {
-    const existing = this.rows.get(`${d.customerId}|${d.deliveryKey}`);
-    if (existing) return { status: 'exists' as const, existing };
-    this.rows.set(`${d.customerId}|${d.deliveryKey}`, d);
-    return { status: 'claimed' as const };
-  }
-  async history() {
-    return [...this.rows.values()];
-  }
-  async getMany(keys: readonly DeliveryKey[]) {
-    return keys.flatMap((k) => this.rows.get(`${k.customerId}|${k.deliveryKey}`) ?? []);
-  }
-  async transition(key: DeliveryKey, from: DeliveryStatus, to: DeliveryStatus) {
-    const row = this.rows.get(`${key.customerId}|${key.deliveryKey}`);
-    if (row?.status !== from) return false;
-    row.status = to;
-    return true;
-  }
-}
-
 function deps(person: Customer) {
   const queued: SendRequest[] = [];
   return {
     queued,
     deps: {
       customers: { get: async (id: string) => (id === person.customerId ? person : undefined) },
-      ledger: new MemoryLedger(),
+      ledger: new InMemoryDeliveryLedger(),
       queue: { enqueue: async (r: readonly SendRequest[]) => void queued.push(...r) },
       history: { record: async () => {} },
       clock: { now: () => new Date('2026-06-15T00:00:00.000Z') },
@@ -165,7 +143,7 @@ describe('the post-purchase survey in the hourly planner', () => {
     };
     await planCampaigns({ ...d, due }, new Date('2026-06-14T21:00:00.000Z'));
     // The sender called the provider and stopped before the ledger update, 10 minutes ago.
-    const row = d.ledger.rows.get('cus_ana|survey#2026-06-08') as Delivery;
+    const row = d.ledger.row('survey#2026-06-08', 'cus_ana') as Delivery;
     Object.assign(row, { status: 'unknown', updatedAt: '2026-06-14T23:50:00.000Z' });
     queued.length = 0;
     const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
@@ -216,7 +194,7 @@ describe('win-back on entering At Risk', () => {
     expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'))).toEqual([
       { status: 'queued', campaignId: 'win-back', occasion: '2026-06-15' },
     ]);
-    d.ledger.rows.get('cus_ana|win-back#2026-06-15')!.status = 'sent';
+    d.ledger.row('win-back#2026-06-15', 'cus_ana')!.status = 'sent';
     expect(await onSegmentEntered(d, entered('2026-06-15T05:00:00.000Z'))).toEqual([
       { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'already_claimed' },
     ]);
@@ -229,7 +207,7 @@ describe('win-back on entering At Risk', () => {
     expect(queued).toEqual([
       expect.objectContaining({ campaignId: 'win-back', notBefore: '2026-06-15T21:00:00.000Z' }),
     ]);
-    expect(d.ledger.rows.get('cus_ana|win-back#2026-06-15')).toMatchObject({
+    expect(d.ledger.row('win-back#2026-06-15', 'cus_ana')).toMatchObject({
       status: 'queued',
       notBefore: '2026-06-15T21:00:00.000Z',
     });
