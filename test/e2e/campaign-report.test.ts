@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../infra/synth';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoModelRepository } from '../../lib/adapters/dynamodb/dynamo-model-repository';
 import { statsKeys } from '../../lib/domain/measurement/campaign-stats';
 import { buildDashboard } from '../../lib/local/dashboard-build';
+import { launchChromium } from '../support/chromium';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
 // The dashboard's campaign panel in real headless Chromium (Debian's chromium via playwright-core,
@@ -18,15 +18,12 @@ import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/r
 // must show the birthday campaign's funnel and its uplift interval, and say "insufficient data"
 // (no interval) for a campaign that has sent nothing yet.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 let runtime: TestRuntime;
 let browser: Browser;
 let page: Page;
 let webDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   webDir = await mkdtemp(join(tmpdir(), 'precis-web-'));
   await buildDashboard(webDir);
   runtime = await startTestRuntime(synthTemplates(), { staticDir: webDir });
@@ -74,16 +71,7 @@ beforeAll(async () => {
     vipValueShare: 0.75,
     segments: [],
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 120_000);
 

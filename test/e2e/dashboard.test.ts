@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../infra/synth';
 import { generatePopulation } from '../../lib/demo/population';
@@ -10,13 +9,13 @@ import { type SeedResult, seedDemo } from '../../lib/demo/seed';
 import { monthDayKey } from '../../lib/domain/calendar';
 import { birthdayPartitions } from '../../lib/domain/campaigns/send-window';
 import { buildDashboard } from '../../lib/local/dashboard-build';
+import { launchChromium } from '../support/chromium';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
 // The dashboard in real headless Chromium (Debian's chromium, driven by playwright-core; never a
 // downloaded browser), against the local runtime wired from the real templates and serving a fresh
 // Vite build of dashboard/, with a small demo population seeded through the real API and refitted.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CUSTOMERS = 300;
 const SEED = 1;
 const NOW = new Date();
@@ -28,7 +27,6 @@ let webDir: string;
 let seeded: SeedResult;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   webDir = await mkdtemp(join(tmpdir(), 'precis-web-'));
   await buildDashboard(webDir);
   runtime = await startTestRuntime(synthTemplates(), { staticDir: webDir, batchingWindowCapMs: 0 });
@@ -43,18 +41,7 @@ beforeAll(async () => {
     console.error(runtime.logs.slice(-30).join('\n'), JSON.stringify(runtime.failures()).slice(0, 3000));
     throw error;
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 180_000);
 
