@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { main } from '../../lib/cli/main';
 import { TEST_ADMIN_KEY, type TestRuntime } from './runtime';
 
@@ -31,4 +31,34 @@ export async function runCli(
     error.mockRestore();
     vi.unstubAllEnvs();
   }
+}
+
+/**
+ * For CLI unit tests against a stub server: before each test points PORT and PRECIS_ADMIN_KEY at it
+ * and captures what the command prints; `io.stdout` / `io.stderr` hold the current test's output.
+ */
+export function captureCliOutput(env: () => { port: number; adminKey: string }): {
+  stdout: string;
+  stderr: string;
+} {
+  const io = { stdout: '', stderr: '' };
+  beforeEach(() => {
+    io.stdout = '';
+    io.stderr = '';
+    const { port, adminKey } = env();
+    vi.stubEnv('PORT', String(port));
+    vi.stubEnv('PRECIS_ADMIN_KEY', adminKey);
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      io.stdout += String(chunk);
+      return true;
+    });
+    vi.spyOn(console, 'error').mockImplementation((line) => {
+      io.stderr += `${String(line)}\n`;
+    });
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+  return io;
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { customersHandler } from '../../../functions/customers-api/customers';
 import { main } from '../../../lib/cli/main';
 import { newCustomer } from '../../../lib/domain/customer';
@@ -12,6 +12,7 @@ import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repos
 import { InMemoryDueCustomers } from '../../fakes/in-memory-due-customers';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
+import { captureCliOutput } from '../../support/cli';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
 
 const KEY = 'cli-test-key';
@@ -97,46 +98,30 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-let stdout: string;
-let stderr: string;
+const io = captureCliOutput(() => ({ port, adminKey: KEY }));
 beforeEach(() => {
-  stdout = '';
-  stderr = '';
   answer503 = false;
-  vi.stubEnv('PORT', String(port));
-  vi.stubEnv('PRECIS_ADMIN_KEY', KEY);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(console, 'error').mockImplementation((line) => {
-    stderr += `${String(line)}\n`;
-  });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.restoreAllMocks();
 });
 
 describe('precis customer <id|email>', () => {
   it('prints a readable profile by id', async () => {
     expect(await main(['customer', 'cus_1'])).toBe(0);
-    expect(stdout).toMatch(/^customer\s+cus_1$/m);
-    expect(stdout).toMatch(/^name\s+Ana Silva$/m);
-    expect(stdout).toMatch(/^email\s+ana@example\.com$/m);
-    expect(stdout).toMatch(/^phone\s+\+447911123456$/m);
-    expect(stdout).toMatch(/^interests\s+cat food, toys$/m);
-    expect(stdout).toMatch(/^email consent\s+pending \(footer-form, 2026-11-24\)$/m);
-    expect(stdout).toMatch(/^orders\s+2 · total spend 84\.90 · average 42\.45$/m);
-    expect(stdout).toMatch(/^satisfaction\s+3\.5 mean of 2 answers · latest 2 \(2026-11-22\)$/m);
-    expect(stdout).toMatch(/^messages\s+1, newest first\n\s+2026-05-17 {2}birthday 2026 · email · sent$/m);
-    expect(stdout).not.toMatch(/version|birthdayKey/);
-    expect(stderr).toBe('');
+    expect(io.stdout).toMatch(/^customer\s+cus_1$/m);
+    expect(io.stdout).toMatch(/^name\s+Ana Silva$/m);
+    expect(io.stdout).toMatch(/^email\s+ana@example\.com$/m);
+    expect(io.stdout).toMatch(/^phone\s+\+447911123456$/m);
+    expect(io.stdout).toMatch(/^interests\s+cat food, toys$/m);
+    expect(io.stdout).toMatch(/^email consent\s+pending \(footer-form, 2026-11-24\)$/m);
+    expect(io.stdout).toMatch(/^orders\s+2 · total spend 84\.90 · average 42\.45$/m);
+    expect(io.stdout).toMatch(/^satisfaction\s+3\.5 mean of 2 answers · latest 2 \(2026-11-22\)$/m);
+    expect(io.stdout).toMatch(/^messages\s+1, newest first\n\s+2026-05-17 {2}birthday 2026 · email · sent$/m);
+    expect(io.stdout).not.toMatch(/version|birthdayKey/);
+    expect(io.stderr).toBe('');
   });
 
   it('finds the same customer by email and prints JSON with --json', async () => {
     expect(await main(['customer', 'ANA@example.com', '--json'])).toBe(0);
-    const view = JSON.parse(stdout);
+    const view = JSON.parse(io.stdout);
     expect(view).toMatchObject({
       customerId: 'cus_1',
       email: 'ana@example.com',
@@ -152,21 +137,21 @@ describe('precis customer <id|email>', () => {
     ['an invalid email', ['customer', 'ana@'], /^precis: invalid email: email: must be an email address/],
   ])('fails with one line and a non-zero exit for %s', async (_label, argv, message) => {
     expect(await main(argv)).not.toBe(0);
-    expect(stderr).toMatch(message);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stdout).toBe('');
+    expect(io.stderr).toMatch(message);
+    expect(io.stderr.trim().split('\n')).toHaveLength(1);
+    expect(io.stdout).toBe('');
   });
 
   it('fails with one line when the admin key is wrong (401)', async () => {
     vi.stubEnv('PRECIS_ADMIN_KEY', 'wrong');
     expect(await main(['customer', 'cus_1'])).not.toBe(0);
-    expect(stderr).toBe('precis: the API refused the admin key (401): check PRECIS_ADMIN_KEY\n');
+    expect(io.stderr).toBe('precis: the API refused the admin key (401): check PRECIS_ADMIN_KEY\n');
   });
 
   it('fails before calling anything when the admin key is missing', async () => {
     vi.stubEnv('PRECIS_ADMIN_KEY', '');
     expect(await main(['customer', 'cus_1'])).not.toBe(0);
-    expect(stderr).toMatch(/^precis: PRECIS_ADMIN_KEY is not set/);
+    expect(io.stderr).toMatch(/^precis: PRECIS_ADMIN_KEY is not set/);
   });
 
   it('fails with one line when the API is not running', async () => {
@@ -176,7 +161,7 @@ describe('precis customer <id|email>', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     vi.stubEnv('PORT', String(freePort));
     expect(await main(['customer', 'cus_1'])).not.toBe(0);
-    expect(stderr).toBe(
+    expect(io.stderr).toBe(
       `precis: the local API is not running at http://127.0.0.1:${freePort} (start it with npm start)\n`,
     );
   });
@@ -184,12 +169,12 @@ describe('precis customer <id|email>', () => {
   it('says so when the runtime is still starting (503)', async () => {
     answer503 = true;
     expect(await main(['customer', 'cus_1'])).not.toBe(0);
-    expect(stderr).toMatch(/still starting \(503\)/);
+    expect(io.stderr).toMatch(/still starting \(503\)/);
   });
 
   it('refuses a PORT that is not a port', async () => {
     vi.stubEnv('PORT', 'abc');
     expect(await main(['customer', 'cus_1'])).not.toBe(0);
-    expect(stderr).toBe('precis: PORT must be a port number, got "abc"\n');
+    expect(io.stderr).toBe('precis: PORT must be a port number, got "abc"\n');
   });
 });

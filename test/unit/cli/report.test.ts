@@ -1,13 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignReportsHandler } from '../../../functions/campaign-reports-api/reports';
 import { loadConfig } from '../../../infra/config';
 import { main } from '../../../lib/cli/main';
 import { DEFAULT_REPORT_SETTINGS } from '../../../lib/domain/measurement/report';
 import { InMemoryCampaignStatsReader } from '../../fakes/in-memory-campaign-stats-reader';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
+import { captureCliOutput } from '../../support/cli';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
 
 const KEY = 'cli-test-key';
@@ -70,61 +71,43 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.stubEnv('PORT', String(port));
-  vi.stubEnv('PRECIS_ADMIN_KEY', KEY);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(console, 'error').mockImplementation((line) => {
-    stderr += `${String(line)}\n`;
-  });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.restoreAllMocks();
-});
+const io = captureCliOutput(() => ({ port, adminKey: KEY }));
 
 describe('precis report', () => {
   it('prints treated vs holdout, the uplift with its interval and verdict, incremental revenue, cost, ROI and 80/20', async () => {
     expect(await main(['report', 'birthday'])).toBe(0);
-    expect(stdout).toMatch(/^Birthday .*\(birthday\) · all time · GBP$/m);
-    expect(stdout).toMatch(/^\s+treated\s+holdout$/m);
-    expect(stdout).toMatch(/^audience\s+10,000\s+1,000$/m);
-    expect(stdout).toMatch(/^clicked\s+900\s+0$/m);
-    expect(stdout).toMatch(/^conversion rate\s+12\.00%\s+8\.00%$/m);
-    expect(stdout).toMatch(/^revenue \/ recipient\s+7\.20\s+4\.00$/m);
-    expect(stdout).toMatch(
+    expect(io.stdout).toMatch(/^Birthday .*\(birthday\) · all time · GBP$/m);
+    expect(io.stdout).toMatch(/^\s+treated\s+holdout$/m);
+    expect(io.stdout).toMatch(/^audience\s+10,000\s+1,000$/m);
+    expect(io.stdout).toMatch(/^clicked\s+900\s+0$/m);
+    expect(io.stdout).toMatch(/^conversion rate\s+12\.00%\s+8\.00%$/m);
+    expect(io.stdout).toMatch(/^revenue \/ recipient\s+7\.20\s+4\.00$/m);
+    expect(io.stdout).toMatch(
       /^uplift, conversion\s+\+4\.00 pts \(95% CI \+2\.\d\d pts to \+5\.\d\d pts\) · positive$/m,
     );
-    expect(stdout).toMatch(/^incremental revenue\s+\+32,000\.00 \(95% CI \+[\d,.]+ to \+[\d,.]+\)$/m);
+    expect(io.stdout).toMatch(/^incremental revenue\s+\+32,000\.00 \(95% CI \+[\d,.]+ to \+[\d,.]+\)$/m);
     // 9,000 emails at 0.10 per 1,000 + 700 texts to GB at 0.035.
-    expect(stdout).toMatch(/^cost\s+25\.40 \(email 0\.90, SMS 24\.50\)$/m);
-    expect(stdout).toMatch(/^ROI on revenue\s+\d+%/m);
-    expect(stdout).toMatch(
+    expect(io.stdout).toMatch(/^cost\s+25\.40 \(email 0\.90, SMS 24\.50\)$/m);
+    expect(io.stdout).toMatch(/^ROI on revenue\s+\d+%/m);
+    expect(io.stdout).toMatch(
       /^80\/20: VIPs are 18\.2% of this audience and bring 47\.4% of its attributed revenue/m,
     );
-    expect(stdout).toMatch(/^verdict: positive — /m);
-    expect(stderr).toBe('');
+    expect(io.stdout).toMatch(/^verdict: positive — /m);
+    expect(io.stderr).toBe('');
   });
 
   it('--period week --date gives that ISO week; a small sample says so instead of a number', async () => {
     expect(await main(['report', 'birthday', '--period', 'week', '--date', '2026-05-14'])).toBe(0);
-    expect(stdout).toMatch(/· 2026-W20 \(2026-05-11 to 2026-05-17\) ·/);
-    expect(stdout).toMatch(/^audience\s+50\s+5$/m);
-    expect(stdout).toMatch(/^uplift, conversion\s+\+12\.00 pts · insufficient data$/m);
-    expect(stdout).toMatch(/^incremental revenue\s+—$/m);
-    expect(stdout).toMatch(/^verdict: insufficient data — not enough data yet: too few members/m);
+    expect(io.stdout).toMatch(/· 2026-W20 \(2026-05-11 to 2026-05-17\) ·/);
+    expect(io.stdout).toMatch(/^audience\s+50\s+5$/m);
+    expect(io.stdout).toMatch(/^uplift, conversion\s+\+12\.00 pts · insufficient data$/m);
+    expect(io.stdout).toMatch(/^incremental revenue\s+—$/m);
+    expect(io.stdout).toMatch(/^verdict: insufficient data — not enough data yet: too few members/m);
   });
 
   it('--json prints the report', async () => {
     expect(await main(['report', 'birthday', '--json'])).toBe(0);
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(io.stdout);
     expect(report).toMatchObject({ campaignId: 'birthday', verdict: 'positive', cost: { total: 25.4 } });
   });
 
@@ -137,14 +120,14 @@ describe('precis report', () => {
     ],
   ])('%j fails with one line', async (argv, message) => {
     expect(await main(argv)).not.toBe(0);
-    expect(stderr).toBe(`${message}\n`);
-    expect(stdout).toBe('');
+    expect(io.stderr).toBe(`${message}\n`);
+    expect(io.stdout).toBe('');
   });
 
   it('without a campaign, or with --help, commander explains the usage', async () => {
     expect(await main(['report'])).not.toBe(0);
     expect(await main(['report', '--help'])).toBe(0);
-    expect(stdout).toMatch(/Usage: precis report \[options\] <campaign>/);
-    expect(stdout).toMatch(/--period <period>/);
+    expect(io.stdout).toMatch(/Usage: precis report \[options\] <campaign>/);
+    expect(io.stdout).toMatch(/--period <period>/);
   });
 });

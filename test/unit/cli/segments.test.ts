@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { segmentsHandler } from '../../../functions/segments-api/segments';
 import { main } from '../../../lib/cli/main';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
@@ -11,6 +11,7 @@ import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository'
 import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
 import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { simulatedCustomers } from '../../fakes/simulated-population';
+import { captureCliOutput } from '../../support/cli';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
 import { CAT_LOVERS } from '../scoring/fixtures';
 
@@ -59,55 +60,39 @@ async function closedPort(): Promise<string> {
   return String(free);
 }
 
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.stubEnv('PORT', String(port));
-  vi.stubEnv('PRECIS_ADMIN_KEY', KEY);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(console, 'error').mockImplementation((line) => {
-    stderr += `${String(line)}\n`;
-  });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.restoreAllMocks();
-});
+const io = captureCliOutput(() => ({ port, adminKey: KEY }));
 
 describe('precis segments and precis model refit', () => {
   it('before the first refit, says how to get one, in one line, non-zero', async () => {
     expect(await main(['segments'])).not.toBe(0);
-    expect(stderr).toBe(
+    expect(io.stderr).toBe(
       'precis: no segment summary yet: the model has not been fitted (run `precis model refit`, or wait for the nightly refit)\n',
     );
-    expect(stdout).toBe('');
+    expect(io.stdout).toBe('');
   });
 
   it('model refit --wait asks for a refit and prints the new model’s segments', async () => {
     expect(await main(['model', 'refit', '--wait', '--timeout', '20'])).toBe(0);
-    expect(stdout).toMatch(/^refit requested \(current model version 0\)$/m);
-    expect(stdout).toMatch(/^Segments as of 2026-11-24 · model version 1 \(fitted 2026-11-24 10:00 UTC\)$/m);
-    expect(stdout).toMatch(/^1,000 customers, 1,000 buyers · revenue [\d,]+\.\d\d$/m);
-    expect(stdout).toMatch(/^80\/20: the top 20% of buyers bring \d+\.\d% of revenue/m);
-    expect(stdout).toMatch(/^kind\s+segment\s+customers\s+share\s+revenue\s+revenue share$/m);
-    expect(stdout).toMatch(/^RFM\s+Champions\s+\d+\s+\d+\.\d%\s+[\d,]+\.\d\d\s+\d+\.\d%$/m);
-    expect(stdout).toMatch(/^value tier\s+vip\s+/m);
-    expect(stdout).toMatch(/^rule\s+cat-lovers\s+/m);
+    expect(io.stdout).toMatch(/^refit requested \(current model version 0\)$/m);
+    expect(io.stdout).toMatch(
+      /^Segments as of 2026-11-24 · model version 1 \(fitted 2026-11-24 10:00 UTC\)$/m,
+    );
+    expect(io.stdout).toMatch(/^1,000 customers, 1,000 buyers · revenue [\d,]+\.\d\d$/m);
+    expect(io.stdout).toMatch(/^80\/20: the top 20% of buyers bring \d+\.\d% of revenue/m);
+    expect(io.stdout).toMatch(/^kind\s+segment\s+customers\s+share\s+revenue\s+revenue share$/m);
+    expect(io.stdout).toMatch(/^RFM\s+Champions\s+\d+\s+\d+\.\d%\s+[\d,]+\.\d\d\s+\d+\.\d%$/m);
+    expect(io.stdout).toMatch(/^value tier\s+vip\s+/m);
+    expect(io.stdout).toMatch(/^rule\s+cat-lovers\s+/m);
     expect(events.events.map((e) => e.type)).toEqual(['ModelRefitRequested']);
-    expect(stderr).toBe('');
+    expect(io.stderr).toBe('');
   });
 
   it('segments prints the table, and --json the summary', async () => {
     expect(await main(['segments'])).toBe(0);
-    expect(stdout).toMatch(/^lifecycle\s+active\s+/m);
-    stdout = '';
+    expect(io.stdout).toMatch(/^lifecycle\s+active\s+/m);
+    io.stdout = '';
     expect(await main(['segments', '--json'])).toBe(0);
-    const summary = JSON.parse(stdout);
+    const summary = JSON.parse(io.stdout);
     expect(summary).toMatchObject({ asOf: '2026-11-24', modelVersion: 1, customers: 1_000 });
     expect(summary.segments.length).toBeGreaterThan(20);
   });
@@ -125,12 +110,12 @@ describe('precis segments and precis model refit', () => {
       vi.stubEnv(name, value === 'closed' ? await closedPort() : value);
     }
     expect(await main(['segments'])).not.toBe(0);
-    expect(stderr).toMatch(message);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr).toMatch(message);
+    expect(io.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses a bad --timeout before calling anything', async () => {
     expect(await main(['model', 'refit', '--timeout', 'soon'])).not.toBe(0);
-    expect(stderr).toBe('precis: --timeout must be a positive number of seconds, got "soon"\n');
+    expect(io.stderr).toBe('precis: --timeout must be a positive number of seconds, got "soon"\n');
   });
 });
