@@ -2,7 +2,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Env } from '../../config/env-names';
-import { localApi } from './customer';
+import { fetchJson, localApi } from '../local-api';
 
 // Campaigns against the running local stack (`npm start`):
 //
@@ -307,24 +307,7 @@ export async function fetchOutbox(env: Env): Promise<OutboxEntry[]> {
     .map(({ entry }) => entry);
 }
 
-async function call(
-  url: string,
-  init: RequestInit,
-  timeoutMs = TIMEOUT_MS,
-): Promise<{ status: number; body: unknown }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED')
-      throw new Error(`nothing is listening at ${url} (start it with npm start)`);
-    if ((err as Error).name === 'TimeoutError')
-      throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
-    throw new Error(`could not reach ${url}: ${cause?.code ?? (err as Error).message}`);
-  }
-  return { status: response.status, body: await response.json().catch(() => undefined) };
-}
+const call = (url: string, init: RequestInit, timeoutMs = TIMEOUT_MS) => fetchJson(url, init, timeoutMs);
 
 export function formatRun(run: PlannerRun): string {
   return `planner as of ${run.at}\n${formatCounts(run)}`;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ENV, type Env } from '../../config/env-names';
 import type { ProfileView } from '../../domain/profile-view';
 import { type CustomerView, CustomerViewSchema } from '../../use-cases/view-customer';
+import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 // `precis customer <id|email> [--json]`: one customer's profile from the running local API (the
 // admin routes, authenticated locally by `x-api-key: $PRECIS_ADMIN_KEY`). Every failure is one line
@@ -25,36 +26,19 @@ export function registerCustomer(program: Command): void {
     });
 }
 
-/** The local API's base URL and admin key, from the same variables the local runtime reads. */
-export function localApi(env: Env): { url: string; adminKey: string } {
-  const adminKey = env[ENV.adminKey];
-  if (!adminKey) {
-    throw new Error(`${ENV.adminKey} is not set: export the admin key the local runtime was started with`);
-  }
-  const port = env[ENV.port] ?? '3000';
-  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
-    throw new Error(`${ENV.port} must be a port number, got "${port}"`);
-  }
-  return { url: `http://127.0.0.1:${port}`, adminKey };
-}
-
 export async function fetchCustomer(key: string, env: Env): Promise<CustomerView> {
   const api = localApi(env);
   const trimmed = key.trim();
   const path = trimmed.includes('@')
     ? `/customers?${new URLSearchParams({ email: trimmed })}`
     : `/customers/${encodeURIComponent(trimmed)}`;
-  let response: Response;
-  try {
-    response = await fetch(`${api.url}${path}`, {
-      headers: { 'x-api-key': api.adminKey, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new Error(unreachable(api.url, err));
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  switch (response.status) {
+  const { status, body } = await fetchJson(
+    `${api.url}${path}`,
+    { headers: { 'x-api-key': api.adminKey, accept: 'application/json' } },
+    TIMEOUT_MS,
+    theLocalApi(api.url),
+  );
+  switch (status) {
     case 200: {
       const view = CustomerViewSchema.safeParse(body);
       if (!view.success) throw new Error(`the API at ${api.url} answered with an unexpected profile shape`);
@@ -62,7 +46,7 @@ export async function fetchCustomer(key: string, env: Env): Promise<CustomerView
     }
     case 401:
     case 403:
-      throw new Error(`the API refused the admin key (${response.status}): check ${ENV.adminKey}`);
+      throw new Error(`the API refused the admin key (${status}): check ${ENV.adminKey}`);
     case 404:
       if (isNotFound(body)) throw new Error(`no customer ${trimmed}`);
       throw new Error(`the API at ${api.url} has no customer routes (404): is it the Precis local runtime?`);
@@ -71,17 +55,8 @@ export async function fetchCustomer(key: string, env: Env): Promise<CustomerView
     case 503:
       throw new Error(`the local API at ${api.url} is still starting (503): try again in a moment`);
     default:
-      throw new Error(`the API at ${api.url} answered ${response.status}`);
+      throw new Error(`the API at ${api.url} answered ${status}`);
   }
-}
-
-function unreachable(url: string, err: unknown): string {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED')
-    return `the local API is not running at ${url} (start it with npm start)`;
-  if ((err as Error).name === 'TimeoutError')
-    return `the local API at ${url} did not answer within ${TIMEOUT_MS / 1000}s`;
-  return `could not reach the local API at ${url}: ${cause?.code ?? (err as Error).message}`;
 }
 
 const isNotFound = (body: unknown): boolean =>

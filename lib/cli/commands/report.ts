@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { isIsoDate, REPORT_PERIODS, type ReportPeriodKind } from '../../domain/measurement/report';
-import { localApi } from './customer';
+import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 // `precis report <campaign> [--period all|week|day] [--date YYYY-MM-DD] [--json]`: a campaign's
 // report from the running local API (`GET /campaigns/{id}/report`): treated vs holdout funnel and
@@ -103,24 +103,15 @@ export async function fetchReport(
   const api = localApi(env);
   const query = new URLSearchParams({ period: period as ReportPeriodKind, ...(date ? { date } : {}) });
   const url = `${api.url}/campaigns/${campaign}/report?${query}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: { 'x-api-key': api.adminKey, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED')
-      throw new Error(`the local API is not running at ${api.url} (start it with npm start)`);
-    if ((err as Error).name === 'TimeoutError')
-      throw new Error(`the local API at ${api.url} did not answer within ${TIMEOUT_MS / 1000}s`);
-    throw new Error(`could not reach the local API at ${api.url}: ${cause?.code ?? (err as Error).message}`);
-  }
-  const body = (await response.json().catch(() => undefined)) as
-    | { error?: string; message?: string }
-    | undefined;
-  switch (response.status) {
+  const answer = await fetchJson(
+    url,
+    { headers: { 'x-api-key': api.adminKey, accept: 'application/json' } },
+    TIMEOUT_MS,
+    theLocalApi(api.url),
+  );
+  const { status } = answer;
+  const body = answer.body as { error?: string; message?: string } | undefined;
+  switch (status) {
     case 200: {
       const parsed = ReportResponseSchema.safeParse(body);
       if (!parsed.success) throw new Error(`the API at ${api.url} answered with an unexpected report shape`);
@@ -128,7 +119,7 @@ export async function fetchReport(
     }
     case 401:
     case 403:
-      throw new Error(`the API refused the admin key (${response.status}): check ${ENV.adminKey}`);
+      throw new Error(`the API refused the admin key (${status}): check ${ENV.adminKey}`);
     case 404:
       if (body?.error === 'unknown_campaign') throw new Error(`no campaign "${campaign}"`);
       throw new Error(
@@ -137,7 +128,7 @@ export async function fetchReport(
     case 400:
       throw new Error(`the API refused the request: ${JSON.stringify(body)}`);
     default:
-      throw new Error(`the API at ${api.url} answered ${response.status}`);
+      throw new Error(`the API at ${api.url} answered ${status}`);
   }
 }
 

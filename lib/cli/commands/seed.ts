@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatSeedResult, type SeedProgress, seedDemo } from '../../demo/seed';
-import { localApi } from './customer';
+import { localApi } from '../local-api';
 
 // `precis seed --demo [--customers N] [--seed S] [--concurrency C] [--json]`: loads the demo
 // population (lib/demo/population.ts) into the running local API through its real routes, waits

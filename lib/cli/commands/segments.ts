@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { SegmentSummarySchema } from '../../domain/segment-summary';
-import { localApi } from './customer';
+import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 // `precis segments [--json]`: each segment's size and revenue share, from the running local API
 // (`GET /segments`, the summary the last refit stored).
@@ -113,23 +113,13 @@ async function call(
   path: string,
 ): Promise<{ status: number; body: unknown; url: string }> {
   const api = localApi(env);
-  let response: Response;
-  try {
-    response = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { 'x-api-key': api.adminKey, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED')
-      throw new Error(`the local API is not running at ${api.url} (start it with npm start)`);
-    if ((err as Error).name === 'TimeoutError')
-      throw new Error(`the local API at ${api.url} did not answer within ${TIMEOUT_MS / 1000}s`);
-    throw new Error(`could not reach the local API at ${api.url}: ${cause?.code ?? (err as Error).message}`);
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  return { status: response.status, body, url: api.url };
+  const { status, body } = await fetchJson(
+    `${api.url}${path}`,
+    { method, headers: { 'x-api-key': api.adminKey, accept: 'application/json' } },
+    TIMEOUT_MS,
+    theLocalApi(api.url),
+  );
+  return { status, body, url: api.url };
 }
 
 function failure(status: number, url: string): string {
