@@ -29,7 +29,7 @@ import { attributeOrder } from '../lib/use-cases/attribute-order';
 import { planCampaigns } from '../lib/use-cases/plan-campaigns';
 import { recordFunnel } from '../lib/use-cases/record-funnel';
 import { sendMessage } from '../lib/use-cases/send-message';
-import { capacityRows } from './support';
+import { capacityRows, option } from './support';
 
 /**
  * `npm run bench -- campaigns [--sizes 10000,100000] [--concurrency 5]`: for each size, that many
@@ -145,12 +145,9 @@ async function writeCustomers(db: DynamoDBDocumentClient, table: string, count: 
 }
 
 export async function run(args: string[]): Promise<void> {
-  const option = (name: string, fallback: string) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? String(args[at + 1]) : fallback;
-  };
-  const sizes = option('sizes', '10000,100000').split(',').map(Number);
-  const concurrency = Number(option('concurrency', '5'));
+  const arg = (name: string, fallback: string) => option(args, name, fallback);
+  const sizes = arg('sizes', '10000,100000').split(',').map(Number);
+  const concurrency = Number(arg('concurrency', '5'));
   const print = console.log.bind(console);
   const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
   const model = buildLocalModel(synthTemplates());

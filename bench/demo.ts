@@ -6,6 +6,7 @@ import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import type { CapacityKind, CapacityRecorder } from '../lib/adapters/dynamodb/capacity';
 import { formatSeedResult, seedDemo } from '../lib/demo/seed';
 import { startLocalRuntime } from '../lib/local/runtime';
+import { option } from './support';
 
 const ADMIN_KEY = 'bench-admin-key';
 
@@ -18,12 +19,9 @@ const ADMIN_KEY = 'bench-admin-key';
  * Wall time depends on what else the machine runs; the CPU seconds much less.
  */
 export async function run(args: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? Number(args[at + 1]) : fallback;
-  };
-  const customers = option('customers', 3000);
-  const seed = option('seed', 1);
+  const arg = (name: string, fallback: number) => Number(option(args, name, String(fallback)));
+  const customers = arg('customers', 3000);
+  const seed = arg('seed', 1);
   const bulk = !args.includes('--api');
   const startedAt = performance.now();
   const runtime = await startLocalRuntime({

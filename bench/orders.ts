@@ -3,7 +3,7 @@ import { synthTemplates } from '../infra/synth';
 import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { startLocalRuntime } from '../lib/local/runtime';
-import { capacityRows, percentile } from './support';
+import { capacityRows, option, percentile } from './support';
 
 const ADMIN_KEY = 'bench-admin-key';
 
@@ -14,13 +14,10 @@ const ADMIN_KEY = 'bench-admin-key';
  * index, read and write, from ConsumedCapacity) and p50/p99 request time.
  */
 export async function run(args: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? Number(args[at + 1]) : fallback;
-  };
-  const orders = option('orders', 10_000);
-  const customers = option('customers', 1_000);
-  const concurrency = option('concurrency', 8);
+  const arg = (name: string, fallback: number) => Number(option(args, name, String(fallback)));
+  const orders = arg('orders', 10_000);
+  const customers = arg('customers', 1_000);
+  const concurrency = arg('concurrency', 8);
 
   const runtime = await startLocalRuntime({
     templates: synthTemplates(),

@@ -15,3 +15,9 @@ export function capacityRows(tally: CapacityTally, operations: number): string[]
 
 export const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+/** `--name value` from a bench's arguments, or the fallback. */
+export function option(args: readonly string[], name: string, fallback: string): string {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? String(args[at + 1]) : fallback;
+}
