@@ -328,7 +328,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     stoppers.push(() => scheduler.stop());
     if (options.runSchedules ?? true) scheduler.start();
 
-    const settled: LocalRuntime['settled'] = async (timeoutMs = 30_000, settleOptions = {}) => {
+    const settled: LocalRuntime['settled'] = async (timeoutMs = 300_000, settleOptions = {}) => {
       const startedAt = performance.now();
       const wokenFor = new Map<StreamPoller | QueuePoller, number>();
       for (;;) {

@@ -9,7 +9,7 @@ import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoModelRepository } from '../../lib/adapters/dynamodb/dynamo-model-repository';
 import { statsKeys } from '../../lib/domain/measurement/campaign-stats';
 import { buildDashboard } from '../../lib/local/dashboard-build';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, openPage } from '../support/chromium';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
 // The dashboard's campaign panel in real headless Chromium (Debian's chromium via playwright-core,
@@ -72,8 +72,8 @@ beforeAll(async () => {
     segments: [],
   });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-}, 120_000);
+  page = await openPage(browser);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -38,7 +38,7 @@ function precis(args: string[], env: Record<string, string> = {}): Promise<Run> 
           LOCAL_AWS_PORT: String(closedPort),
           ...env,
         },
-        timeout: 60_000,
+        timeout: 300_000,
       },
       (error, stdout, stderr) =>
         resolve({

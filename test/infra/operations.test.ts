@@ -30,7 +30,7 @@ beforeAll(() => {
   api = byName('PrecisApi');
   operations = byName('PrecisOperations');
   alarms = Object.values(operations.findResources('AWS::CloudWatch::Alarm')) as Resource[];
-}, 120_000);
+});
 
 const alarmsOn = (metricName: string, logicalId: string) =>
   alarms.filter(

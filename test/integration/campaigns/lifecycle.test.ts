@@ -109,7 +109,7 @@ beforeAll(async () => {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   dynamo?.destroy();
@@ -119,9 +119,9 @@ afterAll(async () => {
 describe('double opt-in', () => {
   it('a signup gets one confirmation email whose link confirms the address; a repeat signup within 24 h gets none', async () => {
     await signup('ana', { birthday: '1990-06-15', timeZone: 'Europe/London' });
-    await runtime.settled(30_000);
+    await runtime.settled();
     await signup('ana', { birthday: '1990-06-15', timeZone: 'Europe/London' });
-    await runtime.settled(30_000);
+    await runtime.settled();
     const mail = await mailTo('ana');
     expect(mail.map((m) => m.subject)).toEqual(['Please confirm your email address for Precis']);
     expect(mail[0]!.body.text).toContain('Hi ana,');
@@ -148,7 +148,7 @@ describe('double opt-in', () => {
   });
 
   it('the confirmation triggers the welcome email, once', async () => {
-    await runtime.settled(30_000);
+    await runtime.settled();
     const mail = await mailTo('ana');
     expect(mail.map((m) => m.subject)).toEqual([
       'Please confirm your email address for Precis',
@@ -203,10 +203,10 @@ describe('SES feedback', () => {
 
   it('a hard bounce of the welcome email marks its ledger row bounced and suppresses the address', async () => {
     await signup('bo', { birthday: '1991-06-15', timeZone: 'Europe/London' });
-    await runtime.settled(30_000);
+    await runtime.settled();
     const [confirmation] = await mailTo('bo');
     expect((await fetch(linkIn(confirmation!.body.text ?? '', '/confirm'))).status).toBe(200);
-    await runtime.settled(30_000);
+    await runtime.settled();
     bo = await customerId('bo');
     const welcome = (await ledger(bo)).find((r) => r.campaignId === 'welcome');
     expect(welcome).toMatchObject({ status: 'sent', providerMessageId: expect.any(String) });
@@ -245,7 +245,7 @@ describe('SES feedback', () => {
     );
     events.destroy();
     expect(out.FailedEntryCount).toBe(0);
-    await runtime.settled(30_000);
+    await runtime.settled();
     expect((await ledger(bo)).find((r) => r.campaignId === 'welcome')).toMatchObject({
       status: 'bounced',
       reason: 'Permanent/General',
@@ -262,7 +262,7 @@ describe('SES feedback', () => {
       timeZone: 'Europe/London',
       consent: { email: false, sms: true },
     });
-    await runtime.settled(30_000);
+    await runtime.settled();
     const optOut = await fetch(`${runtime.localAwsEndpoint}/opt-out`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -291,9 +291,9 @@ describe('suppression outlives erasure', () => {
       headers: { 'x-api-key': TEST_ADMIN_KEY },
     });
     expect(erased.status).toBeLessThan(300);
-    await runtime.settled(30_000);
+    await runtime.settled();
     await signup(name, extra);
-    await runtime.settled(30_000);
+    await runtime.settled();
     const after = await customerId(name);
     expect(after).not.toBe(before); // a new customer with new consent…
     return profile(after);
@@ -331,10 +331,10 @@ describe('event-driven triggers', () => {
 
   async function confirmedCustomer(name: string, extra: Record<string, unknown> = {}): Promise<string> {
     await signup(name, { timeZone: 'Europe/London', ...extra });
-    await runtime.settled(30_000);
+    await runtime.settled();
     const [confirmation] = await mailTo(name);
     expect((await fetch(linkIn(confirmation!.body.text ?? '', '/confirm'))).status).toBe(200);
-    await runtime.settled(30_000);
+    await runtime.settled();
     return customerId(name);
   }
 
@@ -357,7 +357,7 @@ describe('event-driven triggers', () => {
     });
     for (const eventId of ['a', 'b', 'c']) {
       await events.send(new PutEventsCommand({ Entries: [entered(eventId)] }));
-      await runtime.settled(30_000);
+      await runtime.settled();
     }
     events.destroy();
     const winBack = (await mailTo('wanda')).filter((m) => m.subject === 'We miss you, wanda');
@@ -387,7 +387,7 @@ describe('event-driven triggers', () => {
       }),
     });
     expect(order.status).toBe(202);
-    await runtime.settled(30_000);
+    await runtime.settled();
     const olga = (
       await dynamo.send(
         new GetItemCommand({

@@ -257,13 +257,13 @@ beforeAll(async () => {
       pending = (out.UnprocessedItems?.[runtime.tableNames.Customers!] ?? []) as typeof pending;
     }
   });
-  await runtime.settled(120_000);
+  await runtime.settled();
 
   // The real planner claims the occasion for everyone: the hourly schedule's pass at 09:00 London
   // time (not POST /planner/runs: that answers within API Gateway's 29 s, and a thousand claims with
   // their stream work can take longer on a busy machine).
   await runtime.scheduler.runScheduleNow('CampaignsPlannerSchedule', new Date(PLANNED));
-  await runtime.settled(120_000);
+  await runtime.settled();
 
   // The ledger says who is in which group.
   for await (const page of paginateScan(
@@ -294,14 +294,14 @@ beforeAll(async () => {
     });
     expect(response.status).toBe(202);
   });
-  await runtime.settled(60_000);
+  await runtime.settled();
   await cancel(
     orders
       .filter((o) => o.cancelled)
       .map((o) => ({ orderId: o.orderId, cancelledAt: '2026-05-26T10:00:00Z' })),
   );
-  await runtime.settled(60_000);
-}, 300_000);
+  await runtime.settled();
+});
 
 afterAll(async () => {
   db?.destroy();
@@ -433,5 +433,5 @@ describe('a birthday campaign measured on a simulated population with a known ef
     }
     await runtime.settled();
     expect(await report()).toEqual(before);
-  }, 180_000);
+  });
 });

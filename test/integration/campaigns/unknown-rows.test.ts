@@ -94,8 +94,8 @@ beforeAll(async () => {
       },
     }),
   );
-  await runtime.settled(60_000);
-}, 120_000);
+  await runtime.settled();
+});
 
 afterAll(async () => {
   dynamo?.destroy();

@@ -140,7 +140,7 @@ beforeAll(async () => {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   dynamo?.destroy();

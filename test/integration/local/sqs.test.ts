@@ -167,10 +167,10 @@ describe('SQS', () => {
         DelaySeconds: 5,
       }),
     );
-    await runtime.settled(30_000, { ignoreHidden: true });
+    await runtime.settled(undefined, { ignoreHidden: true });
     expect(recordsOf('QueueRecorder')).toEqual([]);
     // Without the option, settling waits for the delayed message to be delivered.
-    await runtime.settled(30_000);
+    await runtime.settled();
     expect(
       recordsOf('QueueRecorder')
         .flat()

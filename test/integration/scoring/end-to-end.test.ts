@@ -100,10 +100,10 @@ beforeAll(async () => {
       expect(response.status).toBe(202);
     }
   }
-  await runtime.settled(60_000);
+  await runtime.settled();
   const found = await api(`/customers?email=${encodeURIComponent(ANA.email)}`);
   anaId = ((await found.json()) as { customerId: string }).customerId;
-}, 120_000);
+});
 
 afterAll(async () => {
   dynamo?.destroy();
@@ -157,7 +157,7 @@ describe('precis model refit', () => {
     expect(out).toMatch(/^Segments as of \d{4}-\d{2}-\d{2} · model version 1 /m);
     expect(out).toMatch(/^31 customers, 31 buyers/m);
     expect(out).toMatch(/^rule\s+cat-lovers\s+1\s+/m);
-    await runtime.settled(60_000);
+    await runtime.settled();
     expect(runtime.failures()).toEqual([]);
   });
 
@@ -214,7 +214,7 @@ describe('precis model refit', () => {
       // The same order ids and content: duplicates (202), nothing new stored.
       expect((await postOrder(`ana-${i}`, ANA.email, days, 48)).status).toBe(202);
     }
-    await runtime.settled(30_000);
+    await runtime.settled();
     const after = await profile(anaId);
     expect(after.ltv).toEqual(before.ltv);
     expect(after.segments).toEqual(before.segments);

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDay } from '../../../lib/domain/ltv/day-number';
 
-// The CDNOW sample and golden values live next to the repository: ../shared/data/cdnow.
-export const CDNOW_DIR = resolve(import.meta.dirname, '../../../../shared/data/cdnow');
+// The CDNOW sample and golden values, copied into the repository (see its README for source and licence).
+export const CDNOW_DIR = resolve(import.meta.dirname, '../../fixtures/cdnow');
 export const CDNOW_RAW = resolve(CDNOW_DIR, 'CDNOW_sample.txt');
 
 export const CALIBRATION_END = parseDay('1997-09-30')!;
