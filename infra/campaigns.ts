@@ -3,7 +3,7 @@
 // they may use. The sender adds the unsubscribe footer to every email and "Reply STOP to opt out"
 // to every SMS, so templates need not.
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CampaignSchema } from '../lib/domain/campaigns/campaign';
 
 const footerNote = '{{ brand.name }}';

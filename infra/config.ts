@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns/campaign';
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { Env } from '../../lib/config/env-names';
 import { type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate, REPORT_PERIODS } from '../../lib/domain/measurement/report';
 import { parseOrThrow } from '../../lib/domain/validation';
 import {

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../lib/domain/validation';
 import { awaitSending, type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
 import { type HttpHandler, httpHandler, json, parseJson, readBody } from '../shared/http';

@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Env } from '../../lib/config/env-names';
 import { orderSchema } from '../../lib/domain/order';
 import { parseOrThrow } from '../../lib/domain/validation';

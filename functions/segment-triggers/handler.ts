@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { Env } from '../../lib/config/env-names';
 import { parseOrThrow } from '../../lib/domain/validation';

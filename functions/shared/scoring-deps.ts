@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DynamoModelRepository } from '../../lib/adapters/dynamodb/dynamo-model-repository';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { ConfigError, readEnv } from '../../lib/config/read-env';

@@ -6,7 +6,7 @@ import {
   DynamoDBDocumentClient,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { identityKey } from '../adapters/dynamodb/dynamo-customer-repository';
 import { orderClaimItem, orderItem } from '../adapters/dynamodb/dynamo-order-repository';
 import { surveyClaimKey, surveyItems } from '../adapters/dynamodb/dynamo-survey-repository';

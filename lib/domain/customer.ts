@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
 import { LtvSchema, SegmentsSchema } from './scoring';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDaysBetween, type ProfileMetrics } from './profile-metrics';
 
 // Lifecycle stage: where a customer is in their relationship with the shop, from signup to

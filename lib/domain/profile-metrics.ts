@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { replenishmentDate } from './ltv/replenishment';
 import { fromMinorUnits, toMinorUnits } from './money';
 

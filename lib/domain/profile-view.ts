@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type Customer, CustomerSchema } from './customer';
 import { computeProfileMetrics, ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDaysBetween, type ProfileMetrics } from './profile-metrics';
 import { quantile } from './value-tier';
 

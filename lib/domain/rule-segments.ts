@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tryParseInstant } from './profile-metrics';
 
 // Operator-defined segments: a name and a small JSON rule over any profile attribute or tag,

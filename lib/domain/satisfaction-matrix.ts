@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { quantile } from './value-tier';
 
 // The 3×3 matrix of purchase volume × satisfaction, each cell with its strategy.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LifecycleConfigSchema } from './lifecycle';
 import { RfmThresholdsSchema } from './rfm';
 import { VolumeThresholdsSchema } from './satisfaction-matrix';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Customer } from './customer';
 import { LifecycleStageSchema, lifecycleStage } from './lifecycle';
 import { pAlive as bgPAlive, expectedPurchases } from './ltv/bgnbd';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIFECYCLE_STAGES } from './lifecycle';
 import { RFM_SEGMENTS } from './rfm';
 import {

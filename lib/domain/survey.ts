@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCORE_MAX, SCORE_MIN } from './satisfaction';
 import { emailSchema } from './signup';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One rejected field: where it is in the payload and why, as the API and CLI report it. */
 export interface FieldError {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The 80/20 rule: a minority of customers brings most of the value. Precis names the top 20% by
 // predicted lifetime value the VIP tier and reports the share of value they hold.

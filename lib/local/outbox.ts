@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SmsMessage } from './sms-sink';
 
 // The local outbox (`?limit=N&to=address&to=…`): what the SES v2 emulator (its JSON store) and the SMS sink received, newest

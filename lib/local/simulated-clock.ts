@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type LocalRoute, LocalRouteError } from './http-server';
 import type { FiredOccurrence, LocalScheduler } from './scheduler';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Campaign } from '../domain/campaigns/campaign';
 import { attributedRow } from '../domain/measurement/attribution';
 import { measuredDelivery } from '../domain/measurement/funnel';

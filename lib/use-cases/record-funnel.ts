@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeliverySchema, DeliveryStatusSchema } from '../domain/campaigns/delivery';
 import type { FunnelStage } from '../domain/measurement/campaign-stats';
 import { measuredDelivery, newlyReached } from '../domain/measurement/funnel';

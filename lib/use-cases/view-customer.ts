@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeliverySchema } from '../domain/campaigns/delivery';
 import { ProfileViewSchema, toProfileView } from '../domain/profile-view';
 import type { CustomerRepository } from '../ports/customer-repository';

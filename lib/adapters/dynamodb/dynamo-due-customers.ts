@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DueCustomers } from '../../ports/due-customers';
 
 const KeysSchema = z.object({ customerId: z.string() });

@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Order } from '../../domain/order';
 import type { ClaimOutcome, OrderClaim, OrderRepository, StoredOrder } from '../../ports/order-repository';
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import { LtvInputsSchema } from '../../domain/profile-metrics';
 import type { FitRow, ProfileScan } from '../../ports/profile-scan';

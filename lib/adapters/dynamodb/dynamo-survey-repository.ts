@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RecordSurveyOutcome, StoredSurvey, SurveyRepository } from '../../ports/survey-repository';
 
 /**

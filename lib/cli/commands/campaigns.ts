@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Env } from '../../config/env-names';
 import { fetchJson, localApi } from '../local-api';
 

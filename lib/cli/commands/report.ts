@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { isIsoDate, REPORT_PERIODS, type ReportPeriodKind } from '../../domain/measurement/report';
 import { fetchJson, localApi, theLocalApi } from '../local-api';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { SegmentSummarySchema } from '../../domain/segment-summary';
 import { fetchJson, localApi, theLocalApi } from '../local-api';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RuleSchema } from '../rule-segments';
 import { templateProblems } from './templates';
 

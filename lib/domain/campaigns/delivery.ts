@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValueTierSchema } from '../value-tier';
 
 // The Deliveries ledger: one row per customer and campaign occasion (sk `campaign#occasion`, e.g.

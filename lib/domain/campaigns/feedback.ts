@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DeliveryStatus, deliveryKey } from './delivery';
 
 // Provider feedback on the emails we sent: SES publishes bounce, complaint, delivery, open, click

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Campaign measurement, pre-aggregated. The CampaignStats table holds, per campaign, one counters
 // row per group and period; the Deliveries stream (funnel stages) and the Orders stream

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { roundMoney } from '../money';
 import {
   type CampaignCounters,
