@@ -82,6 +82,16 @@ export const CustomerSchema = z.object({
   recentSends: z.array(RecentSendSchema).optional(),
   /** Campaigns: channels that must not be messaged (hard bounce, complaint, carrier opt-out). */
   suppression: SuppressionSchema.optional(),
+  /**
+   * Preference centre: the campaigns (by id) the person asked not to get, on any channel. Set only
+   * through the signed "manage your details" page; honoured by the consent rule (eligibility.ts).
+   */
+  campaignOptOuts: z.array(z.string()).optional(),
+  /**
+   * A phone number the person gave on the manage page, not yet verified: never texted, and not the
+   * profile's `phone` until a verification confirms it (see `verifyPendingPhone` in preferences.ts).
+   */
+  pendingPhone: z.object({ phone: z.string(), requestedAt: z.string() }).optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 export type EmailConsent = z.infer<typeof EmailConsentSchema>;
@@ -186,7 +196,7 @@ function nextEmailConsent(current: EmailConsent, signup: Signup, now: string): E
   return { status: 'pending', updatedAt: now, source: signup.source, requestedAt: now };
 }
 
-/** What a person tells us through a signup: the fields a signup may change. */
+/** What a person tells us (through a signup or the manage-details page): the profile's own fields. */
 export const PROFILE_FIELDS = [
   'firstName',
   'lastName',
@@ -197,6 +207,8 @@ export const PROFILE_FIELDS = [
   'locale',
   'interests',
   'consent',
+  'campaignOptOuts',
+  'pendingPhone',
 ] as const satisfies readonly (keyof Customer)[];
 
 function sameProfile(a: Customer, b: Customer): boolean {

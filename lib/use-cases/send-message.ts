@@ -1,7 +1,7 @@
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
 import { deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
-import { channelCheck, type SkipReason } from '../domain/campaigns/eligibility';
+import { consentCheck, type SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
 import { smsCountry } from '../domain/measurement/sms-country';
@@ -97,7 +97,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     ? ({ ok: false, reason: 'erased' } as const)
     : customer.erasedAt !== undefined
       ? ({ ok: false, reason: 'erased' } as const)
-      : channelCheck(customer, request.channel, undefined, deps.settings);
+      : consentCheck(customer, campaign.id, request.channel, undefined, deps.settings);
   if (!customer || !check.ok) {
     const reason = check.ok ? 'erased' : check.reason;
     return (await deps.ledger.transition(key, 'queued', 'skipped', { reason }))

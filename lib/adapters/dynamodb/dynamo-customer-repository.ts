@@ -137,14 +137,18 @@ export class DynamoCustomerRepository implements CustomerRepository {
 
   async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
     const set = PROFILE_ATTRIBUTES.filter((name) => customer[name] !== undefined);
+    // A field the person cleared (a last name, a birthday on the manage page) is removed.
+    const remove = PROFILE_ATTRIBUTES.filter((name) => customer[name] === undefined);
     try {
       const _out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.customers,
           Key: { customerId: customer.customerId },
-          UpdateExpression: `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}`,
+          UpdateExpression:
+            `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}` +
+            (remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : ''),
           ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: Object.fromEntries(set.map((name) => [`#${name}`, name])),
+          ExpressionAttributeNames: Object.fromEntries([...set, ...remove].map((name) => [`#${name}`, name])),
           ExpressionAttributeValues: {
             ...Object.fromEntries(set.map((name) => [`:${name}`, customer[name]])),
             ':expected': expectedVersion,

@@ -20,6 +20,8 @@ export const SKIP_REASONS = [
   'no_consent',
   /** Unsubscribed from email / opted out of SMS. */
   'unsubscribed',
+  /** The person opted out of this campaign on the manage-details page (preference centre). */
+  'campaign_opt_out',
   /** Hard bounce, complaint or carrier opt-out on the channel. */
   'suppressed',
   /** Already had the capped number of marketing messages within the cap's days. */
@@ -68,6 +70,26 @@ export function channelCheck(
   if (!clock || !insideWindow(clock.minutes, settings.smsQuietHours))
     return { ok: false, reason: 'quiet_hours' };
   return { ok: true };
+}
+
+/** The person opted out of this campaign on the manage-details page. */
+export const optedOutOf = (customer: Pick<Customer, 'campaignOptOuts'>, campaignId: string): boolean =>
+  customer.campaignOptOuts?.includes(campaignId) ?? false;
+
+/**
+ * The person's own consent to one campaign on one channel: the preference centre's per-campaign
+ * opt-outs, then the channel's consent and suppression (see `channelCheck`). The one consent rule:
+ * the planner asks it through `decide`, the sender again just before sending.
+ */
+export function consentCheck(
+  customer: Customer,
+  campaignId: string,
+  channel: Channel,
+  now: Date | undefined,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): ChannelCheck {
+  if (optedOutOf(customer, campaignId)) return { ok: false, reason: 'campaign_opt_out' };
+  return channelCheck(customer, channel, now, settings);
 }
 
 /**
@@ -129,6 +151,7 @@ export function decide(
   if (campaign.audience && !evaluateRule(campaign.audience, customer)) {
     return { outcome: 'skipped', reason: 'not_in_audience' };
   }
+  if (optedOutOf(customer, campaign.id)) return { outcome: 'skipped', reason: 'campaign_opt_out' };
   const choice = chooseChannel(customer, campaign, settings);
   if ('reason' in choice) return { outcome: 'skipped', reason: choice.reason };
   const when = sendTime(customer, campaign, choice.channel, now, settings);

@@ -101,6 +101,20 @@ describe('eligibility', () => {
       { outcome: 'skipped', reason: 'suppressed' },
     ],
     [
+      'opted out of birthday greetings on the manage page, still subscribed to email',
+      email,
+      (c) => ({ ...c, campaignOptOuts: ['birthday'] }),
+      NOW,
+      { outcome: 'skipped', reason: 'campaign_opt_out' },
+    ],
+    [
+      'opted out of win-back only: the birthday greeting still goes',
+      email,
+      (c) => ({ ...c, campaignOptOuts: ['win-back'] }),
+      NOW,
+      { outcome: 'send', channel: 'email' },
+    ],
+    [
       'erased',
       email,
       (c) => ({ ...c, erasedAt: '2026-02-01T00:00:00Z' }),

@@ -156,6 +156,14 @@ describe('sending one queued message', () => {
     expect(status()).toBe('skipped');
     expect(sent).toEqual([]);
   });
+
+  it('skips a person who opted out of the campaign on the manage page after the planner queued them', async () => {
+    const optedOut = { ...ana, campaignOptOuts: ['birthday'] };
+    const { deps, sent, status } = setup(async () => ({ messageId: 'x' }), optedOut);
+    expect(await sendMessage(deps, request)).toEqual({ status: 'skipped', reason: 'campaign_opt_out' });
+    expect(status()).toBe('skipped');
+    expect(sent).toEqual([]);
+  });
 });
 
 describe('signed links', () => {
