@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type CfnElement, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
@@ -15,6 +15,22 @@ export const ENTRY_METADATA = 'precis:entry';
 
 /** The CloudWatch namespace of every custom metric (Powertools Metrics, EMF). */
 export const METRICS_NAMESPACE = 'Precis';
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction): minified ESM for Node.js 22 with
+ * source maps, the AWS SDK v3 left out (the nodejs22.x runtime provides it). `npm run bench -- bundles`
+ * and the bundle-size test build with these same options (infra/bundle-size.ts).
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  externalModules: ['@aws-sdk/*'],
+  // ESM output still meets CommonJS dependencies that call require().
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  mainFields: ['module', 'main'],
+} satisfies BundlingOptions;
 
 export interface PrecisFunctionProps {
   /** The folder under functions/ holding `handler.ts`, e.g. `signup-api`. */
@@ -69,15 +85,7 @@ export class PrecisFunction extends NodejsFunction {
         ...props.environment,
       },
       logGroup,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // ESM output still meets CommonJS dependencies that call require().
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-      },
+      bundling: BUNDLING,
     });
     (this.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA, entry);
     acknowledge(
