@@ -8,9 +8,9 @@ import { count, countBy, flushMetrics, METRIC, type Metrics, metricsFor } from '
 export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
- * The send queue's consumer, with partial batch responses: a message that throws (the provider
- * throttled us, DynamoDB failed) is retried by the queue, then kept in its dead-letter queue; the
- * others of the batch are done. Logs ids and outcomes, never an address or a message body.
+ * The send queue's consumer, with partial batch responses: a message that throws (DynamoDB failed)
+ * is retried by the queue, then kept in its dead-letter queue; the others of the batch are done. A
+ * message the provider throttled is not an error: it comes back later (the outcome `deferred`). Logs ids and outcomes, never an address or a message body.
  */
 export function senderHandler(
   deps: SenderDeps,

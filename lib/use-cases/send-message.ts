@@ -3,6 +3,7 @@ import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/c
 import { deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
 import { consentCheck, type SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
+import { throttleBackoffSeconds } from '../domain/campaigns/throttling';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
 import { smsCountry } from '../domain/measurement/sms-country';
 import type { Clock } from '../ports/clock';
@@ -22,8 +23,9 @@ import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 //   profile read (the second and last per occasion) → still consented? else `skipped`
 //   → render → ledger queued → unknown (conditional: exactly one sender proceeds; a redelivered or
 //   requeued message finds the row moved on and does nothing) → provider → `sent` + message id.
-// The provider throttling us: the row goes back to `queued` and the message is retried by the
-// queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
+// The provider throttling us: the row goes back to `queued` and the message back on the queue with
+// a growing, jittered delay (domain/campaigns/throttling.ts): deferred, never dropped and never
+// failed into the dead-letter queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
 // the row stays `unknown`, which is reported, never retried — a second birthday email is worse
 // than a missing one. Reported: the outcome `unknown` (the sender counts MessagesUnknown, which
 // alarms) when the provider call ended in an unclassified error, and when a redelivered message
@@ -53,6 +55,8 @@ export interface SenderDeps {
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
+  /** [0, 1): the jitter of the back-off after a throttle; default Math.random. */
+  random?: () => number;
 }
 
 export type SendOutcome =
@@ -61,7 +65,7 @@ export type SendOutcome =
   | { status: 'skipped'; reason: SkipReason | 'unknown_campaign' | 'not_pending' }
   /** The row was not `queued`: already sent, being sent, held out or skipped. */
   | { status: 'duplicate' }
-  /** Not due yet (`notBefore`): back on the queue with a delay. */
+  /** Not due yet (`notBefore`), or the provider throttled it: back on the queue with a delay. */
   | { status: 'deferred'; until: string }
   | { status: 'failed'; reason: string }
   /**
@@ -140,7 +144,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
   const tags = { campaign: campaign.id, occasion: request.occasion, customer: customer.customerId };
 
   if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
-  return deliver(deps, key, now, async () => {
+  return deliver(deps, request, now, async () => {
     if (message.channel === 'email') {
       return deps.email.send({
         to: customer.email as string,
@@ -183,19 +187,32 @@ async function alreadyTaken(
 
 /** Calls the provider for a row now `unknown`, and records what came of it. */
 async function deliver(
-  deps: Pick<SenderDeps, 'ledger'>,
-  key: { customerId: string; deliveryKey: string },
+  deps: Pick<SenderDeps, 'ledger' | 'queue' | 'random'>,
+  request: SendRequest,
   now: Date,
   send: () => Promise<{ messageId: string; country?: string }>,
 ): Promise<SendOutcome> {
+  const key = {
+    customerId: request.customerId,
+    deliveryKey: deliveryKey(request.campaignId, request.occasion),
+  };
   let messageId: string;
   let country: string | undefined;
   try {
     ({ messageId, country } = await send());
   } catch (err) {
     if (err instanceof ProviderThrottledError) {
+      // Nothing was sent: the row is `queued` again before the copy is queued (a crash in between
+      // leaves the original message, which the queue delivers again).
       await deps.ledger.transition(key, 'unknown', 'queued');
-      throw err;
+      const throttled = (request.throttled ?? 0) + 1;
+      const delaySeconds = throttleBackoffSeconds(
+        throttled,
+        (deps.random ?? Math.random)(),
+        MAX_QUEUE_DELAY_SECONDS,
+      );
+      await deps.queue.enqueue([{ ...request, throttled }], { delaySeconds });
+      return { status: 'deferred', until: new Date(now.getTime() + delaySeconds * 1000).toISOString() };
     }
     if (err instanceof ProviderRejectedError) {
       await deps.ledger.transition(key, 'unknown', 'failed', { reason: err.message });
@@ -248,7 +265,7 @@ async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise
   const confirmUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/confirm?token=${token}`;
   const message = renderConfirmation(customer, deps.settings.brandName, confirmUrl, CONFIRM_LINK_DAYS);
   if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
-  const outcome = await deliver(deps, key, now, () =>
+  const outcome = await deliver(deps, request, now, () =>
     deps.email.send({
       to: customer.email as string,
       subject: message.subject,

@@ -7,7 +7,15 @@ import {
 } from '../../ports/message-senders';
 
 // Errors SES raises before accepting a message: nothing was sent.
-const THROTTLED = new Set(['TooManyRequestsException', 'LimitExceededException', 'SendingPausedException']);
+// `TooManyRequestsException` (429) is SES v2's answer to a send over the account's rate; `Throttling`
+// is its query-protocol name (SES v1, older SDKs).
+const THROTTLED = new Set([
+  'TooManyRequestsException',
+  'TooManyRequests',
+  'Throttling',
+  'LimitExceededException',
+  'SendingPausedException',
+]);
 const REJECTED = new Set([
   'MessageRejected',
   'BadRequestException',

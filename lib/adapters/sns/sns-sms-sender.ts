@@ -11,7 +11,14 @@ import {
   type SmsSender,
 } from '../../ports/message-senders';
 
-const THROTTLED = new Set(['ThrottledException', 'Throttling', 'KMSThrottlingException']);
+// SNS answers `Throttled` (ThrottledException in the SDK) when the account's SMS rate is exceeded.
+const THROTTLED = new Set([
+  'ThrottledException',
+  'Throttled',
+  'Throttling',
+  'ThrottlingException',
+  'KMSThrottlingException',
+]);
 const REJECTED = new Set(['InvalidParameterException', 'InvalidParameter', 'OptedOutException']);
 
 /** SNS Publish to an E.164 number, promotional type. */

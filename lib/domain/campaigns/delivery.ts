@@ -83,5 +83,7 @@ export const SendRequestSchema = z.object({
   plannedAt: z.iso.datetime(),
   /** The sender puts a message that arrives earlier back on the queue, delayed (see send-message.ts). */
   notBefore: z.iso.datetime().optional(),
+  /** How many times the provider has throttled this message so far (its back-off grows with it). */
+  throttled: z.int().min(1).optional(),
 });
 export type SendRequest = z.infer<typeof SendRequestSchema>;

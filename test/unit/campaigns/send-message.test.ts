@@ -107,12 +107,26 @@ describe('sending one queued message', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('puts the row back in the queue when the provider throttles (nothing was sent), for a retry', async () => {
-    const { deps, status } = setup(async () => {
-      throw new ProviderThrottledError('slow down');
+  it('defers a throttled message with a growing back-off: the row stays claimed, the retry sends it once', async () => {
+    let throttle = 2;
+    const { deps, status, requeued, sent } = setup(async () => {
+      if (throttle-- > 0) throw new ProviderThrottledError('slow down');
+      return { messageId: 'ses-1' };
     });
-    await expect(sendMessage(deps, request)).rejects.toBeInstanceOf(ProviderThrottledError);
+    deps.random = () => 0.5;
+    expect(await sendMessage(deps, request)).toEqual({
+      status: 'deferred',
+      until: '2026-03-14T09:00:02.000Z',
+    });
     expect(status()).toBe('queued');
+    expect(requeued).toEqual([{ request: { ...request, throttled: 1 }, delaySeconds: 2 }]);
+    // The second throttle waits longer; nothing goes to a dead-letter queue (nothing throws).
+    expect(await sendMessage(deps, requeued[0]!.request)).toMatchObject({ status: 'deferred' });
+    expect(requeued[1]).toEqual({ request: { ...request, throttled: 2 }, delaySeconds: 3 });
+    expect(await sendMessage(deps, requeued[1]!.request)).toEqual({ status: 'sent', messageId: 'ses-1' });
+    expect(await sendMessage(deps, requeued[1]!.request)).toEqual({ status: 'duplicate' });
+    expect(sent).toHaveLength(3);
+    expect(status()).toBe('sent');
   });
 
   it('marks the row failed when the provider refuses the message for good', async () => {
