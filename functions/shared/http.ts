@@ -17,6 +17,7 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
 export const MAX_BODY_BYTES = 10 * 1024;
 
 export class HttpError extends Error {
+  override readonly name = 'HttpError';
   constructor(
     readonly statusCode: number,
     readonly code: string,

@@ -1,6 +1,7 @@
 import type { Env, EnvName } from './env-names';
 
 export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
   readonly code = 'config_missing';
 }
 

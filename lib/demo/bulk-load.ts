@@ -48,6 +48,7 @@ export type BulkTarget = z.infer<typeof BulkTargetSchema>;
 type Item = Record<string, NativeAttributeValue>;
 
 export class BulkLoadError extends Error {
+  override readonly name = 'BulkLoadError';
   readonly code = 'bulk_load_failed';
 }
 

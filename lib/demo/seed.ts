@@ -64,6 +64,7 @@ export interface SeedResult {
 }
 
 export class SeedError extends Error {
+  override readonly name = 'SeedError';
   readonly code = 'seed_failed';
 }
 

@@ -8,6 +8,7 @@ export interface FieldError {
 
 /** A payload that failed validation; maps to HTTP 400 `validation_failed` / CLI exit 2. */
 export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
   readonly code = 'validation_failed';
   constructor(readonly fields: FieldError[]) {
     super(`validation failed: ${fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ')}`);

@@ -29,6 +29,7 @@ export interface StartDynamoLocalOptions {
 }
 
 export class DynamoLocalError extends Error {
+  override readonly name = 'DynamoLocalError';
   readonly code = 'DynamoLocalError';
 }
 

@@ -9,6 +9,7 @@
 // match (AND).
 
 export class EventPatternError extends Error {
+  override readonly name = 'EventPatternError';
   readonly code = 'EventPatternError';
 }
 

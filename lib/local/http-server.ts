@@ -50,6 +50,7 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export type LocalRoute = (query: URLSearchParams, body: unknown) => Promise<unknown>;
 
 export class LocalRouteError extends Error {
+  override readonly name = 'LocalRouteError';
   readonly code = 'LocalRouteError';
   constructor(
     readonly status: number,
@@ -60,6 +61,7 @@ export class LocalRouteError extends Error {
 }
 
 export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
   readonly code = 'PortInUse';
 }
 

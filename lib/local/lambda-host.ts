@@ -21,6 +21,7 @@ export interface LocalFunction {
 
 /** Why an invocation failed, in Lambda's terms (`errorType` as Lambda reports it). */
 export class InvocationError extends Error {
+  override readonly name = 'InvocationError';
   readonly code = 'InvocationError';
   constructor(
     readonly functionName: string,
@@ -33,6 +34,7 @@ export class InvocationError extends Error {
 }
 
 export class FunctionLoadError extends Error {
+  override readonly name = 'FunctionLoadError';
   readonly code = 'FunctionLoadError';
 }
 

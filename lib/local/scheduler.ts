@@ -20,6 +20,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export class ScheduleExpressionError extends Error {
+  override readonly name = 'ScheduleExpressionError';
   readonly code = 'ScheduleExpressionError';
 }
 

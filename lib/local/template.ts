@@ -41,6 +41,7 @@ export interface ResourceId {
 }
 
 export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
   readonly code = 'TemplateError';
 }
 

@@ -36,5 +36,6 @@ export interface CampaignStatsStore {
 
 /** A transaction kept losing races (each retry re-reads): the stream retries the record. */
 export class StatsContentionError extends Error {
+  override readonly name = 'StatsContentionError';
   readonly code = 'stats_contention';
 }

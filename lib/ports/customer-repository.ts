@@ -70,9 +70,11 @@ export interface DerivedUpdate {
 }
 
 export class IdentityTakenError extends Error {
+  override readonly name = 'IdentityTakenError';
   readonly code = 'identity_taken';
 }
 
 export class ConcurrentUpdateError extends Error {
+  override readonly name = 'ConcurrentUpdateError';
   readonly code = 'concurrent_update';
 }

@@ -28,11 +28,13 @@ export interface SmsSender {
 
 /** The provider refused the message for good (bad address, rejected content): do not retry. */
 export class ProviderRejectedError extends Error {
+  override readonly name = 'ProviderRejectedError';
   readonly code = 'provider_rejected';
 }
 
 /** The provider did not take the message (throttled, quota): it is safe to try again later. */
 export class ProviderThrottledError extends Error {
+  override readonly name = 'ProviderThrottledError';
   readonly code = 'provider_throttled';
   readonly transient = true;
 }

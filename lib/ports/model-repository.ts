@@ -19,5 +19,6 @@ export interface ModelRepository {
 }
 
 export class ModelVersionTakenError extends Error {
+  override readonly name = 'ModelVersionTakenError';
   readonly code = 'model_version_taken';
 }

@@ -25,6 +25,7 @@ export interface CampaignReportDeps {
 }
 
 export class UnknownCampaignError extends Error {
+  override readonly name = 'UnknownCampaignError';
   readonly code = 'unknown_campaign';
 }
 

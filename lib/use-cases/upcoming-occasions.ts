@@ -46,6 +46,7 @@ export interface UpcomingDeps {
 }
 
 export class InvalidUpcomingRangeError extends Error {
+  override readonly name = 'InvalidUpcomingRangeError';
   readonly code = 'invalid_range';
 }
 

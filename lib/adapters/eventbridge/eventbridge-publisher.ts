@@ -8,6 +8,7 @@ export const EVENT_SOURCE = 'precis';
 const BATCH = 10;
 
 export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
   readonly code = 'event_publish_failed';
   /** Throttling and internal failures are worth a retry of the whole record. */
   readonly transient = true;

@@ -18,6 +18,7 @@ export interface SecretValues {
 }
 
 export class LinkKeysError extends Error {
+  override readonly name = 'LinkKeysError';
   readonly code = 'link_keys_invalid';
 }
 

@@ -6,6 +6,7 @@ import type { SendQueue } from '../../ports/send-queue';
 const BATCH = 10;
 
 export class SendQueueError extends Error {
+  override readonly name = 'SendQueueError';
   readonly code = 'send_queue_failed';
   readonly transient = true;
 }

@@ -45,6 +45,7 @@ const textEngine = new Liquid({ strictVariables: true, strictFilters: true });
 export type TemplateKind = 'html' | 'text';
 
 export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
   readonly code = 'invalid_template';
 }
 
