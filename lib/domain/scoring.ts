@@ -198,13 +198,6 @@ function replenishment(metrics: ProfileMetrics | undefined): Record<string, stri
   return out;
 }
 
-/** The stored scores of a profile, if it has valid ones. */
-export function storedScores(customer: { ltv?: unknown; segments?: unknown }): Scores | undefined {
-  const ltv = LtvSchema.safeParse(customer.ltv);
-  const segments = SegmentsSchema.safeParse(customer.segments);
-  return ltv.success && segments.success ? { ltv: ltv.data, segments: segments.data } : undefined;
-}
-
 /** Deep equality of plain JSON-like values, ignoring key order (DynamoDB maps do not keep it). */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
