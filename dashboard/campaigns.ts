@@ -1,3 +1,9 @@
+import type {
+  CampaignHeadline,
+  CampaignReport,
+  GroupReport,
+  Verdict,
+} from '../lib/domain/measurement/report';
 import { type ApiCall, el } from './dom';
 
 // Campaign measurement: for each configured campaign (GET /campaigns), its all-time report
@@ -5,39 +11,7 @@ import { type ApiCall, el } from './dom';
 // uplift drawn as a point with its 95% interval on a scale through zero, with the verdict. A
 // campaign whose sample is too small says so instead of drawing an interval.
 
-type Verdict = 'insufficient-data' | 'not-significant' | 'positive' | 'negative';
-
-interface Headline {
-  campaignId: string;
-  campaignName: string;
-  enabled: boolean;
-  audience: { treated: number; holdout: number };
-}
-
-interface Group {
-  audience: number;
-  sent: number;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  conversions: number;
-  conversionRate: number | null;
-  revenuePerRecipient: number | null;
-}
-
-interface Report {
-  campaignId: string;
-  currency: string;
-  groups: { treated: Group; holdout: Group };
-  verdict: Verdict;
-  uplift: { conversionRate: { difference: number | null; low: number | null; high: number | null } };
-  incrementalRevenue: { estimate: number | null; low: number | null; high: number | null };
-  cost: { total: number };
-  roi: { estimate: number | null };
-  note: string;
-}
-
-const FUNNEL: (keyof Group)[] = ['audience', 'sent', 'delivered', 'opened', 'clicked', 'conversions'];
+const FUNNEL: (keyof GroupReport)[] = ['audience', 'sent', 'delivered', 'opened', 'clicked', 'conversions'];
 const VERDICTS: Record<Verdict, string> = {
   'insufficient-data': 'insufficient data',
   'not-significant': 'not significant',
@@ -51,14 +25,14 @@ const points = (n: number | null) => (n === null ? '—' : `${n >= 0 ? '+' : ''}
 
 export async function loadCampaigns(api: ApiCall): Promise<void> {
   const target = document.getElementById('campaigns') as HTMLElement;
-  const list = await api<{ campaigns: Headline[] }>('/campaigns');
+  const list = await api<{ campaigns: CampaignHeadline[] }>('/campaigns');
   if (list.status !== 200) {
     target.replaceChildren(el('p', { class: 'note' }, `GET /campaigns answered ${list.status}.`));
     return;
   }
   const reports = await Promise.all(
     list.body.campaigns.map((c) =>
-      api<Report>(`/campaigns/${encodeURIComponent(c.campaignId)}/report?period=all`),
+      api<CampaignReport>(`/campaigns/${encodeURIComponent(c.campaignId)}/report?period=all`),
     ),
   );
   target.replaceChildren(
@@ -76,7 +50,7 @@ export async function loadCampaigns(api: ApiCall): Promise<void> {
   );
 }
 
-function campaignCard(campaign: Headline, r: Report): HTMLElement {
+function campaignCard(campaign: CampaignHeadline, r: CampaignReport): HTMLElement {
   const t = r.groups.treated;
   const h = r.groups.holdout;
   const top = Math.max(1, t.audience);

@@ -1,20 +1,10 @@
+import type { OutboxMessage } from '../lib/local/outbox';
 import { type ApiCall, el, instant } from './dom';
 
 // The recent outbox of the local runtime (GET /local/outbox: the SES v2 emulator's mail and the SMS
 // sink, newest first). Each email's rendered HTML is shown in a sandboxed iframe (`sandbox=""`: no
 // scripts, no forms, a unique origin), never in the dashboard's own document. A deployed API has no
 // such endpoint: the panel says so.
-
-interface OutboxMessage {
-  channel: 'email' | 'sms';
-  to: string;
-  subject: string | null;
-  text: string;
-  html: string | null;
-  campaign: string | null;
-  occasion: string | null;
-  sentAt: string;
-}
 
 const LIMIT = 12;
 

@@ -1,22 +1,9 @@
+import type { UpcomingDay } from '../lib/use-cases/upcoming-occasions';
 import { type ApiCall, el } from './dom';
 
 // The next 7 days' birthdays and repurchase windows (GET /customers/upcoming: the sparse indexes the
 // planner reads, one query per day, never a scan): a strip of days, each with its counts and the
 // first people due, from the browser's own date.
-
-interface UpcomingCustomer {
-  customerId: string;
-  firstName: string | null;
-  localDate: string;
-  due: 'birthday' | 'repurchase';
-  product: { sku: string; category: string } | null;
-}
-interface UpcomingDay {
-  date: string;
-  birthdays: number;
-  repurchases: number;
-  customers: UpcomingCustomer[];
-}
 
 const DAYS = 7;
 const PER_DAY = 6;
