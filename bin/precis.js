@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The `precis` CLI, run as compiled JavaScript (bin/cli-build.js compiles it at `npm ci` and again
+// when a source file changed). `precis start` also registers tsx: the local runtime it starts loads
+// the functions' TypeScript handlers, as `npm start` does.
+import { compiledCli } from './cli-build.js';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'start') (await import('tsx/esm/api')).register();
+const { entry } = await compiledCli();
+const { main } = await import(entry);
+process.exitCode = await main(argv);

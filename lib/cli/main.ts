@@ -1,14 +1,31 @@
 import { Command, CommanderError } from 'commander';
-import { registerCampaigns } from './commands/campaigns';
-import { registerCustomer } from './commands/customer';
-import { registerLtv } from './commands/ltv';
-import { registerReport } from './commands/report';
-import { registerSeed } from './commands/seed';
-import { registerSegments } from './commands/segments';
-import { registerStart } from './commands/start';
+
+type Register = (program: Command) => void;
+
+/**
+ * Which module registers which top-level commands. A call loads only the module of the command it
+ * names (so `precis segments` never loads the LTV fitter or the demo generator); `--help`, no
+ * command or an unknown one load them all. test/unit/cli/main.test.ts checks this list against
+ * what the modules register.
+ */
+export const COMMAND_MODULES: readonly { commands: readonly string[]; load: () => Promise<Register> }[] = [
+  { commands: ['start'], load: async () => (await import('./commands/start')).registerStart },
+  { commands: ['seed'], load: async () => (await import('./commands/seed')).registerSeed },
+  { commands: ['ltv'], load: async () => (await import('./commands/ltv')).registerLtv },
+  { commands: ['customer'], load: async () => (await import('./commands/customer')).registerCustomer },
+  {
+    commands: ['segments', 'model'],
+    load: async () => (await import('./commands/segments')).registerSegments,
+  },
+  {
+    commands: ['planner', 'outbox', 'simulate'],
+    load: async () => (await import('./commands/campaigns')).registerCampaigns,
+  },
+  { commands: ['report'], load: async () => (await import('./commands/report')).registerReport },
+];
 
 // The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('precis')
     .description('Precis: precision marketing in your own AWS account')
     // Commander's own errors (unknown option or command, missing argument) as one line, like ours.
@@ -17,19 +34,15 @@ export function buildProgram(): Command {
         write(`precis: ${message.replace(/^error: /, '').trim()} (add --help for usage)\n`),
     })
     .exitOverride();
-  registerStart(program);
-  registerSeed(program);
-  registerLtv(program);
-  registerCustomer(program);
-  registerSegments(program);
-  registerCampaigns(program);
-  registerReport(program);
+  const named = COMMAND_MODULES.find((module) => module.commands.includes(argv[0] ?? ''));
+  const registers = await Promise.all((named ? [named] : COMMAND_MODULES).map((module) => module.load()));
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { formatSeedResult, type SeedProgress, seedDemo } from '../../demo/seed';
+import type { SeedProgress } from '../../demo/seed';
 import { localApi } from '../local-api';
 
 // `precis seed --demo [--customers N] [--seed S] [--concurrency C] [--json]`: loads the demo
@@ -54,6 +54,9 @@ export function registerSeed(program: Command): void {
           })
         : undefined;
       let shown: SeedProgress['phase'] | undefined;
+      // Loaded here, not at the top: the demo generator and its DynamoDB client stay out of every
+      // other command's start (and out of `precis --help`).
+      const { formatSeedResult, seedDemo } = await import('../../demo/seed');
       try {
         const result = await seedDemo({
           url: api.url,
