@@ -107,3 +107,28 @@ export function simulateCustomer(
   const spends = Array.from({ length: times.length + 1 }, () => rng.gamma(gg.p, nu));
   return { times, spends };
 }
+
+/**
+ * One customer of the (M)BG/CNBD-k process (cnbd.ts), observed for `T` units after the first purchase:
+ * λ ~ Gamma(r, α), p ~ Beta(a, b); inter-purchase times are Erlang-k with rate λ (Gamma(k, λ));
+ * after each repeat purchase — and, with dropoutAtZero, after the first — the customer drops out
+ * with probability p. Returns the repeat purchase times in (0, T].
+ */
+export function simulateCnbdCustomer(
+  rng: Random,
+  params: { k: number; dropoutAtZero: boolean; r: number; alpha: number; a: number; b: number },
+  T: number,
+): number[] {
+  const lambda = rng.gamma(params.r, params.alpha);
+  const dropout = rng.beta(params.a, params.b);
+  const times: number[] = [];
+  if (params.dropoutAtZero && rng.uniform() < dropout) return times;
+  let t = 0;
+  for (;;) {
+    t += rng.gamma(params.k, lambda);
+    if (!(t <= T)) break;
+    times.push(t);
+    if (rng.uniform() < dropout) break;
+  }
+  return times;
+}
