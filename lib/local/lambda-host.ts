@@ -19,6 +19,26 @@ export interface LocalFunction {
   invoke(event: unknown): Promise<unknown>;
 }
 
+/**
+ * Errors DynamoDB Local answers when the machine is busy (the SDK has already retried them with
+ * back-off, AWS_MAX_ATTEMPTS times). An invocation that fails with one is the emulator's overload, not
+ * the function's: the local pollers retry it with back-off without using up the mapping's retries.
+ */
+const EMULATOR_OVERLOAD = new Set([
+  'InternalServerError',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
+
+export const isEmulatorOverload = (errorType: string): boolean => EMULATOR_OVERLOAD.has(errorType);
+
+/** Delay before the nth (1-based) retry of an invocation the emulator's overload failed: 0.2 s doubling to 5 s. */
+export const overloadBackoffMs = (retry: number): number => Math.min(100 * 2 ** retry, 5_000);
+
+/** How many times in a row an invocation is retried for the emulator's overload before it counts as failed. */
+export const MAX_OVERLOAD_RETRIES = 8;
+
 /** Why an invocation failed, in Lambda's terms (`errorType` as Lambda reports it). */
 export class InvocationError extends Error {
   override readonly name = 'InvocationError';

@@ -1,7 +1,13 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { Waker } from './activity';
 import { type CompiledPattern, compileEventPattern } from './event-pattern';
-import type { LocalFunction } from './lambda-host';
+import {
+  InvocationError,
+  isEmulatorOverload,
+  type LocalFunction,
+  MAX_OVERLOAD_RETRIES,
+  overloadBackoffMs,
+} from './lambda-host';
 import type { LocalQueue, QueuedMessage } from './sqs';
 import { LOCAL_REGION, type QueueMappingModel } from './template';
 
@@ -194,16 +200,28 @@ export class QueuePoller {
     for (const { message } of records)
       if (!matching.some((m) => m.message === message)) this.settle(message, false);
     if (matching.length === 0) return;
-    let failed: Set<string> | 'all';
-    try {
-      const event: SQSEvent = { Records: matching.map(({ record }) => record) };
-      failed = this.failed(
-        await fn.invoke(event),
-        matching.map(({ message }) => message),
-      );
-    } catch {
-      // The invocation error is logged by the function host; the messages stay for a retry.
-      failed = 'all';
+    let failed: Set<string> | 'all' = 'all';
+    const event: SQSEvent = { Records: matching.map(({ record }) => record) };
+    // Retries for overload stay well within the visibility timeout, so no copy is handed out meanwhile.
+    const retryUntil = Date.now() + (queue.model.visibilityTimeoutSeconds * 1000) / 2;
+    for (let overloadRetries = 0; ; overloadRetries++) {
+      try {
+        failed = this.failed(
+          await fn.invoke(event),
+          matching.map(({ message }) => message),
+        );
+        break;
+      } catch (error) {
+        // The invocation error is logged by the function host; the messages stay for a retry. When
+        // DynamoDB Local was overloaded, the same batch is invoked again after a back-off first, so
+        // the emulator's overload does not push messages towards the dead-letter queue.
+        failed = 'all';
+        const overloaded = error instanceof InvocationError && isEmulatorOverload(error.errorType);
+        const delay = overloadBackoffMs(overloadRetries + 1);
+        if (!overloaded || overloadRetries >= MAX_OVERLOAD_RETRIES || Date.now() + delay > retryUntil) break;
+        if (this.stopped) break;
+        await this.stopper.sleep(delay);
+      }
     }
     for (const { message } of matching)
       this.settle(message, failed === 'all' || failed.has(message.messageId));

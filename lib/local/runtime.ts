@@ -133,6 +133,9 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
   process.env.AWS_REGION ??= LOCAL_REGION;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  // DynamoDB Local answers InternalServerError or ThrottlingException when the machine is busy: every
+  // SDK client in this process retries those with back-off 8 times (the SDK's default is 3).
+  process.env.AWS_MAX_ATTEMPTS ??= '8';
 
   try {
     const model: LocalModel = buildLocalModel(options.templates);

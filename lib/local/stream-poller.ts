@@ -13,7 +13,13 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttri
 import { Waker } from './activity';
 import { type CompiledPattern, compileEventPattern } from './event-pattern';
 import type { FailureLog } from './failures';
-import { InvocationError, type LocalFunction } from './lambda-host';
+import {
+  InvocationError,
+  isEmulatorOverload,
+  type LocalFunction,
+  MAX_OVERLOAD_RETRIES,
+  overloadBackoffMs,
+} from './lambda-host';
 import { LOCAL_REGION, type StreamMappingModel } from './template';
 
 // Lambda's DynamoDB Streams event source mapping, locally: one reader per shard (children only
@@ -465,6 +471,7 @@ export class StreamPoller {
     let consumedUpTo: string | undefined;
     let head = '';
     let failedAttempts = 0;
+    let overloadRetries = 0;
     let lastErrorType = 'Unhandled';
     const consume = (count: number) => {
       const removed = buffer.splice(0, count);
@@ -481,6 +488,7 @@ export class StreamPoller {
       if (first.seq !== head) {
         head = first.seq;
         failedAttempts = 0;
+        overloadRetries = 0;
       }
       if (
         mapping.maxRecordAgeSeconds >= 0 &&
@@ -518,6 +526,14 @@ export class StreamPoller {
         failedAttempts++;
       } else {
         lastErrorType = outcome.errorType;
+        if (isEmulatorOverload(outcome.errorType) && overloadRetries < MAX_OVERLOAD_RETRIES) {
+          // DynamoDB Local is overloaded, not the function broken: the same batch again, after a
+          // back-off, without using up MaximumRetryAttempts (MaximumRecordAge still applies).
+          overloadRetries++;
+          await this.stopper.sleep(overloadBackoffMs(overloadRetries));
+          if (this.stopped) return consumedUpTo;
+          continue;
+        }
         if (mapping.bisectOnError && size > 1) {
           segments.splice(0, 1, Math.ceil(size / 2), Math.floor(size / 2));
           continue;

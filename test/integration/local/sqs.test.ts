@@ -119,6 +119,26 @@ describe('SQS', () => {
     ]);
   });
 
+  it('invokes a batch DynamoDB Local failed (InternalServerError) again after a back-off, not towards the dead-letter queue', async () => {
+    const before = runtime.failures().length;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ kind: 'sms', behaviour: 'overloaded' }),
+      }),
+    );
+    await runtime.settled();
+    // SendQueue moves a message to its dead-letter queue after 2 receives; four invocations of the
+    // first receive, and the message is handled.
+    expect(recordsOf('QueueRecorder').map((batch) => batch[0]?.attributes.ApproximateReceiveCount)).toEqual([
+      '1',
+      '1',
+      '1',
+      '1',
+    ]);
+    expect(runtime.failures().slice(before)).toEqual([]);
+  });
+
   it('deletes messages that do not match the FilterCriteria without invoking', async () => {
     await sqs.send(
       new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ kind: 'ignore' }) }),

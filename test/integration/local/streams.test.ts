@@ -181,6 +181,23 @@ describe('stream delivery', () => {
     ]);
   });
 
+  it('retries a batch DynamoDB Local failed (InternalServerError) with back-off, beyond MaximumRetryAttempts', async () => {
+    const before = streamFailures().length;
+    await putAll(runtime.tableNames.Customers as string, [
+      { customerId: { S: 'busy-1' }, behaviour: { S: 'overloaded' } },
+    ]);
+    await runtime.settled();
+    // Three deliveries fail as an overloaded emulator makes them fail; ProfileRecorder allows 2
+    // retries, yet the fourth delivery goes through and nothing reaches the failure log.
+    expect(batchesOf('ProfileRecorder').map((batch) => keysOf(batch, 'customerId'))).toEqual([
+      ['busy-1'],
+      ['busy-1'],
+      ['busy-1'],
+      ['busy-1'],
+    ]);
+    expect(streamFailures().slice(before)).toEqual([]);
+  });
+
   it('bisects a failing batch to isolate the poison record when the handler throws', async () => {
     const before = streamFailures().length;
     await putAll(
