@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { celebrationDate } from '../domain/calendar';
 import type { BgNbdParams } from '../domain/ltv/bgnbd';
 import type { GammaGammaParams } from '../domain/ltv/gamma-gamma';
 import { Random, simulateCustomer } from '../domain/ltv/simulate';
@@ -276,14 +277,12 @@ export function generatePopulation(options: DemoOptions): DemoPopulation {
     const email = `${ascii(firstName)}.${ascii(lastName)}.${pad(i + 1, 4)}@example.com`;
     const today = localMonthDay(now, region.timeZone);
     const birthday = i < dueToday ? birthdayOn(rng, today.month, today.day) : randomBirthday(rng);
-    const [, bm, bd] = birthday.split('-').map(Number) as [number, number, number];
-    const celebrated = (year: number) =>
-      bm === 2 && bd === 29 && !isLeap(year) ? { month: 2, day: 28 } : { month: bm, day: bd };
+    // Celebrated on a local date by the product's own rule (Feb 29 on Feb 28 in other years).
+    const celebrated = (d: { year: number; month: number; day: number }) =>
+      celebrationDate(birthday.slice(5), d.year) === `${d.year}-${pad(d.month)}-${pad(d.day)}`;
     const week = weekAhead.map((at) => localMonthDay(at, region.timeZone));
-    if (celebrated(today.year).month === today.month && celebrated(today.year).day === today.day)
-      birthdaysToday++;
-    if (week.some((d) => celebrated(d.year).month === d.month && celebrated(d.year).day === d.day))
-      birthdaysThisWeek++;
+    if (celebrated(today)) birthdaysToday++;
+    if (week.some(celebrated)) birthdaysThisWeek++;
 
     const interests = [
       ...new Set([pick(rng, CATEGORIES), ...(rng.uniform() < 0.5 ? [pick(rng, CATEGORIES)] : [])]),

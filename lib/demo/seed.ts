@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
-import { monthDayKey } from '../domain/calendar';
-import { birthdayPartitions } from '../domain/campaigns/send-window';
+import { birthdayPartitions, monthDayKey } from '../domain/calendar';
 import { BulkTargetSchema, DemoBulkLoader } from './bulk-load';
 import { type DemoCustomer, type DemoPopulation, generatePopulation } from './population';
 

@@ -47,3 +47,13 @@ export function celebrationDate(monthDay: string, year: number): string {
   const celebrated = month === 2 && day === 29 && !isLeapYear(year) ? 28 : day;
   return `${year}-${pad(month)}-${pad(celebrated)}`;
 }
+
+/**
+ * The byBirthday partitions (`MM-DD`) celebrated on a local date: its own `MM-DD` and, where
+ * `celebrationDate` moves Feb 29 onto it (Feb 28 of a non-leap year), `02-29` too.
+ */
+export function birthdayPartitions(localDate: string): string[] {
+  const year = Number(localDate.slice(0, 4));
+  const candidates = [...new Set([localDate.slice(5), '02-29'])];
+  return candidates.filter((monthDay) => celebrationDate(monthDay, year) === localDate);
+}

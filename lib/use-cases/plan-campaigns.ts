@@ -1,8 +1,9 @@
+import { birthdayPartitions } from '../domain/calendar';
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
-import { birthdayPartitions, dueRanges } from '../domain/campaigns/send-window';
+import { dueRanges } from '../domain/campaigns/send-window';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';

@@ -1,6 +1,6 @@
-import { parseIsoDate } from '../domain/calendar';
+import { birthdayPartitions, parseIsoDate } from '../domain/calendar';
 import { productOf } from '../domain/campaigns/message';
-import { birthdayPartitions, MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES } from '../domain/campaigns/send-window';
+import { MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES } from '../domain/campaigns/send-window';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DueCustomers } from '../ports/due-customers';
 

@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { isLeapYear } from '../calendar';
 import { minutesOfDay, type TimeWindow } from './campaign';
 
 // Who is "due now" for a scheduled campaign: the people whose local clock is inside the send window
@@ -43,16 +42,6 @@ export function dueRanges(at: Date, window: TimeWindow): DueRange[] {
     if (lowOffset <= highOffset) ranges.push({ localDate: isoDate(day), lowOffset, highOffset });
   }
   return ranges;
-}
-
-/**
- * The byBirthday partitions celebrated on a local date: its `MM-DD`, and on Feb 28 of a non-leap
- * year also `02-29`.
- */
-export function birthdayPartitions(localDate: string): string[] {
-  const year = Number(localDate.slice(0, 4));
-  const monthDay = localDate.slice(5);
-  return monthDay === '02-28' && !isLeapYear(year) ? ['02-28', '02-29'] : [monthDay];
 }
 
 /** The person's local date and minutes since local midnight at an instant. */

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { birthdayPartitions, dueRanges } from '../../../lib/domain/campaigns/send-window';
+import { birthdayPartitions } from '../../../lib/domain/calendar';
+import { dueRanges } from '../../../lib/domain/campaigns/send-window';
 import { birthdayIndexKeys, nextOrderIndexKeys } from '../../../lib/domain/occasion-keys';
 
 // The planner's index queries select exactly the people whose local clock is inside the send
