@@ -64,7 +64,9 @@ describe('precis ltv fit', () => {
     expect(result.customers).toBe(2357);
     expect(result.repeatCustomers).toBe(946);
     expect(result.triples).toBe(1016);
-    const { r, alpha, a, b, logLikelihood } = result.bgnbd;
+    expect(result.model.name).toBe('bg-nbd');
+    expect(result.choice).toBeUndefined();
+    const { r, alpha, a, b, logLikelihood } = result.model;
     expect(
       Math.max(rel(r, 0.2425945), rel(alpha, 4.413603), rel(a, 0.792922), rel(b, 2.425906)),
     ).toBeLessThan(1e-4);
@@ -96,7 +98,7 @@ describe('precis ltv fit', () => {
       'days',
       '--json',
     );
-    expect(rel(JSON.parse(out).bgnbd.alpha, 7 * 4.413603)).toBeLessThan(1e-4);
+    expect(rel(JSON.parse(out).model.alpha, 7 * 4.413603)).toBeLessThan(1e-4);
   });
 
   it.each([
@@ -128,6 +130,16 @@ describe('precis ltv fit', () => {
       /no orders after the header/,
     ],
     [
+      'an unknown --model',
+      () => [cdnow, '--model', 'bgnbd'],
+      /invalid --model 'bgnbd' \(expected auto or one of bg-nbd, /,
+    ],
+    [
+      'a bad --holdout-days',
+      () => [cdnow, '--model', 'auto', '--holdout-days', '-3'],
+      /invalid --holdout-days '-3'/,
+    ],
+    [
       'a bad --calibration-end',
       () => [cdnow, '--calibration-end', '1997-13-01'],
       /invalid --calibration-end '1997-13-01'/,
@@ -142,6 +154,67 @@ describe('precis ltv fit', () => {
     expect(err).toMatch(message);
   });
 
+  it('fits the named model: Pareto/NBD on CDNOW gives the published parameters', async () => {
+    const { code, out } = await run(
+      'ltv',
+      'fit',
+      '--orders',
+      cdnow,
+      '--calibration-end',
+      '1997-09-30',
+      '--model',
+      'pareto-nbd',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const { name, r, alpha, s, beta } = JSON.parse(out).model;
+    expect(name).toBe('pareto-nbd');
+    expect(Math.max(rel(r, 0.553), rel(alpha, 10.578), rel(s, 0.606), rel(beta, 11.669))).toBeLessThan(2e-3);
+  });
+
+  it('--model auto scores every model on the last quarter of the history and refits the best on all of it', async () => {
+    const { code, out } = await run(
+      'ltv',
+      'fit',
+      '--orders',
+      cdnow,
+      '--calibration-end',
+      '1997-09-30',
+      '--model',
+      'auto',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.choice.calibrationEnd).toBe('1997-07-01');
+    expect(result.choice.holdoutDays).toBe(91);
+    expect(result.choice.scores).toHaveLength(9);
+    const scores = result.choice.scores as {
+      model: string;
+      accuracy: { rmse: number };
+      converged: boolean;
+    }[];
+    const best = scores.filter((x) => x.converged).sort((p, q) => p.accuracy.rmse - q.accuracy.rmse)[0]!;
+    expect(result.choice.chosen).toBe(best.model);
+    expect(result.model.name).toBe(best.model);
+    // Refitted on the whole calibration period (to 1997-09-30).
+    expect(result.customers).toBe(2357);
+    expect(result.triples).toBe(1016);
+
+    const table = await run(
+      'ltv',
+      'fit',
+      '--orders',
+      cdnow,
+      '--calibration-end',
+      '1997-09-30',
+      '--model',
+      'auto',
+    );
+    expect(table.out).toMatch(/model choice\s+fitted to 1997-07-01, scored on the last 91 days/);
+    expect(table.out).toMatch(/← chosen/);
+  });
+
   it('requires --orders (commander reports it)', async () => {
     const { code, err } = await run('ltv', 'fit');
     expect(code).not.toBe(0);
@@ -150,7 +223,7 @@ describe('precis ltv fit', () => {
 });
 
 describe('precis ltv backtest', () => {
-  it('compares forecast and actual repeats in the CDNOW holdout', async () => {
+  it('reports every model and the naive baselines on the CDNOW holdout', async () => {
     const { code, out } = await run(
       'ltv',
       'backtest',
@@ -163,30 +236,47 @@ describe('precis ltv backtest', () => {
     expect(code).toBe(0);
     const result = JSON.parse(out);
     expect(result.holdoutEnd).toBe('1998-06-30');
-    expect(result.holdout.actual).toBe(1882);
-    expect(result.cumulative.week).toBe(78);
-    expect(result.cumulative.actual).toBe(4339);
-    expect(result.cumulative.relativeError).toBeGreaterThan(-0.07);
-    expect(result.cumulative.relativeError).toBeLessThan(-0.01);
-    expect(result.tracking).toHaveLength(78);
-    expect(result.tracking[0]).toMatchObject({ week: 1, endDay: '1997-01-07' });
-    expect(result.byFrequency.map((g: { x: string }) => g.x)).toEqual([
-      '0',
-      '1',
-      '2',
-      '3',
-      '4',
-      '5',
-      '6',
-      '7+',
-    ]);
+    expect(result.holdoutActual).toBe(1882);
+    expect(result.models).toHaveLength(9);
+    expect(result.lowestRmse).toBe('pareto-nbd');
+    const bg = result.models[0];
+    expect(bg.model.name).toBe('bg-nbd');
+    expect(bg.accuracy.rmse).toBeCloseTo(1.608, 3);
+    expect(bg.accuracy.bias).toBeCloseTo(-0.121, 3);
+    expect(bg.holdout.actual).toBe(1882);
+    expect(bg.cumulative.week).toBe(78);
+    expect(bg.cumulative.actual).toBe(4339);
+    expect(bg.cumulative.relativeError).toBeGreaterThan(-0.07);
+    expect(bg.cumulative.relativeError).toBeLessThan(-0.01);
+    expect(bg.tracking).toHaveLength(78);
+    expect(bg.tracking[0]).toMatchObject({ week: 1, endDay: '1997-01-07' });
+    expect(bg.byFrequency.map((g: { x: string }) => g.x)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7+']);
+    const pareto = result.models.find((m: { model: { name: string } }) => m.model.name === 'pareto-nbd');
+    expect(pareto.accuracy.rmse).toBeLessThanOrEqual(1.603);
+    expect(result.baselines.zero.rmse).toBeCloseTo(2.206, 3);
+    expect(result.baselines.calibrationRate.rmse).toBeCloseTo(2.212, 3);
   });
 
-  it('prints a readable report', async () => {
-    const { code, out } = await run('ltv', 'backtest', '--orders', cdnow, '--calibration-end', '1997-09-30');
+  it('prints a readable table, limited to the models asked for', async () => {
+    const { code, out } = await run(
+      'ltv',
+      'backtest',
+      '--orders',
+      cdnow,
+      '--calibration-end',
+      '1997-09-30',
+      '--model',
+      'bg-nbd,pareto-nbd',
+    );
     expect(code).toBe(0);
-    expect(out).toMatch(/holdout repeat purchases: forecast [\d.]+, actual 1882 \(-\d+\.\d%\)/);
-    expect(out).toMatch(/cumulative repeat purchases at week 78: forecast [\d.]+, actual 4339 \(-\d\.\d%\)/);
+    expect(out).toContain('1882 holdout repeat purchases');
+    expect(out).toMatch(/^BG\/NBD\s+1\.6080\s+0\.7855\s+0\.626\s+-12\.1%\s+1653\.4$/m);
+    expect(out).toMatch(/^Pareto\/NBD\s+1\.6028\s/m);
+    expect(out).toMatch(/^zero \(naive\)\s+2\.2064\s/m);
+    expect(out).toMatch(/^own rate \(naive\)\s+2\.2119\s/m);
+    expect(out).toContain('lowest RMSE: Pareto/NBD');
+    expect(out).not.toContain('MBG/NBD');
+    expect(out).toMatch(/^\s+78\s+1998-06-30\s+4339\s+[\d.]+\s+[\d.]+$/m);
     expect(out).toMatch(/^\s+7\+\s+64\s/m);
   });
 
@@ -194,5 +284,20 @@ describe('precis ltv backtest', () => {
     const { code, err } = await run('ltv', 'backtest', '--orders', cdnow, '--calibration-end', '1998-06-30');
     expect(code).not.toBe(0);
     expect(err).toMatch(/^precis: the holdout end \(1998-06-30\) must be after the calibration end/);
+  });
+
+  it('rejects an unknown model by name', async () => {
+    const { code, err } = await run(
+      'ltv',
+      'backtest',
+      '--orders',
+      cdnow,
+      '--calibration-end',
+      '1997-09-30',
+      '--model',
+      'bg-nbd,magic',
+    );
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/^precis: invalid --model 'magic' \(expected one of bg-nbd, /);
   });
 });
