@@ -38,9 +38,13 @@ const portFrom = (name: string, fallback: number): number => {
 
 const loadTemplates = async (path: string | undefined): Promise<Record<string, CfnTemplate>> => {
   if (path) return loadTemplatesFromDir(resolve(path));
-  // Synthesized in-process (no bundling), so a change to infra/ shows up on the next start.
-  const { synthTemplates } = await import('../../infra/synth');
-  return synthTemplates();
+  // Synthesized in-process (no bundling), so a change to infra/ shows up on the next start; reused
+  // from the last start while none of the files the app is built from changed (synth-cache.ts).
+  const { cachedSynthTemplates } = await import('./synth-cache');
+  const { templates } = await cachedSynthTemplates(async () =>
+    (await import('../../infra/synth')).synthTemplates(),
+  );
+  return templates;
 };
 
 /** Starts the runtime on an already running DynamoDB Local, stopping that if the start fails. */
