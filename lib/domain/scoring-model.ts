@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { LifecycleConfigSchema } from './lifecycle';
+import { ModelNameSchema, type PurchaseModel, PurchaseModelSchema } from './ltv/models';
 import { RfmThresholdsSchema } from './rfm';
 import { VolumeThresholdsSchema } from './satisfaction-matrix';
 import { ValueThresholdsSchema } from './value-tier';
@@ -11,6 +12,10 @@ import { ValueThresholdsSchema } from './value-tier';
 //   buyer's (x, t_x, T) as of `asOfDay`. Null before the first fit with enough repeat buyers: the
 //   profile then carries no predictions (ltv fields null) and the lifecycle stage falls back to the
 //   recency rules.
+// - purchaseModel / modelChoice: the purchase model profiles are scored with (P(alive), expected
+//   orders, CLV, next-order date) — the one the refit chose by time split (see refit-model.ts), or
+//   BG/NBD — and the scores of every candidate on that split. Versions written before model choice
+//   have neither: they are scored with `bgnbd` (purchaseModelOf).
 // - rfmThresholds / valueThresholds / volumeThresholds: population cut points refreshed by the same
 //   job. Null until there are enough buyers to rank (then the segment is null / 'standard').
 // - ltv / lifecycle: the operator's settings the model was fitted and thresholded with (the VIP cut
@@ -67,6 +72,30 @@ export const GammaGammaParamsSchema = z.object({
   v: positive,
 });
 
+const score = z.number().finite().nullable();
+
+/** How the refit chose the purchase model: every candidate's holdout accuracy on the time split. */
+export const ModelChoiceSchema = z.object({
+  chosen: ModelNameSchema,
+  /** The split: fitted on history up to this day, scored on the following `holdoutDays`. */
+  splitDay: z.iso.date(),
+  holdoutDays: z.int().positive(),
+  /** Buyers whose order histories the choice was made on (a sample of the population). */
+  customers: z.int().nonnegative(),
+  scores: z.array(
+    z.object({
+      model: ModelNameSchema,
+      converged: z.boolean(),
+      /** Per-customer holdout RMSE, MAE, correlation; aggregate bias. Null when not a number. */
+      rmse: score,
+      mae: score,
+      correlation: score,
+      bias: score,
+    }),
+  ),
+});
+export type ModelChoiceRecord = z.infer<typeof ModelChoiceSchema>;
+
 export const ScoringModelSchema = z.object({
   version: z.int().nonnegative(),
   fittedAt: z.iso.datetime().nullable(),
@@ -74,6 +103,8 @@ export const ScoringModelSchema = z.object({
   asOfDay: z.iso.date().nullable(),
   unit: z.literal('days'),
   bgnbd: BgNbdParamsSchema.nullable(),
+  purchaseModel: PurchaseModelSchema.nullable().default(null),
+  modelChoice: ModelChoiceSchema.nullable().default(null),
   gammaGamma: GammaGammaParamsSchema.nullable(),
   rfmThresholds: RfmThresholdsSchema.nullable(),
   valueThresholds: ValueThresholdsSchema.nullable(),
@@ -100,6 +131,8 @@ export function unfittedModel(settings: ScoringSettings = DEFAULT_SCORING_SETTIN
     asOfDay: null,
     unit: 'days',
     bgnbd: null,
+    purchaseModel: null,
+    modelChoice: null,
     gammaGamma: null,
     rfmThresholds: null,
     valueThresholds: null,
@@ -112,4 +145,10 @@ export function unfittedModel(settings: ScoringSettings = DEFAULT_SCORING_SETTIN
     ltv: structuredClone(settings.ltv),
     lifecycle: structuredClone(settings.lifecycle),
   };
+}
+
+/** The purchase model a version scores with: the chosen one, else its BG/NBD fit, else none. */
+export function purchaseModelOf(model: Pick<ScoringModel, 'purchaseModel' | 'bgnbd'>): PurchaseModel | null {
+  if (model.purchaseModel) return model.purchaseModel as PurchaseModel;
+  return model.bgnbd ? { name: 'bg-nbd', ...model.bgnbd } : null;
 }

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import type { Customer } from './customer';
 import { LifecycleStageSchema, lifecycleStage } from './lifecycle';
-import { pAlive as bgPAlive, expectedPurchases } from './ltv/bgnbd';
-import { discountedClv, expectedNextOrderDay, historicalClv, UNITS_PER_MONTH } from './ltv/clv';
+import { historicalClv, modelDiscountedClv, modelNextOrderDay, UNITS_PER_MONTH } from './ltv/clv';
 import { expectedSpend } from './ltv/gamma-gamma';
+import { modelExpectedPurchases, modelPAlive } from './ltv/models';
 import { type ProfileMetrics, utcDayNumber, utcDayString } from './profile-metrics';
 import { classifyRfm, RfmScoreValueSchema, RfmSegmentNameSchema, rfmValuesFromMetrics } from './rfm';
 import { matchRuleSegments, type RuleSegment, segmentChanges } from './rule-segments';
@@ -13,7 +13,7 @@ import {
   SatisfactionLevelSchema,
   VolumeLevelSchema,
 } from './satisfaction-matrix';
-import type { ScoringModel } from './scoring-model';
+import { purchaseModelOf, type ScoringModel } from './scoring-model';
 import { ValueTierSchema, valueTier } from './value-tier';
 
 // Lifetime value and segments of one profile, from its stored metrics (incl. metrics.ltvInputs), its
@@ -23,14 +23,23 @@ import { ValueTierSchema, valueTier } from './value-tier';
 //
 // Time: T = days from ltvInputs.firstPurchaseDay to asOfDay (never less than t_x).
 //
+// The purchase model is whichever the refit chose (model.purchaseModel: BG/NBD, MBG/NBD,
+// Pareto/NBD or an (M)BG/CNBD-k); P(alive), expected orders, CLV and the next-order date all use it.
+//
 // The expected date of the next order (`nextOrderDate`): the day by which, seen from the day of the
 // last purchase, the customer's next purchase is more likely than not, given they are still alive:
-// last purchase day + the median of the BG/NBD waiting time from t_x, (α + t_x)(2^{1/(r+x)} − 1)
-// days (medianTimeToNextPurchase with T = t_x; given alive, λ | history ~ Gamma(r+x, α+t_x) and the
-// wait is Lomax). Anchored at the last purchase, the date stays put from day to day and moves only
-// with a new purchase or a refit — the repurchase window a campaign can be planned on — and it is
-// in the past for an overdue customer (whose P(alive) then says how much to trust it). The median,
-// not the mean: the mean wait is infinite whenever r + x ≤ 1, i.e. for most one-time buyers.
+// last purchase day + the model's median wait from t_x (for BG/NBD (α + t_x)(2^{1/(r+x)} − 1) days:
+// given alive, λ | history ~ Gamma(r+x, α+t_x) and the wait is Lomax). Anchored at the last purchase,
+// the date stays put from day to day and moves only with a new purchase or a refit — the repurchase
+// window a campaign can be planned on — and it is in the past for an overdue customer (whose P(alive)
+// then says how much to trust it). The median, not the mean: the mean wait is infinite whenever
+// r + x ≤ 1, i.e. for most one-time buyers.
+//
+// A restock is an order: when a category is bought on a regular cycle (`replenishment`, from the
+// customer's own purchase days), the next order is due no later than the earliest restock. Without
+// this rule a customer who buys coffee every 30 days got a next-order date 85 days out on the demo:
+// with few purchases the BG/NBD median is pulled towards the population's slow rate (demo α = 110
+// days, r = 0.5) and treats purchases as a memoryless Poisson process, which has no notion of a cycle.
 //
 // Stored numbers are rounded (P(alive) to 3 decimals, expected orders to 2, money to the cent) so
 // that identical inputs store identical values and day-to-day noise below that does not cost a write.
@@ -41,7 +50,7 @@ export const LtvSchema = z.object({
    * that leaves them unchanged does not rewrite the profile, so this can be older than the current.
    */
   modelVersion: z.int().nonnegative(),
-  /** P(alive) from the BG/NBD; null before the first fit and for customers without an order. */
+  /** P(alive) from the purchase model (see the header); null before the first fit and for customers without an order. */
   pAlive: z.number().min(0).max(1).nullable(),
   /** Expected orders over the model's horizon (12 months unless configured otherwise). */
   expectedOrders12m: z.number().nonnegative().nullable(),
@@ -164,7 +173,8 @@ function scoreLtv(metrics: ProfileMetrics | undefined, model: ScoringModel, asOf
           }),
         );
 
-  const { bgnbd: bg, gammaGamma: gg } = model;
+  const purchases = purchaseModelOf(model);
+  const gg = model.gammaGamma;
   const clvOptions = {
     months: settings.horizonMonths,
     unitsPerMonth: UNITS_PER_MONTH.days,
@@ -173,14 +183,29 @@ function scoreLtv(metrics: ProfileMetrics | undefined, model: ScoringModel, asOf
   return {
     ...none,
     historicalClv: historical,
-    pAlive: bg ? round(bgPAlive(bg, x, tx, T), 3) : null,
-    expectedOrders12m: bg
-      ? round(expectedPurchases(bg, settings.horizonMonths * UNITS_PER_MONTH.days, x, tx, T), 2)
+    pAlive: purchases ? round(modelPAlive(purchases, x, tx, T), 3) : null,
+    expectedOrders12m: purchases
+      ? round(modelExpectedPurchases(purchases, settings.horizonMonths * UNITS_PER_MONTH.days, x, tx, T), 2)
       : null,
     expectedOrderValue: gg ? cents(expectedSpend(gg, x, mx)) : null,
-    clv12m: bg && gg ? cents(discountedClv(bg, gg, x, tx, T, mx, clvOptions)) : null,
-    nextOrderDate: bg ? nextOrderDate(expectedNextOrderDay(bg, x, tx, firstDay + tx, 'days'), today) : null,
+    clv12m: purchases && gg ? cents(modelDiscountedClv(purchases, gg, x, tx, T, mx, clvOptions)) : null,
+    nextOrderDate: purchases
+      ? nextOrderDate(
+          Math.min(
+            modelNextOrderDay(purchases, x, tx, tx, firstDay + tx, 'days'),
+            earliestRestockDay(none.replenishment),
+          ),
+          today,
+        )
+      : null,
   };
+}
+
+/** The earliest due restock (a day number), or +∞ without a regular category. */
+function earliestRestockDay(replenishment: Record<string, string>): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const date of Object.values(replenishment)) earliest = Math.min(earliest, utcDayNumber(date));
+  return earliest;
 }
 
 /** A median wait of more than a century (a tiny r: most never buy again) is no date at all. */

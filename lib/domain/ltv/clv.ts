@@ -7,6 +7,8 @@
 //   historicalClv({ averageOrderValue, purchasesPerYear, expectedLifetimeYears })
 //   predictCustomers(bg, gg, summaries, compressed, opts?)  P(alive), next-order wait, CLV for everyone
 //   expectedNextOrderDay(bg, x, T, fromDay, unit)  the repurchase date: fromDay + median wait, in days
+//   modelDiscountedClv / predictCustomersFor / modelNextOrderDay  the same for any PurchaseModel
+//                                                  (models.ts); BG/NBD takes the fast paths above
 //   UNITS_PER_MONTH
 //
 // CLV = Σ_{k=1..months} E[M] · (E[Y(k·month)] − E[Y((k−1)·month)]) / (1 + monthly rate)^k, the
@@ -21,6 +23,12 @@ import {
   type WeightedTriple,
 } from './bgnbd';
 import { expectedSpend, type GammaGammaParams } from './gamma-gamma';
+import {
+  modelExpectedPurchases,
+  modelMedianTimeToNextPurchase,
+  modelPAlive,
+  type PurchaseModel,
+} from './models';
 import { type CustomerSummaries, DAYS_PER_UNIT, type TimeUnit } from './summarise';
 
 /** A month is 4.345 weeks (lifetimes' convention), i.e. 30.415 days, in both units so they agree. */
@@ -160,6 +168,100 @@ export function predictCustomers(
     tNext[k] = medianTimeToNextPurchase(bg, x, T);
     tDiscounted[k] = cached[0] / denominator;
     tPurchases[k] = cached[1] / denominator;
+  }
+  const n = summaries.count;
+  const out: CustomerPredictions = {
+    pAlive: new Float64Array(n),
+    nextOrderIn: new Float64Array(n),
+    expectedSpend: new Float64Array(n),
+    expectedPurchases: new Float64Array(n),
+    clv: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const k = tripleOf[i]!;
+    const spend = expectedSpend(gg, summaries.x[i]!, summaries.mx[i]!);
+    out.pAlive[i] = tAlive[k]!;
+    out.nextOrderIn[i] = tNext[k]!;
+    out.expectedSpend[i] = spend;
+    out.expectedPurchases[i] = tPurchases[k]!;
+    out.clv[i] = spend * tDiscounted[k]!;
+  }
+  return out;
+}
+
+/** Discounted expected repeat purchases over the horizon, for any purchase model. */
+export function modelDiscountedPurchases(
+  model: PurchaseModel,
+  x: number,
+  tx: number,
+  T: number,
+  opts: ClvOptions = {},
+): number {
+  if (model.name === 'bg-nbd') return discountedPurchases(model, x, tx, T, opts);
+  const months = opts.months ?? 12;
+  const unitsPerMonth = opts.unitsPerMonth ?? UNITS_PER_MONTH.weeks;
+  const factor = 1 / (1 + monthlyRate(opts));
+  let previous = 0;
+  let discount = 1;
+  let sum = 0;
+  for (let k = 1; k <= months; k++) {
+    const current = modelExpectedPurchases(model, k * unitsPerMonth, x, tx, T);
+    discount *= factor;
+    sum += (current - previous) * discount;
+    previous = current;
+  }
+  return sum;
+}
+
+/** Discounted expected spend over the horizon, for any purchase model. */
+export function modelDiscountedClv(
+  model: PurchaseModel,
+  gg: GammaGammaParams,
+  x: number,
+  tx: number,
+  T: number,
+  mx: number,
+  opts: ClvOptions = {},
+): number {
+  return expectedSpend(gg, x, mx) * modelDiscountedPurchases(model, x, tx, T, opts);
+}
+
+/**
+ * The repurchase date for any purchase model: `fromDay` plus the median wait given alive from the
+ * history (x, t_x, T), rounded to whole days. Scoring passes T = t_x and the last purchase day.
+ */
+export function modelNextOrderDay(
+  model: PurchaseModel,
+  x: number,
+  tx: number,
+  T: number,
+  fromDay: number,
+  unit: TimeUnit = 'weeks',
+): number {
+  return fromDay + Math.round(modelMedianTimeToNextPurchase(model, x, tx, T) * DAYS_PER_UNIT[unit]);
+}
+
+/** predictCustomers for any purchase model: the work is shared per distinct triple. */
+export function predictCustomersFor(
+  model: PurchaseModel,
+  gg: GammaGammaParams,
+  summaries: Pick<CustomerSummaries, 'count' | 'x' | 'mx'>,
+  compressed: { triples: readonly WeightedTriple[]; tripleOf: Int32Array },
+  opts: ClvOptions = {},
+): CustomerPredictions {
+  if (model.name === 'bg-nbd') return predictCustomers(model, gg, summaries, compressed, opts);
+  const { triples, tripleOf } = compressed;
+  const horizon = (opts.months ?? 12) * (opts.unitsPerMonth ?? UNITS_PER_MONTH.weeks);
+  const tAlive = new Float64Array(triples.length);
+  const tNext = new Float64Array(triples.length);
+  const tDiscounted = new Float64Array(triples.length);
+  const tPurchases = new Float64Array(triples.length);
+  for (let k = 0; k < triples.length; k++) {
+    const { x, tx, T } = triples[k]!;
+    tAlive[k] = modelPAlive(model, x, tx, T);
+    tNext[k] = modelMedianTimeToNextPurchase(model, x, tx, T);
+    tDiscounted[k] = modelDiscountedPurchases(model, x, tx, T, opts);
+    tPurchases[k] = modelExpectedPurchases(model, horizon, x, tx, T);
   }
   const n = summaries.count;
   const out: CustomerPredictions = {
