@@ -212,7 +212,7 @@ export async function run(args: string[]): Promise<void> {
         consent: new DynamoConsentStore(senderDb, { customers: customersTable }),
         clock: { now: () => AT },
         campaigns,
-        settings: campaignSettings,
+        settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
       };
       const outcomes = new Map<string, number>();
       let next = 0;

@@ -21,8 +21,11 @@ export const PrecisConfigSchema = z.strictObject({
   senderEmail: z.email().default('hello@example.com'),
   /** Web origins whose forms may post signups (CORS); the admin API is never open to them. */
   allowedOrigins: z.array(z.url()).min(1).default(['http://localhost:3000']),
-  /** Where a plain HTML form is redirected after a signup (303). */
-  thankYouUrl: z.url().default('http://localhost:3000/thanks.html'),
+  /**
+   * Where a plain HTML form is redirected after a signup (303). Default: Precis's own thank-you page,
+   * `GET /thanks` under the public base URL (`campaignSettings.publicBaseUrl`, else the API's URL).
+   */
+  thankYouUrl: z.url().optional(),
   defaultTimeZone: z
     .string()
     .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone')

@@ -15,6 +15,7 @@ import { type HttpHandler, type HttpResult, httpHandler } from '../shared/http';
 //                              and previews follow links)
 //   POST /unsubscribe?token=…  unsubscribes; mail clients post `List-Unsubscribe=One-Click`
 //                              (RFC 8058), the page's button posts the same
+//   GET  /thanks               the default thank-you page after a plain HTML signup form
 // A bad, expired or foreign token gets one 400 page that says nothing about whom it was for.
 
 export interface ConsentPageSettings {
@@ -80,6 +81,18 @@ function outcomePage(outcome: LinkOutcome, brand: string): HttpResult {
   }
 }
 
+export const THANKS_TITLE = 'Thank you for signing up';
+
+/** The default thank-you page a plain HTML signup form is redirected to (303). */
+const thanksPage = (brand: string): HttpResult =>
+  page(
+    200,
+    THANKS_TITLE,
+    `<p>If you asked for email, please confirm your address from the message ${escapeHtml(brand)} ` +
+      'has sent you: nothing is sent to it until you do.</p>',
+    brand,
+  );
+
 const tokenOf = (event: APIGatewayProxyEventV2): string | undefined => event.queryStringParameters?.token;
 
 export function consentHandler(
@@ -96,6 +109,7 @@ export function consentHandler(
       logger.info('confirmation link', { outcome: outcome.status });
       return outcomePage(outcome, brand);
     }
+    if (route === 'GET /thanks') return thanksPage(brand);
     if (route === 'GET /unsubscribe') {
       if (!verifyLink(deps, token, 'unsubscribe')) return INVALID(brand);
       return page(

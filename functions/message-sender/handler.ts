@@ -8,7 +8,7 @@ import { SqsSendQueue } from '../../lib/adapters/sqs/sqs-send-queue';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
-import { campaignConfig } from '../shared/campaign-deps';
+import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type QueueHandler, senderHandler } from './sender';
@@ -43,7 +43,7 @@ export function createHandler(env: Env): QueueHandler {
     }),
     clock: systemClock,
     campaigns,
-    settings,
+    settings: linkingSettings(env, settings),
   };
   return withLinkKeys(links, senderHandler(deps, loggerFor(env, 'message-sender')));
 }

@@ -13,6 +13,7 @@ import {
   type CampaignSettings,
   CampaignSettingsSchema,
   CampaignsSchema,
+  type LinkingSettings,
 } from '../../lib/domain/campaigns/campaign';
 import { systemClock } from '../../lib/ports/clock';
 import type { PlannerDeps } from '../../lib/use-cases/plan-campaigns';
@@ -31,6 +32,14 @@ export function campaignConfig(env: Env): { campaigns: Campaign[]; settings: Cam
     campaigns: parseConfig(ENV.campaigns, CampaignsSchema, json),
     settings: parseConfig(ENV.campaignSettings, CampaignSettingsSchema, config[ENV.campaignSettings]),
   };
+}
+
+/**
+ * The campaign settings of a function that builds links to our public pages: the public base URL
+ * from PUBLIC_BASE_URL (the configured one, else the HTTP API's own URL; locally the actual port).
+ */
+export function linkingSettings(env: Env, settings: CampaignSettings): LinkingSettings {
+  return { ...settings, publicBaseUrl: readEnv(env, [ENV.publicBaseUrl])[ENV.publicBaseUrl] };
 }
 
 /** What a planner pass is built from (the scheduled planner and POST /planner/runs alike). */

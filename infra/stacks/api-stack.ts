@@ -13,7 +13,7 @@ import { ENV } from '../../lib/config/env-names';
 import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { acknowledge } from '../nag';
-import { grantLinkSigningKey, linkSigningSecretId } from './campaigns-messaging';
+import { grantLinkSigningKey, linkSigningSecretId, publicBaseUrlOf } from './campaigns-messaging';
 
 export interface ApiStackProps extends StackProps {
   config: PrecisConfig;
@@ -59,7 +59,8 @@ export class ApiStack extends Stack {
     const signup = this.fn('SignupApi', 'signup-api', {
       [ENV.customersTable]: props.customers.tableName,
       [ENV.identitiesTable]: props.identities.tableName,
-      [ENV.thankYouUrl]: config.thankYouUrl,
+      // A plain HTML form is answered 303 to the thank-you page: the operator's, else ours (GET /thanks).
+      [ENV.thankYouUrl]: config.thankYouUrl ?? `${publicBaseUrlOf(config, this.api)}/thanks`,
     });
     // Exactly what a signup does: look up, claim an identity (an update: a suppression mark on an
     // erased person's address stays), create or update the profile.
@@ -136,6 +137,7 @@ export class ApiStack extends Stack {
       [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
       [ENV.deliveriesTable]: props.deliveries.tableName,
+      [ENV.publicBaseUrl]: publicBaseUrlOf(config, this.api),
     });
     // Read the profile, write its consent (conditional on the version read); mark the ledger row of
     // the message whose unsubscribe link was used (campaign measurement).
@@ -145,6 +147,8 @@ export class ApiStack extends Stack {
     this.route('/confirm', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.POST, consent, 'public');
+    // The default thank-you page a plain HTML signup form is redirected to.
+    this.route('/thanks', HttpMethod.GET, consent, 'public');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

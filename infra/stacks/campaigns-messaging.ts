@@ -135,6 +135,7 @@ export class CampaignsMessaging extends Construct {
         [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
         // A message not due yet (outside the person's send window) goes back on the queue, delayed.
         [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
+        [ENV.publicBaseUrl]: publicBaseUrlOf(config, props.httpApi),
         ...campaignEnv,
       },
     });
@@ -385,6 +386,14 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
 
 /** How a function names the link-signing secret: its full ARN, or its name when imported by name. */
 export const linkSigningSecretId = (secret: ISecret): string => secret.secretFullArn ?? secret.secretName;
+
+/**
+ * Where the links in messages and the default thank-you page point: the configured
+ * `campaignSettings.publicBaseUrl` (a custom domain), else the HTTP API's own URL — locally the
+ * runtime resolves that to http://localhost:<PORT>.
+ */
+export const publicBaseUrlOf = (config: PrecisConfig, api: IHttpApi): string =>
+  config.campaignSettings.publicBaseUrl ?? api.apiEndpoint;
 
 /**
  * Read access to the link-signing key's value, and nothing else of the secret. A secret named in

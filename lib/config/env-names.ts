@@ -19,6 +19,11 @@ export const ENV = {
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
   defaultLocale: 'DEFAULT_LOCALE',
   thankYouUrl: 'THANK_YOU_URL',
+  /**
+   * Where links in messages and the default thank-you page point: the configured
+   * `campaignSettings.publicBaseUrl`, else the HTTP API's own URL (locally http://localhost:PORT).
+   */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
   /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
   deliveriesTable: 'DELIVERIES_TABLE',
   /** Campaign measurement counters (pk/sk; layout in lib/domain/measurement/campaign-stats.ts). */

@@ -113,7 +113,7 @@ export function newCustomer(signup: Signup, customerId: string, now: string): Cu
   return applySignup(
     {
       customerId,
-      firstName: signup.firstName,
+      ...(signup.email !== undefined && { email: signup.email }),
       timeZone: signup.timeZone,
       locale: signup.locale,
       interests: [],
@@ -154,31 +154,62 @@ export function newOrderCustomer(
 }
 
 /**
- * Folds a signup into a profile. A form without a ticked box never withdraws consent (only an
- * unsubscribe does); a ticked email box asks to confirm again unless already confirmed; a ticked SMS
- * box opts in. Interests accumulate. Returns the same object when nothing would change, so a
+ * The details a person tells us about themselves. A public signup sets them only on a profile that
+ * has never had them (a new address, or a customer known only from orders); on anyone who signed up
+ * before they change only through the signed manage-details page (see preferences.ts), so nobody
+ * who merely knows an address can rewrite its owner's name, birthday, zone, locale or phone.
+ */
+export const DETAIL_FIELDS = [
+  'firstName',
+  'lastName',
+  'birthday',
+  'timeZone',
+  'locale',
+  'phone',
+] as const satisfies readonly (keyof Customer & keyof Signup)[];
+
+/**
+ * Whether the person ever told us their details: a signup always carries a first name, so only a
+ * customer created from an order (or an erased one) has none.
+ */
+export const hasToldDetails = (customer: Pick<Customer, 'firstName'>): boolean =>
+  customer.firstName !== undefined;
+
+/**
+ * Folds a public signup into a profile. What a signup may change on a known person: it adds
+ * consent (email double opt-in: `pending` until the link is followed; SMS only for the number
+ * already on the profile), interests accumulate, and the consent records its source. It never
+ * changes the details (DETAIL_FIELDS) of someone who told us theirs, nor the email address. A form
+ * without a ticked box never withdraws consent (only an unsubscribe does); a ticked email box asks to
+ * confirm again unless already confirmed. Returns the same object when nothing would change, so a
  * repeated signup writes nothing.
  */
 export function applySignup(customer: Customer, signup: Signup, now: string): Customer {
+  const details = hasToldDetails(customer) ? {} : detailsOf(signup);
+  const phone = 'phone' in details ? details.phone : customer.phone;
   const email = nextEmailConsent(customer.consent.email, signup, now);
   const sms: SmsConsent =
-    signup.consent.sms && customer.consent.sms.status !== 'opted_in'
+    signup.consent.sms &&
+    signup.phone !== undefined &&
+    signup.phone === phone &&
+    customer.consent.sms.status !== 'opted_in'
       ? { status: 'opted_in', updatedAt: now, source: signup.source }
       : customer.consent.sms;
   const next: Customer = {
     ...customer,
-    firstName: signup.firstName,
-    ...(signup.lastName !== undefined && { lastName: signup.lastName }),
-    ...(signup.email !== undefined && { email: signup.email }),
-    ...(signup.phone !== undefined && { phone: signup.phone }),
-    ...(signup.birthday !== undefined && { birthday: signup.birthday }),
-    timeZone: signup.timeZone,
-    locale: signup.locale,
+    ...details,
     interests: [...new Set([...customer.interests, ...signup.interests])].sort(),
     consent: { email, sms },
   };
   if (sameProfile(customer, next)) return customer;
   return { ...next, updatedAt: now, version: customer.version + 1 };
+}
+
+/** The details a signup carries (absent ones left out, so they never erase anything). */
+function detailsOf(signup: Signup): Partial<Pick<Customer, (typeof DETAIL_FIELDS)[number]>> {
+  return Object.fromEntries(
+    DETAIL_FIELDS.filter((field) => signup[field] !== undefined).map((field) => [field, signup[field]]),
+  );
 }
 
 /** A pending request is renewed (a new confirmation email) at most once per this many hours. */

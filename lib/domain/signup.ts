@@ -9,7 +9,8 @@ import { parseBirthday } from './calendar';
  */
 
 const NO_MARKUP = /^[^<>\p{Cc}]*$/u;
-const name = (max: number) =>
+/** A person's name: trimmed text, no markup or control characters. */
+export const name = (max: number) =>
   z
     .string({ error: 'must be text' })
     .trim()
@@ -37,56 +38,60 @@ export interface SignupDefaults {
   today: string;
 }
 
+/** The person's details, field by field: shared by the signup form and the manage-details page. */
+export const phoneInputSchema = z
+  .string({ error: 'must be text' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(32, 'is too long');
+export const countrySchema = z
+  .string({ error: 'must be text' })
+  .trim()
+  .toUpperCase()
+  .regex(COUNTRY, 'must be a two-letter country code such as GB');
+export const birthdaySchema = (today: string) =>
+  z
+    .string({ error: 'must be text' })
+    .refine(
+      (value) => parseBirthday(value) !== undefined,
+      'must be a real date as YYYY-MM-DD, or --MM-DD without the year',
+    )
+    .refine((value) => {
+      const year = parseBirthday(value)?.year;
+      return year === undefined || (year >= 1900 && value <= today);
+    }, 'must be a date between 1900 and today');
+export const timeZoneSchema = z
+  .string({ error: 'must be text' })
+  .refine(
+    (zone) => (IANAZone.isValidZone(zone) && zone.includes('/')) || zone === 'UTC',
+    'must be an IANA time zone such as Europe/London',
+  );
+export const localeSchema = z
+  .string({ error: 'must be text' })
+  .max(35, 'is too long')
+  .transform((locale, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(locale);
+      if (canonical) return canonical;
+    } catch {
+      // fall through to the field error below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a language tag such as en-GB' });
+    return z.NEVER;
+  });
+export const PHONE_MESSAGE = 'must be a valid phone number with its country code, such as +44 7911 123456';
+
 export function signupSchema(defaults: SignupDefaults) {
   return z
     .strictObject({
       firstName: name(100),
       lastName: name(100).optional(),
       email: emailSchema.optional(),
-      phone: z
-        .string({ error: 'must be text' })
-        .trim()
-        .min(1, 'must not be empty')
-        .max(32, 'is too long')
-        .optional(),
-      country: z
-        .string({ error: 'must be text' })
-        .trim()
-        .toUpperCase()
-        .regex(COUNTRY, 'must be a two-letter country code such as GB')
-        .optional(),
-      birthday: z
-        .string({ error: 'must be text' })
-        .refine(
-          (value) => parseBirthday(value) !== undefined,
-          'must be a real date as YYYY-MM-DD, or --MM-DD without the year',
-        )
-        .refine((value) => {
-          const year = parseBirthday(value)?.year;
-          return year === undefined || (year >= 1900 && value <= defaults.today);
-        }, 'must be a date between 1900 and today')
-        .optional(),
-      timeZone: z
-        .string({ error: 'must be text' })
-        .refine(
-          (zone) => (IANAZone.isValidZone(zone) && zone.includes('/')) || zone === 'UTC',
-          'must be an IANA time zone such as Europe/London',
-        )
-        .optional(),
-      locale: z
-        .string({ error: 'must be text' })
-        .max(35, 'is too long')
-        .transform((locale, ctx) => {
-          try {
-            const [canonical] = Intl.getCanonicalLocales(locale);
-            if (canonical) return canonical;
-          } catch {
-            // fall through to the field error below
-          }
-          ctx.addIssue({ code: 'custom', message: 'must be a language tag such as en-GB' });
-          return z.NEVER;
-        })
-        .optional(),
+      phone: phoneInputSchema.optional(),
+      country: countrySchema.optional(),
+      birthday: birthdaySchema(defaults.today).optional(),
+      timeZone: timeZoneSchema.optional(),
+      locale: localeSchema.optional(),
       interests: z
         .array(
           z
@@ -133,7 +138,7 @@ export function signupSchema(defaults: SignupDefaults) {
         ctx.addIssue({
           code: 'custom',
           path: ['phone'],
-          message: 'must be a valid phone number with its country code, such as +44 7911 123456',
+          message: PHONE_MESSAGE,
         });
       }
     })

@@ -240,7 +240,12 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     }
     sqs = new SqsService([...queues.values()]);
 
-    const naming = { tablePrefix: prefix, streamArns, localAwsEndpoint: localAws.endpoint };
+    const naming = {
+      tablePrefix: prefix,
+      streamArns,
+      localAwsEndpoint: localAws.endpoint,
+      apiEndpoint: http.url,
+    };
     const overrides: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,

@@ -880,6 +880,8 @@ export interface LocalNaming {
   streamArns?: ReadonlyMap<string, string>;
   /** Base URL of the local AWS endpoint (queue URLs point at it). */
   localAwsEndpoint?: string;
+  /** Base URL of the local HTTP API (an HTTP API's ApiEndpoint: links in messages point at it). */
+  apiEndpoint?: string;
 }
 
 export const tableName = (table: Pick<TableModel, 'baseName'>, prefix: string): string =>
@@ -958,6 +960,10 @@ export const localAttribute =
       }
       case 'AWS::SES::ConfigurationSet':
         if (attribute === 'Ref') return named('Name');
+        throw unsupported();
+      case 'AWS::ApiGatewayV2::Api':
+        // Every HTTP API of the app is served by the one local HTTP server, on the port it bound.
+        if (attribute === 'ApiEndpoint' && naming.apiEndpoint) return naming.apiEndpoint;
         throw unsupported();
       case 'AWS::SES::EmailIdentity':
         if (attribute === 'Ref') return named('EmailIdentity');

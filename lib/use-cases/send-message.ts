@@ -1,4 +1,4 @@
-import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
+import { type Campaign, type LinkingSettings, publicUrl } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
 import { deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
 import { consentCheck, type SkipReason } from '../domain/campaigns/eligibility';
@@ -54,7 +54,7 @@ export interface SenderDeps {
   consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress' | 'suppressIdentity'>;
   clock: Clock;
   campaigns: readonly Campaign[];
-  settings: CampaignSettings;
+  settings: LinkingSettings;
   /** [0, 1): the jitter of the back-off after a throttle; default Math.random. */
   random?: () => number;
 }
@@ -129,7 +129,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     },
     new Date(now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),
   );
-  const unsubscribeUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
+  const unsubscribeUrl = publicUrl(deps.settings.publicBaseUrl, '/unsubscribe', { token });
   const occasionDate = /^\d{4}-\d{2}-\d{2}$/.test(request.occasion)
     ? request.occasion
     : request.plannedAt.slice(0, 10);
@@ -262,7 +262,7 @@ async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise
     { purpose: 'confirm', customerId: customer.customerId, channel: 'email' },
     new Date(now.getTime() + CONFIRM_LINK_DAYS * 86_400_000),
   );
-  const confirmUrl = `${deps.settings.publicBaseUrl.replace(/\/$/, '')}/confirm?token=${token}`;
+  const confirmUrl = publicUrl(deps.settings.publicBaseUrl, '/confirm', { token });
   const message = renderConfirmation(customer, deps.settings.brandName, confirmUrl, CONFIRM_LINK_DAYS);
   if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
   const outcome = await deliver(deps, request, now, () =>

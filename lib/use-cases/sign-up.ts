@@ -45,9 +45,11 @@ export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOu
         return 'created';
       }
       const next = applySignup(existing, signup, now);
-      if (next === existing) return 'unchanged';
+      // Written even when unchanged (the same values, at the same version): a known address costs
+      // the same reads and one write like a new one, so the time to answer does not tell them
+      // apart (`npm run bench -- signup-timing`), and a concurrent change is still detected.
       await deps.customers.updateProfile(next, existing.version);
-      return 'updated';
+      return next === existing ? 'unchanged' : 'updated';
     } catch (err) {
       const raced = err instanceof IdentityTakenError || err instanceof ConcurrentUpdateError;
       if (!raced || attempt >= ATTEMPTS) throw err;

@@ -47,12 +47,13 @@ describe('the survey and customer routes', () => {
     });
   });
 
-  it('leaves only the signup form and the consent pages (signed links) public', () => {
+  it('leaves only the signup form, its thank-you page and the consent pages (signed links) public', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? 'NONE'}`,
     );
     expect(routes.filter((r) => !r.endsWith('AWS_IAM')).sort()).toEqual([
       'GET /confirm NONE',
+      'GET /thanks NONE',
       'GET /unsubscribe NONE',
       'POST /signups NONE',
       'POST /unsubscribe NONE',
@@ -145,5 +146,19 @@ describe('the surveys stream consumer', () => {
     expect(all).not.toContain('dynamodb:PutItem');
     expect(all).not.toContain('dynamodb:DeleteItem');
     expect(all.every((action) => action.startsWith('dynamodb:') || action.startsWith('sqs:'))).toBe(true);
+  });
+});
+
+describe('links and the thank-you page', () => {
+  const envOf = (stack: Template, entry: string) =>
+    Object.values(stack.findResources('AWS::Lambda::Function')).find((fn) =>
+      JSON.stringify(fn).includes(entry),
+    )?.Properties.Environment.Variables as Record<string, unknown>;
+
+  it('point at the HTTP API’s own URL unless a public base URL is configured', () => {
+    const env = envOf(api, 'consent-api');
+    expect(JSON.stringify(env?.PUBLIC_BASE_URL)).toContain('ApiEndpoint');
+    const signup = envOf(api, 'signup-api');
+    expect(JSON.stringify(signup?.THANK_YOU_URL)).toContain('/thanks');
   });
 });

@@ -130,10 +130,23 @@ export const CampaignSettingsSchema = z.strictObject({
   /** SMS only inside these local hours, whatever the campaign's window. */
   smsQuietHours: TimeWindowSchema.default({ start: '09:00', end: '20:00' }),
   brandName: z.string().min(1).max(60).default('Precis'),
-  /** Where unsubscribe and confirmation links point: the public HTTP API. */
-  publicBaseUrl: z.url().default('http://localhost:3000'),
+  /**
+   * Where the links in messages (confirm, unsubscribe, manage your details) and the default
+   * thank-you page point. Default: the deployment's own HTTP API URL (locally
+   * `http://localhost:<PORT>`), handed to the functions as PUBLIC_BASE_URL.
+   */
+  publicBaseUrl: z.url().optional(),
 });
 export type CampaignSettings = z.infer<typeof CampaignSettingsSchema>;
+/** Campaign settings as the functions that build links see them: the public base URL resolved. */
+export type LinkingSettings = CampaignSettings & { publicBaseUrl: string };
+
+/** An absolute link to one of our public pages, e.g. `publicUrl(base, '/unsubscribe', { token })`. */
+export function publicUrl(baseUrl: string, path: string, query: Record<string, string> = {}): string {
+  const url = new URL(`${baseUrl.replace(/\/$/, '')}${path}`);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url.toString();
+}
 
 export const CampaignsSchema = z.array(CampaignSchema).superRefine((campaigns, ctx) => {
   const seen = new Set<string>();

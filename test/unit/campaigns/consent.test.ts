@@ -245,7 +245,7 @@ describe('the confirmation email', () => {
       },
       clock,
       campaigns,
-      settings: campaignSettings,
+      settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
     };
     return { trigger, sender, ledger, queued, sent, recorded };
   };

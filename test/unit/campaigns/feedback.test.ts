@@ -352,7 +352,7 @@ describe('SMS opt-outs', () => {
         },
         clock: { now: () => new Date('2026-06-14T21:00:00.000Z') },
         campaigns,
-        settings: campaignSettings,
+        settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
       },
       {
         version: 1,

@@ -82,7 +82,7 @@ function setup(
     },
     clock: { now: () => new Date(at) },
     campaigns,
-    settings: campaignSettings,
+    settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
   };
   return { deps, ledger, sent, requeued, status: () => ledger.row('birthday#2026')?.status };
 }

@@ -80,11 +80,29 @@ describe('POST /signups accepts a web form', () => {
 
   it('answers new and known people identically, and a repeated signup changes nothing', async () => {
     const first = await postJson(valid);
-    const writesAfterFirst = repo.writes;
+    const stored = structuredClone(await repo.findByIdentity('email', 'ana.silva@example.com'));
     const second = await postJson(valid);
     expect(second).toEqual(first);
-    expect(repo.writes).toBe(writesAfterFirst);
+    expect(await repo.findByIdentity('email', 'ana.silva@example.com')).toEqual(stored);
     expect(repo.customers.size).toBe(1);
+  });
+
+  it('answers a stranger posting a known address as it answers a new one, and keeps the owner’s details', async () => {
+    await postJson(valid);
+    const stored = structuredClone(await repo.findByIdentity('email', 'ana.silva@example.com'));
+    const stranger = await postJson({
+      firstName: 'Mallory',
+      email: 'ana.silva@example.com',
+      birthday: '1985-01-01',
+      consent: { email: false, sms: false },
+    });
+    const fresh = await postJson({
+      firstName: 'Mallory',
+      email: 'new@example.com',
+      consent: { email: false, sms: false },
+    });
+    expect(stranger).toEqual(fresh);
+    expect(await repo.findByIdentity('email', 'ana.silva@example.com')).toEqual(stored);
   });
 
   it('updates the known customer: new interests accumulate, an unticked box withdraws nothing', async () => {
