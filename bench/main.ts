@@ -2,7 +2,17 @@ export {};
 
 // `npm run bench -- <name> [args…]` runs bench/<name>.ts, whose `run(args)` prints its numbers.
 const [name, ...args] = process.argv.slice(2);
-const benches = ['signup', 'signup-timing', 'orders', 'ltv', 'refit', 'campaigns', 'demo', 'bundles', 'start'];
+const benches = [
+  'signup',
+  'signup-timing',
+  'orders',
+  'ltv',
+  'refit',
+  'campaigns',
+  'demo',
+  'bundles',
+  'start',
+];
 if (!name || !benches.includes(name)) {
   console.error(`usage: npm run bench -- <${benches.join('|')}> [options]`);
   process.exit(2);
