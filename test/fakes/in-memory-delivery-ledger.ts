@@ -13,7 +13,10 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
   }
 
   async history(customerId: string) {
-    return [...this.rows.values()].filter((row) => row.customerId === customerId);
+    // As the table returns them: in sort-key order (campaign, then occasion).
+    return [...this.rows.values()]
+      .filter((row) => row.customerId === customerId)
+      .sort((a, b) => (a.deliveryKey < b.deliveryKey ? -1 : a.deliveryKey > b.deliveryKey ? 1 : 0));
   }
 
   async getMany(keys: readonly DeliveryKey[]) {
