@@ -149,6 +149,6 @@ export function unfittedModel(settings: ScoringSettings = DEFAULT_SCORING_SETTIN
 
 /** The purchase model a version scores with: the chosen one, else its BG/NBD fit, else none. */
 export function purchaseModelOf(model: Pick<ScoringModel, 'purchaseModel' | 'bgnbd'>): PurchaseModel | null {
-  if (model.purchaseModel) return model.purchaseModel as PurchaseModel;
+  if (model.purchaseModel) return model.purchaseModel;
   return model.bgnbd ? { name: 'bg-nbd', ...model.bgnbd } : null;
 }

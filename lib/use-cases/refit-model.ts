@@ -1,14 +1,24 @@
+import { chooseModel } from '../domain/ltv/backtest';
 import { fitBgNbd } from '../domain/ltv/bgnbd';
-import { predictCustomers, UNITS_PER_MONTH } from '../domain/ltv/clv';
+import { predictCustomersFor, UNITS_PER_MONTH } from '../domain/ltv/clv';
 import { fitGammaGamma } from '../domain/ltv/gamma-gamma';
-import { type CustomerSummaries, compressSummaries, repeatSpends } from '../domain/ltv/summarise';
+import { fitPurchaseModel, modelLabel, type PurchaseModel } from '../domain/ltv/models';
+import {
+  type CustomerSummaries,
+  compressSummaries,
+  type OrderColumns,
+  repeatSpends,
+  summariseOrders,
+} from '../domain/ltv/summarise';
 import { DERIVED_KEY_NAMES } from '../domain/occasion-keys';
-import { utcDayNumber } from '../domain/profile-metrics';
+import { utcDayNumber, utcDayString } from '../domain/profile-metrics';
 import { computeRfmThresholds, type RfmValues } from '../domain/rfm';
 import type { RuleSegment } from '../domain/rule-segments';
 import { computeVolumeThresholds } from '../domain/satisfaction-matrix';
 import {
   MIN_REPEAT_BUYERS,
+  type ModelChoiceRecord,
+  purchaseModelOf,
   type ScoringModel,
   type ScoringSettings,
   unfittedModel,
@@ -18,6 +28,7 @@ import { computeValueThresholds } from '../domain/value-tier';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { ModelRepository } from '../ports/model-repository';
+import type { OrderRepository } from '../ports/order-repository';
 import type { ProfileScan } from '../ports/profile-scan';
 import { derivedUpdate, utcDay } from './derived-update';
 
@@ -29,6 +40,13 @@ import { derivedUpdate, utcDay } from './derived-update';
 //      Gamma-Gamma on distinct (x, m_x) of repeat buyers — the fit's cost depends on the number of
 //      distinct triples, not on the number of customers; compute the RFM quintiles, the volume
 //      terciles and the VIP cut (80th percentile of predicted CLV); store the new model version;
+//   2b. model choice by time split (when order histories are available, `orderHistories`): the order
+//      histories of a sample of up to CHOICE_SAMPLE buyers (the same buyers every night: the smallest
+//      hashes of their ids) are split at asOfDay − CHOICE_HOLDOUT_DAYS; every purchase model is fitted
+//      on the part before and scored on the last quarter (per-customer RMSE, chooseModel); the winner
+//      (ties → the simpler) is refitted on every buyer's triple and stored as `purchaseModel`, with
+//      every candidate's scores as `modelChoice`. Without histories, or without enough repeat
+//      buyers in the sample's early part, the purchase model is the BG/NBD;
 //   3. re-score every profile with the new model (a second scan), writing only the profiles whose
 //      ltv, segments or index keys changed, and store the segment summary built along the way.
 //
@@ -54,7 +72,14 @@ export interface RefitDeps {
   scanSegments?: number;
   /** Profile writes in flight per scan segment (default 8). */
   writeConcurrency?: number;
+  /** Order histories for the model choice by time split; without them the purchase model is BG/NBD. */
+  orderHistories?: Pick<OrderRepository, 'history'>;
 }
+
+/** Buyers whose order histories the model choice reads. */
+export const CHOICE_SAMPLE = 2000;
+/** The choice's holdout: the last quarter. */
+export const CHOICE_HOLDOUT_DAYS = 91;
 
 export type LtvRefit =
   | { status: 'refitted' }
@@ -158,6 +183,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   // 1. Map: every profile once, projected.
   let started = performance.now();
   const population = new Population();
+  const sample = new BottomKSample(CHOICE_SAMPLE);
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       for await (const page of deps.scan.fitRows(segment, segments)) {
@@ -168,6 +194,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
           const inputs = metrics?.ltvInputs;
           if (!metrics || !inputs || metrics.lastOrderAt === null) continue;
           const firstDay = utcDayNumber(inputs.firstPurchaseDay);
+          sample.offer(row.customerId);
           population.push(
             inputs.x,
             inputs.txDays,
@@ -220,6 +247,17 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
       notes.push(`BG/NBD fit did not converge (gradient ${fit.gradientNorm}): parameters not refitted`);
     }
   }
+  let purchaseModel: PurchaseModel | null = null;
+  let modelChoice: ModelChoiceRecord | null = null;
+  if (bgnbd && ltv.status === 'refitted') {
+    purchaseModel = { name: 'bg-nbd', ...bgnbd };
+    if (deps.orderHistories) {
+      const chosen = await choosePurchaseModel(deps.orderHistories, sample.ids(), today, compressed.triples);
+      modelChoice = chosen.choice;
+      notes.push(...chosen.notes);
+      if (chosen.model) purchaseModel = chosen.model;
+    }
+  }
   let gammaGamma: ScoringModel['gammaGamma'] = null;
   const spends = repeatSpends(summaries);
   if (bgnbd && spends.length > 0) {
@@ -234,14 +272,16 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   if (ltv.status === 'kept_previous') {
     ltv.fromVersion = keptFrom;
     bgnbd = previous?.bgnbd ?? null;
+    purchaseModel = previous ? purchaseModelOf(previous) : null;
+    modelChoice = previous?.modelChoice ?? null;
   }
   const ggStatus = gammaGamma ? 'refitted' : 'kept_previous';
   gammaGamma ??= previous?.gammaGamma ?? null;
 
   const settings = deps.settings;
   let valueThresholds: ScoringModel['valueThresholds'] = null;
-  if (bgnbd && gammaGamma && summaries.count > 0) {
-    const predictions = predictCustomers(bgnbd, gammaGamma, summaries, compressed, {
+  if (purchaseModel && gammaGamma && summaries.count > 0) {
+    const predictions = predictCustomersFor(purchaseModel, gammaGamma, summaries, compressed, {
       months: settings.ltv.horizonMonths,
       unitsPerMonth: UNITS_PER_MONTH.days,
       annualDiscountRate: settings.ltv.annualDiscountRate,
@@ -265,6 +305,8 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
     fittedAt: now.toISOString(),
     asOfDay,
     bgnbd,
+    purchaseModel,
+    modelChoice,
     gammaGamma,
     rfmThresholds: computeRfmThresholds(population.rfm),
     valueThresholds,
@@ -332,6 +374,109 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
     millis: { read: Math.round(read), fit: Math.round(fit), rescore: Math.round(rescore) },
     model,
   };
+}
+
+/** Sample members: the `size` ids with the smallest hashes, whatever order the scan delivers them in. */
+class BottomKSample {
+  private entries: { hash: number; id: string }[] = [];
+
+  constructor(private readonly size: number) {}
+
+  offer(id: string): void {
+    this.entries.push({ hash: fnv1a(id), id });
+    if (this.entries.length >= 2 * this.size) this.trim();
+  }
+
+  ids(): string[] {
+    this.trim();
+    return this.entries.map((e) => e.id);
+  }
+
+  private trim(): void {
+    this.entries.sort((p, q) => p.hash - q.hash || (p.id < q.id ? -1 : p.id > q.id ? 1 : 0));
+    this.entries.length = Math.min(this.entries.length, this.size);
+  }
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The model choice of step 2b. Returns the chosen model refitted on every buyer (undefined: keep
+ * BG/NBD), the record of the choice, and notes for the version.
+ */
+async function choosePurchaseModel(
+  histories: Pick<OrderRepository, 'history'>,
+  ids: readonly string[],
+  today: number,
+  triples: ReturnType<typeof compressSummaries>['triples'],
+): Promise<{ model?: PurchaseModel; choice: ModelChoiceRecord | null; notes: string[] }> {
+  const customer: number[] = [];
+  const day: number[] = [];
+  const amount: number[] = [];
+  const CONCURRENCY = 16;
+  for (let i = 0; i < ids.length; i += CONCURRENCY) {
+    const batch = await Promise.all(ids.slice(i, i + CONCURRENCY).map((id) => histories.history(id)));
+    batch.forEach((orders, j) => {
+      for (const order of orders) {
+        if (order.status === 'cancelled') continue;
+        const d = utcDayNumber(order.orderedAt);
+        if (d > today) continue;
+        customer.push(i + j);
+        day.push(d);
+        amount.push(order.reportingAmount);
+      }
+    });
+  }
+  const columns: OrderColumns = {
+    length: customer.length,
+    customerCount: ids.length,
+    customer: Int32Array.from(customer),
+    day: Int32Array.from(day),
+    amount: Float64Array.from(amount),
+  };
+  const splitDay = today - CHOICE_HOLDOUT_DAYS;
+  const inner = summariseOrders(columns, { calibrationEndDay: splitDay, holdoutEndDay: today });
+  let repeaters = 0;
+  for (let i = 0; i < inner.count; i++) if (inner.x[i]! > 0) repeaters++;
+  if (repeaters < MIN_REPEAT_BUYERS) {
+    return {
+      choice: null,
+      notes: [
+        `model choice skipped: ${repeaters} sampled buyers with a repeat purchase before ${utcDayString(splitDay)} (fewer than ${MIN_REPEAT_BUYERS}): BG/NBD used`,
+      ],
+    };
+  }
+  const result = chooseModel(inner, { holdoutEndDay: today, unit: 'days' });
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  const choice: ModelChoiceRecord = {
+    chosen: result.chosen,
+    splitDay: utcDayString(splitDay),
+    holdoutDays: CHOICE_HOLDOUT_DAYS,
+    customers: inner.count,
+    scores: result.scores.map((s) => ({
+      model: s.model,
+      converged: s.converged,
+      rmse: finite(s.accuracy.rmse),
+      mae: finite(s.accuracy.mae),
+      correlation: finite(s.accuracy.correlation),
+      bias: finite(s.accuracy.bias),
+    })),
+  };
+  if (result.chosen === 'bg-nbd') return { choice, notes: [] };
+  const sorted = [...triples].sort((u, v) => u.x - v.x || u.tx - v.tx || u.T - v.T);
+  const fit = fitPurchaseModel(result.chosen, sorted);
+  const params = Object.values(fit.model).filter((v): v is number => typeof v === 'number');
+  if (!usable(fit) || !params.every(Number.isFinite)) {
+    return {
+      choice,
+      notes: [`${modelLabel(result.chosen)} chosen but its fit on every buyer did not converge: BG/NBD used`],
+    };
+  }
+  return { model: fit.model, choice, notes: [] };
 }
 
 /** At most `limit` writes in flight; the first failure fails the refit (after the rest settle). */

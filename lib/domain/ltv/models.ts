@@ -56,7 +56,16 @@ export const ModelNameSchema = z.enum(MODEL_NAMES);
 
 const positive = z.number().positive().finite();
 const BgFamilySchema = z.object({
-  name: z.enum(MODEL_NAMES.filter((n) => n !== 'pareto-nbd') as [ModelName, ...ModelName[]]),
+  name: z.enum([
+    'bg-nbd',
+    'mbg-nbd',
+    'bg-cnbd-2',
+    'mbg-cnbd-2',
+    'bg-cnbd-3',
+    'mbg-cnbd-3',
+    'bg-cnbd-4',
+    'mbg-cnbd-4',
+  ] as const satisfies readonly Exclude<ModelName, 'pareto-nbd'>[]),
   r: positive,
   alpha: positive,
   a: positive,
