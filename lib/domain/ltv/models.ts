@@ -15,7 +15,7 @@
 //   mbg-cnbd-k   MBG/CNBD-k, k = 2…4
 // MODEL_NAMES is in order of simplicity: a tie in holdout error goes to the earlier one. Pure: no I/O.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BgNbdParams,
   medianTimeToNextPurchase as bgMedian,
