@@ -7,7 +7,8 @@ import { synthTemplates } from '../../infra/synth';
  * a little above its size today so it cannot grow unnoticed. What keeps them over: zod's classic API
  * (~102 KB; `zod/mini` would be ~25 KB), luxon (~71 KB), liquidjs (~82 KB, also where a function only
  * validates templates at cold start) and libphonenumber-js/max (~194 KB). Lower a ceiling, or drop
- * the line, whenever a change shrinks a bundle.
+ * the line, whenever a change shrinks a bundle. customers-api and surveys-api grew by luxon (~70 KB)
+ * when DynamoCustomerRepository started importing lib/domain/occasion-keys.ts.
  */
 const CEILINGS_KB: Record<string, number> = {
   'message-sender': 560,
@@ -18,7 +19,7 @@ const CEILINGS_KB: Record<string, number> = {
   'campaign-planner': 330,
   'segment-triggers': 330,
   'campaign-reports-api': 330,
-  'customers-api': 270,
+  'customers-api': 345,
   'consent-api': 265,
   'model-refit': 265,
   'orders-stream': 255,
@@ -27,7 +28,7 @@ const CEILINGS_KB: Record<string, number> = {
   'orders-api': 180,
   'order-events': 175,
   'ses-feedback': 170,
-  'surveys-api': 165,
+  'surveys-api': 240,
   'surveys-stream': 165,
 };
 
