@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
+import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { DynamoProfileScan } from '../../lib/adapters/dynamodb/dynamo-profile-scan';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
@@ -76,7 +77,7 @@ export function refitHandler(
 }
 
 export function createHandler(env: Env): (event: unknown, context?: Context) => Promise<RefitResult> {
-  const config = readEnv(env, [ENV.customersTable]);
+  const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable]);
   const db = dynamoDocumentClient(env);
   const { modelRepository, rules, settings } = scoringDeps(env, db);
   const deps: RefitDeps = {
@@ -86,6 +87,11 @@ export function createHandler(env: Env): (event: unknown, context?: Context) => 
     clock: systemClock,
     rules,
     settings,
+    // Reads order histories only (the model choice's sample); the id table is named because the adapter takes both.
+    orderHistories: new DynamoOrderRepository(db, {
+      orders: config[ENV.ordersTable],
+      orderIds: config[ENV.orderIdsTable],
+    }),
   };
   return refitHandler(deps, loggerFor(env, 'model-refit'));
 }

@@ -138,7 +138,13 @@ export class MessagingStack extends Stack {
       logRetention,
       memorySize: 2048,
       timeout: Duration.minutes(15),
-      environment: { [ENV.customersTable]: props.customers.tableName, ...scoring },
+      environment: {
+        [ENV.customersTable]: props.customers.tableName,
+        // Order histories of a sample of buyers, for the model choice by time split.
+        [ENV.ordersTable]: props.orders.tableName,
+        [ENV.orderIdsTable]: props.orderIds.tableName,
+        ...scoring,
+      },
     });
     // A refit is repeatable: one retry, then the failure is kept for the operator.
     modelRefit.configureAsyncInvoke({
@@ -148,6 +154,7 @@ export class MessagingStack extends Stack {
     });
     props.customers.grant(modelRefit, 'dynamodb:Scan', 'dynamodb:UpdateItem');
     props.models.grant(modelRefit, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.orders.grant(modelRefit, 'dynamodb:Query');
     new Schedule(this, 'ModelRefitSchedule', {
       description: 'Nightly refit of the LTV model, RFM/value/volume thresholds and segments',
       schedule: ScheduleExpression.expression(props.config.schedules.modelRefit, TimeZone.ETC_UTC),
