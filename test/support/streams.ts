@@ -44,3 +44,34 @@ export async function streamRecords(dynamoEndpoint: string, tableName: string): 
     streams.destroy();
   }
 }
+
+interface StreamConsumer {
+  invoke(event: unknown): Promise<unknown>;
+}
+
+/**
+ * Hands a batch of stream records to a consumer as Lambda does: records a function reports as
+ * failed (partial batch response) are delivered again from the first failure on, with a back-off,
+ * a bounded number of times. A busy machine makes DynamoDB Local answer `InternalServerError` now
+ * and then; a replay test asserts what redelivery leaves, not that no call was ever refused.
+ * Answers the last invocation's result: `{ batchItemFailures: [] }` once every record went through.
+ */
+export async function deliverBatch(
+  fn: StreamConsumer,
+  records: DynamoDBRecord[],
+  attempts = 10,
+): Promise<unknown> {
+  let pending = records;
+  let result: unknown;
+  for (let attempt = 1; ; attempt++) {
+    result = await fn.invoke({ Records: pending });
+    const failures =
+      (result as { batchItemFailures?: { itemIdentifier: string }[] })?.batchItemFailures ?? [];
+    const first = pending.findIndex((r) =>
+      failures.some((f) => f.itemIdentifier === r.dynamodb?.SequenceNumber),
+    );
+    if (failures.length === 0 || first < 0 || attempt >= attempts) return result;
+    pending = pending.slice(first);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** (attempt - 1))));
+  }
+}

@@ -13,7 +13,7 @@ import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
 import { runCli } from '../../support/cli';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
-import { streamRecords } from '../../support/streams';
+import { deliverBatch, streamRecords } from '../../support/streams';
 import { readLedger, readProfile } from '../../support/tables';
 
 // Campaigns end to end on the local runtime, wired from the synthesized templates: signups over
@@ -303,7 +303,7 @@ describe('never twice', () => {
       for (const [table, roles] of STREAM_CONSUMERS) {
         const records = await streamRecords(runtime.dynamoEndpoint, runtime.tableNames[table]!);
         for (const role of roles) {
-          expect(await fnOf(role).invoke({ Records: records })).toEqual({ batchItemFailures: [] });
+          expect(await deliverBatch(fnOf(role), records)).toEqual({ batchItemFailures: [] });
         }
       }
       // Lambda retries and SQS redelivery of messages already sent.

@@ -10,7 +10,7 @@ import { type CampaignReport, Z95 } from '../../../lib/domain/measurement/report
 import { roundMoney } from '../../../lib/domain/money';
 import { type SesLocal, startSesLocal } from '../../../lib/local/ses-local';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
-import { streamRecords } from '../../support/streams';
+import { deliverBatch, streamRecords } from '../../support/streams';
 
 // Campaign measurement end to end, on the local runtime wired from the synthesized templates, with
 // a simulated population whose true effect is known:
@@ -426,7 +426,7 @@ describe('a birthday campaign measured on a simulated population with a known ef
       // Once, in Lambda's batches of 100, four at a time (as if retried and redelivered at once);
       // test/integration/measurement/end-to-end.test.ts replays a smaller history three times.
       await inPool(chunks(records, 100), 4, async (batch) => {
-        expect(await fn.invoke({ Records: batch })).toEqual({
+        expect(await deliverBatch(fn, batch)).toEqual({
           batchItemFailures: [],
         });
       });

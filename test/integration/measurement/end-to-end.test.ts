@@ -8,7 +8,7 @@ import { DynamoCampaignStatsStore } from '../../../lib/adapters/dynamodb/dynamo-
 import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
 import type { MeasurementGroup } from '../../../lib/domain/measurement/campaign-stats';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
-import { streamRecords } from '../../support/streams';
+import { deliverBatch, streamRecords } from '../../support/streams';
 
 // Measurement end to end on the local runtime, wired from the synthesized templates: ledger rows
 // change (as the planner, the sender and SES feedback change them) → the Deliveries stream →
@@ -235,10 +235,10 @@ describe('campaign measurement on the local runtime', () => {
       const fn = [...runtime.functions.values()].find((f) => f.entry === `functions/${fnName}/handler.ts`);
       if (!fn) throw new Error(`no ${fnName} function`);
       for (let i = 0; i < 3; i++) {
-        expect(await fn.invoke({ Records: records })).toEqual({ batchItemFailures: [] });
+        expect(await deliverBatch(fn, records)).toEqual({ batchItemFailures: [] });
       }
       // And in reverse order.
-      expect(await fn.invoke({ Records: [...records].reverse() })).toEqual({
+      expect(await deliverBatch(fn, [...records].reverse())).toEqual({
         batchItemFailures: [],
       });
     }
