@@ -126,7 +126,7 @@ describe('orders reach the profile metrics', () => {
     }));
     expect(records).toHaveLength(4);
     const fn = runtime.functions.get('OrdersStream');
-    const shuffled = [records[2], records[0], records[3], records[1]];
+    const shuffled = [records[2]!, records[0]!, records[3]!, records[1]!];
     for (const batch of [records, [...records, ...records], shuffled]) {
       expect(await deliverBatch(fn!, batch)).toEqual({ batchItemFailures: [] });
     }
