@@ -56,9 +56,9 @@ interface StreamConsumer {
  * and then; a replay test asserts what redelivery leaves, not that no call was ever refused.
  * Answers the last invocation's result: `{ batchItemFailures: [] }` once every record went through.
  */
-export async function deliverBatch(
+export async function deliverBatch<R extends { dynamodb?: { SequenceNumber?: string } }>(
   fn: StreamConsumer,
-  records: DynamoDBRecord[],
+  records: R[],
   attempts = 10,
 ): Promise<unknown> {
   let pending = records;
