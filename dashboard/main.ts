@@ -41,7 +41,26 @@ interface Summary {
   vipValueShare: number | null;
   segments: SegmentRow[];
   charts?: Charts;
-  model?: { fittedAt: string | null; notes: string[] };
+  model?: {
+    fittedAt: string | null;
+    notes: string[];
+    purchaseModel?: { name: string } | null;
+    modelChoice?: ModelChoice | null;
+  };
+}
+interface ModelChoice {
+  chosen: string;
+  splitDay: string;
+  holdoutDays: number;
+  customers: number;
+  scores: {
+    model: string;
+    converged: boolean;
+    rmse: number | null;
+    mae: number | null;
+    correlation: number | null;
+    bias: number | null;
+  }[];
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -124,6 +143,7 @@ async function loadSummary(): Promise<void> {
     renderMatrix(body.charts);
     renderGrowth(body.charts.months);
     renderLtv(body.charts.ltv);
+    renderPurchaseModel(body.model);
     renderPareto(body.charts.pareto, body.top20RevenueShare);
   }
 }
@@ -250,6 +270,37 @@ function renderGrowth(months: Charts['months']): void {
       $('growth-chart'),
     ),
   );
+}
+
+/** 'bg-cnbd-3' → 'BG/CNBD-3' (the CLI's names, lib/domain/ltv/models.ts). */
+const modelLabel = (name: string) =>
+  name === 'pareto-nbd' ? 'Pareto/NBD' : name.toUpperCase().replace(/^(M?BG)-/, '$1/');
+
+/** Which purchase model the predictions use, and the backtest that chose it. */
+function renderPurchaseModel(model: Summary['model']): void {
+  const name = model?.purchaseModel?.name;
+  const choice = model?.modelChoice;
+  $('purchase-model').textContent = !name
+    ? 'No purchase model fitted yet.'
+    : choice
+      ? `Predictions use ${modelLabel(name)}: the lowest holdout error when every model was fitted on ${count(choice.customers)} buyers' orders up to ${choice.splitDay} and checked on the next ${choice.holdoutDays} days.`
+      : `Predictions use ${modelLabel(name)} (no model choice yet: it needs order histories with enough repeat buyers).`;
+  const table = $<HTMLTableElement>('model-choice');
+  table.hidden = !choice;
+  const body = table.tBodies[0]!;
+  body.replaceChildren();
+  const num = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
+  for (const s of choice?.scores ?? []) {
+    const row = body.insertRow();
+    const cells = [
+      `${modelLabel(s.model)}${s.model === choice?.chosen ? ' ✓' : ''}${s.converged ? '' : ' (did not converge)'}`,
+      num(s.rmse, 3),
+      num(s.mae, 3),
+      num(s.correlation, 2),
+      s.bias === null ? '–' : `${s.bias >= 0 ? '+' : ''}${(100 * s.bias).toFixed(1)}%`,
+    ];
+    for (const text of cells) row.insertCell().textContent = text;
+  }
 }
 
 function renderLtv(ltv: Charts['ltv']): void {

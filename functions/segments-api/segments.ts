@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { purchaseModelOf } from '../../lib/domain/scoring-model';
 import type { Clock } from '../../lib/ports/clock';
 import type { EventPublisher } from '../../lib/ports/event-publisher';
 import type { ModelRepository } from '../../lib/ports/model-repository';
@@ -44,6 +45,8 @@ export async function handleSegments(
           repeatCustomers: model.repeatCustomers,
           triples: model.triples,
           bgnbd: model.bgnbd,
+          purchaseModel: purchaseModelOf(model),
+          modelChoice: model.modelChoice,
           gammaGamma: model.gammaGamma,
           ltvFromVersion: model.ltvFromVersion,
           notes: model.notes,

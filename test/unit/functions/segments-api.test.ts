@@ -64,6 +64,9 @@ describe('GET /segments', () => {
       customers: 2_000,
       model: { version: 1, fittedAt: NOW.toISOString(), customers: 2_000, notes: [] },
     });
+    // The dashboard shows which purchase model the predictions use (BG/NBD without order histories).
+    expect(body.model.purchaseModel).toMatchObject({ name: 'bg-nbd', r: body.model.bgnbd.r });
+    expect(body.model.modelChoice).toBeNull();
     const champions = body.segments.find((s: { segment: string }) => s.segment === 'Champions');
     expect(champions).toMatchObject({
       kind: 'rfm',
