@@ -7,6 +7,7 @@ import { fitBgNbd } from '../lib/domain/ltv/bgnbd';
 import { predictCustomers, UNITS_PER_MONTH } from '../lib/domain/ltv/clv';
 import { dayNumber, formatDay } from '../lib/domain/ltv/day-number';
 import { fitGammaGamma } from '../lib/domain/ltv/gamma-gamma';
+import { fitPurchaseModel, MODEL_NAMES, modelLabel } from '../lib/domain/ltv/models';
 import { Random, simulateCustomer } from '../lib/domain/ltv/simulate';
 import { compressSummaries, repeatSpends, summariseOrders } from '../lib/domain/ltv/summarise';
 
@@ -47,6 +48,8 @@ interface Timings {
   params: Record<string, number>;
   bgIterations: number;
   ggIterations: number;
+  /** Fit time (ms) of every other purchase model on the same triples (`precis ltv fit --model <name>`). */
+  modelFits: Record<string, { ms: number; converged: boolean }>;
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -130,7 +133,15 @@ async function measureFile(file: string): Promise<Timings> {
   let clvSum = 0;
   for (const v of predictions.clv) clvSum += v;
   if (!Number.isFinite(clvSum) || nextOrderDay.length !== summaries.count) throw new Error('bad predictions');
+  const modelFits: Timings['modelFits'] = {};
+  for (const name of MODEL_NAMES) {
+    if (name === 'bg-nbd') continue;
+    const started = clock();
+    const fit = fitPurchaseModel(name, compressed.triples);
+    modelFits[name] = { ms: clock() - started, converged: fit.converged };
+  }
   return {
+    modelFits,
     customers: summaries.count,
     orders: table.length,
     fileMB: statSync(file).size / 1e6,
@@ -207,6 +218,10 @@ function print(rows: Timings[]): void {
     ['compress (s)', ...rows.map((r) => s(r.compress))],
     ['distinct triples', ...rows.map((r) => r.triples.toLocaleString('en-US'))],
     ['BG/NBD fit (s)', ...rows.map((r) => `${s(r.bgnbd)} (${r.bgIterations} it)`)],
+    ...MODEL_NAMES.filter((name) => name !== 'bg-nbd').map((name) => [
+      `${modelLabel(name)} fit (s)`,
+      ...rows.map((r) => `${s(r.modelFits[name]!.ms)}${r.modelFits[name]!.converged ? '' : ' (!)'}`),
+    ]),
     ['Gamma-Gamma fit (s)', ...rows.map((r) => `${s(r.gammaGamma)} (${r.ggIterations} it)`)],
     ['`ltv fit` total (s)', ...rows.map((r) => s(r.fitTotal))],
     ['predict all (s)', ...rows.map((r) => s(r.predictions))],
