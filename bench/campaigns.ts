@@ -14,7 +14,7 @@ import { DynamoConsentStore } from '../lib/adapters/dynamodb/dynamo-consent-stor
 import { DynamoCustomerRepository } from '../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { DynamoDueCustomers } from '../lib/adapters/dynamodb/dynamo-due-customers';
-import { DynamoSendHistory } from '../lib/adapters/dynamodb/dynamo-send-history';
+import { DynamoSmsNumberDays } from '../lib/adapters/dynamodb/dynamo-sms-number-days';
 import { SesEmailSender } from '../lib/adapters/ses/ses-email-sender';
 import type { Delivery, DeliveryStatus, SendRequest } from '../lib/domain/campaigns/delivery';
 import { lastOrderIndexKeys } from '../lib/domain/campaigns/last-order-keys';
@@ -182,7 +182,6 @@ export async function run(args: string[]): Promise<void> {
         due: new DynamoDueCustomers(plannerDb, customersTable),
         customers: new DynamoCustomerRepository(plannerDb, { customers: customersTable }),
         ledger: new DynamoDeliveryLedger(plannerDb, deliveriesTable),
-        history: new DynamoSendHistory(plannerDb, customersTable),
         queue: { enqueue: async (requests: readonly SendRequest[]) => void queued.push(...requests) },
         clock: { now: () => AT },
         campaigns,
@@ -210,6 +209,7 @@ export async function run(args: string[]): Promise<void> {
         links: new HmacLinkSigner('bench-link-signing-key'),
         queue: { enqueue: async () => {} },
         consent: new DynamoConsentStore(senderDb, { customers: customersTable }),
+        numbers: new DynamoSmsNumberDays(senderDb, name('Identities')),
         clock: { now: () => AT },
         campaigns,
         settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
@@ -247,6 +247,16 @@ export async function run(args: string[]): Promise<void> {
       );
       print('  sender capacity per message:');
       for (const row of capacityRows(senderTally, Math.max(1, queued.length))) print(row);
+      // Send bookkeeping stays off the profile: writes to the Customers table (and its indexes) per
+      // message sent, planner and sender together (issue 13: 0).
+      const sentCount = outcomes.get('sent') ?? 0;
+      const customerWrites = [plannerTally, senderTally]
+        .flatMap((tally) => [...tally.byTarget.entries()])
+        .filter(([target]) => target === 'Customers' || target.startsWith('Customers/'))
+        .reduce((sum, [, units]) => sum + units.write, 0);
+      print(
+        `  Customer writes per message sent (planner + sender): ${(customerWrites / Math.max(1, sentCount)).toFixed(2)} units (${customerWrites} over ${sentCount} sent)`,
+      );
     }
     await reportReadCapacity(client, model, localEnv, print);
     await measurementWriteCapacity(client, model, localEnv, print);

@@ -12,7 +12,20 @@ export interface MessageRow {
   claimedAt: string;
   updatedAt: string;
   sentAt?: string;
+  /** Why it was skipped or failed. */
   reason?: string;
+  /** Put off by the send-time guard (send_window, quiet_hours…) until `notBefore`. */
+  deferReason?: string;
+  notBefore?: string;
+}
+
+/** The status cell: `skipped (frequency cap)`, `queued (deferred: send window, until …)`. */
+export function statusText(m: Pick<MessageRow, 'status' | 'reason' | 'deferReason' | 'notBefore'>): string {
+  const words = (code: string) => code.replace(/_/g, ' ');
+  if (m.reason) return `${words(m.status)} (${words(m.reason)})`;
+  if (m.status === 'queued' && m.deferReason && m.notBefore)
+    return `${words(m.status)} (deferred: ${words(m.deferReason)}, until ${instant(m.notBefore)})`;
+  return words(m.status);
 }
 
 export function messageHistory(messages: MessageRow[] | undefined): HTMLElement {
@@ -30,7 +43,7 @@ export function messageHistory(messages: MessageRow[] | undefined): HTMLElement 
       el('td', {}, m.campaignId),
       el('td', {}, m.occasion),
       el('td', {}, m.channel),
-      el('td', {}, m.reason ? `${m.status.replace(/_/g, ' ')} (${m.reason})` : m.status.replace(/_/g, ' ')),
+      el('td', {}, statusText(m)),
       el('td', {}, instant(m.plannedAt)),
       el('td', {}, instant(m.sentAt)),
     ),

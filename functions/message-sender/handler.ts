@@ -2,6 +2,7 @@ import { dynamoDocumentClient, sesClient, snsClient, sqsClient } from '../../lib
 import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
+import { DynamoSmsNumberDays } from '../../lib/adapters/dynamodb/dynamo-sms-number-days';
 import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
 import { SnsSmsSender } from '../../lib/adapters/sns/sns-sms-sender';
 import { SqsSendQueue } from '../../lib/adapters/sqs/sqs-send-queue';
@@ -41,6 +42,7 @@ export function createHandler(env: Env): QueueHandler {
       customers: config[ENV.customersTable],
       identities: config[ENV.identitiesTable],
     }),
+    numbers: new DynamoSmsNumberDays(db, config[ENV.identitiesTable]),
     clock: systemClock,
     campaigns,
     settings: linkingSettings(env, settings),

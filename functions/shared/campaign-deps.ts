@@ -3,7 +3,6 @@ import { sqsClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { DynamoDueCustomers } from '../../lib/adapters/dynamodb/dynamo-due-customers';
-import { DynamoSendHistory } from '../../lib/adapters/dynamodb/dynamo-send-history';
 import { SqsSendQueue } from '../../lib/adapters/sqs/sqs-send-queue';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { unpackJson } from '../../lib/config/packed-json';
@@ -52,7 +51,6 @@ export function plannerDeps(env: Env, db: DynamoDBDocumentClient): PlannerDeps {
     customers: new DynamoCustomerRepository(db, { customers: customersTable }),
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
-    history: new DynamoSendHistory(db, customersTable),
     clock: systemClock,
     campaigns,
     settings,

@@ -82,6 +82,8 @@ export class DataStack extends Stack {
     this.identities = new Table(this, 'Identities', {
       ...durable,
       partitionKey: { name: 'identity', type: AttributeType.STRING },
+      // The SMS pumping cap's per-number-per-day claims (dynamo-sms-number-days.ts) expire.
+      timeToLiveAttribute: 'expiresAt',
     });
 
     // Append-only order history, one customer per partition; its stream drives the metrics.

@@ -28,13 +28,6 @@ export const EmailConsentSchema = ConsentRecordSchema(EMAIL_CONSENT).extend({
 });
 export const SmsConsentSchema = ConsentRecordSchema(SMS_CONSENT);
 
-export const RecentSendSchema = z.object({
-  at: z.string(),
-  campaignId: z.string(),
-  channel: z.enum(['email', 'sms']),
-});
-export type RecentSend = z.infer<typeof RecentSendSchema>;
-
 const SuppressedSchema = z.object({ reason: z.string(), at: z.string() });
 export const SuppressionSchema = z.object({
   email: SuppressedSchema.optional(),
@@ -75,11 +68,6 @@ export const CustomerSchema = z.object({
   /** Derived: sparse keys of the next-order index (absent = not indexed). */
   nextOrderKey: z.string().optional(),
   nextOrderOffset: z.number().optional(),
-  /**
-   * Campaigns: the marketing messages claimed for this person recently (newest last, bounded), for
-   * the frequency cap across campaigns. Kept by the planner, not a profile field (no version bump).
-   */
-  recentSends: z.array(RecentSendSchema).optional(),
   /** Campaigns: channels that must not be messaged (hard bounce, complaint, carrier opt-out). */
   suppression: SuppressionSchema.optional(),
   /**

@@ -17,6 +17,7 @@ import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { LocalSecrets } from './secrets';
 import { type SesLocal, startSesLocal } from './ses-local';
+import { SharedClock } from './shared-clock';
 import { clockRoute } from './simulated-clock';
 import { type SmsMessage, SmsSink } from './sms-sink';
 import { LocalQueue, SqsService } from './sqs';
@@ -95,6 +96,11 @@ export interface LocalRuntime {
   functions: ReadonlyMap<string, LocalFunction>;
   scheduler: LocalScheduler;
   /**
+   * The one clock the scheduler and every in-process function read (see shared-clock.ts): tests
+   * move it to a planned instant (`clock.set`) so the sender's send-time guard agrees with the plan.
+   */
+  clock: SharedClock;
+  /**
    * Resolves when streams are drained and no invocation, delivery or retry is pending. With
    * `ignoreHidden`, a queue message that no receive could take now (delayed, or waiting out a
    * visibility timeout) does not count: what a simulated clock waits for, since those wait on
@@ -136,6 +142,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
   // DynamoDB Local answers InternalServerError or ThrottlingException when the machine is busy: every
   // SDK client in this process retries those with back-off 8 times (the SDK's default is 3).
   process.env.AWS_MAX_ATTEMPTS ??= '8';
+
+  const clock = new SharedClock(options.clock);
+  clock.install();
+  stoppers.push(async () => clock.uninstall());
 
   try {
     const model: LocalModel = buildLocalModel(options.templates);
@@ -330,7 +340,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       schedules: model.schedules.map((schedule) => ({ model: schedule, fn: fnFor(schedule.functionKey) })),
       invoker,
       asyncConfigs: model.asyncConfigs,
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock: { now: () => clock.nowMs() },
       log,
     });
     stoppers.push(() => scheduler.stop());
@@ -371,14 +381,16 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     const corsByApi = new Map(model.apis.map((api) => [api.id.key, api.cors]));
     const bindings: HttpRouteBinding[] = model.routes.map((route) => {
       const cors = corsByApi.get(route.apiKey);
-      return { route, fn: fnFor(route.functionKey), ...(cors ? { cors } : {}) };
+      const fn = fnFor(route.functionKey);
+      const bound = route.routeKey === PLANNER_RUNS_ROUTE ? asOfPlannedInstant(fn, clock, settled) : fn;
+      return { route, fn: bound, ...(cors ? { cors } : {}) };
     });
     http.setRoutes(bindings);
     http.setLocalRoutes({
       'GET /local/outbox': (query) =>
         readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit')), query.getAll('to')),
       'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry),
-      'POST /local/clock': clockRoute(scheduler, settled),
+      'POST /local/clock': clockRoute(scheduler, settled, clock),
     });
     http.setReady(true);
 
@@ -397,6 +409,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       tableNames,
       functions: byName,
       scheduler,
+      clock,
       settled,
       failures: () => failures.list(),
       smsMessages: () => sms.list(),
@@ -437,6 +450,58 @@ const bulkTarget = (dynamoEndpoint: string, envByEntry: ReadonlyMap<string, Reco
     exchangeRates: orders[ENV.exchangeRates],
   };
 };
+
+/** The admin route of a planner pass "as of" an instant (`{"at": ISO}`; functions/campaigns-api). */
+const PLANNER_RUNS_ROUTE = 'POST /planner/runs';
+
+/** How long the clock stays at a planner pass's instant after it answered, for the runtime to settle. */
+const AS_OF_SETTLE_MS = 300_000;
+
+/**
+ * A planner pass "as of" an instant, run with the shared clock moved to that instant, and held there
+ * (running) until the runtime has settled — the sender's send-time guard then checks the messages
+ * the pass queued against the planned time, not the wall clock. The answer does not wait for the
+ * settling; the next pass as of an instant waits for the clock. A pass without `at` runs on the
+ * clock as it is.
+ */
+function asOfPlannedInstant(
+  fn: LocalFunction,
+  clock: SharedClock,
+  settled: LocalRuntime['settled'],
+): LocalFunction {
+  return {
+    ...fn,
+    invoke: (event) => {
+      const at = plannedInstant(event);
+      if (!at) return fn.invoke(event);
+      return new Promise((resolveAnswer, rejectAnswer) => {
+        void clock.asOf(at, async () => {
+          try {
+            resolveAnswer(await fn.invoke(event));
+          } catch (error) {
+            rejectAnswer(error);
+            return;
+          }
+          await settled(AS_OF_SETTLE_MS, { ignoreHidden: true }).catch(() => undefined);
+        });
+      });
+    },
+  };
+}
+
+/** `at` of a POST /planner/runs event's JSON body, when it is a valid instant. */
+function plannedInstant(event: unknown): Date | undefined {
+  const { body, isBase64Encoded } = (event ?? {}) as { body?: string; isBase64Encoded?: boolean };
+  if (!body) return undefined;
+  try {
+    const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    const at = (JSON.parse(text) as { at?: unknown }).at;
+    const time = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+    return Number.isNaN(time) ? undefined : new Date(time);
+  } catch {
+    return undefined;
+  }
+}
 
 /** `?limit=` of the outbox: 1..MAX_OUTBOX_ENTRIES, default 20. */
 const outboxLimit = (raw: string | null): number => {

@@ -183,6 +183,8 @@ export interface AdvanceOptions {
    * exactly `from` fires. Default: where the previous advance (or construction) left it.
    */
   from?: Date;
+  /** Called just before each occurrence fires, with its scheduled time (e.g. to move a shared clock there). */
+  beforeEach?: (at: Date) => void;
   /** Awaited after each occurrence, before the next one fires (e.g. to let the runtime settle). */
   afterEach?: (fired: FiredOccurrence) => Promise<void>;
 }
@@ -281,6 +283,7 @@ export class LocalScheduler {
       if (!earliest) break;
       const { entry, time } = earliest;
       entry.cursor = time;
+      options.beforeEach?.(new Date(time));
       const occurrence: FiredOccurrence = {
         schedule: entry.model.name,
         functionName: entry.fn.name,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type LocalRoute, LocalRouteError } from './http-server';
 import type { FiredOccurrence, LocalScheduler } from './scheduler';
+import type { SharedClock } from './shared-clock';
 
 // `POST /local/clock {"from": ISO, "to": ISO}` (local runtime only, admin key): fast-forwards the
 // schedules of the templates through a span of simulated time. Every occurrence of every schedule
@@ -9,7 +10,9 @@ import type { FiredOccurrence, LocalScheduler } from './scheduler';
 // each one the runtime settles (streams drained, queued messages sent) before the next fires, so
 // one simulated day behaves as a real one. A queue message delayed until a later real time (a
 // deferred send) is not waited for. Answers what fired and how each invocation ended (its result,
-// or its error type once the retries were spent). Calls run one at a time.
+// or its error type once the retries were spent). Calls run one at a time. The runtime's shared clock
+// (shared-clock.ts) is moved to each occurrence's time as it fires and stays running from there while
+// the runtime settles, so the sender's send-time guard sees the simulated hour; it is put back after.
 
 /** The longest span one call may cover (a typo in a year would otherwise fire for hours). */
 export const MAX_CLOCK_SPAN_DAYS = 366;
@@ -34,8 +37,8 @@ export interface ClockAdvance {
 export function clockRoute(
   scheduler: Pick<LocalScheduler, 'advanceTo'>,
   settled: (timeoutMs: number, options: { ignoreHidden: boolean }) => Promise<void>,
+  clock: Pick<SharedClock, 'asOf' | 'set'>,
 ): LocalRoute {
-  let previous: Promise<unknown> = Promise.resolve();
   return (_query, body) => {
     const parsed = ClockRequestSchema.safeParse(body);
     if (!parsed.success) {
@@ -45,9 +48,10 @@ export function clockRoute(
     }
     const from = new Date(parsed.data.from);
     const to = new Date(parsed.data.to);
-    const run = previous.then(async (): Promise<ClockAdvance> => {
+    return clock.asOf(from, async (): Promise<ClockAdvance> => {
       const fired = await scheduler.advanceTo(new Date(to.getTime() - 1), {
         from,
+        beforeEach: (at) => clock.set(at),
         afterEach: async () => {
           try {
             await settled(SETTLE_MS, { ignoreHidden: true });
@@ -58,7 +62,5 @@ export function clockRoute(
       });
       return { from: from.toISOString(), to: to.toISOString(), fired };
     });
-    previous = run.catch(() => undefined);
-    return run;
   };
 }

@@ -23,7 +23,9 @@ export interface DeliveryLedger {
     key: DeliveryKey,
     from: DeliveryStatus,
     to: DeliveryStatus,
-    fields?: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country'>>,
+    fields?: Partial<
+      Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country' | 'notBefore' | 'deferReason'>
+    >,
   ): Promise<boolean>;
 }
 

@@ -1,14 +1,13 @@
 import { birthdayPartitions } from '../domain/calendar';
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
-import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
 import { dueRanges } from '../domain/campaigns/send-window';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';
 import type { DueCustomers } from '../ports/due-customers';
-import type { SendHistory } from '../ports/send-history';
 import type { SendQueue } from '../ports/send-queue';
 
 // One planner pass "as of" an instant (the hourly schedule's time, or `precis planner --at`):
@@ -18,10 +17,11 @@ import type { SendQueue } from '../ports/send-queue';
 //     → the ledger rows of those (customer, occasion) pairs in one batch read: claimed ones are done
 //       (no profile read; a row still `queued` is queued again, which is harmless: the sender's
 //       queued → unknown transition lets one message through)
-//     → each unclaimed customer's profile, read once → eligibility (consent, cap, holdout)
-//     → conditional put of the ledger row (`queued` or `held_out`): the claim
-//     → the recent-sends list on the profile (frequency cap) → the send queue
+//     → each unclaimed customer's profile, read once → eligibility (consent, audience, holdout)
+//     → conditional put of the ledger row (`queued` or `held_out`): the claim → the send queue
 //
+// Nothing is written to the profile: the frequency cap counts the ledger rows actually sent, at
+// send time (send-guard.ts), where the time of day, consent and the audience are checked again.
 // Reads per due person and occasion: this profile read, and the sender's. Nothing is scanned: the
 // cost grows with the number of people due, not the size of the table.
 
@@ -30,7 +30,6 @@ export interface PlannerDeps {
   customers: Pick<CustomerRepository, 'get'>;
   ledger: DeliveryLedger;
   queue: SendQueue;
-  history: SendHistory;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
@@ -76,9 +75,9 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
   const skip = (reason: SkipReason) => {
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
   };
-  // Campaigns one after another, so a person due for two sees the first one's send in the cap.
+  // Campaigns one after another (the frequency cap between them is checked when each is sent).
   for (const campaign of deps.campaigns) {
-    if (!campaign.enabled) continue;
+    if (!campaign.enabled || campaign.status !== 'active') continue;
     const type = campaign.trigger.type;
     if (type !== 'birthday' && type !== 'next-order' && type !== 'after-order') continue;
     const candidates = await findDue(deps.due, campaign, at);
@@ -128,9 +127,6 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
         summary.heldOut++;
         return;
       }
-      const added = { at: at.toISOString(), campaignId: campaign.id, channel: decision.channel };
-      const next = withRecentSend(customer.recentSends, added, at, deps.settings.frequencyCap.days);
-      await deps.history.record(customer.customerId, customer.recentSends?.length ?? 0, next, added);
       toQueue.push(requestOf(delivery));
       summary.queued++;
       if (delivery.notBefore) summary.deferred++;

@@ -1,10 +1,13 @@
 import { type Campaign, type LinkingSettings, publicUrl } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
-import { deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
-import { consentCheck, type SkipReason } from '../domain/campaigns/eligibility';
+import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
+import type { SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
+import { type DeferReason, guardSend } from '../domain/campaigns/send-guard';
+import { localClock } from '../domain/campaigns/send-window';
 import { throttleBackoffSeconds } from '../domain/campaigns/throttling';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
+import type { Customer } from '../domain/customer';
 import { smsCountry } from '../domain/measurement/sms-country';
 import type { Clock } from '../ports/clock';
 import type { ConsentStore } from '../ports/consent-store';
@@ -18,11 +21,17 @@ import {
   type SmsSender,
 } from '../ports/message-senders';
 import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
+import type { SmsNumberDays } from '../ports/sms-number-days';
 
 // Sends one queued message, at most once:
-//   profile read (the second and last per occasion) → still consented? else `skipped`
-//   → render → ledger queued → unknown (conditional: exactly one sender proceeds; a redelivered or
-//   requeued message finds the row moved on and does nothing) → provider → `sent` + message id.
+//   the ledger row, the profile and the person's sent rows, read now → the send-time guard
+//   (send-guard.ts: campaign active, consent, audience, local time, frequency cap) → send, defer or
+//   skip → (SMS: the number's day claimed, the pumping cap) → render → ledger queued → unknown
+//   (conditional: exactly one sender proceeds; a redelivered or requeued message finds the row moved
+//   on and does nothing) → provider → `sent` + message id.
+// The guard runs here, immediately before the provider call, after whatever queue delay, retry or
+// redrive the message went through: a plan made at 09:30 that leaves at 00:04 is deferred, a win-back
+// to someone re-scored active meanwhile is skipped.
 // The provider throttling us: the row goes back to `queued` and the message back on the queue with
 // a growing, jittered delay (domain/campaigns/throttling.ts): deferred, never dropped and never
 // failed into the dead-letter queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
@@ -33,11 +42,14 @@ import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 // a timeout — after calling the provider: SQS delivers the message again, and this is the one place
 // that sees it). SES feedback may still move such an email row on to delivered/bounced.
 //
-// A message with `notBefore` in the future (claimed outside the person's send window or SMS hours)
-// goes back on the queue with a delay of up to 15 minutes (SQS's limit), hop by hop until it is
-// due; its row stays `queued` all along, so the queued → unknown transition still lets exactly one
-// copy through. Chosen over a `deferredUntil` index the hourly planner would read: no new index,
-// no extra table read per hour, and the message keeps its place in the one path every send takes.
+// Deferred (outside the window now): the row stays `queued` with `notBefore` and `deferReason`, and
+// the message goes back on the queue with a delay of up to 15 minutes (SQS's limit), hop by hop
+// until it is due — a hop before `notBefore` reads nothing; when it is due the guard runs again.
+// The queued → unknown transition still lets exactly one copy through. Chosen over a
+// `deferredUntil` index the hourly planner would read: no new index, no extra table read per hour,
+// and the message keeps its place in the one path every send takes.
+// Nothing here writes the Customer item for a campaign message (the frequency cap reads the ledger),
+// so sending wakes no profile stream consumer.
 
 export interface SenderDeps {
   customers: Pick<CustomerRepository, 'get'>;
@@ -52,6 +64,8 @@ export interface SenderDeps {
    * the profile and on the number's identity (so it outlives an erasure and a new signup).
    */
   consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress' | 'suppressIdentity'>;
+  /** The SMS pumping cap: one customer's texts per number per local day. */
+  numbers: SmsNumberDays;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: LinkingSettings;
@@ -62,11 +76,14 @@ export interface SenderDeps {
 export type SendOutcome =
   | { status: 'sent'; messageId: string }
   /** `not_pending`: a confirmation email whose request was confirmed or renewed meanwhile. */
-  | { status: 'skipped'; reason: SkipReason | 'unknown_campaign' | 'not_pending' }
+  | { status: 'skipped'; reason: SkipReason | 'not_pending' }
   /** The row was not `queued`: already sent, being sent, held out or skipped. */
   | { status: 'duplicate' }
-  /** Not due yet (`notBefore`), or the provider throttled it: back on the queue with a delay. */
-  | { status: 'deferred'; until: string }
+  /**
+   * Not due yet (the send-time guard's reason, or `not_before` on a hop), or the provider throttled
+   * it (`throttled`): back on the queue with a delay, the row still `queued`.
+   */
+  | { status: 'deferred'; until: string; reason: DeferReason | 'throttled' }
   | { status: 'failed'; reason: string }
   /**
    * The provider may or may not have taken it: left `unknown`, not retried. `interrupted`: found so
@@ -77,53 +94,73 @@ export type SendOutcome =
 /** The errorName of an `unknown` outcome found on redelivery rather than caused by this attempt. */
 export const INTERRUPTED = 'interrupted';
 
+const TRANSACTIONAL: ReadonlySet<string> = new Set([CONFIRMATION_CAMPAIGN]);
+
 export async function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
   const key = {
     customerId: request.customerId,
     deliveryKey: deliveryKey(request.campaignId, request.occasion),
   };
   if (request.notBefore !== undefined) {
+    // A hop of a deferred message: back on the queue, nothing read, until it is due.
     const wait = Math.ceil((Date.parse(request.notBefore) - deps.clock.now().getTime()) / 1000);
     if (wait > 0) {
       await deps.queue.enqueue([request], { delaySeconds: Math.min(wait, MAX_QUEUE_DELAY_SECONDS) });
-      return { status: 'deferred', until: request.notBefore };
+      return { status: 'deferred', until: request.notBefore, reason: 'not_before' };
     }
   }
   if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request);
+  const [row] = await deps.ledger.getMany([key]);
+  if (row?.status !== 'queued') return row ? takenOutcome(row, deps.clock.now()) : { status: 'duplicate' };
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
-  if (!campaign) {
-    return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: 'unknown_campaign' }))
-      ? { status: 'skipped', reason: 'unknown_campaign' }
-      : { status: 'duplicate' };
-  }
   const customer = await deps.customers.get(request.customerId);
-  const check = !customer
-    ? ({ ok: false, reason: 'erased' } as const)
-    : customer.erasedAt !== undefined
-      ? ({ ok: false, reason: 'erased' } as const)
-      : consentCheck(customer, campaign.id, request.channel, undefined, deps.settings);
-  if (!customer || !check.ok) {
-    const reason = check.ok ? 'erased' : check.reason;
-    return (await deps.ledger.transition(key, 'queued', 'skipped', { reason }))
-      ? { status: 'skipped', reason }
-      : { status: 'duplicate' };
-  }
-
+  const history = customer ? await deps.ledger.history(customer.customerId) : [];
   const now = deps.clock.now();
-  if (request.channel === 'sms' && (await deps.sms.isOptedOut(customer.phone as string))) {
-    // The carrier's opted-out list (the person replied STOP): suppress SMS on the profile for good.
-    const entry = { reason: 'carrier_opt_out', at: now.toISOString() };
-    await deps.consent.suppress(customer.customerId, 'sms', entry);
-    await deps.consent.suppressIdentity('phone', customer.phone as string, entry);
-    return (await deps.ledger.transition(key, 'queued', 'skipped', { reason: 'suppressed' }))
-      ? { status: 'skipped', reason: 'suppressed' }
-      : { status: 'duplicate' };
+  const decision = guardSend({
+    customer,
+    row,
+    campaign,
+    history: history.filter((other) => other.deliveryKey !== key.deliveryKey),
+    now,
+    settings: deps.settings,
+    transactional: TRANSACTIONAL,
+  });
+  if (decision.outcome === 'skip') return skip(deps, key, decision.reason);
+  if (decision.outcome === 'defer') {
+    const until = decision.until.toISOString();
+    const moved = await deps.ledger.transition(key, 'queued', 'queued', {
+      notBefore: until,
+      deferReason: decision.reason,
+    });
+    if (!moved) return { status: 'duplicate' };
+    const wait = Math.max(1, Math.ceil((decision.until.getTime() - now.getTime()) / 1000));
+    await deps.queue.enqueue([{ ...request, notBefore: until }], {
+      delaySeconds: Math.min(wait, MAX_QUEUE_DELAY_SECONDS),
+    });
+    return { status: 'deferred', until, reason: decision.reason };
+  }
+  // The guard let it through, so the campaign and the person exist.
+  const active = campaign as Campaign;
+  const person = customer as Customer;
+
+  if (request.channel === 'sms') {
+    if (await deps.sms.isOptedOut(person.phone as string)) {
+      // The carrier's opted-out list (the person replied STOP): suppress SMS on the profile for good.
+      const entry = { reason: 'carrier_opt_out', at: now.toISOString() };
+      await deps.consent.suppress(person.customerId, 'sms', entry);
+      await deps.consent.suppressIdentity('phone', person.phone as string, entry);
+      return skip(deps, key, 'suppressed');
+    }
+    const today = localClock(now, person.timeZone)?.date ?? now.toISOString().slice(0, 10);
+    if (!(await deps.numbers.claim(person.phone as string, today, person.customerId))) {
+      return skip(deps, key, 'shared_number');
+    }
   }
   const token = deps.links.sign(
     // The row's key in the link: the campaign's report counts the unsubscribe (consent-links.ts).
     {
       purpose: 'unsubscribe',
-      customerId: customer.customerId,
+      customerId: person.customerId,
       channel: request.channel,
       deliveryKey: key.deliveryKey,
     },
@@ -134,34 +171,34 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     ? request.occasion
     : request.plannedAt.slice(0, 10);
   const context = templateContext(
-    customer,
-    campaign,
+    person,
+    active,
     { key: request.occasion, date: occasionDate },
     deps.settings,
     unsubscribeUrl,
   );
-  const message = renderMessage(campaign, request.channel, context);
-  const tags = { campaign: campaign.id, occasion: request.occasion, customer: customer.customerId };
+  const message = renderMessage(active, request.channel, context);
+  const tags = { campaign: active.id, occasion: request.occasion, customer: person.customerId };
 
   if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
   return deliver(deps, request, now, async () => {
     if (message.channel === 'email') {
       return deps.email.send({
-        to: customer.email as string,
+        to: person.email as string,
         subject: message.subject,
         html: message.html,
         text: message.text,
         headers: {
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          'X-Precis-Campaign': campaign.id,
+          'X-Precis-Campaign': active.id,
           'X-Precis-Occasion': request.occasion,
         },
         tags,
       });
     }
-    const sent = await deps.sms.send({ to: customer.phone as string, text: message.text, tags });
-    return { ...sent, ...withCountry(customer.phone) };
+    const sent = await deps.sms.send({ to: person.phone as string, text: message.text, tags });
+    return { ...sent, ...withCountry(person.phone) };
   });
 }
 
@@ -170,6 +207,21 @@ function withCountry(phone: string | undefined): { country?: string } {
   const country = smsCountry(phone);
   return country ? { country } : {};
 }
+
+/** Moves a `queued` row to `skipped` with the reason (a duplicate when it had moved on). */
+async function skip(
+  deps: Pick<SenderDeps, 'ledger'>,
+  key: DeliveryKey,
+  reason: SkipReason,
+): Promise<SendOutcome> {
+  return (await deps.ledger.transition(key, 'queued', 'skipped', { reason }))
+    ? { status: 'skipped', reason }
+    : { status: 'duplicate' };
+}
+
+/** What a row no longer `queued` means for this copy of its message (see `alreadyTaken`). */
+const takenOutcome = (row: Delivery, now: Date): SendOutcome =>
+  isStuckUnknown(row, now) ? { status: 'unknown', errorName: INTERRUPTED } : { status: 'duplicate' };
 
 /**
  * The row was not `queued`: another copy got there first (a duplicate), or an earlier attempt of
@@ -180,9 +232,7 @@ async function alreadyTaken(
   key: DeliveryKey,
 ): Promise<SendOutcome> {
   const [row] = await deps.ledger.getMany([key]);
-  return row && isStuckUnknown(row, deps.clock.now())
-    ? { status: 'unknown', errorName: INTERRUPTED }
-    : { status: 'duplicate' };
+  return row ? takenOutcome(row, deps.clock.now()) : { status: 'duplicate' };
 }
 
 /** Calls the provider for a row now `unknown`, and records what came of it. */
@@ -212,7 +262,11 @@ async function deliver(
         MAX_QUEUE_DELAY_SECONDS,
       );
       await deps.queue.enqueue([{ ...request, throttled }], { delaySeconds });
-      return { status: 'deferred', until: new Date(now.getTime() + delaySeconds * 1000).toISOString() };
+      return {
+        status: 'deferred',
+        until: new Date(now.getTime() + delaySeconds * 1000).toISOString(),
+        reason: 'throttled',
+      };
     }
     if (err instanceof ProviderRejectedError) {
       await deps.ledger.transition(key, 'unknown', 'failed', { reason: err.message });

@@ -1,7 +1,7 @@
 import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
 import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
-import { decide, type SkipReason, withRecentSend } from '../domain/campaigns/eligibility';
+import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
 import type { Customer } from '../domain/customer';
@@ -9,13 +9,12 @@ import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { LastOrderIndex } from '../ports/last-order-index';
-import type { SendHistory } from '../ports/send-history';
 import type { SendQueue } from '../ports/send-queue';
 
 // Event-driven messages (welcome after confirmation, win-back on entering At Risk, the double
 // opt-in confirmation): one person, one occasion, through the same path as the hourly planner —
 //   profile → eligibility (campaigns only) → conditional put of the ledger row (the claim)
-//   → recent-sends list (campaigns only) → send queue → sender.
+//   → send queue → sender (which runs the send-time guard: send-guard.ts).
 // Campaign messages keep the campaign's send window in the person's local time (and SMS the quiet
 // hours): an event outside it claims the occasion now with `notBefore` = the next opening, and the
 // sender holds the message until then (see send-message.ts). The welcome ships with a wide window
@@ -29,7 +28,6 @@ export interface TriggerDeps {
   customers: Pick<CustomerRepository, 'get'>;
   ledger: DeliveryLedger;
   queue: SendQueue;
-  history: SendHistory;
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: CampaignSettings;
@@ -39,10 +37,7 @@ export type TriggerOutcome =
   | { status: 'queued' | 'held_out' | 'requeued'; campaignId: string; occasion: string }
   | { status: 'skipped'; campaignId: string; occasion: string; reason: SkipReason };
 
-/**
- * Every enabled campaign whose trigger matches `match`, for one person and occasion, as of `at`.
- * Campaigns one after another, so the second sees the first one's send in the frequency cap.
- */
+/** Every enabled, active campaign whose trigger matches `match`, for one person and occasion, as of `at`. */
 export async function triggerCampaigns(
   deps: TriggerDeps,
   match: (campaign: Campaign) => boolean,
@@ -52,7 +47,7 @@ export async function triggerCampaigns(
 ): Promise<TriggerOutcome[]> {
   const outcomes: TriggerOutcome[] = [];
   for (const campaign of deps.campaigns) {
-    if (!campaign.enabled || !match(campaign)) continue;
+    if (!campaign.enabled || campaign.status !== 'active' || !match(campaign)) continue;
     outcomes.push(await triggerCampaign(deps, campaign, customerId, occasion, at));
   }
   return outcomes;
@@ -85,9 +80,6 @@ export async function triggerCampaign(
   });
   if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
   if (decision.outcome === 'held_out') return { status: 'held_out', ...ids };
-  const added = { at: at.toISOString(), campaignId: campaign.id, channel: decision.channel };
-  const next = withRecentSend(customer.recentSends, added, at, deps.settings.frequencyCap.days);
-  await deps.history.record(customerId, customer.recentSends?.length ?? 0, next, added);
   await deps.queue.enqueue([requestOf(row)]);
   return { status: 'queued', ...ids };
 }

@@ -88,6 +88,9 @@ export class InMemoryCampaignStatsStore implements CampaignStatsStore {
       if (change.smsCountry) {
         row.sentSmsByCountry[change.smsCountry] = (row.sentSmsByCountry[change.smsCountry] ?? 0) + 1;
       }
+      if (change.skipReason) {
+        row.skippedByReason[change.skipReason] = (row.skippedByReason[change.skipReason] ?? 0) + 1;
+      }
       this.rows.set(key, row);
     }
   }

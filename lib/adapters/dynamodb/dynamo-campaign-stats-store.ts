@@ -42,6 +42,7 @@ import {
 
 const ATTEMPTS = 6;
 const SMS_MAP = 'sentSmsByCountry';
+const SKIPS_MAP = 'skippedByReason';
 
 const MeasurementItemSchema = z.object({
   stages: z.set(z.string()).optional(),
@@ -289,10 +290,11 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
             return { status: 'retry' };
           throw err;
         }
-        // The first SMS counted on a counters row that has no country map yet (a racing record
-        // got there before the row's first write): create the maps, then try again.
-        if (!repaired && change.smsCountry && isInvalidPath(err)) {
-          await Promise.all(delivery.periods.map((period) => this.ensureSmsMap(delivery, period)));
+        // The first SMS (or skip) counted on a counters row that has no country (or reason) map yet
+        // (a racing record got there before the row's first write, or the row predates the map):
+        // create the maps, then try again.
+        if (!repaired && (change.smsCountry || change.skipReason) && isInvalidPath(err)) {
+          await Promise.all(delivery.periods.map((period) => this.ensureMaps(delivery, period)));
           continue;
         }
         throw err;
@@ -301,7 +303,7 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
   }
 
   private countersUpdate(delivery: MeasuredDelivery, period: string, change: CounterChange): TransactItem {
-    const names: Record<string, string> = { '#sms': SMS_MAP };
+    const names: Record<string, string> = { '#sms': SMS_MAP, '#skips': SKIPS_MAP };
     const values: Record<string, unknown> = {};
     const adds: string[] = [];
     Object.entries(change.add).forEach(([counter, amount], i) => {
@@ -310,16 +312,24 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
       values[`:c${i}`] = amount;
       adds.push(`#c${i} :c${i}`);
     });
-    let set = '';
+    // A write that adds into a map needs it to exist; every other write makes sure it does, so the
+    // row's first SMS (or skip) can ADD into it.
+    const sets: string[] = [];
+    const ensure = (map: string) => {
+      values[':empty'] = {};
+      sets.push(`${map} = if_not_exists(${map}, :empty)`);
+    };
     if (change.smsCountry) {
       names['#country'] = change.smsCountry;
       values[':one'] = 1;
       adds.push('#sms.#country :one');
-    } else {
-      // Every other write makes sure the map exists, so the row's first SMS can ADD into it.
-      values[':empty'] = {};
-      set = ' SET #sms = if_not_exists(#sms, :empty)';
-    }
+    } else ensure('#sms');
+    if (change.skipReason) {
+      names['#reason'] = change.skipReason;
+      values[':one'] = 1;
+      adds.push('#skips.#reason :one');
+    } else ensure('#skips');
+    const set = sets.length > 0 ? ` SET ${sets.join(', ')}` : '';
     return {
       Update: {
         TableName: this.table,
@@ -331,13 +341,13 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
     };
   }
 
-  private async ensureSmsMap(delivery: MeasuredDelivery, period: string): Promise<void> {
+  private async ensureMaps(delivery: MeasuredDelivery, period: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: statsKeys.counters(delivery.campaignId, period, delivery.group),
-        UpdateExpression: 'SET #sms = if_not_exists(#sms, :empty)',
-        ExpressionAttributeNames: { '#sms': SMS_MAP },
+        UpdateExpression: 'SET #sms = if_not_exists(#sms, :empty), #skips = if_not_exists(#skips, :empty)',
+        ExpressionAttributeNames: { '#sms': SMS_MAP, '#skips': SKIPS_MAP },
         ExpressionAttributeValues: { ':empty': {} },
         ReturnConsumedCapacity: 'INDEXES',
       }),

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Delivery, DeliverySchema, type DeliveryStatus } from '../../domain/campaigns/delivery';
+import { systemClock } from '../../ports/clock';
 import type {
   ClaimResult,
   DeliveryKey,
@@ -91,9 +92,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger, DeliveryUnsubscribe
     key: DeliveryKey,
     from: DeliveryStatus,
     to: DeliveryStatus,
-    fields: Partial<Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country'>> = {},
+    fields: Partial<
+      Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country' | 'notBefore' | 'deferReason'>
+    > = {},
   ): Promise<boolean> {
-    const set = { ...fields, status: to, updatedAt: new Date().toISOString() };
+    const set = { ...fields, status: to, updatedAt: systemClock.now().toISOString() };
     const names = Object.keys(set);
     try {
       const _out = await this.db.send(

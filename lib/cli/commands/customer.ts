@@ -143,9 +143,17 @@ export function formatProfile(view: CustomerView): string {
   for (const m of view.messages) {
     rows.push([
       '',
-      `${day(m.sentAt ?? m.plannedAt)}  ${m.campaignId} ${m.occasion} · ${m.channel} · ${m.status}${m.reason ? ` (${m.reason})` : ''}`,
+      `${day(m.sentAt ?? m.plannedAt)}  ${m.campaignId} ${m.occasion} · ${m.channel} · ${m.status}${why(m)}`,
     ]);
   }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return `${rows.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n')}\n`;
 }
+
+/** Why a message is where it is: skipped or failed (`reason`), or put off by the send-time guard. */
+const why = (m: { status: string; reason?: string; deferReason?: string; notBefore?: string }): string =>
+  m.reason
+    ? ` (${m.reason})`
+    : m.status === 'queued' && m.deferReason && m.notBefore
+      ? ` (deferred: ${m.deferReason} until ${m.notBefore})`
+      : '';

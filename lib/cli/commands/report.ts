@@ -23,6 +23,7 @@ const GroupSchema = z.object({
   clicked: z.int(),
   unsubscribed: z.int(),
   skipped: z.int(),
+  skippedByReason: z.record(z.string(), z.int()).default({}),
   failed: z.int(),
   conversions: z.int(),
   conversionRate: nullableNumber,
@@ -171,6 +172,13 @@ export function formatReport(r: ReportResponse): string {
     ['clicked', count(t.clicked), count(h.clicked)],
     ['unsubscribed', count(t.unsubscribed), count(h.unsubscribed)],
     ['skipped', count(t.skipped), count(h.skipped)],
+    ...[...new Set([...Object.keys(t.skippedByReason), ...Object.keys(h.skippedByReason)])]
+      .sort()
+      .map((reason): [string, string, string] => [
+        `  ${reason.replace(/_/g, ' ')}`,
+        count(t.skippedByReason[reason] ?? 0),
+        count(h.skippedByReason[reason] ?? 0),
+      ]),
     ['failed', count(t.failed), count(h.failed)],
     ['conversions', count(t.conversions), count(h.conversions)],
     ['conversion rate', percent(t.conversionRate, 2), percent(h.conversionRate, 2)],

@@ -28,6 +28,12 @@ export const TimeWindowSchema = z
   });
 export type TimeWindow = z.infer<typeof TimeWindowSchema>;
 
+/**
+ * The widest SMS allowance any deployment may configure: the TCPA's 8 a.m. to 9 p.m. at the called
+ * party's location (47 U.S.C. § 227(c)(5), 47 C.F.R. § 64.1200(c)(1)).
+ */
+export const TCPA_SMS_HOURS: TimeWindow = { start: '08:00', end: '21:00' };
+
 export const CampaignTriggerSchema = z.discriminatedUnion('type', [
   /** On the customer's birthday in their own zone (Feb 29 on Feb 28 in non-leap years). */
   z.strictObject({ type: z.literal('birthday') }),
@@ -44,6 +50,9 @@ export type CampaignTrigger = z.infer<typeof CampaignTriggerSchema>;
 
 /** Triggers the hourly planner finds through an index; the others come from events. */
 export const SCHEDULED_TRIGGERS = ['birthday', 'next-order', 'after-order'] as const;
+
+export const CAMPAIGN_STATUSES = ['active', 'paused', 'archived'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 export const CHANNEL_PREFERENCES = ['email', 'sms', 'email-then-sms'] as const;
 export type ChannelPreference = (typeof CHANNEL_PREFERENCES)[number];
@@ -83,6 +92,11 @@ export const CampaignSchema = z
     }),
     name: z.string().trim().min(1).max(100),
     enabled: z.boolean().default(true),
+    /**
+     * `paused`: nothing new is planned and queued messages are skipped when they would leave;
+     * `archived`: the same, for good (kept for its reports). Checked by the sender at send time.
+     */
+    status: z.enum(CAMPAIGN_STATUSES).default('active'),
     trigger: CampaignTriggerSchema,
     /** Who the campaign is for (a rule over the profile); everyone when absent. */
     audience: RuleSchema.optional(),
@@ -127,8 +141,16 @@ export const CampaignSettingsSchema = z.strictObject({
   frequencyCap: z
     .strictObject({ messages: z.int().min(1).max(50), days: z.int().min(1).max(60) })
     .default({ messages: 2, days: 7 }),
-  /** SMS only inside these local hours, whatever the campaign's window. */
-  smsQuietHours: TimeWindowSchema.default({ start: '09:00', end: '20:00' }),
+  /**
+   * SMS only inside these local hours, whatever the campaign's window; never wider than the TCPA's
+   * 08:00–21:00 (and Florida numbers are held to 08:00–20:00 on top: see send-window.ts).
+   */
+  smsQuietHours: TimeWindowSchema.default({ start: '09:00', end: '20:00' }).refine(
+    (w) =>
+      minutesOfDay(w.start) >= minutesOfDay(TCPA_SMS_HOURS.start) &&
+      minutesOfDay(w.end) <= minutesOfDay(TCPA_SMS_HOURS.end),
+    { error: `must lie within ${TCPA_SMS_HOURS.start}–${TCPA_SMS_HOURS.end} (the TCPA's calling hours)` },
+  ),
   brandName: z.string().min(1).max(60).default('Precis'),
   /**
    * Where the links in messages (confirm, unsubscribe, manage your details) and the default

@@ -8,7 +8,9 @@ import { ValueTierSchema } from '../value-tier';
 //
 //   queued ─▶ unknown ─▶ sent ─▶ delivered / bounced / complained / opened / clicked (feedback)
 //     │         └──────▶ failed (the provider refused it for good)
-//     └──▶ skipped (no longer eligible when the sender looked: unsubscribed, erased, no address)
+//     ├──▶ queued (deferred: outside the send window or SMS hours when the sender looked; `notBefore`
+//     │           and `deferReason` say until when and why; the claim stays, so it goes once)
+//     └──▶ skipped (the send-time guard said no: unsubscribed, erased, left the segment, capped…)
 //   held_out (the control group: claimed, never sent, measured)
 //
 // `unknown` is written just before the provider is called and replaced by `sent` with the provider's
@@ -49,8 +51,10 @@ export const DeliverySchema = z.object({
   providerMessageId: z.string().optional(),
   /** Why a row was skipped or failed (a code, never a message body or address). */
   reason: z.string().optional(),
-  /** Outside the send window (or SMS quiet hours) when claimed: not sent before this instant. */
+  /** Outside the send window (or SMS quiet hours) when claimed or when due: not sent before this instant. */
   notBefore: z.iso.datetime().optional(),
+  /** Why the send-time guard last put the message off until `notBefore` (send_window, quiet_hours…). */
+  deferReason: z.string().optional(),
   /** Measurement: the customer's value tier when the occasion was claimed (VIP = top 20%). */
   valueTier: ValueTierSchema.optional(),
   /** Measurement: the ISO 3166 region of an SMS's destination number, set when it is sent (SMS is priced per country). */

@@ -1,11 +1,13 @@
-import type { Customer, RecentSend } from '../customer';
+import type { Customer } from '../customer';
 import { evaluateRule } from '../rule-segments';
 import type { Campaign, CampaignSettings, Channel } from './campaign';
-import { insideWindow, localClock, nextSendTime } from './send-window';
+import { nextSendTime, sendWindows } from './send-window';
 
-// Whether one person gets one campaign's message now, and on which channel. Pure: the planner reads
-// the profile once and asks this; the sender asks again with the fresh profile just before sending
-// (consent can be withdrawn in between). Expected outcomes are values, never errors.
+// Whether one person is planned one campaign's message, and on which channel. Pure: the planner
+// reads the profile once and asks this. What may change before the message leaves (consent, the
+// audience, the campaign's status, the time of day, the frequency cap over what was actually sent)
+// is asked again by the send-time guard (send-guard.ts) just before the provider is called.
+// Expected outcomes are values, never errors.
 
 export const SKIP_REASONS = [
   /** The campaign is switched off in config. */
@@ -24,7 +26,7 @@ export const SKIP_REASONS = [
   'campaign_opt_out',
   /** Hard bounce, complaint or carrier opt-out on the channel. */
   'suppressed',
-  /** Already had the capped number of marketing messages within the cap's days. */
+  /** Already had the capped number of marketing messages within the cap's days (ledger rows sent). */
   'frequency_cap',
   /** SMS, and the campaign's send window never overlaps the quiet-hours allowance (a config mistake). */
   'quiet_hours',
@@ -32,6 +34,18 @@ export const SKIP_REASONS = [
   'already_claimed',
   /** A lifecycle change that happened in the past: backfilled or imported old orders moved the person. */
   'historical',
+  /** The campaign is no longer in the configuration. */
+  'unknown_campaign',
+  /** The campaign was paused (status `paused`) after the message was queued. */
+  'campaign_paused',
+  /** The campaign was archived (status `archived`) after the message was queued. */
+  'campaign_archived',
+  /** A campaign on entering a segment, and the person has left it since (re-scored active). */
+  'left_segment',
+  /** Win-back or repurchase, and the person ordered after the message was planned. */
+  'ordered_since',
+  /** SMS, and another customer with the same number was texted on that local day (SMS pumping cap). */
+  'shared_number',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -44,16 +58,8 @@ export type Decision =
 
 export type ChannelCheck = { ok: true } | { ok: false; reason: SkipReason };
 
-/**
- * Consent and suppression on one channel; for SMS also the quiet hours at `now` (not checked when
- * `now` is undefined: the sender re-checks consent only, the planner decided the time).
- */
-export function channelCheck(
-  customer: Customer,
-  channel: Channel,
-  now: Date | undefined,
-  settings: Pick<CampaignSettings, 'smsQuietHours'>,
-): ChannelCheck {
+/** Consent and suppression on one channel (part of `consentCheck`, the one consent rule). */
+export function channelCheck(customer: Customer, channel: Channel): ChannelCheck {
   if (channel === 'email') {
     if (customer.email === undefined) return { ok: false, reason: 'no_address' };
     if (customer.consent.email.status === 'unsubscribed') return { ok: false, reason: 'unsubscribed' };
@@ -65,10 +71,6 @@ export function channelCheck(
   if (customer.consent.sms.status === 'opted_out') return { ok: false, reason: 'unsubscribed' };
   if (customer.consent.sms.status !== 'opted_in') return { ok: false, reason: 'no_consent' };
   if (customer.suppression?.sms) return { ok: false, reason: 'suppressed' };
-  if (now === undefined) return { ok: true };
-  const clock = localClock(now, customer.timeZone);
-  if (!clock || !insideWindow(clock.minutes, settings.smsQuietHours))
-    return { ok: false, reason: 'quiet_hours' };
   return { ok: true };
 }
 
@@ -79,17 +81,11 @@ export const optedOutOf = (customer: Pick<Customer, 'campaignOptOuts'>, campaign
 /**
  * The person's own consent to one campaign on one channel: the preference centre's per-campaign
  * opt-outs, then the channel's consent and suppression (see `channelCheck`). The one consent rule:
- * the planner asks it through `decide`, the sender again just before sending.
+ * the planner asks it through `decide`, the send-time guard again just before sending.
  */
-export function consentCheck(
-  customer: Customer,
-  campaignId: string,
-  channel: Channel,
-  now: Date | undefined,
-  settings: Pick<CampaignSettings, 'smsQuietHours'>,
-): ChannelCheck {
+export function consentCheck(customer: Customer, campaignId: string, channel: Channel): ChannelCheck {
   if (optedOutOf(customer, campaignId)) return { ok: false, reason: 'campaign_opt_out' };
-  return channelCheck(customer, channel, now, settings);
+  return channelCheck(customer, channel);
 }
 
 /**
@@ -99,22 +95,15 @@ export function consentCheck(
 export function chooseChannel(
   customer: Customer,
   campaign: Pick<Campaign, 'channel'>,
-  settings: Pick<CampaignSettings, 'smsQuietHours'>,
 ): { channel: Channel } | { reason: SkipReason } {
   const order: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
   let first: SkipReason | undefined;
   for (const channel of order) {
-    const check = channelCheck(customer, channel, undefined, settings);
+    const check = channelCheck(customer, channel);
     if (check.ok) return { channel };
     first ??= check.reason;
   }
   return { reason: first ?? 'no_address' };
-}
-
-/** Marketing messages claimed for the person within the cap's days before `now`. */
-export function recentCount(recent: readonly RecentSend[] | undefined, now: Date, days: number): number {
-  const since = now.getTime() - days * 86_400_000;
-  return (recent ?? []).filter((send) => Date.parse(send.at) > since).length;
 }
 
 /**
@@ -124,42 +113,40 @@ export function recentCount(recent: readonly RecentSend[] | undefined, now: Date
  * Undefined when the two never overlap.
  */
 export function sendTime(
-  customer: Pick<Customer, 'timeZone'>,
+  customer: Pick<Customer, 'timeZone' | 'phone'>,
   campaign: Pick<Campaign, 'sendWindow'>,
   channel: Channel,
   now: Date,
   settings: Pick<CampaignSettings, 'smsQuietHours'>,
 ): Date | undefined {
-  const windows = channel === 'sms' ? [campaign.sendWindow, settings.smsQuietHours] : [campaign.sendWindow];
-  return nextSendTime(now, customer.timeZone, windows);
+  return nextSendTime(now, customer.timeZone, sendWindows(customer, campaign, channel, settings));
 }
 
 /**
- * The decision for one person and campaign at `now`. Order: erased, audience, channel (consent,
- * suppression), the time it may go (deferred to the next send window / SMS allowance), frequency
- * cap, then the holdout, so the control group is drawn from exactly the people who would have been
- * messaged.
+ * The decision for one person and campaign at `now`. Order: disabled or not active, erased,
+ * audience, channel (consent, suppression), the time it may go (deferred to the next send window /
+ * SMS allowance), then the holdout, so the control group is drawn from exactly the people who would
+ * have been messaged. The frequency cap counts what was actually sent, so it is the send-time
+ * guard's (send-guard.ts), not the plan's.
  */
 export function decide(
   customer: Customer,
   campaign: Campaign,
   now: Date,
-  settings: Pick<CampaignSettings, 'smsQuietHours' | 'frequencyCap'>,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
 ): Decision {
   if (!campaign.enabled) return { outcome: 'skipped', reason: 'disabled' };
+  if (campaign.status === 'paused') return { outcome: 'skipped', reason: 'campaign_paused' };
+  if (campaign.status === 'archived') return { outcome: 'skipped', reason: 'campaign_archived' };
   if (customer.erasedAt !== undefined) return { outcome: 'skipped', reason: 'erased' };
   if (campaign.audience && !evaluateRule(campaign.audience, customer)) {
     return { outcome: 'skipped', reason: 'not_in_audience' };
   }
   if (optedOutOf(customer, campaign.id)) return { outcome: 'skipped', reason: 'campaign_opt_out' };
-  const choice = chooseChannel(customer, campaign, settings);
+  const choice = chooseChannel(customer, campaign);
   if ('reason' in choice) return { outcome: 'skipped', reason: choice.reason };
   const when = sendTime(customer, campaign, choice.channel, now, settings);
   if (when === undefined) return { outcome: 'skipped', reason: 'quiet_hours' };
-  const cap = settings.frequencyCap;
-  if (recentCount(customer.recentSends, now, cap.days) >= cap.messages) {
-    return { outcome: 'skipped', reason: 'frequency_cap' };
-  }
   if (inHoldout(customer.customerId, campaign.id, campaign.holdoutPercent)) {
     return { outcome: 'held_out', channel: choice.channel };
   }
@@ -193,16 +180,4 @@ export function fnv1a32(text: string): number {
   hash = Math.imul(hash, 0xc2b2ae35);
   hash ^= hash >>> 16;
   return hash >>> 0;
-}
-
-/** The recent-sends list after claiming one more message: older than the cap's days dropped, bounded. */
-export const MAX_RECENT_SENDS = 20;
-export function withRecentSend(
-  recent: readonly RecentSend[] | undefined,
-  send: RecentSend,
-  now: Date,
-  days: number,
-): RecentSend[] {
-  const since = now.getTime() - days * 86_400_000;
-  return [...(recent ?? []).filter((s) => Date.parse(s.at) > since), send].slice(-MAX_RECENT_SENDS);
 }

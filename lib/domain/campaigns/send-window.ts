@@ -1,5 +1,13 @@
 import { DateTime } from 'luxon';
-import { minutesOfDay, type TimeWindow } from './campaign';
+import type { Customer } from '../customer';
+import {
+  type Campaign,
+  type CampaignSettings,
+  type Channel,
+  minutesOfDay,
+  TCPA_SMS_HOURS,
+  type TimeWindow,
+} from './campaign';
 
 // Who is "due now" for a scheduled campaign: the people whose local clock is inside the send window
 // on the occasion's local date. The sparse indexes (byBirthday, byNextOrder) are partitioned by that
@@ -69,9 +77,82 @@ export function nextSendTime(at: Date, timeZone: string, windows: readonly TimeW
   if (windows.length === 0 || start >= end) return undefined;
   const local = DateTime.fromJSDate(at, { zone: timeZone });
   if (!local.isValid) return undefined;
-  const minutes = local.hour * 60 + local.minute;
-  if (minutes >= start && minutes < end) return at;
-  const day = minutes < start ? local : local.plus({ days: 1 });
-  const opening = day.set({ hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 });
-  return opening.toJSDate();
+  const inside = (time: DateTime) => {
+    const minutes = time.hour * 60 + time.minute;
+    return minutes >= start && minutes < end;
+  };
+  if (inside(local)) return at;
+  // Today's opening if still ahead, else the next day's. An opening in a daylight-saving gap moves
+  // forward with the clocks; when that lands past the window's end (the whole window was skipped),
+  // the day after's opening it is.
+  for (let days = 0; days <= 2; days++) {
+    const day = local.plus({ days });
+    const opening = day.set({ hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 });
+    if (opening.toMillis() > at.getTime() && inside(opening)) return opening.toJSDate();
+  }
+  return undefined;
+}
+
+/**
+ * Florida's Telephone Solicitation Act: no solicitation before 8 a.m. or after 8 p.m. at the called
+ * party's location (Fla. Stat. § 501.059(8)(a), as amended by SB 1120, 2023).
+ */
+export const FLORIDA_SMS_HOURS: TimeWindow = { start: '08:00', end: '20:00' };
+
+/**
+ * Florida's area codes, with the overlays in service or announced: NANPA, "Area Code Maps —
+ * Florida" and the NANPA planning letters for the 305/786→645, 407/321→689, 727→728, 813→656,
+ * 850→448 and 904→324 overlays (https://www.nanpa.com/area-codes/maps, state FL).
+ */
+export const FLORIDA_AREA_CODES: ReadonlySet<string> = new Set([
+  '239',
+  '305',
+  '321',
+  '324',
+  '352',
+  '386',
+  '407',
+  '448',
+  '561',
+  '645',
+  '656',
+  '689',
+  '727',
+  '728',
+  '754',
+  '772',
+  '786',
+  '813',
+  '850',
+  '863',
+  '904',
+  '941',
+  '954',
+]);
+
+/** Whether an E.164 number is a NANP number with a Florida area code. */
+export const isFloridaNumber = (phone: string | undefined): boolean =>
+  phone !== undefined && /^\+1\d{10}$/.test(phone) && FLORIDA_AREA_CODES.has(phone.slice(2, 5));
+
+/**
+ * The local hours an SMS to this number may go: the configured quiet-hours allowance, within the
+ * TCPA's 08:00–21:00, within Florida's 08:00–20:00 for a Florida area code.
+ */
+export function smsAllowance(
+  phone: string | undefined,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): TimeWindow[] {
+  return [settings.smsQuietHours, TCPA_SMS_HOURS, ...(isFloridaNumber(phone) ? [FLORIDA_SMS_HOURS] : [])];
+}
+
+/** The windows a message on `channel` must be inside, in the person's local time. */
+export function sendWindows(
+  customer: Pick<Customer, 'phone'>,
+  campaign: Pick<Campaign, 'sendWindow'>,
+  channel: Channel,
+  settings: Pick<CampaignSettings, 'smsQuietHours'>,
+): TimeWindow[] {
+  return channel === 'sms'
+    ? [campaign.sendWindow, ...smsAllowance(customer.phone, settings)]
+    : [campaign.sendWindow];
 }

@@ -18,6 +18,9 @@ import * as z from 'zod';
 //                which delivery an order was attributed to (each order at most once; a
 //                cancellation takes exactly this back out).
 
+/** A skip reason as a counters map key (a lower-case code; anything else counts as `other`). */
+export const SKIP_REASON_KEY = /^[a-z][a-z_]{0,39}$/;
+
 export const MEASUREMENT_GROUPS = ['treated', 'holdout'] as const;
 export type MeasurementGroup = (typeof MEASUREMENT_GROUPS)[number];
 
@@ -59,6 +62,8 @@ export const CampaignCountersSchema = z.object({
   sentEmail: count,
   /** SMS accepted by the provider, per destination country (ISO 3166 alpha-2; priced per country). */
   sentSmsByCountry: z.record(z.string().regex(/^[A-Z]{2}$|^ZZ$/), z.number().int().min(0)).default({}),
+  /** Skipped messages by the send-time guard's (or the sender's) reason: `frequency_cap`, `left_segment`… */
+  skippedByReason: z.record(z.string().regex(SKIP_REASON_KEY), z.number().int().min(0)).default({}),
   /** Deliveries with at least one attributed order. */
   conversions: count,
   /** Attributed orders. */

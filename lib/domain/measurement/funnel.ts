@@ -5,6 +5,7 @@ import {
   FUNNEL_STAGES,
   type FunnelStage,
   type MeasurementGroup,
+  SKIP_REASON_KEY,
   statsKeys,
 } from './campaign-stats';
 
@@ -81,6 +82,8 @@ export interface MeasuredDelivery {
   vip: boolean;
   /** ISO region of an SMS destination (`ZZ` when unknown). */
   country?: string;
+  /** Why a skipped row was skipped (its ledger `reason`). */
+  reason?: string;
 }
 
 export function measuredDelivery(row: Delivery, timeZone: string): MeasuredDelivery {
@@ -93,17 +96,20 @@ export function measuredDelivery(row: Delivery, timeZone: string): MeasuredDeliv
     channel: row.channel,
     vip: row.valueTier === 'vip',
     ...(row.country !== undefined && { country: row.country }),
+    ...(row.status === 'skipped' && row.reason !== undefined && { reason: row.reason }),
   };
 }
 
-/** The numeric counters of a counters row (everything but the per-country SMS map). */
-export type CounterName = Exclude<keyof CampaignCounters, 'sentSmsByCountry'>;
+/** The numeric counters of a counters row (everything but the per-country SMS and per-reason skip maps). */
+export type CounterName = Exclude<keyof CampaignCounters, 'sentSmsByCountry' | 'skippedByReason'>;
 
 /** What to add to each counters row (`all` and the day) of one delivery's campaign and group. */
 export interface CounterChange {
   add: Partial<Record<CounterName, number>>;
   /** One more SMS sent to this country (the `sentSmsByCountry` map). */
   smsCountry?: string;
+  /** One more message skipped for this reason (the `skippedByReason` map). */
+  skipReason?: string;
 }
 
 const REGION = /^[A-Z]{2}$/;
@@ -113,6 +119,10 @@ export function funnelChange(delivery: MeasuredDelivery, stages: readonly Funnel
   const add: Partial<Record<CounterName, number>> = {};
   for (const stage of stages) add[stage] = 1;
   if (stages.includes('audience') && delivery.vip) add.audienceVip = 1;
+  if (stages.includes('skipped')) {
+    const reason = delivery.reason && SKIP_REASON_KEY.test(delivery.reason) ? delivery.reason : 'other';
+    return { add, skipReason: reason };
+  }
   if (!stages.includes('sent')) return { add };
   if (delivery.channel === 'email') return { add: { ...add, sentEmail: 1 } };
   const country = delivery.country && REGION.test(delivery.country) ? delivery.country : 'ZZ';

@@ -145,14 +145,17 @@ export const ZERO_COUNTERS: CampaignCounters = CampaignCountersSchema.parse({});
 
 /** The sum of counters rows (a week is the sum of its seven days). */
 export function sumCounters(rows: readonly CampaignCounters[]): CampaignCounters {
-  const total: CampaignCounters = { ...ZERO_COUNTERS, sentSmsByCountry: {} };
+  const total: CampaignCounters = { ...ZERO_COUNTERS, sentSmsByCountry: {}, skippedByReason: {} };
   for (const row of rows) {
     for (const key of Object.keys(total) as (keyof CampaignCounters)[]) {
-      if (key === 'sentSmsByCountry') continue;
+      if (key === 'sentSmsByCountry' || key === 'skippedByReason') continue;
       (total[key] as number) += row[key] as number;
     }
     for (const [country, n] of Object.entries(row.sentSmsByCountry)) {
       total.sentSmsByCountry[country] = (total.sentSmsByCountry[country] ?? 0) + n;
+    }
+    for (const [reason, n] of Object.entries(row.skippedByReason)) {
+      total.skippedByReason[reason] = (total.skippedByReason[reason] ?? 0) + n;
     }
   }
   return total;
@@ -170,6 +173,8 @@ export interface GroupReport {
   clicked: number;
   unsubscribed: number;
   skipped: number;
+  /** Of `skipped`, how many for each reason (frequency_cap, left_segment, shared_number…). */
+  skippedByReason: Record<string, number>;
   failed: number;
   conversions: number;
   /** conversions / audience; null for an empty group. */
@@ -367,6 +372,7 @@ function groupReport(c: CampaignCounters): GroupReport {
     clicked: c.clicked,
     unsubscribed: c.unsubscribed,
     skipped: c.skipped,
+    skippedByReason: { ...c.skippedByReason },
     failed: c.failed,
     conversions: c.conversions,
     conversionRate: round(ratio(c.conversions, c.audience)),

@@ -1,4 +1,4 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
@@ -160,11 +160,27 @@ beforeAll(async () => {
     ...consent(confirmed),
     suppression: { email: { reason: 'bounce', at: '2026-06-01T00:00:00.000Z' } },
   });
-  const recent = (at: string) => ({ at, campaignId: 'win-back', channel: 'email' });
-  await patch(ids.cap, {
-    ...consent(confirmed),
-    recentSends: [recent('2026-06-11T00:00:00.000Z'), recent('2026-06-13T00:00:00.000Z')],
-  });
+  await patch(ids.cap, consent(confirmed));
+  // Two marketing messages actually sent in the 7 days before the birthday: the cap (2 per 7 days).
+  for (const sentAt of ['2026-06-11T00:00:00.000Z', '2026-06-13T00:00:00.000Z']) {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: runtime.tableNames.Deliveries!,
+        Item: marshall({
+          customerId: ids.cap,
+          deliveryKey: `win-back#${sentAt.slice(0, 10)}`,
+          campaignId: 'win-back',
+          occasion: sentAt.slice(0, 10),
+          channel: 'email',
+          status: 'sent',
+          plannedAt: sentAt,
+          claimedAt: sentAt,
+          updatedAt: sentAt,
+          sentAt,
+        }),
+      }),
+    );
+  }
   await patch(ids.rita, consent(confirmed));
   for (const [i, daysAgo] of [95, 65, 35, 5].entries()) {
     const response = await fetch(`${runtime.url}/orders`, {
@@ -204,8 +220,13 @@ describe('a birthday today in Pacific/Auckland', () => {
 
   it('gets exactly one email at 09:00 local, with their name and offer; the others get nothing, each with a reason', async () => {
     const run = await planner(localInstant(AUCKLAND, today, '09:00'));
-    expect(run).toMatchObject({ due: 6, queued: 2, heldOut: 0 });
-    expect(run.skipped).toEqual({ no_consent: 1, unsubscribed: 1, suppressed: 1, frequency_cap: 1 });
+    // The frequency cap counts what was actually sent, when the message would leave: cap is queued
+    // by the plan and skipped by the sender's send-time guard, the reason on the ledger row.
+    expect(run).toMatchObject({ due: 6, queued: 3, heldOut: 0 });
+    expect(run.skipped).toEqual({ no_consent: 1, unsubscribed: 1, suppressed: 1 });
+    expect(await ledger(ids.cap!)).toContainEqual(
+      expect.objectContaining({ deliveryKey: 'birthday#2026', status: 'skipped', reason: 'frequency_cap' }),
+    );
     const mail = await messagesTo('ana');
     expect(mail).toHaveLength(1);
     expect(mail[0]).toMatchObject({
@@ -259,7 +280,7 @@ describe('a birthday today in Pacific/Auckland', () => {
   it('gets nothing more in the rest of the window (10:00) or after it (11:00)', async () => {
     const ten = await planner(localInstant(AUCKLAND, today, '10:00'));
     expect(ten.queued).toBe(0);
-    expect(ten.skipped.already_claimed).toBe(2);
+    expect(ten.skipped.already_claimed).toBe(3);
     const eleven = await planner(localInstant(AUCKLAND, today, '11:00'));
     expect(eleven.due).toBe(0);
     expect(await messagesTo('ana')).toHaveLength(1);

@@ -341,6 +341,22 @@ describe('event-driven triggers', () => {
   it('win-back: entering lifecycle at_risk (SegmentEntered on the app bus) sends one email with the offer, however often the event comes', async () => {
     // 09:xx local now: inside the win-back's window for at least an hour.
     const id = await confirmedCustomer('wanda', { timeZone: zoneAt(9) });
+    // At risk for real (the send-time guard checks it when the email leaves): one order 100 days
+    // ago and none since. Scoring those old orders is a historical change, which sends nothing.
+    const order = await fetch(`${runtime.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_KEY },
+      body: JSON.stringify({
+        orderId: `${SUITE}-wanda-1`,
+        customer: { email: address('wanda') },
+        orderedAt: new Date(Date.now() - 100 * 86_400_000).toISOString(),
+        totalAmount: 30,
+        currency: 'GBP',
+        lineItems: [{ sku: 'TOY-1', category: 'toys', quantity: 1, unitPrice: 30 }],
+      }),
+    });
+    expect(order.status).toBe(202);
+    await runtime.settled();
     const events = bus();
     const entered = (eventId: string) => ({
       Source: 'precis',

@@ -262,8 +262,15 @@ beforeAll(async () => {
   // The real planner claims the occasion for everyone: the hourly schedule's pass at 09:00 London
   // time (not POST /planner/runs: that answers within API Gateway's 29 s, and a thousand claims with
   // their stream work can take longer on a busy machine).
-  await runtime.scheduler.runScheduleNow('CampaignsPlannerSchedule', new Date(PLANNED));
-  await runtime.settled();
+  // The runtime's shared clock at that hour while the pass runs and the sender sends, so the
+  // send-time guard finds everyone inside their 09:00–11:00 window.
+  runtime.clock.set(new Date(PLANNED));
+  try {
+    await runtime.scheduler.runScheduleNow('CampaignsPlannerSchedule', new Date(PLANNED));
+    await runtime.settled();
+  } finally {
+    runtime.clock.reset();
+  }
 
   // The ledger says who is in which group.
   for await (const page of paginateScan(

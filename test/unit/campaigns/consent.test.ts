@@ -17,6 +17,7 @@ import { sendMessage } from '../../../lib/use-cases/send-message';
 import { onProfileChange } from '../../../lib/use-cases/trigger-message';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
+import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
 import { httpEvent, lambdaContext } from '../functions/fixtures';
 
 // Double opt-in and one-click unsubscribe: what a person sees when they click the links in our
@@ -243,6 +244,7 @@ describe('the confirmation email', () => {
         suppress: async () => true,
         suppressIdentity: async () => {},
       },
+      numbers: new InMemorySmsNumberDays(),
       clock,
       campaigns,
       settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },

@@ -15,6 +15,7 @@ import { ValidationError } from '../../../lib/domain/validation';
 import type { SuppressionEntry } from '../../../lib/ports/consent-store';
 import { sendMessage } from '../../../lib/use-cases/send-message';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
+import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
 
 // SES feedback as EventBridge delivers it (shapes from the SES developer guide's event records),
 // what each event does to the ledger row, and which addresses are suppressed for good.
@@ -340,6 +341,7 @@ describe('SMS opt-outs', () => {
         },
         links: new HmacLinkSigner('a-test-key-of-32-characters-long'),
         queue: { enqueue: async () => {} },
+        numbers: new InMemorySmsNumberDays(),
         consent: {
           recordConfirmationSent: async () => {},
           suppress: async (_id, channel, entry) => {

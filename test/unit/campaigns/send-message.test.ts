@@ -10,6 +10,7 @@ import {
 } from '../../../lib/ports/message-senders';
 import { INTERRUPTED, type SenderDeps, sendMessage } from '../../../lib/use-cases/send-message';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
+import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
 
 // The sender's "at most once": what the ledger says after each provider outcome, and that a
 // message whose outcome is unknown is never sent again.
@@ -80,6 +81,7 @@ function setup(
       suppress: async () => true,
       suppressIdentity: async () => {},
     },
+    numbers: new InMemorySmsNumberDays(),
     clock: { now: () => new Date(at) },
     campaigns,
     settings: { ...campaignSettings, publicBaseUrl: 'http://localhost:3000' },
@@ -117,6 +119,7 @@ describe('sending one queued message', () => {
     expect(await sendMessage(deps, request)).toEqual({
       status: 'deferred',
       until: '2026-03-14T09:00:02.000Z',
+      reason: 'throttled',
     });
     expect(status()).toBe('queued');
     expect(requeued).toEqual([{ request: { ...request, throttled: 1 }, delaySeconds: 2 }]);
@@ -144,6 +147,7 @@ describe('sending one queued message', () => {
     expect(await sendMessage(early.deps, deferred)).toEqual({
       status: 'deferred',
       until: '2026-03-14T09:20:00.000Z',
+      reason: 'not_before',
     });
     expect(early.requeued).toEqual([{ request: deferred, delaySeconds: 900 }]);
     expect(early.status()).toBe('queued');
@@ -177,6 +181,76 @@ describe('sending one queued message', () => {
     expect(await sendMessage(deps, request)).toEqual({ status: 'skipped', reason: 'campaign_opt_out' });
     expect(status()).toBe('skipped');
     expect(sent).toEqual([]);
+  });
+
+  it('defers a message that reaches the sender after the window closed (11:20 London for 09:00–11:00) to 09:00 the next day', async () => {
+    const late = setup(async () => ({ messageId: 'ses-1' }), ana, '2026-03-14T11:20:00.000Z');
+    expect(await sendMessage(late.deps, request)).toEqual({
+      status: 'deferred',
+      until: '2026-03-15T09:00:00.000Z',
+      reason: 'send_window',
+    });
+    expect(late.sent).toEqual([]);
+    expect(late.ledger.row('birthday#2026')).toMatchObject({
+      status: 'queued',
+      notBefore: '2026-03-15T09:00:00.000Z',
+      deferReason: 'send_window',
+    });
+    expect(late.requeued).toEqual([
+      { request: { ...request, notBefore: '2026-03-15T09:00:00.000Z' }, delaySeconds: 900 },
+    ]);
+  });
+
+  it('skips the second of two profiles sharing one phone number on the same local day (SMS pumping)', async () => {
+    const sms = {
+      ...ana,
+      phone: '+447911123456',
+      consent: { ...ana.consent, sms: { ...ana.consent.sms, status: 'opted_in' as const } },
+    };
+    const first = setup(async () => ({ messageId: 'x' }), sms);
+    const text = { ...request, channel: 'sms' as const };
+    for (const row of first.ledger.rows.values()) first.ledger.put({ ...row, channel: 'sms' });
+    const texts: string[] = [];
+    first.deps.sms = {
+      send: async (m) => {
+        texts.push(m.to);
+        return { messageId: 'sms-1' };
+      },
+      isOptedOut: async () => false,
+    };
+    expect(await sendMessage(first.deps, text)).toEqual({ status: 'sent', messageId: 'sms-1' });
+    // Bo, another profile with Ana's number, the same day: skipped, nothing sent.
+    const bo = { ...sms, customerId: 'cus_bo' };
+    first.deps.customers = { get: async () => bo };
+    first.ledger.put({
+      ...(first.ledger.row('birthday#2026') as Delivery),
+      customerId: 'cus_bo',
+      status: 'queued',
+    });
+    expect(await sendMessage(first.deps, { ...text, customerId: 'cus_bo' })).toEqual({
+      status: 'skipped',
+      reason: 'shared_number',
+    });
+    expect(first.ledger.row('birthday#2026', 'cus_bo')).toMatchObject({
+      status: 'skipped',
+      reason: 'shared_number',
+    });
+    expect(texts).toEqual(['+447911123456']);
+  });
+
+  it('never writes the profile when sending a campaign message (the cap reads the ledger)', async () => {
+    const { deps } = setup(async () => ({ messageId: 'ses-1' }));
+    const writes: string[] = [];
+    deps.consent = {
+      recordConfirmationSent: async () => void writes.push('confirmationSent'),
+      suppress: async () => {
+        writes.push('suppress');
+        return true;
+      },
+      suppressIdentity: async () => void writes.push('suppressIdentity'),
+    };
+    expect(await sendMessage(deps, request)).toMatchObject({ status: 'sent' });
+    expect(writes).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   funnelChange,
   localDate,
   type MeasuredDelivery,
+  measuredDelivery,
   newlyReached,
   periodsOf,
   reachedStages,
@@ -124,5 +125,30 @@ describe('the counter increments of newly counted stages', () => {
       add: { sent: 1 },
       smsCountry: 'ZZ',
     });
+  });
+  it('counts a skipped message under the reason the sender gave (the report’s skips by reason)', () => {
+    expect(funnelChange({ ...email, reason: 'frequency_cap' }, ['skipped'])).toEqual({
+      add: { skipped: 1 },
+      skipReason: 'frequency_cap',
+    });
+    expect(funnelChange({ ...email, reason: 'Not A Code!' }, ['skipped'])).toEqual({
+      add: { skipped: 1 },
+      skipReason: 'other',
+    });
+  });
+  it('takes the reason from a skipped ledger row only', () => {
+    const row = {
+      customerId: 'cus_ana',
+      deliveryKey: 'win-back#2026-05-17',
+      campaignId: 'win-back',
+      occasion: '2026-05-17',
+      channel: 'email' as const,
+      plannedAt: '2026-05-17T08:00:00.000Z',
+      claimedAt: '2026-05-17T08:00:00.000Z',
+      updatedAt: '2026-05-17T08:00:00.000Z',
+      reason: 'left_segment',
+    };
+    expect(measuredDelivery({ ...row, status: 'skipped' }, 'Europe/London').reason).toBe('left_segment');
+    expect(measuredDelivery({ ...row, status: 'failed' }, 'Europe/London').reason).toBeUndefined();
   });
 });
