@@ -161,7 +161,7 @@ export const startDynamoLocal = async (options: StartDynamoLocalOptions = {}): P
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   let lastError: unknown;
   try {
     for (;;) {
@@ -179,7 +179,7 @@ export const startDynamoLocal = async (options: StartDynamoLocalOptions = {}): P
       }
       if (Date.now() > deadline) {
         throw new DynamoLocalError(
-          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms (${String(lastError)}). Last output:\n${output.slice(-10).join('\n')}`,
+          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 120_000} ms (${String(lastError)}). Last output:\n${output.slice(-10).join('\n')}`,
         );
       }
       await sleep(100);
