@@ -5,6 +5,7 @@ import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
+import { DEFAULT_SMS_COUNTRIES } from '../lib/domain/signup';
 import { DEFAULT_CAMPAIGNS } from './campaigns';
 
 const ScheduleExpressionSchema = z
@@ -81,6 +82,18 @@ export const PrecisConfigSchema = z.strictObject({
    * creates one with a generated key (kept when the stack is deleted).
    */
   linkSigningSecret: z.string().min(1).optional(),
+  /**
+   * SMS from the public form: `allowedCountries` (ISO 3166 alpha-2) are the only countries whose
+   * mobile numbers may be given SMS consent (any other → 400 on `phone`); see DEFAULT_SMS_COUNTRIES.
+   */
+  sms: z
+    .strictObject({
+      allowedCountries: z
+        .array(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as GB'))
+        .min(1)
+        .default(DEFAULT_SMS_COUNTRIES),
+    })
+    .prefault({}),
   /** When the scheduled jobs run (EventBridge Scheduler `cron(…)` or `rate(…)` expressions, UTC). */
   schedules: z
     .strictObject({
@@ -136,6 +149,7 @@ const JSON_KEYS = new Set([
   'schedules',
   'alarms',
   'dashboard',
+  'sms',
 ]);
 
 export class InvalidConfigError extends Error {}

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { emailSchema } from '../../lib/domain/signup';
+import { emailSchema } from '../../lib/domain/email-address';
 import { parseOrThrow } from '../../lib/domain/validation';
 import type { CustomerRepository } from '../../lib/ports/customer-repository';
 import type { DeliveryLedger } from '../../lib/ports/delivery-ledger';

@@ -17,6 +17,7 @@ export function createHandler(env: Env): HttpHandler {
     ENV.defaultTimeZone,
     ENV.defaultLocale,
     ENV.thankYouUrl,
+    ENV.smsAllowedCountries,
   ]);
   const logger = loggerFor(env, 'signup-api');
   const customers = new DynamoCustomerRepository(dynamoDocumentClient(env), {
@@ -28,6 +29,7 @@ export function createHandler(env: Env): HttpHandler {
     defaultTimeZone: config[ENV.defaultTimeZone],
     defaultLocale: config[ENV.defaultLocale],
     thankYouUrl: config[ENV.thankYouUrl],
+    smsCountries: config[ENV.smsAllowedCountries].split(','),
   };
   return signupHandler(deps, settings, logger, metricsFor(env, 'signup-api'));
 }

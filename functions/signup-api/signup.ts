@@ -10,6 +10,8 @@ export interface SignupSettings {
   defaultTimeZone: string;
   defaultLocale: string;
   thankYouUrl: string;
+  /** Countries whose mobile numbers may be given SMS consent (config `sms.allowedCountries`). */
+  smsCountries: readonly string[];
 }
 
 /** The one answer to every accepted signup: it never says whether the person was already known. */
@@ -30,7 +32,12 @@ export async function handleSignup(
     body.kind === 'json' ? parseJson(body.text) : formFieldsToSignupInput(new URLSearchParams(body.text));
   const today = deps.clock.now().toISOString().slice(0, 10);
   const signup = parseOrThrow(
-    signupSchema({ timeZone: settings.defaultTimeZone, locale: settings.defaultLocale, today }),
+    signupSchema({
+      timeZone: settings.defaultTimeZone,
+      locale: settings.defaultLocale,
+      today,
+      smsCountries: settings.smsCountries,
+    }),
     input,
   );
   const outcome = await signUp(deps, signup);

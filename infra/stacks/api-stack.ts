@@ -61,6 +61,7 @@ export class ApiStack extends Stack {
       [ENV.identitiesTable]: props.identities.tableName,
       // A plain HTML form is answered 303 to the thank-you page: the operator's, else ours (GET /thanks).
       [ENV.thankYouUrl]: config.thankYouUrl ?? `${publicBaseUrlOf(config, this.api)}/thanks`,
+      [ENV.smsAllowedCountries]: config.sms.allowedCountries.join(','),
     });
     // Exactly what a signup does: look up, claim an identity (an update: a suppression mark on an
     // erased person's address stays), create or update the profile.

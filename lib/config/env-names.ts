@@ -24,6 +24,8 @@ export const ENV = {
    * `campaignSettings.publicBaseUrl`, else the HTTP API's own URL (locally http://localhost:PORT).
    */
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Comma-separated ISO 3166 alpha-2 codes whose mobile numbers may be given SMS consent. */
+  smsAllowedCountries: 'SMS_ALLOWED_COUNTRIES',
   /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
   deliveriesTable: 'DELIVERIES_TABLE',
   /** Campaign measurement counters (pk/sk; layout in lib/domain/measurement/campaign-stats.ts). */

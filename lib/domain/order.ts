@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { emailSchema } from './email-address';
 import { toMinorUnits } from './money';
 
 /**
@@ -52,13 +53,7 @@ export function orderSchema(rules: OrderRules) {
       customer: z
         .strictObject({
           customerId: text(100).optional(),
-          email: z
-            .string({ error: 'must be text' })
-            .trim()
-            .max(254)
-            .regex(/^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/, 'must be an email address')
-            .transform((email) => email.toLowerCase())
-            .optional(),
+          email: emailSchema.optional(),
         })
         .refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
           message: 'give exactly one of customerId or email',

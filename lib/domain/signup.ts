@@ -1,7 +1,8 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { parseBirthday } from './calendar';
+import { emailSchema } from './email-address';
 
 /**
  * What a web form sends to `POST /signups`, and the normalised signup it becomes.
@@ -18,22 +19,14 @@ export const name = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .regex(NO_MARKUP, 'must not contain < > or control characters');
 
-// RFC 5321 caps an address at 254 characters; no spaces anywhere, one @, a dotted domain.
-const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+\.[^\s@"<>(),;:\\[\].]{2,}$/;
-/** An email address as people type it, trimmed and lower-cased (shared by every input that takes one). */
-export const emailSchema = z
-  .string({ error: 'must be text' })
-  .trim()
-  .max(254, 'must be at most 254 characters')
-  .regex(EMAIL, 'must be an email address such as ana@example.com')
-  .transform((email) => email.toLowerCase());
-
 const COUNTRY = /^[A-Z]{2}$/;
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u;
 
 export interface SignupDefaults {
   timeZone: string;
   locale: string;
+  /** Countries (ISO 3166 alpha-2) whose mobile numbers may be given SMS consent; default DEFAULT_SMS_COUNTRIES. */
+  smsCountries?: readonly string[];
   /** Today's date (UTC `YYYY-MM-DD`): birthdays after it are rejected. */
   today: string;
 }
@@ -134,12 +127,12 @@ export function signupSchema(defaults: SignupDefaults) {
           message: 'sms consent needs a phone number',
         });
       }
-      if (input.phone !== undefined && toE164(input.phone, input.country) === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['phone'],
-          message: PHONE_MESSAGE,
+      if (input.phone !== undefined) {
+        const problem = phoneProblem(input.phone, input.country, {
+          sms: input.consent.sms,
+          countries: defaults.smsCountries ?? DEFAULT_SMS_COUNTRIES,
         });
+        if (problem) ctx.addIssue({ code: 'custom', path: ['phone'], message: problem });
       }
     })
     .transform(
@@ -175,12 +168,41 @@ export interface Signup {
   isBot: boolean;
 }
 
+/**
+ * Where SMS consent may be given when the deployment names no list (`sms.allowedCountries`): the
+ * countries the default SMS prices cover, the Crown Dependencies that share +44 with the UK, and
+ * the demo's regions. Set your own: every other destination is refused at signup, which is what
+ * stops "SMS pumping" to exotic numbers.
+ */
+export const DEFAULT_SMS_COUNTRIES = ['GB', 'GG', 'IM', 'JE', 'IE', 'FR', 'DE', 'PT', 'US', 'CA', 'JP', 'AU'];
+
+type CountryCode = Parameters<typeof parsePhoneNumberFromString>[1];
+
+// The public form takes mobile numbers only, read with libphonenumber's mobile metadata: a number
+// is valid only when its type is MOBILE (or FIXED_LINE_OR_MOBILE where the numbering plan cannot
+// tell, as in +1). Landlines, premium-rate (UK 09…), shared-cost (UK 084…/087…), toll-free and
+// other non-mobile ranges are not valid here, so they are never stored and never texted.
+const NOT_MOBILE =
+  'must be a mobile number that can receive texts (not a landline, premium-rate or shared-cost number), with its country code, such as +44 7911 123456';
+
+/** The E.164 form of a mobile number, or undefined when it is not one (see NOT_MOBILE). */
 export function toE164(phone: string, country?: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(
-    phone,
-    country as Parameters<typeof parsePhoneNumberFromString>[1],
-  );
+  const parsed = parsePhoneNumberFromString(phone, country as CountryCode);
   return parsed?.isValid() ? parsed.number : undefined;
+}
+
+/** Why the form's phone is refused: not a mobile number, or SMS consent to a country not allowed. */
+export function phoneProblem(
+  phone: string,
+  country: string | undefined,
+  rules: { sms: boolean; countries: readonly string[] },
+): string | undefined {
+  const parsed = parsePhoneNumberFromString(phone, country as CountryCode);
+  if (!parsed?.isValid()) return NOT_MOBILE;
+  if (rules.sms && !rules.countries.includes(parsed.country ?? '')) {
+    return `cannot receive texts from us: we send SMS only to numbers in ${rules.countries.join(', ')}`;
+  }
+  return undefined;
 }
 
 const CHECKED = new Set(['on', 'true', 'yes', '1']);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
+import { emailSchema } from './email-address';
 import { SCORE_MAX, SCORE_MIN } from './satisfaction';
-import { emailSchema } from './signup';
 
 /**
  * A satisfaction survey answer as a survey tool or shop sends it (`POST /surveys`), validated and

@@ -134,7 +134,11 @@ describe('precis customer <id|email>', () => {
   it.each([
     ['an unknown id', ['customer', 'cus_nobody'], /^precis: no customer cus_nobody\n$/],
     ['an unknown email', ['customer', 'bo@example.com'], /^precis: no customer bo@example\.com\n$/],
-    ['an invalid email', ['customer', 'ana@'], /^precis: invalid email: email: must be an email address/],
+    [
+      'an invalid email',
+      ['customer', 'ana@'],
+      /^precis: invalid email: email: must have a domain after the @/,
+    ],
   ])('fails with one line and a non-zero exit for %s', async (_label, argv, message) => {
     expect(await main(argv)).not.toBe(0);
     expect(io.stderr).toMatch(message);

@@ -10,6 +10,7 @@ const settings = {
   defaultTimeZone: 'Europe/London',
   defaultLocale: 'en-GB',
   thankYouUrl: 'https://shop.example/t',
+  smsCountries: ['GB'],
 };
 const signup = { firstName: 'Ana', email: 'ana@example.com', consent: { email: true, sms: false } };
 

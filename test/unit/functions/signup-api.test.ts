@@ -11,6 +11,7 @@ const settings = {
   defaultTimeZone: 'Europe/London',
   defaultLocale: 'en-GB',
   thankYouUrl: 'https://shop.example/thanks',
+  smsCountries: ['GB', 'GG', 'IE'],
 };
 const silent = new Logger({ logLevel: 'SILENT' });
 
@@ -256,6 +257,64 @@ describe('POST /signups rejects bad input field by field and stores nothing', ()
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal_error', requestId: 'req-1' });
     expect(response.body).not.toMatch(/ana|Provisioned|at /);
+  });
+});
+
+describe('POST /signups refuses addresses and numbers that invite abuse', () => {
+  const refusal = async (body: unknown) => {
+    const response = await postJson(body);
+    expect(response.statusCode).toBe(400);
+    expect(repo.customers.size).toBe(0);
+    return JSON.parse(response.body!).fields as { path: string; message: string }[];
+  };
+
+  it.each([
+    ['a control character', 'ana\u0007@example.com', 'must not contain control characters'],
+    ['a leading dot', '.ana@example.com', 'must not start or end the name with a dot'],
+    ['two dots in the domain', 'ana@example..com', 'must not have two dots in a row'],
+    ['a domain without a dot', 'ana@example', 'must have a domain with a dot, such as example.com'],
+    [
+      'a 64-character label',
+      `ana@${'x'.repeat(64)}.com`,
+      'must not have a domain part longer than 63 characters',
+    ],
+    ['a label ending in a hyphen', 'ana@example-.com', 'must not start or end a domain part with a hyphen'],
+  ])('an email with %s → 400 on email, saying why', async (_, email, message) => {
+    expect(await refusal({ ...valid, email })).toEqual([{ path: 'email', message }]);
+  });
+
+  it.each([
+    ['a UK premium-rate 09 number', '+44 909 879 0000'],
+    ['a UK shared-cost 084 number', '+44 844 987 6543'],
+    ['a UK shared-cost 087 number', '+44 871 234 5678'],
+    ['a UK landline', '+44 20 7946 0000'],
+  ])('%s with the SMS box ticked → 400 on phone: only mobile numbers get texts', async (_, phone) => {
+    const fields = await refusal({ ...valid, phone, consent: { email: true, sms: true } });
+    expect(fields).toEqual([
+      { path: 'phone', message: expect.stringContaining('premium-rate or shared-cost') },
+    ]);
+  });
+
+  it('a mobile number outside the allowed countries → 400 on phone naming where texts go', async () => {
+    const fields = await refusal({
+      ...valid,
+      phone: '+234 803 123 4567',
+      consent: { email: true, sms: true },
+    });
+    expect(fields).toEqual([
+      { path: 'phone', message: 'cannot receive texts from us: we send SMS only to numbers in GB, GG, IE' },
+    ]);
+  });
+
+  it('a mobile number in an allowed country gets SMS consent; another country’s without the box is kept', async () => {
+    expect(
+      (await postJson({ ...valid, phone: '+353 85 123 4567', consent: { email: true, sms: true } }))
+        .statusCode,
+    ).toBe(202);
+    expect((await repo.findByIdentity('email', 'ana.silva@example.com'))?.phone).toBe('+353851234567');
+    const other = { ...valid, email: 'bo@example.com', phone: '+234 803 123 4567' };
+    expect((await postJson(other)).statusCode).toBe(202);
+    expect((await repo.findByIdentity('email', 'bo@example.com'))?.consent.sms.status).toBe('none');
   });
 });
 
