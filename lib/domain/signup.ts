@@ -174,7 +174,21 @@ export interface Signup {
  * the demo's regions. Set your own: every other destination is refused at signup, which is what
  * stops "SMS pumping" to exotic numbers.
  */
-export const DEFAULT_SMS_COUNTRIES = ['GB', 'GG', 'IM', 'JE', 'IE', 'FR', 'DE', 'PT', 'US', 'CA', 'JP', 'AU'];
+export const DEFAULT_SMS_COUNTRIES = [
+  'GB',
+  'GG',
+  'IM',
+  'JE',
+  'IE',
+  'FR',
+  'DE',
+  'PT',
+  'US',
+  'CA',
+  'JP',
+  'AU',
+  'NZ',
+];
 
 type CountryCode = Parameters<typeof parsePhoneNumberFromString>[1];
 
