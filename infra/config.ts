@@ -83,6 +83,14 @@ export const PrecisConfigSchema = z.strictObject({
    */
   linkSigningSecret: z.string().min(1).optional(),
   /**
+   * The Secrets Manager secret (name or full ARN) holding the HMAC key of the Identities table's
+   * pseudonyms (emails and phones kept as keyed hashes): one key, or a JSON array, newest first.
+   * Default: the data stack creates one (kept when the stack is deleted).
+   */
+  identityKeySecret: z.string().min(1).optional(),
+  /** Look-ups also try the plain SHA-256 identity items of versions before keyed pseudonyms. */
+  identityLegacyLookup: z.boolean().default(true),
+  /**
    * SMS from the public form: `allowedCountries` (ISO 3166 alpha-2) are the only countries whose
    * mobile numbers may be given SMS consent (any other → 400 on `phone`); see DEFAULT_SMS_COUNTRIES.
    */
@@ -150,6 +158,7 @@ const JSON_KEYS = new Set([
   'alarms',
   'dashboard',
   'sms',
+  'identityLegacyLookup',
 ]);
 
 export class InvalidConfigError extends Error {}

@@ -8,6 +8,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
+import { identityTable } from '../shared/identities';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { customersHandler } from './customers';
 
@@ -25,7 +26,7 @@ export function createHandler(env: Env): HttpHandler {
   const deps = {
     customers: new DynamoCustomerRepository(db, {
       customers: config[ENV.customersTable],
-      identities: config[ENV.identitiesTable],
+      identities: identityTable(env),
     }),
     // Reads the order history only; the id table is named because the adapter takes both.
     orders: new DynamoOrderRepository(db, {

@@ -10,6 +10,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
+import { identityTable } from '../shared/identities';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type QueueHandler, senderHandler } from './sender';
@@ -40,7 +41,7 @@ export function createHandler(env: Env): QueueHandler {
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, {
       customers: config[ENV.customersTable],
-      identities: config[ENV.identitiesTable],
+      identities: identityTable(env),
     }),
     numbers: new DynamoSmsNumberDays(db, config[ENV.identitiesTable]),
     clock: systemClock,

@@ -3,6 +3,7 @@ import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-s
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
+import { identityTable } from '../shared/identities';
 import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type FeedbackHandler, sesFeedbackHandler } from './feedback';
@@ -15,7 +16,7 @@ export function createHandler(env: Env): FeedbackHandler {
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
     consent: new DynamoConsentStore(db, {
       customers: config[ENV.customersTable],
-      identities: config[ENV.identitiesTable],
+      identities: identityTable(env),
     }),
   };
   return sesFeedbackHandler(deps, loggerFor(env, 'ses-feedback'), metricsFor(env, 'ses-feedback'));

@@ -7,6 +7,7 @@ import { ConfigError, readEnv } from '../../lib/config/read-env';
 import type { OrderRules } from '../../lib/domain/order';
 import { systemClock } from '../../lib/ports/clock';
 import type { OrderDeps } from '../../lib/use-cases/place-order';
+import { identityTable } from './identities';
 
 /** What every order entry point (HTTP and EventBridge) is built from. */
 export function orderDeps(env: Env): { deps: OrderDeps; rules: () => OrderRules } {
@@ -25,7 +26,7 @@ export function orderDeps(env: Env): { deps: OrderDeps; rules: () => OrderRules 
   const deps: OrderDeps = {
     customers: new DynamoCustomerRepository(db, {
       customers: config[ENV.customersTable],
-      identities: config[ENV.identitiesTable],
+      identities: identityTable(env),
     }),
     orders: new DynamoOrderRepository(db, {
       orders: config[ENV.ordersTable],

@@ -5,6 +5,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
+import { identityTable } from '../shared/identities';
 import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { signupHandler } from './signup';
@@ -22,7 +23,7 @@ export function createHandler(env: Env): HttpHandler {
   const logger = loggerFor(env, 'signup-api');
   const customers = new DynamoCustomerRepository(dynamoDocumentClient(env), {
     customers: config[ENV.customersTable],
-    identities: config[ENV.identitiesTable],
+    identities: identityTable(env),
   });
   const deps = { customers, clock: systemClock, newCustomerId: () => `cus_${randomUUID()}` };
   const settings = {

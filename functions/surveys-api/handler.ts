@@ -6,6 +6,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
+import { identityTable } from '../shared/identities';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { surveysHandler } from './surveys';
 
@@ -16,7 +17,7 @@ export function createHandler(env: Env): HttpHandler {
   const deps = {
     customers: new DynamoCustomerRepository(db, {
       customers: config[ENV.customersTable],
-      identities: config[ENV.identitiesTable],
+      identities: identityTable(env),
     }),
     surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
     clock: systemClock,

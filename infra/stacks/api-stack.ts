@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -14,12 +14,12 @@ import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { acknowledge } from '../nag';
 import { grantLinkSigningKey, linkSigningSecretId, publicBaseUrlOf } from './campaigns-messaging';
+import { grantIdentities, type IdentityStore } from './identity-grants';
 
-export interface ApiStackProps extends StackProps {
+export interface ApiStackProps extends StackProps, IdentityStore {
   config: PrecisConfig;
   logRetention: RetentionDays;
   customers: ITable;
-  identities: ITable;
   orders: ITable;
   orderIds: ITable;
   surveys: ITable;
@@ -58,7 +58,6 @@ export class ApiStack extends Stack {
 
     const signup = this.fn('SignupApi', 'signup-api', {
       [ENV.customersTable]: props.customers.tableName,
-      [ENV.identitiesTable]: props.identities.tableName,
       // A plain HTML form is answered 303 to the thank-you page: the operator's, else ours (GET /thanks).
       [ENV.thankYouUrl]: config.thankYouUrl ?? `${publicBaseUrlOf(config, this.api)}/thanks`,
       [ENV.smsAllowedCountries]: config.sms.allowedCountries.join(','),
@@ -66,7 +65,7 @@ export class ApiStack extends Stack {
     // Exactly what a signup does: look up, claim an identity (an update: a suppression mark on an
     // erased person's address stays), create or update the profile.
     props.customers.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    props.identities.grant(signup, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    grantIdentities(props, signup, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
     this.route('/signups', HttpMethod.POST, signup, 'public');
 
     const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));
@@ -75,19 +74,17 @@ export class ApiStack extends Stack {
 
     const surveys = this.fn('SurveysApi', 'surveys-api', {
       [ENV.customersTable]: props.customers.tableName,
-      [ENV.identitiesTable]: props.identities.tableName,
       [ENV.surveysTable]: props.surveys.tableName,
     });
     // Find the customer by id or email (never create one); claim the survey id and store the answer
     // in one transaction, reading the claim back on a repeat.
     props.customers.grant(surveys, 'dynamodb:GetItem');
-    props.identities.grant(surveys, 'dynamodb:GetItem');
+    grantIdentities(props, surveys, 'dynamodb:GetItem');
     props.surveys.grant(surveys, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.route('/surveys', HttpMethod.POST, surveys, 'iam');
 
     const customers = this.fn('CustomersApi', 'customers-api', {
       [ENV.customersTable]: props.customers.tableName,
-      [ENV.identitiesTable]: props.identities.tableName,
       [ENV.ordersTable]: props.orders.tableName,
       [ENV.orderIdsTable]: props.orderIds.tableName,
       [ENV.surveysTable]: props.surveys.tableName,
@@ -96,7 +93,7 @@ export class ApiStack extends Stack {
     // Read: the profile by id or email, the order and survey histories. Erase: update the profile,
     // mark its identities erased (suppression), remove survey comments. Nothing is ever deleted whole.
     props.customers.grant(customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.identities.grant(customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    grantIdentities(props, customers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.orders.grant(customers, 'dynamodb:Query');
     props.surveys.grant(customers, 'dynamodb:Query', 'dynamodb:UpdateItem');
     props.deliveries.grant(customers, 'dynamodb:Query');
@@ -213,12 +210,11 @@ export function configureStage(api: HttpApi, config: PrecisConfig, logRetention:
 }
 
 export function orderEnvironment(
-  tables: { customers: ITable; identities: ITable; orders: ITable; orderIds: ITable },
+  tables: { customers: ITable; orders: ITable; orderIds: ITable },
   config: PrecisConfig,
 ): Record<string, string> {
   return {
     [ENV.customersTable]: tables.customers.tableName,
-    [ENV.identitiesTable]: tables.identities.tableName,
     [ENV.ordersTable]: tables.orders.tableName,
     [ENV.orderIdsTable]: tables.orderIds.tableName,
     [ENV.reportingCurrency]: config.reportingCurrency,
@@ -230,11 +226,18 @@ export function orderEnvironment(
 
 /** What taking in an order needs: find or create the customer, claim the order id, store the order. */
 export function grantOrderIngest(
-  fn: IFunction,
-  tables: { customers: ITable; identities: ITable; orders: ITable; orderIds: ITable },
+  fn: LambdaFunction,
+  tables: IdentityStore & { customers: ITable; orders: ITable; orderIds: ITable },
 ): void {
   tables.customers.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
-  tables.identities.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+  grantIdentities(
+    tables,
+    fn,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:ConditionCheckItem',
+  );
   tables.orderIds.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   tables.orders.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
 }

@@ -28,12 +28,12 @@ import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
 import { acknowledge } from '../nag';
+import { grantIdentities, type IdentityStore } from './identity-grants';
 
-export interface CampaignsMessagingProps {
+export interface CampaignsMessagingProps extends IdentityStore {
   config: PrecisConfig;
   logRetention: RetentionDays;
   customers: ITable;
-  identities: ITable;
   deliveries: ITable;
   /** Orders (its stream feeds attribution) and the measurement counters. */
   orders: ITable;
@@ -127,8 +127,6 @@ export class CampaignsMessaging extends Construct {
       timeout: SENDER_TIMEOUT,
       environment: {
         [ENV.customersTable]: props.customers.tableName,
-        // A number that replied STOP is suppressed on its hashed identity too (outlives erasure).
-        [ENV.identitiesTable]: props.identities.tableName,
         [ENV.deliveriesTable]: props.deliveries.tableName,
         [ENV.senderEmail]: config.senderEmail,
         [ENV.sesConfigurationSet]: props.configurationSet.ref,
@@ -153,7 +151,8 @@ export class CampaignsMessaging extends Construct {
     // when a confirmation email went out (a nested update of the consent).
     props.customers.grant(this.sender, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.deliveries.grant(this.sender, 'dynamodb:UpdateItem');
-    props.identities.grant(this.sender, 'dynamodb:UpdateItem');
+    // A number that replied STOP is suppressed on its keyed identity too (outlives erasure).
+    grantIdentities(props, this.sender, 'dynamodb:UpdateItem');
     grantLinkSigningKey(props.linkSigningKey, this.sender);
     const stack = Stack.of(this);
     const domain = config.senderEmail.split('@')[1] as string;
@@ -206,7 +205,6 @@ export class CampaignsMessaging extends Construct {
       logRetention,
       environment: {
         [ENV.customersTable]: props.customers.tableName,
-        [ENV.identitiesTable]: props.identities.tableName,
         [ENV.deliveriesTable]: props.deliveries.tableName,
       },
     });
@@ -218,7 +216,7 @@ export class CampaignsMessaging extends Construct {
     // Reads and moves the ledger row; suppresses the profile's channel and the hashed address.
     props.deliveries.grant(feedback, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     props.customers.grant(feedback, 'dynamodb:UpdateItem');
-    props.identities.grant(feedback, 'dynamodb:UpdateItem');
+    grantIdentities(props, feedback, 'dynamodb:UpdateItem');
     new Rule(this, 'SesFeedbackRule', {
       description: 'SES events of campaign emails: ledger status, bounce and complaint suppression',
       eventPattern: { source: ['aws.ses'], detailType: [...SES_FEEDBACK_DETAIL_TYPES] },

@@ -16,6 +16,8 @@ import { acknowledge, acknowledgeIndexGrants } from '../nag';
 export interface DataStackProps extends StackProps {
   /** An existing Secrets Manager secret (name or full ARN) holding the link key(s); default: one is created. */
   linkSigningSecret?: string | undefined;
+  /** An existing secret (name or full ARN) holding the pseudonym key(s); default: one is created. */
+  identityKeySecret?: string | undefined;
 }
 
 /**
@@ -35,6 +37,8 @@ export class DataStack extends Stack {
   readonly bus: EventBus;
   /** The HMAC key(s) of unsubscribe and confirmation links (read by the functions that sign or verify). */
   readonly linkSigningKey: ISecret;
+  /** The HMAC key(s) of the Identities table's pseudonyms (read by the functions that use the table). */
+  readonly identityKey: ISecret;
 
   constructor(scope: Construct, id: string, props?: DataStackProps) {
     super(scope, id, props);
@@ -179,6 +183,30 @@ export class DataStack extends Stack {
           'after the links it signed have expired (README, config key linkSigningSecret).',
       );
       this.linkSigningKey = created;
+    }
+
+    // The pseudonym key of the Identities table (keyed hashes of emails and phones that outlive an
+    // erasure as suppression marks): rotated like the link key, never readable from the table.
+    const identityKey = props?.identityKeySecret;
+    if (identityKey) {
+      this.identityKey = identityKey.startsWith('arn:')
+        ? Secret.fromSecretCompleteArn(this, 'IdentityKey', identityKey)
+        : Secret.fromSecretNameV2(this, 'IdentityKey', identityKey);
+    } else {
+      const created = new Secret(this, 'IdentityKey', {
+        description:
+          'Precis: HMAC key of the Identities pseudonyms (one key, or a JSON array newest first; never drop a key while items use it)',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      acknowledge(
+        created,
+        'AwsSolutions-SMG4',
+        'Rotated by the operator, not by a rotation Lambda: stored pseudonyms must stay findable, so a new ' +
+          'key goes in front of the old ones (a JSON array, newest first) and old keys stay while items ' +
+          'use them (README "Pseudonyms", config key identityKeySecret).',
+      );
+      this.identityKey = created;
     }
   }
 }

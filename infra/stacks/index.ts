@@ -13,13 +13,19 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
   const data = new DataStack(app, 'PrecisData', {
     description: 'Precis: customer database (stateful)',
     linkSigningSecret: config.linkSigningSecret,
+    identityKeySecret: config.identityKeySecret,
   });
+  const identityStore = {
+    identities: data.identities,
+    identityKey: data.identityKey,
+    identityLegacyLookup: config.identityLegacyLookup,
+  };
   const api = new ApiStack(app, 'PrecisApi', {
     description: 'Precis: HTTP API',
     config,
     logRetention,
     customers: data.customers,
-    identities: data.identities,
+    ...identityStore,
     orders: data.orders,
     orderIds: data.orderIds,
     surveys: data.surveys,
@@ -33,7 +39,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     config,
     logRetention,
     customers: data.customers,
-    identities: data.identities,
+    ...identityStore,
     orders: data.orders,
     orderIds: data.orderIds,
     surveys: data.surveys,

@@ -22,12 +22,12 @@ import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
 import { grantOrderIngest, orderEnvironment } from './api-stack';
 import { CampaignsMessaging } from './campaigns-messaging';
+import type { IdentityStore } from './identity-grants';
 
-export interface MessagingStackProps extends StackProps {
+export interface MessagingStackProps extends StackProps, IdentityStore {
   config: PrecisConfig;
   logRetention: RetentionDays;
   customers: ITable;
-  identities: ITable;
   orders: ITable;
   orderIds: ITable;
   surveys: ITable;

@@ -46,6 +46,13 @@ export const ENV = {
    * confirmation links; the key itself is never in the environment.
    */
   linkSigningSecret: 'LINK_SIGNING_SECRET',
+  /**
+   * ARN (or name) of the Secrets Manager secret holding the HMAC key(s) of the Identities table's
+   * pseudonyms (set with IDENTITIES_TABLE, always); `IDENTITY_LEGACY_LOOKUP=false` stops looking up
+   * the plain-hash items of earlier versions.
+   */
+  identityKeySecret: 'IDENTITY_KEY_SECRET',
+  identityLegacyLookup: 'IDENTITY_LEGACY_LOOKUP',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   /** CloudWatch namespace of the custom metrics (Powertools Metrics). */

@@ -7,7 +7,7 @@ import {
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { identityKey } from '../adapters/dynamodb/dynamo-customer-repository';
+import { HmacIdentityKeys } from '../adapters/crypto/hmac-identity-keys';
 import { orderClaimItem, orderItem } from '../adapters/dynamodb/dynamo-order-repository';
 import { surveyClaimKey, surveyItems } from '../adapters/dynamodb/dynamo-survey-repository';
 import { newCustomer } from '../domain/customer';
@@ -42,6 +42,9 @@ export const BulkTargetSchema = z.object({
   }),
   reportingCurrency: z.string(),
   exchangeRates: z.string(),
+  /** The pseudonym keys of the Identities table (newest first), as the functions read them. */
+  identityKeys: z.array(z.string()).min(1),
+  identityLegacyLookup: z.boolean(),
 });
 export type BulkTarget = z.infer<typeof BulkTargetSchema>;
 
@@ -59,11 +62,15 @@ export class DemoBulkLoader {
   private readonly db: DynamoDBDocumentClient;
   /** Demo email → customer id, for the customers loaded (or found) by loadSignups. */
   private readonly ids = new Map<string, string>();
+  private readonly identityKeys: HmacIdentityKeys;
 
   constructor(
     private readonly target: BulkTarget,
     private readonly now: Date,
   ) {
+    this.identityKeys = new HmacIdentityKeys(target.identityKeys, {
+      legacyLookup: target.identityLegacyLookup,
+    });
     this.db = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         endpoint: target.dynamoEndpoint,
@@ -88,9 +95,10 @@ export class DemoBulkLoader {
       today: nowIso.slice(0, 10),
     });
     const signups = customers.map((c) => parse.parse(c.signup));
+    const candidates = (kind: 'email' | 'phone', value: string) => this.identityKeys.candidates(kind, value);
     const keys = signups.flatMap((s) => [
-      identityKey('email', s.email as string),
-      ...(s.phone ? [identityKey('phone', s.phone)] : []),
+      ...candidates('email', s.email as string),
+      ...(s.phone ? candidates('phone', s.phone) : []),
     ]);
     const known = new Map(
       (
@@ -100,12 +108,17 @@ export class DemoBulkLoader {
         )
       ).map((item) => [String(item.identity), item]),
     );
+    // What the repository's look-up finds: the first item under any key, the one naming a customer first.
+    const stored = (kind: 'email' | 'phone', value: string) => {
+      const items = candidates(kind, value).flatMap((key) => known.get(key) ?? []);
+      return items.find((item) => item.customerId !== undefined) ?? items[0];
+    };
     let duplicates = 0;
     const identities: Item[] = [];
     const profiles: Item[] = [];
     for (const signup of signups) {
-      const email = known.get(identityKey('email', signup.email as string));
-      const phone = signup.phone ? known.get(identityKey('phone', signup.phone)) : undefined;
+      const email = stored('email', signup.email as string);
+      const phone = signup.phone ? stored('phone', signup.phone) : undefined;
       if (email?.customerId && !email.erasedAt && !email.suppressed) {
         this.ids.set(signup.email as string, String(email.customerId));
         duplicates++;
@@ -115,7 +128,7 @@ export class DemoBulkLoader {
       const customer = newCustomer(signup, `cus_${randomUUID()}`, nowIso);
       this.ids.set(signup.email as string, customer.customerId);
       identities.push({
-        identity: identityKey('email', signup.email as string),
+        identity: this.identityKeys.writeKey('email', signup.email as string),
         customerId: customer.customerId,
       });
       profiles.push(customer);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { parseLinkSigningKeys } from '../adapters/secrets/secret-link-signer';
 import { ENV } from '../config/env-names';
 import { Activity } from './activity';
 import { AsyncInvoker } from './async-invoke';
@@ -389,7 +390,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     http.setLocalRoutes({
       'GET /local/outbox': (query) =>
         readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit')), query.getAll('to')),
-      'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry),
+      'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry, secrets),
       'POST /local/clock': clockRoute(scheduler, settled, clock),
     });
     http.setReady(true);
@@ -432,9 +433,14 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
 /**
  * Where the demo loader may write in bulk (lib/demo/bulk-load.ts): this DynamoDB Local, the tables
  * the ingest functions write, and the order rules they apply — read from those functions' own
- * environment, so the loader and the API cannot disagree. Names and rules only, no secrets.
+ * environment, so the loader and the API cannot disagree — the pseudonym keys of the Identities table
+ * included (an admin route: the same keys are in .precis/secrets.json on this machine).
  */
-const bulkTarget = (dynamoEndpoint: string, envByEntry: ReadonlyMap<string, Record<string, string>>) => {
+const bulkTarget = (
+  dynamoEndpoint: string,
+  envByEntry: ReadonlyMap<string, Record<string, string>>,
+  secrets: LocalSecrets,
+) => {
   const orders = envByEntry.get('functions/orders-api/handler.ts') ?? {};
   const surveys = envByEntry.get('functions/surveys-api/handler.ts') ?? {};
   return {
@@ -448,6 +454,8 @@ const bulkTarget = (dynamoEndpoint: string, envByEntry: ReadonlyMap<string, Reco
     },
     reportingCurrency: orders[ENV.reportingCurrency],
     exchangeRates: orders[ENV.exchangeRates],
+    identityKeys: parseLinkSigningKeys(secrets.value(orders[ENV.identityKeySecret] as string)),
+    identityLegacyLookup: orders[ENV.identityLegacyLookup] !== 'false',
   };
 };
 

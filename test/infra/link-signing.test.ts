@@ -40,15 +40,22 @@ const rolePrefixOf = (template: Template, entry: string): string => {
   return logicalId.replace(/[0-9A-F]{8}$/, '');
 };
 
-/** Entries of the functions whose role may do anything on Secrets Manager. */
-const secretReaders = (templates: Template[]): string[] =>
+/** Entries of the functions whose role may do anything on Secrets Manager to a secret matching `secret`. */
+const secretReaders = (templates: Template[], secret: RegExp): string[] =>
   templates.flatMap((template) =>
     [...environments([template]).keys()].filter((entry) =>
-      grants(template, rolePrefixOf(template, entry)).some((g) =>
-        g.actions.some((a) => a.startsWith('secretsmanager:')),
+      grants(template, rolePrefixOf(template, entry)).some(
+        (g) => g.actions.some((a) => a.startsWith('secretsmanager:')) && secret.test(g.resources),
       ),
     ),
   );
+const LINK_KEY = /LinkSigningKey|link-signing-key/;
+const IDENTITY_KEY = /IdentityKey|identity-key/;
+/** The secrets a data stack creates, by logical id prefix. */
+const secretsNamed = (data: Template, prefix: string) =>
+  Object.entries(resourcesOf(data))
+    .filter(([id, r]) => r.Type === 'AWS::SecretsManager::Secret' && id.startsWith(prefix))
+    .map(([, r]) => r);
 
 describe('the link-signing key, created by the app', () => {
   let data: Template;
@@ -59,7 +66,7 @@ describe('the link-signing key, created by the app', () => {
   });
 
   it('is one Secrets Manager secret with a generated value, kept when the stack is deleted', () => {
-    const secrets = Object.values(resourcesOf(data)).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+    const secrets = secretsNamed(data, 'LinkSigningKey');
     expect(secrets).toHaveLength(1);
     expect(secrets[0]).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -70,13 +77,13 @@ describe('the link-signing key, created by the app', () => {
   });
 
   it('may be read by the sender and the consent pages only, with GetSecretValue on that secret alone', () => {
-    expect(secretReaders([data, api, messaging]).sort()).toEqual([...LINK_FUNCTIONS].sort());
+    expect(secretReaders([data, api, messaging], LINK_KEY).sort()).toEqual([...LINK_FUNCTIONS].sort());
     for (const [template, entry] of [
       [messaging, LINK_FUNCTIONS[0]],
       [api, LINK_FUNCTIONS[1]],
     ] as const) {
-      const onSecrets = grants(template, rolePrefixOf(template, entry as string)).filter((g) =>
-        g.actions.some((a) => a.startsWith('secretsmanager:')),
+      const onSecrets = grants(template, rolePrefixOf(template, entry as string)).filter(
+        (g) => g.actions.some((a) => a.startsWith('secretsmanager:')) && LINK_KEY.test(g.resources),
       );
       expect(onSecrets).toHaveLength(1);
       expect(onSecrets[0]?.actions).toEqual(['secretsmanager:GetSecretValue']);
@@ -101,16 +108,67 @@ describe('the link-signing key, created by the app', () => {
 describe('the link-signing key named in config', () => {
   it('is not created; the link functions get its name and GetSecretValue on that secret (any version suffix)', () => {
     const { data, api, messaging } = synthStacks({ linkSigningSecret: 'precis/link-signing-key' });
-    expect(Object.values(resourcesOf(data)).filter((r) => r.Type === 'AWS::SecretsManager::Secret')).toEqual(
-      [],
-    );
+    expect(secretsNamed(data, 'LinkSigningKey')).toEqual([]);
     const envs = environments([api, messaging]);
     for (const entry of LINK_FUNCTIONS)
       expect(envs.get(entry)?.[ENV.linkSigningSecret]).toBe('precis/link-signing-key');
-    expect(secretReaders([data, api, messaging]).sort()).toEqual([...LINK_FUNCTIONS].sort());
-    const onSecrets = grants(api, rolePrefixOf(api, 'functions/consent-api/handler.ts')).filter((g) =>
-      g.actions.includes('secretsmanager:GetSecretValue'),
+    expect(secretReaders([data, api, messaging], LINK_KEY).sort()).toEqual([...LINK_FUNCTIONS].sort());
+    const onSecrets = grants(api, rolePrefixOf(api, 'functions/consent-api/handler.ts')).filter(
+      (g) => g.actions.includes('secretsmanager:GetSecretValue') && LINK_KEY.test(g.resources),
     );
     expect(onSecrets[0]?.resources).toContain(':secret:precis/link-signing-key-??????');
+  });
+});
+
+// The pseudonym key of the Identities table (issue 10 item 7): its own secret, read by exactly the
+// functions that use the table, which get its ARN (never the value) next to the table's name.
+const IDENTITY_FUNCTIONS = [
+  'functions/signup-api/handler.ts',
+  'functions/orders-api/handler.ts',
+  'functions/surveys-api/handler.ts',
+  'functions/customers-api/handler.ts',
+  'functions/order-events/handler.ts',
+  'functions/message-sender/handler.ts',
+  'functions/ses-feedback/handler.ts',
+];
+
+describe('the identity (pseudonym) key', () => {
+  it('is a generated, retained secret; exactly the functions with the Identities table read it', () => {
+    const { data, api, messaging } = synthStacks();
+    expect(secretsNamed(data, 'IdentityKey')).toEqual([
+      expect.objectContaining({
+        DeletionPolicy: 'Retain',
+        Properties: expect.objectContaining({
+          GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+        }),
+      }),
+    ]);
+    const envs = environments([api, messaging]);
+    const withTable = [...envs].filter(([, env]) => ENV.identitiesTable in env).map(([entry]) => entry);
+    expect(withTable.sort()).toEqual([...IDENTITY_FUNCTIONS].sort());
+    expect(secretReaders([data, api, messaging], IDENTITY_KEY).sort()).toEqual(
+      [...IDENTITY_FUNCTIONS].sort(),
+    );
+    for (const entry of IDENTITY_FUNCTIONS) {
+      expect(JSON.stringify(envs.get(entry)?.[ENV.identityKeySecret])).toMatch(
+        /Fn::ImportValue.*ExportsOutputRefIdentityKey/,
+      );
+      expect(envs.get(entry)?.[ENV.identityLegacyLookup]).toBe('true');
+    }
+    const onKey = grants(api, rolePrefixOf(api, 'functions/signup-api/handler.ts')).filter((g) =>
+      IDENTITY_KEY.test(g.resources),
+    );
+    expect(onKey.map((g) => g.actions)).toEqual([['secretsmanager:GetSecretValue']]);
+  });
+
+  it('named in config is not created; legacy look-up can be turned off', () => {
+    const { data, api } = synthStacks({
+      identityKeySecret: 'precis/identity-key',
+      identityLegacyLookup: 'false',
+    });
+    expect(secretsNamed(data, 'IdentityKey')).toEqual([]);
+    const signup = environments([api]).get('functions/signup-api/handler.ts');
+    expect(signup?.[ENV.identityKeySecret]).toBe('precis/identity-key');
+    expect(signup?.[ENV.identityLegacyLookup]).toBe('false');
   });
 });

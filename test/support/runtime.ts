@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { HmacIdentityKeys } from '../../lib/adapters/crypto/hmac-identity-keys';
 import { type LocalRuntime, type StartLocalRuntimeOptions, startLocalRuntime } from '../../lib/local/runtime';
 import type { CfnTemplate } from '../../lib/local/template';
 import { fixtureTemplates } from '../fixtures/local/templates';
 
 export const TEST_ADMIN_KEY = 'test-admin-key';
+/** The pseudonym key the test runtimes use, so a test can find an address's Identities item. */
+export const TEST_IDENTITY_KEY = 'test-identity-key-0123456789';
+export const testIdentityKeys = new HmacIdentityKeys([TEST_IDENTITY_KEY]);
 
 /** Runtime env for suites that read the functions' log lines (e.g. to check they hold no PII). */
 export const LOG_EVERYTHING = { POWERTOOLS_LOG_LEVEL: 'INFO' };
@@ -36,6 +40,7 @@ export const startTestRuntime = async (
     runSchedules: false,
     log: (line) => logs.push(line),
     ...options,
+    secrets: { IdentityKey: TEST_IDENTITY_KEY, ...options.secrets },
     // The functions' own INFO lines (Powertools writes them straight to stdout) would drown the
     // test output; warnings and errors still show.
     env: { POWERTOOLS_LOG_LEVEL: 'WARN', ...options.env },

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsentStore, SuppressionEntry } from '../../ports/consent-store';
 import type { IdentityKind } from '../../ports/customer-repository';
-import { identityKey } from './dynamo-customer-repository';
+import type { IdentityTable } from './dynamo-customer-repository';
 
 /**
  * Consent bookkeeping on the Customers item (nested updates, no version bump: these are not changes
@@ -12,7 +12,7 @@ import { identityKey } from './dynamo-customer-repository';
 export class DynamoConsentStore implements ConsentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { customers: string; identities?: string },
+    private readonly tables: { customers: string; identities?: IdentityTable },
   ) {}
 
   async recordConfirmationSent(customerId: string, requestedAt: string, at: string): Promise<void> {
@@ -70,11 +70,14 @@ export class DynamoConsentStore implements ConsentStore {
   }
 
   async suppressIdentity(kind: IdentityKind, value: string, entry: SuppressionEntry): Promise<void> {
-    if (!this.tables.identities) throw new Error('this function was not given the identities table');
+    const identities = this.tables.identities;
+    if (!identities) throw new Error('this function was not given the identities table');
+    // Under the newest key, whatever older items exist: look-ups read the mark from any of them.
+    const [key] = await identities.keys.keysOf(kind, value);
     const _out = await this.db.send(
       new UpdateCommand({
-        TableName: this.tables.identities,
-        Key: { identity: identityKey(kind, value) },
+        TableName: identities.table,
+        Key: { identity: key },
         // Also for an address nobody claimed (a profile found by its email whose phone was never
         // an identity): the mark is there when someone signs up with it (a hash, no address).
         UpdateExpression: 'SET suppressed = if_not_exists(suppressed, :entry)',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -18,23 +17,28 @@ import {
   type IdentityKind,
   IdentityTakenError,
 } from '../../ports/customer-repository';
+import type { IdentityKeys } from '../../ports/identity-keys';
 
 export interface CustomerTables {
   customers: string;
-  /** Maps a hashed email/phone to its customer: one customer per address, without a GSI's lag. */
-  identities?: string;
+  /**
+   * Maps an email/phone to its customer (one customer per address, without a GSI's lag), keyed by a
+   * keyed pseudonym of the address (`keys`), so the table holds nothing a dictionary can reverse.
+   */
+  identities?: IdentityTable;
 }
 
-/** The identity key stores a hash, so the lookup table holds no readable address. */
-export const identityKey = (kind: IdentityKind, value: string): string =>
-  `${kind}#${createHash('sha256').update(`${kind}:${value}`).digest('hex')}`;
+export interface IdentityTable {
+  table: string;
+  keys: IdentityKeys;
+}
 
 const IdentityItemSchema = z.object({
   customerId: z.string().optional(),
   erasedAt: z.string().optional(),
   suppressed: z.object({ reason: z.string(), at: z.string() }).optional(),
 });
-type IdentityItem = z.infer<typeof IdentityItemSchema>;
+type StoredIdentity = z.infer<typeof IdentityItemSchema> & { key: string };
 
 // Attributes a signup owns; an update writes only these, leaving metrics and derived keys alone.
 const PROFILE_ATTRIBUTES = [...PROFILE_FIELDS, 'updatedAt', 'version'] as const;
@@ -57,20 +61,21 @@ export class DynamoCustomerRepository implements CustomerRepository {
     return out.Item ? CustomerSchema.parse(out.Item) : undefined;
   }
 
-  private get identitiesTable(): string {
+  private get identities(): IdentityTable {
     if (!this.tables.identities) throw new Error('this function was not given the identities table');
     return this.tables.identities;
   }
 
   async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {
-    const item = await this.identityItem(kind, value);
+    const item = (await this.identityItems(kind, value)).find((found) => found.customerId !== undefined);
     return item?.customerId !== undefined && item.erasedAt === undefined
       ? this.get(item.customerId)
       : undefined;
   }
 
   async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
-    return (await this.identityItem(kind, value))?.customerId;
+    return (await this.identityItems(kind, value)).find((found) => found.customerId !== undefined)
+      ?.customerId;
   }
 
   async identitySuppression(
@@ -78,25 +83,42 @@ export class DynamoCustomerRepository implements CustomerRepository {
   ): Promise<Suppression> {
     const suppression: Suppression = {};
     for (const { kind, value } of identities) {
-      const suppressed = (await this.identityItem(kind, value))?.suppressed;
+      const suppressed = (await this.identityItems(kind, value)).find(
+        (found) => found.suppressed,
+      )?.suppressed;
       if (suppressed) suppression[kind === 'email' ? 'email' : 'sms'] = suppressed;
     }
     return suppression;
   }
 
-  private async identityItem(kind: IdentityKind, value: string): Promise<IdentityItem | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.identitiesTable,
-        Key: { identity: identityKey(kind, value) },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'INDEXES',
-      }),
-    );
-    return out.Item ? IdentityItemSchema.parse(out.Item) : undefined;
+  /**
+   * The items stored for an address, newest key first: usually one (the first look-up hits), more
+   * only across a key rotation (an item under an older key, a suppression mark under the newer).
+   */
+  private async identityItems(kind: IdentityKind, value: string): Promise<StoredIdentity[]> {
+    const found: StoredIdentity[] = [];
+    for (const key of await this.identities.keys.keysOf(kind, value)) {
+      const out = await this.db.send(
+        new GetCommand({
+          TableName: this.identities.table,
+          Key: { identity: key },
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      if (out.Item) found.push({ key, ...IdentityItemSchema.parse(out.Item) });
+      // The item that names a customer is authoritative: no older key can name another live one.
+      if (found.at(-1)?.customerId !== undefined) break;
+    }
+    return found;
   }
 
   async create(customer: Customer, identity: { kind: IdentityKind; value: string }): Promise<void> {
+    const [writeKey, ...olderKeys] = await this.identities.keys.keysOf(identity.kind, identity.value);
+    // A live customer's address is taken; an erased person's (or one only marked suppressed, never
+    // claimed) may be claimed anew. Checked under every key, so a rotation cannot give one address
+    // two customers.
+    const free = 'attribute_not_exists(customerId) OR attribute_exists(erasedAt)';
     try {
       const _out = await this.db.send(
         new TransactWriteCommand({
@@ -104,12 +126,10 @@ export class DynamoCustomerRepository implements CustomerRepository {
             {
               // An update, not a put: a suppression mark on an erased person's address stays.
               Update: {
-                TableName: this.identitiesTable,
-                Key: { identity: identityKey(identity.kind, identity.value) },
+                TableName: this.identities.table,
+                Key: { identity: writeKey },
                 UpdateExpression: 'SET customerId = :customerId REMOVE erasedAt',
-                // A live customer's address is taken; an erased person's (or one only marked
-                // suppressed, never claimed) may be claimed anew.
-                ConditionExpression: 'attribute_not_exists(customerId) OR attribute_exists(erasedAt)',
+                ConditionExpression: free,
                 ExpressionAttributeValues: { ':customerId': customer.customerId },
               },
             },
@@ -120,15 +140,20 @@ export class DynamoCustomerRepository implements CustomerRepository {
                 ConditionExpression: 'attribute_not_exists(customerId)',
               },
             },
+            ...olderKeys.map((key) => ({
+              ConditionCheck: {
+                TableName: this.identities.table,
+                Key: { identity: key },
+                ConditionExpression: free,
+              },
+            })),
           ],
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
     } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
+      const reasons = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []) : [];
+      if (reasons.some((reason, i) => i !== 1 && reason.Code === 'ConditionalCheckFailed')) {
         throw new IdentityTakenError('identity already belongs to a customer', { cause: err });
       }
       throw err;
@@ -236,20 +261,27 @@ export class DynamoCustomerRepository implements CustomerRepository {
     erasedAt: string,
   ): Promise<void> {
     for (const { kind, value } of identities) {
-      try {
-        const _out = await this.db.send(
-          new UpdateCommand({
-            TableName: this.identitiesTable,
-            Key: { identity: identityKey(kind, value) },
-            UpdateExpression: 'SET customerId = :me, erasedAt = if_not_exists(erasedAt, :at)',
-            // Ours, or never claimed (then it becomes a suppression entry); never another customer's.
-            ConditionExpression: 'attribute_not_exists(customerId) OR customerId = :me',
-            ExpressionAttributeValues: { ':me': customerId, ':at': erasedAt },
-            ReturnConsumedCapacity: 'INDEXES',
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err; // another customer's identity
+      // The items that are this customer's (under whichever key); none: the newest key's, as a
+      // suppression entry for an address that was never claimed.
+      const items = await this.identityItems(kind, value);
+      const mine = items.filter((item) => item.customerId === customerId).map((item) => item.key);
+      const keys = mine.length > 0 ? mine : [(await this.identities.keys.keysOf(kind, value))[0] as string];
+      for (const key of keys) {
+        try {
+          const _out = await this.db.send(
+            new UpdateCommand({
+              TableName: this.identities.table,
+              Key: { identity: key },
+              UpdateExpression: 'SET customerId = :me, erasedAt = if_not_exists(erasedAt, :at)',
+              // Ours, or never claimed (then it becomes a suppression entry); never another customer's.
+              ConditionExpression: 'attribute_not_exists(customerId) OR customerId = :me',
+              ExpressionAttributeValues: { ':me': customerId, ':at': erasedAt },
+              ReturnConsumedCapacity: 'INDEXES',
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err; // another customer's identity
+        }
       }
     }
   }

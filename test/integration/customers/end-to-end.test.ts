@@ -3,9 +3,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
-import { identityKey } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { main } from '../../../lib/cli/main';
-import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import {
+  LOG_EVERYTHING,
+  startTestRuntime,
+  TEST_ADMIN_KEY,
+  type TestRuntime,
+  testIdentityKeys,
+} from '../../support/runtime';
 
 // The customer database end to end on the local runtime, from the synthesized templates: HTTP →
 // handler → table → stream → handler. One person signs up, buys twice, answers two surveys; their
@@ -298,9 +303,11 @@ describe('a customer, end to end on the local runtime', () => {
       ['email', PERSON.email],
       ['phone', PERSON.phone],
     ] as const) {
-      const identity = await rawItem('Identities', { identity: { S: identityKey(kind, value) } });
+      const identity = await rawItem('Identities', {
+        identity: { S: testIdentityKeys.writeKey(kind, value) },
+      });
       expect(identity && unmarshall(identity)).toEqual({
-        identity: identityKey(kind, value),
+        identity: testIdentityKeys.writeKey(kind, value),
         customerId,
         erasedAt: expect.any(String),
       });

@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HmacIdentityKeys } from '../../../lib/adapters/crypto/hmac-identity-keys';
 import { CapacityTally } from '../../../lib/adapters/dynamodb/capacity';
+import type { IdentityTable } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoCustomerRepository } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoSurveyRepository } from '../../../lib/adapters/dynamodb/dynamo-survey-repository';
 import { newCustomer } from '../../../lib/domain/customer';
@@ -19,12 +21,19 @@ import { appTables, meteredDb } from '../../support/tables';
 // the fakes the unit tests rely on cannot drift from the real adapters.
 
 const NOW = '2026-11-24T10:00:00.000Z';
-let tables: { customers: string; identities: string; surveys: string };
+let tables: { customers: string; identities: IdentityTable; surveys: string };
 let _db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   const { db, nameOf } = await appTables();
-  tables = { customers: nameOf('Customers'), identities: nameOf('Identities'), surveys: nameOf('Surveys') };
+  tables = {
+    customers: nameOf('Customers'),
+    identities: {
+      table: nameOf('Identities'),
+      keys: new HmacIdentityKeys(['contract-suite-key-0123456789']),
+    },
+    surveys: nameOf('Surveys'),
+  };
   _db = db;
 });
 

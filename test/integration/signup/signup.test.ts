@@ -2,8 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
-import { identityKey } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
-import { startTestRuntime, type TestRuntime } from '../../support/runtime';
+import { startTestRuntime, type TestRuntime, testIdentityKeys } from '../../support/runtime';
 
 // The first user-visible slice, end to end on the local runtime: HTTP route → signup function →
 // Customers table → stream → profile-stream function → derived birthday keys.
@@ -35,7 +34,7 @@ async function customerByEmail(email: string) {
   const identity = await db.send(
     new GetCommand({
       TableName: table('Identities'),
-      Key: { identity: identityKey('email', email) },
+      Key: { identity: testIdentityKeys.writeKey('email', email) },
     }),
   );
   const customerId = identity.Item?.customerId as string | undefined;

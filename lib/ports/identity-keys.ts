@@ -1,0 +1,15 @@
+import type { IdentityKind } from './customer-repository';
+
+/**
+ * How an address (email or phone) becomes the key of its Identities item: a keyed pseudonym, so
+ * the table holds nothing a dictionary of addresses can turn back into people (see
+ * lib/adapters/crypto/hmac-identity-keys.ts).
+ */
+export interface IdentityKeys {
+  /**
+   * Every key the address may be stored under, the one new items are written under first: one per
+   * key in the rotation list, newest first, then the plain hash of items written before pseudonyms
+   * were keyed (looked up, never written).
+   */
+  keysOf(kind: IdentityKind, value: string): Promise<string[]>;
+}
