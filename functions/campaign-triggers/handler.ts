@@ -1,8 +1,10 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { DynamoConfirmationLimiter } from '../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
 import { DynamoLastOrderIndex } from '../../lib/adapters/dynamodb/dynamo-last-order-index';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { plannerDeps } from '../shared/campaign-deps';
+import { identityTable } from '../shared/identities';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import type { StreamHandler } from '../shared/stream';
 import { campaignTriggersHandler } from './triggers';
@@ -11,7 +13,12 @@ import { campaignTriggersHandler } from './triggers';
 export function createHandler(env: Env): StreamHandler {
   const db = dynamoDocumentClient(env);
   const lastOrder = new DynamoLastOrderIndex(db, readEnv(env, [ENV.customersTable])[ENV.customersTable]);
-  return campaignTriggersHandler({ ...plannerDeps(env, db), lastOrder }, loggerFor(env, 'campaign-triggers'));
+  // Confirmation emails counted per mailbox, under a keyed pseudonym in the Identities table.
+  const confirmations = new DynamoConfirmationLimiter(db, identityTable(env));
+  return campaignTriggersHandler(
+    { ...plannerDeps(env, db), lastOrder, confirmations },
+    loggerFor(env, 'campaign-triggers'),
+  );
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { CustomerSchema } from '../../lib/domain/customer';
+import type { ConfirmationLimiter } from '../../lib/ports/confirmation-limiter';
 import type { LastOrderIndex } from '../../lib/ports/last-order-index';
 import { onProfileChange, syncLastOrderKeys, type TriggerDeps } from '../../lib/use-cases/trigger-message';
 import { images, type StreamHandler, streamHandler } from '../shared/stream';
@@ -11,7 +12,7 @@ import { images, type StreamHandler, streamHandler } from '../shared/stream';
  * fails is retried by the stream; the ledger claim makes the retry send nothing twice.
  */
 export function campaignTriggersHandler(
-  deps: TriggerDeps & { lastOrder: LastOrderIndex },
+  deps: TriggerDeps & { lastOrder: LastOrderIndex; confirmations: ConfirmationLimiter },
   logger: Logger,
 ): StreamHandler {
   return streamHandler(logger, async (record) => {

@@ -232,6 +232,8 @@ export class CampaignsMessaging extends Construct {
       environment: plannerEnv,
     });
     grantTriggering(triggers, props, this.sendQueue);
+    // The confirmation emails per mailbox: a counter item under the mailbox's keyed pseudonym.
+    grantIdentities(props, triggers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     new StreamConsumer(this, 'TriggersConsumer', { table: props.customers, fn: triggers });
 
     // Campaigns on entering a segment (win-back on lifecycle:at_risk): a rule on the app's bus for

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type IpRateLimit, IpRateLimiter } from './ip-rate-limit';
 import type { LocalFunction } from './lambda-host';
 import { type CorsModel, LOCAL_ACCOUNT, type RouteModel } from './template';
 
@@ -38,6 +39,10 @@ export interface LocalHttpServerOptions {
   adminKey: string;
   /** Files served under `/` when no route matches (for the dashboard). */
   staticDir?: string;
+  /** Per-IP limit on the public (non-IAM) routes: 429 with Retry-After beyond it; absent = none. */
+  publicRateLimit?: IpRateLimit;
+  /** The clock of the rate limiter (tests). */
+  now?: () => number;
   log: (line: string) => void;
 }
 
@@ -243,6 +248,9 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
   let defaultCors: CorsModel | undefined;
   let ready = false;
   const adminKey = Buffer.from(options.adminKey);
+  const publicLimiter = options.publicRateLimit
+    ? new IpRateLimiter(options.publicRateLimit, options.now)
+    : undefined;
   const staticRoot = options.staticDir ? resolve(options.staticDir) : undefined;
 
   const write = (res: ServerResponse, result: HttpResult, extra: Record<string, string> = {}) => {
@@ -316,7 +324,7 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
           method: req.method ?? 'GET',
           path: url.pathname,
           protocol: `HTTP/${req.httpVersion}`,
-          sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+          sourceIp: clientAddress(req),
           userAgent: headers['user-agent'] ?? '',
         },
         requestId,
@@ -448,6 +456,16 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
     if (binding.route.authorizationType === 'AWS_IAM' && !keyMatches(req.headers['x-api-key'], adminKey)) {
       return write(res, jsonResult(401, { error: 'unauthorized' }), { ...idHeader, ...cors });
     }
+    if (binding.route.authorizationType !== 'AWS_IAM' && publicLimiter) {
+      // What the WAF rate-based rule (or the stage throttling) does in AWS: per client address.
+      const decision = publicLimiter.take(clientAddress(req));
+      if (!decision.allowed)
+        return write(res, jsonResult(429, { error: 'rate_limited' }), {
+          ...idHeader,
+          ...cors,
+          'retry-after': String(decision.retryAfterSeconds),
+        });
+    }
     let pathParameters: Record<string, string>;
     try {
       pathParameters = Object.fromEntries(
@@ -528,3 +546,7 @@ export const startHttpServer = async (options: LocalHttpServerOptions): Promise<
       }),
   };
 };
+
+/** The client's address as API Gateway reports it (`sourceIp`): the socket's, IPv4-mapped IPv6 unwrapped. */
+const clientAddress = (req: IncomingMessage): string =>
+  (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
+import { DEFAULT_PUBLIC_RATE_LIMIT } from './ip-rate-limit';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from './runtime';
 import type { CfnTemplate } from './template';
 import { loadTemplatesFromDir } from './template-files';
@@ -168,6 +169,8 @@ export const runLocal = async (values: LocalStartOptions): Promise<void> => {
   runtime = await startRuntime(dynamo, {
     templates,
     adminKey,
+    // The public form and pages, limited per client address as the WAF rule does in AWS.
+    publicRateLimit: DEFAULT_PUBLIC_RATE_LIMIT,
     ...(dataDir ? { dataDir } : {}),
     ...(staticDir ? { staticDir } : {}),
     port: portFrom('PORT', 3000),

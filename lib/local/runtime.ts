@@ -11,6 +11,7 @@ import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { EventBus } from './event-bus';
 import { FailureLog, type LocalFailure } from './failures';
 import { type HttpRouteBinding, type LocalHttpServer, startHttpServer } from './http-server';
+import type { IpRateLimit } from './ip-rate-limit';
 import { type LocalFunction, loadFunction } from './lambda-host';
 import { type LocalAwsServer, startLocalAws } from './local-aws';
 import { MAX_OUTBOX_ENTRIES, readOutbox } from './outbox';
@@ -52,6 +53,8 @@ import {
 export interface StartLocalRuntimeOptions {
   templates: Record<string, CfnTemplate>;
   adminKey: string;
+  /** Per-IP limit on the public routes (npm start: DEFAULT_PUBLIC_RATE_LIMIT); absent = none. */
+  publicRateLimit?: IpRateLimit;
   /** Use this DynamoDB (e.g. the test run's); otherwise one is started and stopped with the runtime. */
   dynamoEndpoint?: string;
   /** Keeps DynamoDB data, stream checkpoints and failures.jsonl here; undefined = in memory. */
@@ -175,6 +178,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       port: options.port ?? 3000,
       adminKey: options.adminKey,
       ...(options.staticDir ? { staticDir: options.staticDir } : {}),
+      ...(options.publicRateLimit ? { publicRateLimit: options.publicRateLimit } : {}),
       log,
     });
     stoppers.push(() => http.stop());

@@ -12,4 +12,10 @@ export interface IdentityKeys {
    * were keyed (looked up, never written).
    */
   keysOf(kind: IdentityKind, value: string): Promise<string[]>;
+  /**
+   * The key of a counter about an address that must not be readable either (the confirmation
+   * emails per mailbox): `<name>#k:` + the newest key's pseudonym. Counters are short-lived, so a
+   * rotation simply starts them afresh.
+   */
+  counterKey(name: 'mailbox', value: string): Promise<string>;
 }

@@ -6,6 +6,7 @@ import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/la
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
 import type { Customer } from '../domain/customer';
 import type { Clock } from '../ports/clock';
+import type { ConfirmationLimiter } from '../ports/confirmation-limiter';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { LastOrderIndex } from '../ports/last-order-index';
@@ -87,19 +88,33 @@ export async function triggerCampaign(
 /**
  * The confirmation email for one double opt-in request (`requestedAt`): transactional, so no
  * eligibility beyond what the sender checks (still pending, an address, not suppressed), no cap, no
- * holdout. Claimed as `confirmation#<requestedAt>`: one email per request.
+ * holdout. Claimed as `confirmation#<requestedAt>`: one email per request. And at most 1 per 24 h
+ * and 3 per 7 days per mailbox, whatever addresses are posted (CONFIRMATION_LIMITS): one over the
+ * limit is claimed `skipped` with reason `confirmation_rate_limited` and never sent; the person who
+ * posted the form is answered as always.
  */
 export async function queueConfirmation(
-  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'>,
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'> & { confirmations: ConfirmationLimiter },
   customerId: string,
+  email: string,
   requestedAt: string,
   at: Date,
 ): Promise<TriggerOutcome> {
   const row = newRow(deps, customerId, CONFIRMATION_CAMPAIGN, requestedAt, 'email', at);
+  const ids = { campaignId: CONFIRMATION_CAMPAIGN, occasion: requestedAt };
+  // A replayed record finds its row: nothing is counted twice.
+  const [existing] = await deps.ledger.getMany([{ customerId, deliveryKey: row.deliveryKey }]);
+  if (existing) return requeueIfStuck(deps, existing);
+  if (!(await deps.confirmations.tryCount(email, at))) {
+    const reason = 'confirmation_rate_limited' as const;
+    const claim = await deps.ledger.claim({ ...row, status: 'skipped', reason });
+    if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
+    return { status: 'skipped', ...ids, reason };
+  }
   const claim = await deps.ledger.claim({ ...row, status: 'queued' });
   if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
   await deps.queue.enqueue([requestOf(row)]);
-  return { status: 'queued', campaignId: CONFIRMATION_CAMPAIGN, occasion: requestedAt };
+  return { status: 'queued', ...ids };
 }
 
 function newRow(
@@ -154,13 +169,14 @@ export interface ProfileChangeEvent {
  * (occasion `once`).
  */
 export async function onProfileChange(
-  deps: TriggerDeps,
+  deps: TriggerDeps & { confirmations: ConfirmationLimiter },
   change: ProfileChangeEvent,
 ): Promise<TriggerOutcome[]> {
   const { before, after, at } = change;
   const outcomes: TriggerOutcome[] = [];
   const requestedAt = confirmationRequested(before, after);
-  if (requestedAt) outcomes.push(await queueConfirmation(deps, after.customerId, requestedAt, at));
+  if (requestedAt && after.email !== undefined)
+    outcomes.push(await queueConfirmation(deps, after.customerId, after.email, requestedAt, at));
   if (emailConfirmed(before, after)) {
     const welcome = (campaign: Campaign) => campaign.trigger.type === 'email-confirmed';
     outcomes.push(...(await triggerCampaigns(deps, welcome, after.customerId, WELCOME_OCCASION, at)));

@@ -69,6 +69,8 @@ describe('the survey and customer routes', () => {
     expect(grants(api, 'SurveysApiServiceRole').map((g) => g.actions)).toEqual([
       ['dynamodb:GetItem'],
       ['dynamodb:GetItem'],
+      // The pseudonym key the Identities table is keyed with.
+      ['secretsmanager:GetSecretValue'],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
     ]);
     expect(actionsOn(api, 'SurveysApiServiceRole', 'Customers')).toEqual(['dynamodb:GetItem']);
@@ -91,7 +93,9 @@ describe('the survey and customer routes', () => {
     expect(actionsOn(api, role, 'Surveys')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:Query']);
     const all = grants(api, role).flatMap((g) => g.actions);
-    expect(all).toHaveLength(9);
+    // … and GetSecretValue on the pseudonym key of the Identities table.
+    expect(all).toHaveLength(10);
+    expect(all.filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
     expect(all).not.toContain('dynamodb:DeleteItem');
     expect(all).not.toContain('dynamodb:Scan');
     expect(all).not.toContain('dynamodb:PutItem');

@@ -130,6 +130,8 @@ const IDENTITY_FUNCTIONS = [
   'functions/order-events/handler.ts',
   'functions/message-sender/handler.ts',
   'functions/ses-feedback/handler.ts',
+  // The confirmation-email counter per mailbox, keyed by the mailbox's pseudonym.
+  'functions/campaign-triggers/handler.ts',
 ];
 
 describe('the identity (pseudonym) key', () => {

@@ -109,8 +109,11 @@ describe('the signup API', () => {
   it('grants the signup function exactly the item reads and writes a signup needs', () => {
     expect(allowedActions(api, 'SignupApiServiceRole')).toEqual([
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      // The identity claim is an update, so a suppression mark on an erased person's address stays.
-      ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      // The identity claim is an update, so a suppression mark on an erased person's address stays;
+      // a condition check on the address's items under older pseudonym keys (rotation).
+      ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      // The pseudonym key of the Identities table.
+      ['secretsmanager:GetSecretValue'],
     ]);
   });
 });

@@ -29,6 +29,10 @@ export class SecretIdentityKeys implements IdentityKeys {
     return (await this.loaded()).candidates(kind, value);
   }
 
+  async counterKey(name: 'mailbox', value: string): Promise<string> {
+    return (await this.loaded()).counterKey(name, value);
+  }
+
   private async loaded(): Promise<HmacIdentityKeys> {
     const value = await this.secrets.get(this.secretId, { maxAge: this.maxAgeSeconds });
     if (typeof value !== 'string' || value.trim() === '')

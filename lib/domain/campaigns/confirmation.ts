@@ -39,3 +39,40 @@ export function renderConfirmation(
       'If you did not sign up, ignore this message and you will hear nothing more.\n',
   };
 }
+
+/**
+ * Confirmation emails one mailbox may get, whatever addresses are posted (`ana+1@`, `ana+2@`, …
+ * count as one: see mailboxOf): at most 1 per 24 hours and 3 per 7 days. A signup form anyone can
+ * post must not become a way to mail-bomb someone, or to burn the sender's reputation.
+ */
+export const CONFIRMATION_LIMITS = [
+  { count: 1, hours: 24 },
+  { count: 3, hours: 7 * 24 },
+] as const;
+
+/** The longest window of the limits: sends older than this no longer count. */
+export const CONFIRMATION_LIMIT_HOURS = Math.max(...CONFIRMATION_LIMITS.map((limit) => limit.hours));
+
+/**
+ * Whether one more confirmation email may go to a mailbox that was sent them at `sentAt` (ISO
+ * instants), as of `now`; and the send times to keep when it may (those still inside the longest
+ * window, plus this one). Pure: the adapter stores the list with a conditional write.
+ */
+export function confirmationAllowed(
+  sentAt: readonly string[],
+  now: Date,
+): { allowed: true; next: string[] } | { allowed: false; retryAt: Date } {
+  const at = now.getTime();
+  const recent = sentAt
+    .map((iso) => Date.parse(iso))
+    .filter((t) => Number.isFinite(t) && at - t < CONFIRMATION_LIMIT_HOURS * 3_600_000)
+    .sort((a, b) => a - b);
+  for (const { count, hours } of CONFIRMATION_LIMITS) {
+    const inWindow = recent.filter((t) => at - t < hours * 3_600_000);
+    if (inWindow.length >= count) {
+      const oldest = inWindow[inWindow.length - count] as number;
+      return { allowed: false, retryAt: new Date(oldest + hours * 3_600_000) };
+    }
+  }
+  return { allowed: true, next: [...recent.map((t) => new Date(t).toISOString()), now.toISOString()] };
+}

@@ -46,6 +46,8 @@ export const SKIP_REASONS = [
   'ordered_since',
   /** SMS, and another customer with the same number was texted on that local day (SMS pumping cap). */
   'shared_number',
+  /** Confirmation email: the mailbox already had 1 in 24 hours or 3 in 7 days (CONFIRMATION_LIMITS). */
+  'confirmation_rate_limited',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -290,3 +290,32 @@ describe('HTTP server lifecycle', () => {
     await expect(fetch(`${started.url}/health`)).rejects.toThrow();
   });
 });
+
+describe('per-IP rate limiting of public routes (what the WAF rule does in AWS)', () => {
+  it('answers 429 with Retry-After past the limit on public routes, never on admin routes', async () => {
+    const limited = await startTestRuntime(undefined, { publicRateLimit: { perMinute: 1, burst: 2 } });
+    try {
+      const post = () =>
+        fetch(`${limited.url}/signups`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+      expect((await post()).status).not.toBe(429);
+      expect((await post()).status).not.toBe(429);
+      const refused = await post();
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual({ error: 'rate_limited' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      // Admin routes are IAM in AWS (not behind the public limit): the key passes whatever the count.
+      const admin = await fetch(`${limited.url}/admin/customers/c1/erase`, {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_ADMIN_KEY },
+      });
+      expect(admin.status).not.toBe(429);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

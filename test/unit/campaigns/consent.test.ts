@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { consentHandler } from '../../../functions/consent-api/consent';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
@@ -15,6 +15,7 @@ import type { Signup } from '../../../lib/domain/signup';
 import type { OutgoingEmail } from '../../../lib/ports/message-senders';
 import { sendMessage } from '../../../lib/use-cases/send-message';
 import { onProfileChange } from '../../../lib/use-cases/trigger-message';
+import { InMemoryConfirmationLimiter } from '../../fakes/in-memory-confirmation-limiter';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
@@ -211,6 +212,10 @@ describe('the consent pages', () => {
 });
 
 describe('the confirmation email', () => {
+  let confirmations = new InMemoryConfirmationLimiter();
+  beforeEach(() => {
+    confirmations = new InMemoryConfirmationLimiter();
+  });
   const setup = (customer: Customer) => {
     const ledger = new InMemoryDeliveryLedger();
     const queued: SendRequest[] = [];
@@ -226,6 +231,7 @@ describe('the confirmation email', () => {
       clock,
       campaigns,
       settings: campaignSettings,
+      confirmations,
     };
     const sender = {
       customers,
@@ -309,5 +315,67 @@ describe('the confirmation email', () => {
       { status: 'skipped', campaignId: 'welcome', occasion: 'once', reason: 'already_claimed' },
     ]);
     expect(queued.map((r) => `${r.campaignId}#${r.occasion}`)).toEqual(['welcome#once']);
+  });
+});
+
+describe('confirmation emails per mailbox (anti mail-bombing)', () => {
+  const requestOf = (email: string, customerId: string, requestedAt: string): Customer => ({
+    ...ana(),
+    customerId,
+    email,
+    consent: {
+      email: { status: 'pending', updatedAt: requestedAt, source: 'web', requestedAt },
+      sms: { status: 'none', updatedAt: requestedAt, source: 'web' },
+    },
+  });
+  const trigger = () => {
+    const queued: SendRequest[] = [];
+    const ledger = new InMemoryDeliveryLedger();
+    return {
+      queued,
+      ledger,
+      deps: {
+        customers: { get: async () => undefined },
+        ledger,
+        queue: { enqueue: async (r: readonly SendRequest[]) => void queued.push(...r) },
+        history: { record: async () => {} },
+        clock: at(NOW.toISOString()),
+        campaigns,
+        settings: campaignSettings,
+        confirmations: new InMemoryConfirmationLimiter(),
+      },
+    };
+  };
+
+  it('sends one per mailbox per day whatever +tag or Gmail dots are posted; the rest are skipped on the ledger', async () => {
+    const { deps, queued, ledger } = trigger();
+    const day = '2026-06-15T09:00:00.000Z';
+    const posted = ['ana@gmail.com', 'ana+1@gmail.com', 'a.n.a+2@googlemail.com', 'bo@example.com'];
+    const outcomes = [];
+    for (const [i, email] of posted.entries())
+      outcomes.push(...(await onProfileChange(deps, { after: requestOf(email, `cus_${i}`, day), at: NOW })));
+    expect(outcomes.map((o) => o.status)).toEqual(['queued', 'skipped', 'skipped', 'queued']);
+    expect(outcomes[1]).toMatchObject({ reason: 'confirmation_rate_limited' });
+    expect(queued.map((r) => r.customerId)).toEqual(['cus_0', 'cus_3']);
+    expect(ledger.row(`confirmation#${day}`, 'cus_1')).toMatchObject({
+      status: 'skipped',
+      reason: 'confirmation_rate_limited',
+    });
+    // A replay of a refused request counts nothing more and sends nothing.
+    await onProfileChange(deps, { after: requestOf('ana+1@gmail.com', 'cus_1', day), at: NOW });
+    expect(queued).toHaveLength(2);
+  });
+
+  it('allows three in a week at most, one a day', async () => {
+    const { deps, queued } = trigger();
+    for (let d = 0; d < 5; d++) {
+      const when = new Date(NOW.getTime() + d * 86_400_000);
+      const requestedAt = when.toISOString();
+      await onProfileChange(deps, {
+        after: requestOf(`ana+${d}@example.com`, `cus_${d}`, requestedAt),
+        at: when,
+      });
+    }
+    expect(queued.map((r) => r.customerId)).toEqual(['cus_0', 'cus_1', 'cus_2']);
   });
 });

@@ -5,6 +5,7 @@ import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/la
 import type { Customer } from '../../../lib/domain/customer';
 import { planCampaigns } from '../../../lib/use-cases/plan-campaigns';
 import { onProfileChange, onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
+import { InMemoryConfirmationLimiter } from '../../fakes/in-memory-confirmation-limiter';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 
 // Event-driven and after-order campaigns: the win-back on entering At Risk (once per day of entry),
@@ -56,6 +57,7 @@ function deps(person: Customer) {
       clock: { now: () => new Date('2026-06-15T00:00:00.000Z') },
       campaigns: everyone,
       settings: campaignSettings,
+      confirmations: new InMemoryConfirmationLimiter(),
     },
   };
 }
