@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SmsNumberDays } from '../../ports/sms-number-days';
-import { identityKey } from './dynamo-customer-repository';
+import { legacyIdentityKey as identityKey } from '../crypto/hmac-identity-keys';
 
 /**
  * The SMS pumping cap on the Identities table: one item per hashed number and local day
