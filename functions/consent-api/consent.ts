@@ -1,5 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { escapeHtml } from '../../lib/domain/html';
+import { manageFormInput } from '../../lib/domain/preferences';
+import { emailSchema } from '../../lib/domain/signup';
+import { parseOrThrow } from '../../lib/domain/validation';
 import {
   type ConsentLinkDeps,
   confirmByLink,
@@ -7,7 +12,24 @@ import {
   unsubscribeByLink,
   verifyLink,
 } from '../../lib/use-cases/consent-links';
-import { type HttpHandler, type HttpResult, httpHandler } from '../shared/http';
+import {
+  exportByLink,
+  type ManageDeps,
+  type ManageLinkDeps,
+  openManagePage,
+  requestManageLink,
+  saveDetails,
+} from '../../lib/use-cases/manage-details';
+import {
+  HttpError,
+  type HttpHandler,
+  type HttpResult,
+  httpHandler,
+  json,
+  parseJson,
+  readBody,
+} from '../shared/http';
+import { linkRequestForm, MANAGE_TITLE, manageForm, typedValues, valuesOf } from './manage-page';
 
 // The public consent pages, reached from links in our emails (no admin key):
 //   GET  /confirm?token=…      double opt-in: confirms the address, answers a small page
@@ -21,12 +43,6 @@ import { type HttpHandler, type HttpResult, httpHandler } from '../shared/http';
 export interface ConsentPageSettings {
   brandName: string;
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c] ?? c,
-  );
 
 function page(statusCode: number, title: string, body: string, brandName: string): HttpResult {
   return {
@@ -93,17 +109,124 @@ const thanksPage = (brand: string): HttpResult =>
     brand,
   );
 
+/**
+ * The manage-your-details pages: GET/POST /manage (the signed page), GET /manage/export (the
+ * person's data as JSON), GET/POST /manage/link (ask for a link by email: always the same answer).
+ */
+async function managePages(
+  deps: ManageDeps & ManageLinkDeps,
+  event: APIGatewayProxyEventV2,
+  route: string,
+  brand: string,
+  logger: Logger,
+): Promise<HttpResult> {
+  const token = tokenOf(event);
+  switch (route) {
+    case 'GET /manage': {
+      const opened = await openManagePage(deps, token);
+      if (opened.status === 'invalid') return INVALID(brand);
+      const { customer, campaigns } = opened;
+      return page(
+        200,
+        MANAGE_TITLE,
+        manageForm({
+          token: token as string,
+          customer,
+          campaigns,
+          values: valuesOf(customer, campaigns),
+          errors: [],
+          saved: event.queryStringParameters?.saved === '1',
+          brandName: brand,
+        }),
+        brand,
+      );
+    }
+    case 'POST /manage': {
+      const body = readBody(event, ['form']);
+      const fields = [...new URLSearchParams(body.text)];
+      const outcome = await saveDetails(deps, manageFormInput(fields));
+      logger.info('manage page saved', { outcome: outcome.status });
+      if (outcome.status === 'invalid') return INVALID(brand);
+      const posted = new URLSearchParams(body.text).get('token') as string;
+      if (outcome.status === 'rejected') {
+        return page(
+          400,
+          MANAGE_TITLE,
+          manageForm({
+            token: posted,
+            customer: outcome.customer,
+            campaigns: outcome.campaigns,
+            values: typedValues(fields),
+            errors: outcome.fields,
+            saved: false,
+            brandName: brand,
+          }),
+          brand,
+        );
+      }
+      // Post-redirect-get: a reload does not post the form again.
+      return {
+        statusCode: 303,
+        headers: { location: `/manage?${new URLSearchParams({ token: posted, saved: '1' })}` },
+        body: '',
+      };
+    }
+    case 'GET /manage/export': {
+      const data = await exportByLink(deps, token);
+      if (!data) return INVALID(brand);
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'content-disposition': 'attachment; filename="my-data.json"',
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+        },
+        body: JSON.stringify(data, null, 2),
+      };
+    }
+    case 'GET /manage/link':
+      return page(200, MANAGE_LINK_TITLE, linkRequestForm(event.queryStringParameters?.sent === '1'), brand);
+    case 'POST /manage/link': {
+      const body = readBody(event, ['json', 'form']);
+      const input =
+        body.kind === 'json' ? parseJson(body.text) : Object.fromEntries(new URLSearchParams(body.text));
+      const { email } = parseOrThrow(ManageLinkRequestSchema, input);
+      const outcome = await requestManageLink(deps, email);
+      logger.info('manage link requested', { outcome });
+      // The same answer whether the address is known, unknown, erased or rate-limited.
+      return body.kind === 'form'
+        ? { statusCode: 303, headers: { location: '/manage/link?sent=1' }, body: '' }
+        : json(202, MANAGE_LINK_ACCEPTED);
+    }
+    default:
+      throw new HttpError(404, 'not_found', 'no such page');
+  }
+}
+
+export const MANAGE_LINK_TITLE = 'Manage your details';
+
+/** The one answer to `POST /manage/link`: it never says whether the address is known. */
+export const MANAGE_LINK_ACCEPTED = {
+  status: 'accepted',
+  message: 'If that address is registered with us, a link to manage your details is on its way to it.',
+} as const;
+
+const ManageLinkRequestSchema = z.strictObject({ email: emailSchema });
+
 const tokenOf = (event: APIGatewayProxyEventV2): string | undefined => event.queryStringParameters?.token;
 
 export function consentHandler(
   deps: ConsentLinkDeps,
   settings: ConsentPageSettings,
   logger: Logger,
+  manage?: ManageDeps & ManageLinkDeps,
 ): HttpHandler {
   const brand = settings.brandName;
   return httpHandler(logger, async (event) => {
     const token = tokenOf(event);
     const route = `${event.requestContext.http.method} ${event.rawPath}`;
+    if (manage && route.includes(' /manage')) return managePages(manage, event, route, brand, logger);
     if (route === 'GET /confirm') {
       const outcome = await confirmByLink(deps, token);
       logger.info('confirmation link', { outcome: outcome.status });

@@ -1,36 +1,69 @@
-import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { dynamoDocumentClient, sesClient } from '../../lib/adapters/aws/clients';
+import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
+import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
+import { DynamoSurveyRepository } from '../../lib/adapters/dynamodb/dynamo-survey-repository';
+import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
-import { CampaignSettingsSchema } from '../../lib/domain/campaigns/campaign';
 import { systemClock } from '../../lib/ports/clock';
+import { exportCustomer } from '../../lib/use-cases/export-customer';
+import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
 import type { HttpHandler } from '../shared/http';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
-import { parseConfig } from '../shared/scoring-deps';
 import { consentHandler } from './consent';
 
-/** Composition root of the public consent pages: `GET /confirm`, `GET|POST /unsubscribe`. */
+/**
+ * Composition root of the public pages behind signed links: `GET /confirm`, `GET|POST /unsubscribe`,
+ * the manage-your-details pages (`/manage`, `/manage/export`, `/manage/link`) and `GET /thanks`.
+ */
 export function createHandler(env: Env): HttpHandler {
   const config = readEnv(env, [
     ENV.customersTable,
+    ENV.identitiesTable,
     ENV.deliveriesTable,
+    ENV.ordersTable,
+    ENV.orderIdsTable,
+    ENV.surveysTable,
     ENV.linkSigningSecret,
-    ENV.campaignSettings,
+    ENV.senderEmail,
+    ENV.sesConfigurationSet,
   ]);
-  const settings = parseConfig(ENV.campaignSettings, CampaignSettingsSchema, config[ENV.campaignSettings]);
+  const { campaigns, settings: campaignSettings } = campaignConfig(env);
+  const settings = linkingSettings(env, campaignSettings);
   const db = dynamoDocumentClient(env);
   const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
-  const deps = {
-    customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
-    links,
-    clock: systemClock,
-    deliveries: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
+  const customers = new DynamoCustomerRepository(db, {
+    customers: config[ENV.customersTable],
+    identities: config[ENV.identitiesTable],
+  });
+  const deliveries = new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]);
+  const deps = { customers, links, clock: systemClock, deliveries };
+  const exportDeps = {
+    customers,
+    orders: new DynamoOrderRepository(db, {
+      orders: config[ENV.ordersTable],
+      orderIds: config[ENV.orderIdsTable],
+    }),
+    surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
+    deliveries,
+  };
+  const manage = {
+    ...deps,
+    campaigns: campaigns.filter((c) => c.enabled).map(({ id, name }) => ({ id, name })),
+    settings,
+    exportData: (customerId: string) => exportCustomer(exportDeps, customerId),
+    consent: new DynamoConsentStore(db, { customers: config[ENV.customersTable] }),
+    email: new SesEmailSender(sesClient(env), {
+      from: config[ENV.senderEmail],
+      configurationSet: config[ENV.sesConfigurationSet],
+    }),
   };
   return withLinkKeys(
     links,
-    consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api')),
+    consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage),
   );
 }
 

@@ -8,12 +8,19 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
+import { packJson } from '../../lib/config/packed-json';
 import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { acknowledge } from '../nag';
-import { grantLinkSigningKey, linkSigningSecretId, publicBaseUrlOf } from './campaigns-messaging';
+import {
+  grantLinkSigningKey,
+  grantSendEmail,
+  linkSigningSecretId,
+  publicBaseUrlOf,
+} from './campaigns-messaging';
 import { grantIdentities, type IdentityStore } from './identity-grants';
 
 export interface ApiStackProps extends StackProps, IdentityStore {
@@ -28,6 +35,8 @@ export interface ApiStackProps extends StackProps, IdentityStore {
   bus: IEventBus;
   /** The link-signing key's secret: the consent pages verify the links' tokens with it. */
   linkSigningKey: ISecret;
+  /** The SES configuration set: the manage-your-details link is emailed through it. */
+  configurationSet: CfnConfigurationSet;
 }
 
 /**
@@ -128,23 +137,42 @@ export class ApiStack extends Stack {
     this.route('/segments', HttpMethod.GET, segments, 'iam');
     this.route('/model/refit', HttpMethod.POST, segments, 'iam');
 
-    // The consent pages behind the links in our emails (public: the signed token is the
-    // authentication): double opt-in confirmation and one-click unsubscribe (RFC 8058).
+    // The pages behind the links in our emails (public: the signed token is the authentication):
+    // double opt-in confirmation, one-click unsubscribe (RFC 8058), the manage-your-details page
+    // (preference centre, data download) and its "email me a link" form; the default thank-you page.
     const consent = this.fn('ConsentApi', 'consent-api', {
       [ENV.customersTable]: props.customers.tableName,
+      [ENV.identitiesTable]: props.identities.tableName,
+      [ENV.ordersTable]: props.orders.tableName,
+      [ENV.orderIdsTable]: props.orderIds.tableName,
+      [ENV.surveysTable]: props.surveys.tableName,
       [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
+      [ENV.campaigns]: packJson(config.campaigns),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
       [ENV.deliveriesTable]: props.deliveries.tableName,
       [ENV.publicBaseUrl]: publicBaseUrlOf(config, this.api),
+      [ENV.senderEmail]: config.senderEmail,
+      [ENV.sesConfigurationSet]: props.configurationSet.ref,
     });
-    // Read the profile, write its consent (conditional on the version read); mark the ledger row of
-    // the message whose unsubscribe link was used (campaign measurement).
+    // Read the profile, write its consent and details (conditional on the version read) and when a
+    // manage link was last emailed; mark the ledger row of the message whose unsubscribe link was
+    // used (campaign measurement); find a customer by address (the link form); read the person's
+    // orders, answers and messages for their data download; email the manage link.
     props.customers.grant(consent, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.deliveries.grant(consent, 'dynamodb:UpdateItem');
+    props.identities.grant(consent, 'dynamodb:GetItem');
+    props.deliveries.grant(consent, 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.orders.grant(consent, 'dynamodb:Query');
+    props.surveys.grant(consent, 'dynamodb:Query');
     grantLinkSigningKey(props.linkSigningKey, consent);
+    grantSendEmail(consent, config, props.configurationSet.ref);
     this.route('/confirm', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.POST, consent, 'public');
+    this.route('/manage', HttpMethod.GET, consent, 'public');
+    this.route('/manage', HttpMethod.POST, consent, 'public');
+    this.route('/manage/export', HttpMethod.GET, consent, 'public');
+    this.route('/manage/link', HttpMethod.GET, consent, 'public');
+    this.route('/manage/link', HttpMethod.POST, consent, 'public');
     // The default thank-you page a plain HTML signup form is redirected to.
     this.route('/thanks', HttpMethod.GET, consent, 'public');
   }

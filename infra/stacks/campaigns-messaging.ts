@@ -154,23 +154,7 @@ export class CampaignsMessaging extends Construct {
     // A number that replied STOP is suppressed on its keyed identity too (outlives erasure).
     grantIdentities(props, this.sender, 'dynamodb:UpdateItem');
     grantLinkSigningKey(props.linkSigningKey, this.sender);
-    const stack = Stack.of(this);
-    const domain = config.senderEmail.split('@')[1] as string;
-    this.sender.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['ses:SendEmail'],
-        resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.senderEmail }),
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
-          stack.formatArn({
-            service: 'ses',
-            resource: 'configuration-set',
-            resourceName: props.configurationSet.ref,
-          }),
-        ],
-      }),
-    );
+    grantSendEmail(this.sender, config, props.configurationSet.ref);
     // SMS straight to a phone number has no resource ARN to scope to; topics are denied. Before a
     // text, the number is checked against the account's opted-out list (people who replied STOP).
     this.sender.addToRolePolicy(
@@ -184,7 +168,7 @@ export class CampaignsMessaging extends Construct {
       new PolicyStatement({
         effect: Effect.DENY,
         actions: ['sns:Publish'],
-        resources: [stack.formatArn({ service: 'sns', resource: '*' })],
+        resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })],
       }),
     );
     if (this.sender.role) {
@@ -386,6 +370,27 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
 
 /** How a function names the link-signing secret: its full ARN, or its name when imported by name. */
 export const linkSigningSecretId = (secret: ISecret): string => secret.secretFullArn ?? secret.secretName;
+
+/** SES SendEmail from the configured sender identity (address or its domain), through the configuration set. */
+export function grantSendEmail(fn: IFunction, config: PrecisConfig, configurationSetName: string): void {
+  const stack = Stack.of(fn);
+  const domain = config.senderEmail.split('@')[1] as string;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['ses:SendEmail'],
+      resources: [
+        stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.senderEmail }),
+        stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+        stack.formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: configurationSetName,
+        }),
+      ],
+    }),
+  );
+}
 
 /**
  * Where the links in messages and the default thank-you page point: the configured

@@ -33,6 +33,7 @@ export function buildStacks(app: App, config: PrecisConfig): Stack[] {
     models: data.models,
     bus: data.bus,
     linkSigningKey: data.linkSigningKey,
+    configurationSet: data.configurationSet,
   });
   const messaging = new MessagingStack(app, 'PrecisMessaging', {
     description: 'Precis: stream consumers and messaging',

@@ -80,6 +80,8 @@ export const CustomerSchema = z.object({
    * profile's `phone` until a verification confirms it (see `verifyPendingPhone` in preferences.ts).
    */
   pendingPhone: z.object({ phone: z.string(), requestedAt: z.string() }).optional(),
+  /** When a manage-your-details link was last emailed on request (bookkeeping, no version bump). */
+  manageLinkSentAt: z.string().optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 export type EmailConsent = z.infer<typeof EmailConsentSchema>;

@@ -21,6 +21,9 @@ export const ProfileViewSchema = CustomerSchema.pick({
   locale: true,
   interests: true,
   consent: true,
+  /** The campaigns the person opted out of, and a phone number waiting for verification. */
+  campaignOptOuts: true,
+  pendingPhone: true,
   source: true,
   createdAt: true,
   updatedAt: true,
@@ -48,6 +51,8 @@ export function toProfileView(customer: Customer): ProfileView {
     locale: customer.locale,
     interests: [...customer.interests],
     consent: structuredClone(customer.consent),
+    ...(customer.campaignOptOuts !== undefined && { campaignOptOuts: [...customer.campaignOptOuts] }),
+    ...(customer.pendingPhone !== undefined && { pendingPhone: { ...customer.pendingPhone } }),
     source: customer.source,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,

@@ -15,6 +15,11 @@ export interface ConsentStore {
   recordConfirmationSent(customerId: string, requestedAt: string, at: string): Promise<void>;
   /** Suppresses one channel of the profile; the first suppression is kept. False when there is no such profile. */
   suppress(customerId: string, channel: 'email' | 'sms', entry: SuppressionEntry): Promise<boolean>;
+  /**
+   * Claims the right to email a manage-your-details link now: true (and `at` recorded) unless one
+   * was sent after `since` — the per-address rate limit of `POST /manage/link`.
+   */
+  claimManageLinkSend(customerId: string, at: string, since: string): Promise<boolean>;
   /** Marks the address's identity entry (a hash, no address) suppressed, so the mark outlives the profile. */
   suppressIdentity(kind: IdentityKind, value: string, entry: SuppressionEntry): Promise<void>;
 }

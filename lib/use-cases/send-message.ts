@@ -22,6 +22,7 @@ import {
 } from '../ports/message-senders';
 import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 import type { SmsNumberDays } from '../ports/sms-number-days';
+import { manageUrl } from './manage-details';
 
 // Sends one queued message, at most once:
 //   the ledger row, the profile and the person's sent rows, read now → the send-time guard
@@ -176,6 +177,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     { key: request.occasion, date: occasionDate },
     deps.settings,
     unsubscribeUrl,
+    request.channel === 'email' ? manageUrl(deps, customer.customerId, now) : null,
   );
   const message = renderMessage(active, request.channel, context);
   const tags = { campaign: active.id, occasion: request.occasion, customer: person.customerId };

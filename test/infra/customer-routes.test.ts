@@ -53,8 +53,13 @@ describe('the survey and customer routes', () => {
     );
     expect(routes.filter((r) => !r.endsWith('AWS_IAM')).sort()).toEqual([
       'GET /confirm NONE',
+      'GET /manage NONE',
+      'GET /manage/export NONE',
+      'GET /manage/link NONE',
       'GET /thanks NONE',
       'GET /unsubscribe NONE',
+      'POST /manage NONE',
+      'POST /manage/link NONE',
       'POST /signups NONE',
       'POST /unsubscribe NONE',
     ]);

@@ -5,7 +5,7 @@ import type { LinkClaims, LinkSigner } from '../../ports/link-signer';
 // holds ids only (no address; `d` the message's ledger key); a changed byte or an expired token
 // verifies as nothing.
 
-const PURPOSES = new Set(['unsubscribe', 'confirm']);
+const PURPOSES = new Set(['unsubscribe', 'confirm', 'manage']);
 const CHANNELS = new Set(['email', 'sms']);
 const MAX_DELIVERY_KEY = 200;
 

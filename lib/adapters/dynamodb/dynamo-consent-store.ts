@@ -34,6 +34,26 @@ export class DynamoConsentStore implements ConsentStore {
     }
   }
 
+  async claimManageLinkSend(customerId: string, at: string, since: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.customers,
+          Key: { customerId },
+          UpdateExpression: 'SET manageLinkSentAt = :at',
+          ConditionExpression:
+            'attribute_exists(customerId) AND (attribute_not_exists(manageLinkSentAt) OR manageLinkSentAt <= :since)',
+          ExpressionAttributeValues: { ':at': at, ':since': since },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
   async suppress(customerId: string, channel: 'email' | 'sms', entry: SuppressionEntry): Promise<boolean> {
     // The map may not exist yet (a nested SET needs its parent): try the nested path, then the whole map.
     const attempts: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>[] = [

@@ -1,4 +1,5 @@
 import type { Customer } from '../customer';
+import { escapeHtml } from '../html';
 import type { RenderedMessage } from './message';
 
 // The double opt-in confirmation email: a transactional message, not a campaign. It goes through
@@ -9,12 +10,6 @@ import type { RenderedMessage } from './message';
 // headers (the person has not subscribed yet; ignoring it is the way to say no).
 
 export const CONFIRMATION_CAMPAIGN = 'confirmation';
-
-const escapeHtml = (text: string): string =>
-  text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c] ?? c,
-  );
 
 export function renderConfirmation(
   customer: Pick<Customer, 'firstName'>,

@@ -7,12 +7,15 @@ import { renderTemplate, type TemplateContext } from './templates';
 
 export const SMS_OPT_OUT = 'Reply STOP to opt out';
 
-// Every marketing email carries a visible unsubscribe link (and the List-Unsubscribe headers).
+// Every marketing email carries a visible unsubscribe link (and the List-Unsubscribe headers), and
+// next to it the signed link to the person's manage-your-details page (preference centre).
 const HTML_FOOTER =
   '<hr><p style="font-size:12px;color:#666">You receive this because you subscribed to {{ brand.name }}. ' +
-  '<a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>';
+  '<a href="{{ unsubscribeUrl }}">Unsubscribe</a>' +
+  '{% if manageUrl %} · <a href="{{ manageUrl }}">Manage your details and preferences</a>{% endif %}</p>';
 const TEXT_FOOTER =
-  '\n\n--\nYou receive this because you subscribed to {{ brand.name }}.\nUnsubscribe: {{ unsubscribeUrl }}\n';
+  '\n\n--\nYou receive this because you subscribed to {{ brand.name }}.\nUnsubscribe: {{ unsubscribeUrl }}\n' +
+  '{% if manageUrl %}Manage your details and preferences: {{ manageUrl }}\n{% endif %}';
 
 export interface OccasionInfo {
   /** The occasion part of the ledger key (e.g. `2026`, `2026-03-14`). */
@@ -27,6 +30,7 @@ export function templateContext(
   occasion: OccasionInfo,
   settings: Pick<CampaignSettings, 'brandName'>,
   unsubscribeUrl: string,
+  manageUrl: string | null = null,
 ): TemplateContext {
   return {
     customer: {
@@ -41,6 +45,7 @@ export function templateContext(
     product: productOf(customer),
     brand: { name: settings.brandName },
     unsubscribeUrl,
+    manageUrl,
   };
 }
 

@@ -21,6 +21,7 @@ export const TEMPLATE_FIELDS = {
   product: { sku: true, category: true },
   brand: { name: true },
   unsubscribeUrl: true,
+  manageUrl: true,
 } as const;
 
 /** The values a template is rendered with: see TEMPLATE_FIELDS. */
@@ -35,6 +36,8 @@ export interface TemplateContext {
   product: { sku: string; category: string } | null;
   brand: { name: string };
   unsubscribeUrl: string;
+  /** The signed link to the person's manage-your-details page (preference centre); null in texts. */
+  manageUrl: string | null;
 }
 
 type FieldTree = { readonly [name: string]: true | FieldTree };

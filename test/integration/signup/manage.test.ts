@@ -115,3 +115,151 @@ describe('a stranger posting the signup form with a known address', () => {
     expect(after).toEqual(before);
   });
 });
+
+describe('the manage-your-details page, reached by a link emailed to the address', () => {
+  const email = 'marie.manage@example.com';
+  let link: string;
+
+  async function stored(): Promise<Record<string, unknown>> {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { identityKey } = await import('../../../lib/adapters/dynamodb/dynamo-customer-repository');
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: runtime.dynamoEndpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const identity = await db.send(
+      new GetCommand({
+        TableName: runtime.tableNames.Identities,
+        Key: { identity: identityKey('email', email) },
+      }),
+    );
+    const item = await db.send(
+      new GetCommand({
+        TableName: runtime.tableNames.Customers,
+        Key: { customerId: identity.Item?.customerId },
+      }),
+    );
+    return item.Item as Record<string, unknown>;
+  }
+
+  const postForm = (path: string, body: URLSearchParams) =>
+    fetch(`${runtime.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      redirect: 'manual',
+    });
+
+  const campaignIds = ['birthday', 'repurchase', 'welcome', 'survey'];
+  const form = (token: string, changes: Record<string, string> = {}) =>
+    new URLSearchParams([
+      ['token', token],
+      ['firstName', 'Marie'],
+      ['birthday', '1990-11-07'],
+      ['timeZone', 'Europe/Paris'],
+      ['locale', 'fr-FR'],
+      ['email', 'on'],
+      ...campaignIds.map((id): [string, string] => ['campaign', id]),
+      ...Object.entries(changes),
+    ] as [string, string][]);
+
+  it('answers the link request the same for a known and an unknown address, and emails the known one', async () => {
+    await postSignup({
+      firstName: 'Marie',
+      email,
+      birthday: '1990-11-07',
+      timeZone: 'Europe/Paris',
+      locale: 'fr-FR',
+      consent: { email: true, sms: false },
+    });
+    await runtime.settled();
+    const ask = (address: string) =>
+      fetch(`${runtime.url}/manage/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: address }),
+      });
+    const known = await ask(email);
+    const unknown = await ask('nobody.manage@example.com');
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(await known.text()).toBe(await unknown.text());
+    // Asked again at once: the same answer, and no second email (rate limit per address).
+    expect((await ask(email)).status).toBe(202);
+    await runtime.settled();
+    const mails = (await mailTo(email)).filter((m) => m.subject.includes('manage your details'));
+    expect(mails).toHaveLength(1);
+    expect(await mailTo('nobody.manage@example.com')).toEqual([]);
+    link = linkIn(mails[0], '/manage') as string;
+    expect(link.startsWith(`${runtime.url}/manage?token=`)).toBe(true);
+  });
+
+  it('shows her details on the page the link opens', async () => {
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Your details and preferences');
+    expect(html).toContain('value="Marie"');
+    expect(html).toContain('value="1990-11-07"');
+    expect(html).toContain('name="token"');
+  });
+
+  it('changes her birthday and opts her out of win-back: saved, version bumped, redirected to the page', async () => {
+    const before = await stored();
+    const token = new URL(link).searchParams.get('token') as string;
+    const response = await postForm('/manage', form(token, { birthday: '1990-12-24' }));
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toContain('/manage?token=');
+    expect(response.headers.get('location')).toContain('saved=1');
+    await runtime.settled();
+    const after = await stored();
+    expect(after).toMatchObject({
+      birthday: '1990-12-24',
+      campaignOptOuts: ['win-back'],
+      firstName: 'Marie',
+    });
+    expect(after.version).toBe((before.version as number) + 1);
+    expect(after.birthdayKey).toBe('12-24'); // the birthday index follows the change
+  });
+
+  it('refuses a bad field with a field error on the page, changing nothing', async () => {
+    const before = await stored();
+    const token = new URL(link).searchParams.get('token') as string;
+    const response = await postForm(
+      '/manage',
+      form(token, { birthday: '2990-01-01', timeZone: 'Mars/Base' }),
+    );
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('Nothing was changed');
+    expect(html).toContain('id="birthday-error"');
+    expect(html).toContain('id="timeZone-error"');
+    expect(await stored()).toEqual(before);
+  });
+
+  it('refuses a forged token with 400 and changes nothing', async () => {
+    const before = await stored();
+    const token = new URL(link).searchParams.get('token') as string;
+    const [payload] = token.split('.');
+    const forged = `${payload}.${'A'.repeat(43)}`;
+    const response = await postForm('/manage', form(forged, { firstName: 'Mallory' }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('This link does not work');
+    expect((await fetch(`${runtime.url}/manage?token=${forged}`)).status).toBe(400);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('downloads her data as JSON', async () => {
+    const token = new URL(link).searchParams.get('token') as string;
+    const response = await fetch(`${runtime.url}/manage/export?token=${encodeURIComponent(token)}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('attachment');
+    const data = (await response.json()) as { customer: Record<string, unknown>; deliveries: unknown[] };
+    expect(data.customer).toMatchObject({ email, birthday: '1990-12-24', campaignOptOuts: ['win-back'] });
+    expect(Array.isArray(data.deliveries)).toBe(true);
+  });
+});

@@ -99,6 +99,19 @@ describe('sending one queued message', () => {
     expect(sent[0]!.headers).toMatchObject({ 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
   });
 
+  it('carries a signed manage-your-details link for this person next to the unsubscribe link', async () => {
+    const { deps, sent } = setup(async () => ({ messageId: 'ses-1' }));
+    await sendMessage(deps, request);
+    const link = sent[0]!.text.match(/Manage your details and preferences: (\S+)/)?.[1];
+    expect(link?.startsWith('http://localhost:3000/manage?token=')).toBe(true);
+    const token = new URL(link as string).searchParams.get('token') as string;
+    expect(deps.links.verify(token, new Date('2026-03-15T00:00:00Z'))).toMatchObject({
+      purpose: 'manage',
+      customerId: 'cus_ana',
+    });
+    expect(sent[0]!.html).toContain('Manage your details and preferences</a>');
+  });
+
   it('leaves the row unknown when the provider call ends without an answer, and never sends it again', async () => {
     const { deps, sent, status } = setup(async () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
