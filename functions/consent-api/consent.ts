@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { escapeHtml } from '../../lib/domain/html';
 import { manageFormInput } from '../../lib/domain/preferences';
 import { emailSchema } from '../../lib/domain/signup';

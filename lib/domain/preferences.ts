@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UNSUBSCRIBE_SOURCE } from './consent';
 import type { Customer } from './customer';
 import { escapeHtml } from './html';
