@@ -177,7 +177,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     { key: request.occasion, date: occasionDate },
     deps.settings,
     unsubscribeUrl,
-    request.channel === 'email' ? manageUrl(deps, customer.customerId, now) : null,
+    request.channel === 'email' ? manageUrl(deps, person.customerId, now) : null,
   );
   const message = renderMessage(active, request.channel, context);
   const tags = { campaign: active.id, occasion: request.occasion, customer: person.customerId };

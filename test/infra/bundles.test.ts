@@ -20,7 +20,7 @@ const CEILINGS_KB: Record<string, number> = {
   'segment-triggers': 330,
   'campaign-reports-api': 330,
   'customers-api': 345,
-  'consent-api': 265,
+  'consent-api': 560, // the manage-your-details pages render campaign names (campaignConfig: liquidjs) and send the link email (SES)
   'model-refit': 265,
   'orders-stream': 255,
   'profile-stream': 250,
