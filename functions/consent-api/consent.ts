@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { emailSchema } from '../../lib/domain/email-address';
 import { escapeHtml } from '../../lib/domain/html';
 import { manageFormInput } from '../../lib/domain/preferences';
-import { emailSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import {
   type ConsentLinkDeps,

@@ -11,6 +11,7 @@ import { systemClock } from '../../lib/ports/clock';
 import { exportCustomer } from '../../lib/use-cases/export-customer';
 import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
 import type { HttpHandler } from '../shared/http';
+import { identityTable } from '../shared/identities';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { consentHandler } from './consent';
@@ -37,7 +38,7 @@ export function createHandler(env: Env): HttpHandler {
   const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
   const customers = new DynamoCustomerRepository(db, {
     customers: config[ENV.customersTable],
-    identities: config[ENV.identitiesTable],
+    identities: identityTable(env),
   });
   const deliveries = new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]);
   const deps = { customers, links, clock: systemClock, deliveries };

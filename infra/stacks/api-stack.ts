@@ -159,7 +159,7 @@ export class ApiStack extends Stack {
     // used (campaign measurement); find a customer by address (the link form); read the person's
     // orders, answers and messages for their data download; email the manage link.
     props.customers.grant(consent, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.identities.grant(consent, 'dynamodb:GetItem');
+    grantIdentities(props, consent, 'dynamodb:GetItem');
     props.deliveries.grant(consent, 'dynamodb:UpdateItem', 'dynamodb:Query');
     props.orders.grant(consent, 'dynamodb:Query');
     props.surveys.grant(consent, 'dynamodb:Query');

@@ -123,7 +123,6 @@ describe('the manage-your-details page, reached by a link emailed to the address
   async function stored(): Promise<Record<string, unknown>> {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { identityKey } = await import('../../../lib/adapters/dynamodb/dynamo-customer-repository');
     const db = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         endpoint: runtime.dynamoEndpoint,
@@ -131,16 +130,15 @@ describe('the manage-your-details page, reached by a link emailed to the address
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
     );
-    const identity = await db.send(
-      new GetCommand({
-        TableName: runtime.tableNames.Identities,
-        Key: { identity: identityKey('email', email) },
-      }),
-    );
+    // The customer id through the admin API (identities are keyed pseudonyms), then the raw item.
+    const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(email)}`, {
+      headers: { 'x-api-key': TEST_ADMIN_KEY },
+    });
+    const { customerId } = (await found.json()) as { customerId: string };
     const item = await db.send(
       new GetCommand({
         TableName: runtime.tableNames.Customers,
-        Key: { customerId: identity.Item?.customerId },
+        Key: { customerId },
       }),
     );
     return item.Item as Record<string, unknown>;
