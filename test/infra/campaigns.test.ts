@@ -194,7 +194,7 @@ describe('the consent pages', () => {
     }
   });
 
-  it('may read a profile and update it (and mark a ledger row unsubscribed), nothing else in the database', () => {
+  it('may read and update a profile, find one by address, mark a ledger row unsubscribed and read what the data download holds, nothing else in the database', () => {
     const resources = api.toJSON().Resources as Record<
       string,
       { Metadata?: Record<string, string>; Properties: { Role: { 'Fn::GetAtt': string[] } } }
@@ -211,8 +211,18 @@ describe('the consent pages', () => {
       .flatMap((s) => [s.Action].flat())
       .filter((a) => a.startsWith('dynamodb:'))
       .sort();
-    // UpdateItem twice: the profile, and the Deliveries row (test/infra/measurement.test.ts).
-    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:UpdateItem']);
+    // GetItem: the profile and the identity (the manage pages' "email me a link" form). UpdateItem:
+    // the profile, and the Deliveries row (test/infra/measurement.test.ts). Query: the Deliveries,
+    // Orders and Surveys of the person's data download (GET /manage/export).
+    expect(actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 });
 
