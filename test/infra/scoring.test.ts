@@ -105,7 +105,7 @@ describe('the nightly refit', () => {
     });
   });
 
-  it('may scan and update customers and read and write models, nothing else', () => {
+  it('may scan and update customers, read and write models and query order histories, nothing else', () => {
     expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Customers')).toEqual([
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
@@ -114,9 +114,12 @@ describe('the nightly refit', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
+    // The order histories of a sample of buyers, for the model choice by time split (read only).
+    expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Orders')).toEqual(['dynamodb:Query']);
     expect(allActions(messaging, 'ModelRefitServiceRole')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
       'sqs:GetQueueAttributes', // its own failure queue
