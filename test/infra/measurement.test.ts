@@ -100,8 +100,8 @@ describe('least privilege', () => {
     expect(allActions(messaging, role)).not.toContain('dynamodb:Scan');
   });
 
-  it('the consent pages may mark the ledger row of the message whose unsubscribe link was used', () => {
+  it('the consent pages may mark the ledger row of the message whose unsubscribe link was used, and read the ledger for the data download', () => {
     const role = roleOf(api, 'functions/consent-api/handler.ts');
-    expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 });
