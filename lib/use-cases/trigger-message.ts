@@ -91,7 +91,9 @@ export async function triggerCampaign(
  * holdout. Claimed as `confirmation#<requestedAt>`: one email per request. And at most 1 per 24 h
  * and 3 per 7 days per mailbox, whatever addresses are posted (CONFIRMATION_LIMITS): one over the
  * limit is claimed `skipped` with reason `confirmation_rate_limited` and never sent; the person who
- * posted the form is answered as always.
+ * posted the form is answered as always. A suppressed address (bounced, complained) is never mailed
+ * and so uses none of its mailbox's allowance: it is queued, and the sender's guard skips it with
+ * reason `suppressed`, the reason that matters.
  */
 export async function queueConfirmation(
   deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'> & { confirmations: ConfirmationLimiter },
@@ -99,13 +101,14 @@ export async function queueConfirmation(
   email: string,
   requestedAt: string,
   at: Date,
+  suppressed = false,
 ): Promise<TriggerOutcome> {
   const row = newRow(deps, customerId, CONFIRMATION_CAMPAIGN, requestedAt, 'email', at);
   const ids = { campaignId: CONFIRMATION_CAMPAIGN, occasion: requestedAt };
   // A replayed record finds its row: nothing is counted twice.
   const [existing] = await deps.ledger.getMany([{ customerId, deliveryKey: row.deliveryKey }]);
   if (existing) return requeueIfStuck(deps, existing);
-  if (!(await deps.confirmations.tryCount(email, at))) {
+  if (!suppressed && !(await deps.confirmations.tryCount(email, at))) {
     const reason = 'confirmation_rate_limited' as const;
     const claim = await deps.ledger.claim({ ...row, status: 'skipped', reason });
     if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
@@ -176,7 +179,16 @@ export async function onProfileChange(
   const outcomes: TriggerOutcome[] = [];
   const requestedAt = confirmationRequested(before, after);
   if (requestedAt && after.email !== undefined)
-    outcomes.push(await queueConfirmation(deps, after.customerId, after.email, requestedAt, at));
+    outcomes.push(
+      await queueConfirmation(
+        deps,
+        after.customerId,
+        after.email,
+        requestedAt,
+        at,
+        after.suppression?.email !== undefined,
+      ),
+    );
   if (emailConfirmed(before, after)) {
     const welcome = (campaign: Campaign) => campaign.trigger.type === 'email-confirmed';
     outcomes.push(...(await triggerCampaigns(deps, welcome, after.customerId, WELCOME_OCCASION, at)));

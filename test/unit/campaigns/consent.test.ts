@@ -366,6 +366,19 @@ describe('confirmation emails per mailbox (anti mail-bombing)', () => {
     expect(queued).toHaveLength(2);
   });
 
+  it('a suppressed address uses none of its mailbox allowance: queued for the sender to skip as suppressed', async () => {
+    const { deps, queued } = trigger();
+    const day = '2026-06-15T09:00:00.000Z';
+    const bounced: Customer = {
+      ...requestOf('bo@example.com', 'cus_bounced', day),
+      suppression: { email: { reason: 'bounce', at: day } },
+    };
+    // The bounced address, erased and signed up again, then the same mailbox for a live customer.
+    await onProfileChange(deps, { after: bounced, at: NOW });
+    await onProfileChange(deps, { after: requestOf('bo+new@example.com', 'cus_live', day), at: NOW });
+    expect(queued.map((r) => r.customerId)).toEqual(['cus_bounced', 'cus_live']);
+  });
+
   it('allows three in a week at most, one a day', async () => {
     const { deps, queued } = trigger();
     for (let d = 0; d < 5; d++) {
