@@ -118,7 +118,8 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        // Generous: a planner pass as of an instant answers once the runtime has settled.
+        signal: AbortSignal.timeout(300_000),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;

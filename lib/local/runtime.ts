@@ -472,9 +472,9 @@ const AS_OF_SETTLE_MS = 300_000;
 /**
  * A planner pass "as of" an instant, run with the shared clock moved to that instant, and held there
  * (running) until the runtime has settled — the sender's send-time guard then checks the messages
- * the pass queued against the planned time, not the wall clock. The answer does not wait for the
- * settling; the next pass as of an instant waits for the clock. A pass without `at` runs on the
- * clock as it is.
+ * the pass queued against the planned time, not the wall clock. The answer waits for the settling,
+ * so the caller never sees the clock still moved: a signup made right after the answer is stamped,
+ * and its links signed, on the real clock. A pass without `at` runs on the clock as it is.
  */
 function asOfPlannedInstant(
   fn: LocalFunction,
@@ -486,16 +486,10 @@ function asOfPlannedInstant(
     invoke: (event) => {
       const at = plannedInstant(event);
       if (!at) return fn.invoke(event);
-      return new Promise((resolveAnswer, rejectAnswer) => {
-        void clock.asOf(at, async () => {
-          try {
-            resolveAnswer(await fn.invoke(event));
-          } catch (error) {
-            rejectAnswer(error);
-            return;
-          }
-          await settled(AS_OF_SETTLE_MS, { ignoreHidden: true }).catch(() => undefined);
-        });
+      return clock.asOf(at, async () => {
+        const answer = await fn.invoke(event);
+        await settled(AS_OF_SETTLE_MS, { ignoreHidden: true });
+        return answer;
       });
     },
   };

@@ -185,11 +185,16 @@ export async function runPlanner(env: Env, at?: string): Promise<PlannerRun> {
     throw new Error(`--at must be an ISO-8601 instant such as 2026-03-14T09:00:00Z, got "${at}"`);
   }
   const api = localApi(env);
-  const { status, body } = await call(`${api.url}/planner/runs`, {
-    method: 'POST',
-    headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json' },
-    body: JSON.stringify(at === undefined ? {} : { at: new Date(at).toISOString() }),
-  });
+  // A pass as of an instant answers once the local runtime has settled on that instant's clock.
+  const { status, body } = await call(
+    `${api.url}/planner/runs`,
+    {
+      method: 'POST',
+      headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json' },
+      body: JSON.stringify(at === undefined ? {} : { at: new Date(at).toISOString() }),
+    },
+    CLOCK_TIMEOUT_MS,
+  );
   if (status === 401 || status === 403) throw new Error(`the API refused the admin key (${status})`);
   if (status === 404)
     throw new Error(`the API at ${api.url} has no /planner/runs route: is it the Precis local runtime?`);
