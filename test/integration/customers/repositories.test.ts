@@ -244,8 +244,10 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
       expect(surveyCost).toEqual({ read: 2, write: 2 });
       // Erasure of a person with an email, a phone and 3 answers: the profile read and one query of
       // the survey partition; 2 identity updates, 6 survey item updates (3 comments, 3 claim
-      // fingerprints) and the profile update.
-      expect(erasureCost).toEqual({ read: 2, write: 9 });
+      // fingerprints) and the profile update. Since identities are keyed pseudonyms (4df681a) with the
+      // look-up of earlier plain-hash rows on (identityLegacyLookup, the default), the erasure reads 3
+      // units more finding the identity rows (was 2): measured, to be broken down and trimmed.
+      expect(erasureCost).toEqual({ read: 5, write: 9 });
     }
   });
 });
