@@ -169,24 +169,7 @@ export function predictCustomers(
     tDiscounted[k] = cached[0] / denominator;
     tPurchases[k] = cached[1] / denominator;
   }
-  const n = summaries.count;
-  const out: CustomerPredictions = {
-    pAlive: new Float64Array(n),
-    nextOrderIn: new Float64Array(n),
-    expectedSpend: new Float64Array(n),
-    expectedPurchases: new Float64Array(n),
-    clv: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const k = tripleOf[i]!;
-    const spend = expectedSpend(gg, summaries.x[i]!, summaries.mx[i]!);
-    out.pAlive[i] = tAlive[k]!;
-    out.nextOrderIn[i] = tNext[k]!;
-    out.expectedSpend[i] = spend;
-    out.expectedPurchases[i] = tPurchases[k]!;
-    out.clv[i] = spend * tDiscounted[k]!;
-  }
-  return out;
+  return perCustomer(summaries, tripleOf, gg, { tAlive, tNext, tDiscounted, tPurchases });
 }
 
 /** Discounted expected repeat purchases over the horizon, for any purchase model. */
@@ -263,6 +246,16 @@ export function predictCustomersFor(
     tDiscounted[k] = modelDiscountedPurchases(model, x, tx, T, opts);
     tPurchases[k] = modelExpectedPurchases(model, horizon, x, tx, T);
   }
+  return perCustomer(summaries, tripleOf, gg, { tAlive, tNext, tDiscounted, tPurchases });
+}
+
+/** Spreads per-triple predictions over the customers who share each triple, with their own spend. */
+function perCustomer(
+  summaries: Pick<CustomerSummaries, 'count' | 'x' | 'mx'>,
+  tripleOf: ArrayLike<number>,
+  gg: GammaGammaParams,
+  t: { tAlive: Float64Array; tNext: Float64Array; tDiscounted: Float64Array; tPurchases: Float64Array },
+): CustomerPredictions {
   const n = summaries.count;
   const out: CustomerPredictions = {
     pAlive: new Float64Array(n),
@@ -274,11 +267,11 @@ export function predictCustomersFor(
   for (let i = 0; i < n; i++) {
     const k = tripleOf[i]!;
     const spend = expectedSpend(gg, summaries.x[i]!, summaries.mx[i]!);
-    out.pAlive[i] = tAlive[k]!;
-    out.nextOrderIn[i] = tNext[k]!;
+    out.pAlive[i] = t.tAlive[k]!;
+    out.nextOrderIn[i] = t.tNext[k]!;
     out.expectedSpend[i] = spend;
-    out.expectedPurchases[i] = tPurchases[k]!;
-    out.clv[i] = spend * tDiscounted[k]!;
+    out.expectedPurchases[i] = t.tPurchases[k]!;
+    out.clv[i] = spend * t.tDiscounted[k]!;
   }
   return out;
 }
