@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns/campaign';
+import { SendRateSettingsSchema } from '../lib/domain/campaigns/send-rate';
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
@@ -74,8 +75,16 @@ export const PrecisConfigSchema = z.strictObject({
    * revenue) and the sample sizes below which a report says `insufficient-data`.
    */
   reportSettings: ReportSettingsSchema.prefault({}),
-  /** Sender Lambda's reserved concurrency: the throttle to the SES/SNS sending quota. */
+  /**
+   * Sender Lambda's reserved concurrency and the send queue's maxConcurrency: at most this many
+   * senders at once, each pacing to this share of `sendRates`.
+   */
   sendConcurrency: z.number().int().min(2).max(100).default(5),
+  /**
+   * Messages per second: `email` for the account (default: SES's MaxSendRate, read at each sender's
+   * cold start), `sms` per destination country's origination identity (default 1 everywhere).
+   */
+  sendRates: SendRateSettingsSchema.prefault({}),
   /**
    * The Secrets Manager secret (name or full ARN) holding the HMAC key of unsubscribe and
    * confirmation links: one key, or a JSON array of keys, newest first. Default: the data stack
@@ -154,6 +163,7 @@ const JSON_KEYS = new Set([
   'campaigns',
   'campaignSettings',
   'reportSettings',
+  'sendRates',
   'schedules',
   'alarms',
   'dashboard',

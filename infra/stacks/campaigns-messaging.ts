@@ -134,11 +134,14 @@ export class CampaignsMessaging extends Construct {
         // A message not due yet (outside the person's send window) goes back on the queue, delayed.
         [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
         [ENV.publicBaseUrl]: publicBaseUrlOf(config, props.httpApi),
+        // The provider's rate: each of the at most `sendConcurrency` senders paces to its share.
+        [ENV.sendRates]: JSON.stringify(config.sendRates),
+        [ENV.sendRateInstances]: String(config.sendConcurrency),
         ...campaignEnv,
       },
     });
     this.sendQueue.grantSendMessages(this.sender);
-    // The throttle to the provider quota: at most this many senders at once.
+    // At most this many senders at once: the rate is split between them (send-rate.ts).
     (this.sender.node.defaultChild as CfnFunction).reservedConcurrentExecutions = config.sendConcurrency;
     this.sender.addEventSource(
       new SqsEventSource(this.sendQueue, {
@@ -155,6 +158,13 @@ export class CampaignsMessaging extends Construct {
     grantIdentities(props, this.sender, 'dynamodb:UpdateItem');
     grantLinkSigningKey(props.linkSigningKey, this.sender);
     grantSendEmail(this.sender, config, props.configurationSet.ref);
+    // The account's SES sending rate (SendQuota.MaxSendRate), read once per cold start unless
+    // `sendRates.email` is configured. GetAccount has no resource-level permissions.
+    if (config.sendRates.email === undefined) {
+      this.sender.addToRolePolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:GetAccount'], resources: ['*'] }),
+      );
+    }
     // SMS straight to a phone number has no resource ARN to scope to; topics are denied. Before a
     // text, the number is checked against the account's opted-out list (people who replied STOP).
     this.sender.addToRolePolicy(
@@ -176,7 +186,7 @@ export class CampaignsMessaging extends Construct {
         this.sender.role,
         'AwsSolutions-IAM5[Resource::*]',
         'SMS goes straight to a phone number, which has no ARN to scope sns:Publish to (topics are denied ' +
-          'above), and sns:CheckIfPhoneNumberIsOptedOut has no resource-level permissions.',
+          'above); sns:CheckIfPhoneNumberIsOptedOut and ses:GetAccount have no resource-level permissions.',
       );
     }
 

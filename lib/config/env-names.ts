@@ -32,6 +32,13 @@ export const ENV = {
   campaignStatsTable: 'CAMPAIGN_STATS_TABLE',
   /** The SQS queue between the campaign planner and the message sender. */
   sendQueueUrl: 'SEND_QUEUE_URL',
+  /** JSON object of send rates in messages per second (SendRateSettingsSchema): email, SMS per country. */
+  sendRates: 'SEND_RATES',
+  /**
+   * How many senders may run at once (the send queue's maxConcurrency): each paces to this share of
+   * every rate. The local runtime sets 1 (one container serves every invocation there).
+   */
+  sendRateInstances: 'SEND_RATE_INSTANCES',
   /** The campaigns (CampaignsSchema), JSON deflated and base64-encoded (Lambda env is 4 KB in all). */
   campaigns: 'CAMPAIGNS',
   /** JSON object of campaign settings (CampaignSettingsSchema). */

@@ -65,6 +65,8 @@ export interface StartLocalRuntimeOptions {
   /** Use this SES emulator; otherwise one is started on sesPort. */
   sesEndpoint?: string;
   sesPort?: number;
+  /** The started SES emulator's account MaxSendRate (GetAccount); default DEFAULT_LOCAL_MAX_SEND_RATE. */
+  sesMaxSendRate?: number;
   /**
    * Secrets Manager values by secret name (e.g. `LinkSigningKey`); a secret not given gets a
    * generated value, kept in dataDir/secrets.json when there is a data folder.
@@ -209,7 +211,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
 
     let sesEndpoint = options.sesEndpoint;
     if (!sesEndpoint) {
-      const ses: SesLocal = await startSesLocal({ port: options.sesPort ?? 8005 });
+      const ses: SesLocal = await startSesLocal({
+        port: options.sesPort ?? 8005,
+        ...(options.sesMaxSendRate ? { maxSendRate: options.sesMaxSendRate } : {}),
+      });
       stoppers.push(() => ses.stop());
       sesEndpoint = ses.endpoint;
     }
@@ -273,6 +278,8 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       AWS_ENDPOINT_URL_SQS: localAws.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: localAws.endpoint,
       PRECIS_ADMIN_KEY: options.adminKey,
+      // One container serves every concurrent invocation here, so one sender holds the whole rate.
+      [ENV.sendRateInstances]: '1',
     };
     const rootDir = options.rootDir ?? REPO_ROOT;
     // One at a time: each import runs with that function's environment in process.env.

@@ -42,7 +42,37 @@ const assertPortFree = (port: number): Promise<void> =>
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 
-export const startSesLocal = async (options: { port?: number } = {}): Promise<SesLocal> => {
+/**
+ * What the emulator answers to SES v2 GetAccount (it reads AWS_SES_ACCOUNT in its own process at each
+ * request): a production account whose MaxSendRate (emails per second) the sender paces to. Locally
+ * 200 by default, above what the emulator takes on this machine (~130 a second), so local runs are not
+ * slowed; the config's `sendRates.email` or this option tries a real account's rate.
+ */
+export const localSesAccount = (maxSendRate: number) => ({
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: 'EN',
+    MailType: 'MARKETING',
+    ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+    UseCaseDescription: 'Precis local runtime',
+    WebsiteURL: 'http://localhost',
+  },
+  EnforcementStatus: 'HEALTHY',
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: maxSendRate, SentLast24Hours: 0 },
+  SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+});
+
+export const DEFAULT_LOCAL_MAX_SEND_RATE = 200;
+
+export const startSesLocal = async (
+  options: { port?: number; maxSendRate?: number } = {},
+): Promise<SesLocal> => {
+  process.env.AWS_SES_ACCOUNT = JSON.stringify(
+    localSesAccount(options.maxSendRate ?? DEFAULT_LOCAL_MAX_SEND_RATE),
+  );
   const requested = options.port ?? 8005;
   if (requested !== 0) await assertPortFree(requested);
   const server = await startServer()({ host: '127.0.0.1', port: requested });

@@ -4,6 +4,7 @@ import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '..
 import type { SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
 import { type DeferReason, guardSend } from '../domain/campaigns/send-guard';
+import { pacedDelaySeconds, type SendLane, sendLane } from '../domain/campaigns/send-rate';
 import { localClock } from '../domain/campaigns/send-window';
 import { throttleBackoffSeconds } from '../domain/campaigns/throttling';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
@@ -20,6 +21,7 @@ import {
   ProviderThrottledError,
   type SmsSender,
 } from '../ports/message-senders';
+import type { SendPacer } from '../ports/send-pacer';
 import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 import type { SmsNumberDays } from '../ports/sms-number-days';
 import { manageUrl } from './manage-details';
@@ -49,6 +51,13 @@ import { manageUrl } from './manage-details';
 // The queued → unknown transition still lets exactly one copy through. Chosen over a
 // `deferredUntil` index the hourly planner would read: no new index, no extra table read per hour,
 // and the message keeps its place in the one path every send takes.
+//
+// Paced (domain/campaigns/send-rate.ts): each message waits for its lane's next slot (the provider's
+// messages per second, this instance's share) before the guard reads what it decides on, so the
+// rules still hold when the provider is called after the wait. Email is paced before anything is
+// read; SMS (paced per destination country) once the profile says the number, and the profile is read
+// again if it waited. A slot further off than a sender should wait: back on the queue with a delay,
+// the row untouched and still `queued` (the reason `paced`).
 // Nothing here writes the Customer item for a campaign message (the frequency cap reads the ledger),
 // so sending wakes no profile stream consumer.
 
@@ -70,7 +79,9 @@ export interface SenderDeps {
   clock: Clock;
   campaigns: readonly Campaign[];
   settings: LinkingSettings;
-  /** [0, 1): the jitter of the back-off after a throttle; default Math.random. */
+  /** Holds sends to the provider's rate; absent: not paced. */
+  pacer?: SendPacer;
+  /** [0, 1): the jitter of the back-off after a throttle or a deferral for the rate; default Math.random. */
   random?: () => number;
 }
 
@@ -82,9 +93,10 @@ export type SendOutcome =
   | { status: 'duplicate' }
   /**
    * Not due yet (the send-time guard's reason, or `not_before` on a hop), or the provider throttled
-   * it (`throttled`): back on the queue with a delay, the row still `queued`.
+   * it (`throttled`), or its lane's rate has no slot soon enough (`paced`): back on the queue with a
+   * delay, the row still `queued`.
    */
-  | { status: 'deferred'; until: string; reason: DeferReason | 'throttled' }
+  | { status: 'deferred'; until: string; reason: DeferReason | 'throttled' | 'paced' }
   | { status: 'failed'; reason: string }
   /**
    * The provider may or may not have taken it: left `unknown`, not retried. `interrupted`: found so
@@ -110,11 +122,20 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
       return { status: 'deferred', until: request.notBefore, reason: 'not_before' };
     }
   }
+  if (request.channel === 'email') {
+    const paced = await pace(deps, request, 'email');
+    if (paced !== 'go' && paced !== 'waited') return paced;
+  }
   if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request);
   const [row] = await deps.ledger.getMany([key]);
   if (row?.status !== 'queued') return row ? takenOutcome(row, deps.clock.now()) : { status: 'duplicate' };
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
-  const customer = await deps.customers.get(request.customerId);
+  let customer = await deps.customers.get(request.customerId);
+  if (request.channel === 'sms' && customer) {
+    const paced = await pace(deps, request, sendLane('sms', customer.phone));
+    if (paced === 'waited') customer = await deps.customers.get(request.customerId);
+    else if (paced !== 'go') return paced;
+  }
   const history = customer ? await deps.ledger.history(customer.customerId) : [];
   const now = deps.clock.now();
   const decision = guardSend({
@@ -202,6 +223,28 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
     const sent = await deps.sms.send({ to: person.phone as string, text: message.text, tags });
     return { ...sent, ...withCountry(person.phone) };
   });
+}
+
+/**
+ * Waits for the lane's next slot (`go` at once, or `waited`), or puts the message back on the queue
+ * for when one is near, untouched: nothing has been read or written for it yet.
+ */
+async function pace(
+  deps: Pick<SenderDeps, 'pacer' | 'queue' | 'clock' | 'random'>,
+  request: SendRequest,
+  lane: SendLane,
+): Promise<'go' | 'waited' | SendOutcome> {
+  if (!deps.pacer) return 'go';
+  const paced = await deps.pacer.pace(lane);
+  if ('waitedMs' in paced) return paced.waitedMs > 0 ? 'waited' : 'go';
+  const delaySeconds = pacedDelaySeconds(
+    paced.deferMs,
+    (deps.random ?? Math.random)(),
+    MAX_QUEUE_DELAY_SECONDS,
+  );
+  await deps.queue.enqueue([request], { delaySeconds });
+  const until = new Date(deps.clock.now().getTime() + delaySeconds * 1000).toISOString();
+  return { status: 'deferred', until, reason: 'paced' };
 }
 
 /** An SMS's destination region, kept on its ledger row when sent (SMS is priced per country). */

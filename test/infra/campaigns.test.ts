@@ -174,6 +174,22 @@ describe('the sender', () => {
     expect(resources).not.toContain('"*"');
   });
 
+  it("may read the account's SES sending rate (GetAccount) and paces to its share of it", () => {
+    const getAccount = statements(entry).filter((s) => [s.Action].flat().includes('ses:GetAccount'));
+    expect(getAccount).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'ses:GetAccount' })]);
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SEND_RATES: JSON.stringify({ sms: { default: 1 } }),
+          SEND_RATE_INSTANCES: '4',
+        }),
+      },
+    });
+    messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+  });
+
   it('may publish SMS to phone numbers but not to topics', () => {
     const publish = statements(entry).filter((s) => [s.Action].flat().includes('sns:Publish'));
     expect(publish.map((s) => s.Effect).sort()).toEqual(['Allow', 'Deny']);

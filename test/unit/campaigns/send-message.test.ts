@@ -267,6 +267,95 @@ describe('sending one queued message', () => {
   });
 });
 
+describe("sending at the provider's rate", () => {
+  it('an email whose slot is far off goes back on the queue untouched: nothing read, sent or written', async () => {
+    const { deps, sent, requeued, status } = setup(async () => ({ messageId: 'ses-1' }));
+    const reads: string[] = [];
+    deps.customers = {
+      get: async () => {
+        reads.push('profile');
+        return ana;
+      },
+    };
+    deps.pacer = { pace: async () => ({ deferMs: 15_000 }) };
+    deps.random = () => 0.5;
+    expect(await sendMessage(deps, request)).toEqual({
+      status: 'deferred',
+      until: '2026-03-14T09:00:23.000Z',
+      reason: 'paced',
+    });
+    expect(requeued).toEqual([{ request, delaySeconds: 23 }]);
+    expect([sent, reads, status()]).toEqual([[], [], 'queued']);
+    // When it comes back and a slot is free, it is sent once.
+    deps.pacer = { pace: async () => ({ waitedMs: 0 }) };
+    expect(await sendMessage(deps, requeued[0]!.request)).toEqual({ status: 'sent', messageId: 'ses-1' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('paces email on the email lane before it reads anything, so the guard reads after the wait', async () => {
+    const { deps } = setup(async () => ({ messageId: 'ses-1' }));
+    const order: string[] = [];
+    deps.customers = {
+      get: async () => {
+        order.push('profile');
+        return ana;
+      },
+    };
+    deps.pacer = {
+      pace: async (lane) => {
+        order.push(`pace ${lane}`);
+        return { waitedMs: 300 };
+      },
+    };
+    expect(await sendMessage(deps, request)).toMatchObject({ status: 'sent' });
+    expect(order).toEqual(['pace email', 'profile']);
+  });
+
+  it("paces a text on its destination country's lane, and reads the profile again after waiting", async () => {
+    const bo = {
+      ...ana,
+      customerId: 'cus_ana',
+      phone: '+12125551234',
+      timeZone: 'America/New_York',
+      consent: { ...ana.consent, sms: { ...ana.consent.sms, status: 'opted_in' as const } },
+    };
+    const { deps, ledger } = setup(async () => ({ messageId: 'x' }), bo, '2026-03-14T14:00:00.000Z');
+    for (const row of ledger.rows.values()) ledger.put({ ...row, channel: 'sms' });
+    const order: string[] = [];
+    // Bo replies STOP while the text waits for its slot: the guard sees it and nothing is sent.
+    let stopped = false;
+    deps.customers = {
+      get: async () => {
+        order.push('profile');
+        return stopped
+          ? { ...bo, consent: { ...bo.consent, sms: { ...bo.consent.sms, status: 'opted_out' as const } } }
+          : bo;
+      },
+    };
+    deps.pacer = {
+      pace: async (lane) => {
+        order.push(`pace ${lane}`);
+        stopped = true;
+        return { waitedMs: 900 };
+      },
+    };
+    const texts: string[] = [];
+    deps.sms = {
+      send: async (m) => {
+        texts.push(m.to);
+        return { messageId: 'x' };
+      },
+      isOptedOut: async () => false,
+    };
+    expect(await sendMessage(deps, { ...request, channel: 'sms' })).toEqual({
+      status: 'skipped',
+      reason: 'unsubscribed',
+    });
+    expect(order).toEqual(['profile', 'pace sms:US', 'profile']);
+    expect(texts).toEqual([]);
+  });
+});
+
 describe('signed links', () => {
   const signer = new HmacLinkSigner('a-test-key-of-32-characters-long');
   const now = new Date('2026-03-14T09:00:00Z');
