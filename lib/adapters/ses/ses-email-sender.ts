@@ -1,4 +1,5 @@
 import { type SESv2Client, SESv2ServiceException, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SesTagError, toSesTags } from '../../domain/campaigns/ses-tags';
 import {
   type EmailSender,
   type OutgoingEmail,
@@ -32,6 +33,15 @@ export class SesEmailSender implements EmailSender {
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    let tags: { Name: string; Value: string }[];
+    try {
+      // SES refuses a tag outside [A-Za-z0-9_-] (an occasion's `:` and `.`): encoded (ses-tags.ts).
+      tags = toSesTags(email.tags);
+    } catch (err) {
+      // A tag SES could never take: refused before the call, like SES would.
+      if (err instanceof SesTagError) throw new ProviderRejectedError('InvalidTag', { cause: err });
+      throw err;
+    }
     try {
       const out = await this.client.send(
         new SendEmailCommand({
@@ -48,7 +58,7 @@ export class SesEmailSender implements EmailSender {
               Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
             },
           },
-          EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })),
+          EmailTags: tags,
         }),
       );
       if (!out.MessageId) throw new Error('SES accepted the email without a message id');

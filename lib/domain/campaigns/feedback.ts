@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type DeliveryStatus, deliveryKey } from './delivery';
+import { fromSesTags } from './ses-tags';
 
 // Provider feedback on the emails we sent: SES publishes bounce, complaint, delivery, open, click
 // and reject events through the campaigns configuration set to EventBridge (default bus, `source:
@@ -7,7 +8,8 @@ import { type DeliveryStatus, deliveryKey } from './delivery';
 // Opened`, `Email Clicked`, `Email Rejected`). The detail is the event record SES documents
 // (`eventType`, `mail` with the message id and our EmailTags as `tags: { name: [value] }`, and one
 // object per type). The sender tags every email with `campaign`, `occasion` and `customer`, so an
-// event finds its ledger row without a lookup table.
+// event finds its ledger row without a lookup table. The tags arrive in SES's alphabet
+// (ses-tags.ts) and are decoded here; tags of mail sent before the encoding decode to themselves.
 //
 // What each event does to the row (events arrive in any order and more than once; a later, weaker
 // event never overwrites a stronger one, so `clicked` is not turned back into `opened`):
@@ -18,7 +20,7 @@ import { type DeliveryStatus, deliveryKey } from './delivery';
 //   complained from any sent state                  + suppresses the address
 //   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown
 
-const TagsSchema = z.record(z.string(), z.array(z.string()));
+const TagsSchema = z.record(z.string(), z.array(z.string())).transform(fromSesTags);
 const MailSchema = z.object({
   messageId: z.string().min(1),
   timestamp: z.string(),
