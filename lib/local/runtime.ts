@@ -19,6 +19,7 @@ import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { LocalSecrets } from './secrets';
 import { type SesLocal, startSesLocal } from './ses-local';
+import { type SesStandIn, startSesStandIn } from './ses-stand-in';
 import { SharedClock } from './shared-clock';
 import { clockRoute } from './simulated-clock';
 import { type SmsMessage, SmsSink } from './sms-sink';
@@ -42,7 +43,8 @@ import {
 //     GET /messages · POST /clear · POST /opt-out · GET /events · GET /queues
 //   on the API port, local only (admin key): GET /local/outbox?limit=N (emails with HTML, texts),
 //     POST /local/clock {from, to} (fires the schedules through a span of simulated time)
-//   SES v2 emulator, web inbox at /, JSON at /store             sesPort, default 8005 (SES_PORT)
+//   SES (the stand-in, ses-stand-in.ts: SES's checks in front of  sesPort, default 8005 (SES_PORT)
+//     the SES v2 emulator on a free port), web inbox at /, JSON at /store
 //   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
 // Port 0 picks a free port for any of them (tests do).
 //
@@ -62,11 +64,19 @@ export interface StartLocalRuntimeOptions {
   tablePrefix?: string;
   port?: number;
   localAwsPort?: number;
-  /** Use this SES emulator; otherwise one is started on sesPort. */
+  /**
+   * Use this SES emulator (behind the stand-in); otherwise one is started. The stand-in listens
+   * on sesPort: default 8005, or a free port when sesEndpoint is given.
+   */
   sesEndpoint?: string;
   sesPort?: number;
   /** The started SES emulator's account MaxSendRate (GetAccount); default DEFAULT_LOCAL_MAX_SEND_RATE. */
   sesMaxSendRate?: number;
+  /**
+   * Publish SES's `Email Sent` events for configuration sets whose event destination matches
+   * SEND (default true); false for a test that wants no such events.
+   */
+  sesSendEvents?: boolean;
   /**
    * Secrets Manager values by secret name (e.g. `LinkSigningKey`); a secret not given gets a
    * generated value, kept in dataDir/secrets.json when there is a data folder.
@@ -209,14 +219,14 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     const streamArns = new Map<string, string>();
     for (const [key, table] of tables) if (table.streamArn) streamArns.set(key, table.streamArn);
 
-    let sesEndpoint = options.sesEndpoint;
-    if (!sesEndpoint) {
+    let sesUpstream = options.sesEndpoint;
+    if (!sesUpstream) {
       const ses: SesLocal = await startSesLocal({
-        port: options.sesPort ?? 8005,
+        port: 0,
         ...(options.sesMaxSendRate ? { maxSendRate: options.sesMaxSendRate } : {}),
       });
       stoppers.push(() => ses.stop());
-      sesEndpoint = ses.endpoint;
+      sesUpstream = ses.endpoint;
     }
 
     const sms = new SmsSink();
@@ -226,6 +236,18 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     );
     let bus: EventBus | undefined;
     let sqs: SqsService | undefined;
+    // What the senders' SES client talks to: SES's request checks, then the emulator.
+    const sesStandIn: SesStandIn = await startSesStandIn({
+      port: options.sesPort ?? (options.sesEndpoint ? 0 : 8005),
+      upstream: sesUpstream,
+      destinations: model.sesEventDestinations,
+      bus: () => bus,
+      publishEvents: options.sesSendEvents ?? true,
+      now: () => clock.now(),
+      log,
+    });
+    stoppers.push(() => sesStandIn.stop());
+    const sesEndpoint = sesStandIn.endpoint;
     const localAws: LocalAwsServer = await startLocalAws({
       port: options.localAwsPort ?? 4566,
       sms,

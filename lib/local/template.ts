@@ -416,6 +416,16 @@ export interface BusModel {
   name: string;
 }
 
+/** An SES configuration set's EventBridge event destination (AWS::SES::ConfigurationSetEventDestination). */
+export interface SesEventDestinationModel {
+  id: ResourceId;
+  configurationSet: string;
+  /** MatchingEventTypes as in the template (`SEND`, `BOUNCE`, …). */
+  eventTypes: string[];
+  /** Local bus name (SES publishes to the account's default bus). */
+  busName: string;
+}
+
 export interface LocalModel {
   set: TemplateSet;
   tables: TableModel[];
@@ -430,6 +440,8 @@ export interface LocalModel {
   schedules: ScheduleModel[];
   /** Async-invocation settings per function key (AWS::Lambda::EventInvokeConfig). */
   asyncConfigs: Map<string, RetrySettings>;
+  /** Enabled SES event destinations that publish to EventBridge (the local SES stand-in emits them). */
+  sesEventDestinations: SesEventDestinationModel[];
   /** Wiring the local runtime does not emulate, to be logged once at startup. */
   notes: string[];
 }
@@ -853,6 +865,32 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     });
   }
 
+  const sesEventDestinations: SesEventDestinationModel[] = [];
+  for (const { id, resource } of set.all('AWS::SES::ConfigurationSetEventDestination')) {
+    const p = resource.Properties;
+    const what = `ConfigurationSetEventDestination ${id.key}`;
+    const destination = isRecord(p.EventDestination) ? p.EventDestination : {};
+    if (!isTrue(destination.Enabled)) continue;
+    const eventBridge = isRecord(destination.EventBridgeDestination)
+      ? destination.EventBridgeDestination
+      : undefined;
+    if (!eventBridge) {
+      notes.push(`${what}: only EventBridge destinations are emulated`);
+      continue;
+    }
+    const busArn = set.resolveString(eventBridge.EventBusArn, id.stack, localAttribute({ tablePrefix: '' }));
+    sesEventDestinations.push({
+      id,
+      configurationSet: set.resolveString(
+        p.ConfigurationSetName,
+        id.stack,
+        localAttribute({ tablePrefix: '' }),
+      ),
+      eventTypes: stringList(destination.MatchingEventTypes).map((type) => type.toUpperCase()),
+      busName: busNameOf(busArn, id.stack),
+    });
+  }
+
   return {
     set,
     tables,
@@ -866,6 +904,7 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     rules,
     schedules,
     asyncConfigs,
+    sesEventDestinations,
     notes,
   };
 };

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
+import { encodeSesTag } from '../../../lib/domain/campaigns/ses-tags';
 import type { Customer } from '../../../lib/domain/customer';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger, readProfile } from '../../support/tables';
@@ -230,11 +231,12 @@ describe('SES feedback', () => {
         source: 'hello@example.com',
         messageId: welcome!.providerMessageId,
         destination: [address('bo')],
+        // As SES publishes them: in its tag alphabet, as the sender encoded them.
         tags: {
           'ses:configuration-set': ['precis-campaigns'],
-          campaign: ['welcome'],
-          occasion: ['once'],
-          customer: [bo],
+          campaign: [encodeSesTag('welcome')],
+          occasion: [encodeSesTag('once')],
+          customer: [encodeSesTag(bo)],
         },
       },
     };

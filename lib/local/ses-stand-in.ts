@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isValidSesTag } from '../domain/campaigns/ses-tags';
+import { emailAddressProblem } from '../domain/email-address';
+import type { BusEvent, EventBus } from './event-bus';
+import { PortInUseError } from './http-server';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type SesEventDestinationModel } from './template';
+
+// The runtime's SES endpoint: a loopback proxy in front of the SES v2 emulator (ses-local.ts), which
+// takes whatever it is sent. SendEmail requests are checked first against what real SES documents
+// and refuses, so a send SES would refuse fails here and in tests too; a refusal answers with SES's
+// own error shape (HTTP 400, JSON `{ message }`, the `x-amzn-ErrorType` header SDK v3 reads), which
+// SesEmailSender classifies as ProviderRejectedError. Everything else (valid sends, GET /store, the
+// web inbox) is forwarded unchanged.
+//
+// An accepted send then publishes what SES publishes for a configuration set whose EventBridge
+// destination matches SEND (AWS::SES::ConfigurationSetEventDestination in the templates): an
+// `Email Sent` event (source `aws.ses`) on that destination's bus, detail
+// `{ eventType: 'Send', mail: {…, tags: { name: [value] }}, send: {} }`
+// (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-firehose-contents.html).
+//
+// The checks, from the SES v2 API reference and the SES quotas page:
+//   - EmailTags: name and value only ASCII letters, digits, `_`, `-`; at most 256 characters
+//     (API_MessageTag; `ses:feedback-id-a` / `-b` are SES's own allowed names).
+//   - Headers: name printable ASCII but `:`, 1–126 characters; value printable ASCII, 1–870
+//     (API_MessageHeader).
+//   - FromEmailAddress present; every address `local@domain.tld`, local part 7-bit ASCII
+//     (API_SendEmail: "If a recipient email address is invalid … the entire message is rejected").
+//   - 1 to 50 recipients across To, Cc and Bcc (quotas: "50 recipients per message").
+//   - The message at most 40 MB after base64 encoding (quotas: SES v2 API maximum message size).
+
+export const SES_MAX_RECIPIENTS = 50;
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+const MAX_HEADER_NAME = 126;
+const MAX_HEADER_VALUE = 870;
+const SES_SPECIAL_TAG_NAMES = new Set(['ses:feedback-id-a', 'ses:feedback-id-b']);
+/** A request body beyond this is not read: the message inside is over the limit anyway. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
+
+export interface SesStandIn {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface SesStandInOptions {
+  port: number;
+  /** The SES v2 emulator every accepted request is forwarded to. */
+  upstream: string;
+  /** The templates' SES event destinations (only those publishing SEND matter here). */
+  destinations?: readonly SesEventDestinationModel[];
+  /** The local EventBridge; undefined while the runtime is starting (no event is published then). */
+  bus?: () => EventBus | undefined;
+  /** Publish the `Email Sent` events (default true); a test may turn them off. */
+  publishEvents?: boolean;
+  /** The event time (the runtime's shared clock). */
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+/** A refusal as SES v2 answers it (restJson1). */
+interface Refusal {
+  type: 'BadRequestException' | 'MessageRejected';
+  message: string;
+}
+
+// What SendEmail carries that the checks read; anything else passes through as it is.
+interface SendEmailRequest {
+  FromEmailAddress?: unknown;
+  ConfigurationSetName?: unknown;
+  Destination?: { ToAddresses?: unknown; CcAddresses?: unknown; BccAddresses?: unknown };
+  ReplyToAddresses?: unknown;
+  EmailTags?: unknown;
+  Content?: {
+    Simple?: {
+      Subject?: { Data?: unknown };
+      Body?: { Html?: { Data?: unknown }; Text?: { Data?: unknown } };
+      Headers?: unknown;
+      Attachments?: unknown;
+    };
+    Raw?: { Data?: unknown };
+    Template?: { Headers?: unknown; TemplateData?: unknown };
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+
+/** The bare address of `addr@example.com` or `Name <addr@example.com>`. */
+const bareAddress = (text: string): string => {
+  const angle = /<([^<>]*)>\s*$/.exec(text);
+  return (angle?.[1] ?? text).trim();
+};
+
+/**
+ * `UserName@[SubDomain.]Domain.TopLevelDomain` as SES takes it: the dot-atom our signup form takes
+ * (email-address.ts), in ASCII (SES wants an internationalised domain as its xn-- A-labels, and no
+ * SMTPUTF8 local part).
+ */
+export function isSesAddress(text: string): boolean {
+  const address = bareAddress(text);
+  return /^[\x21-\x7e]+$/.test(address) && emailAddressProblem(address) === undefined;
+}
+
+const utf8Bytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+
+/** The MIME message's size after base64 encoding, as SES counts it against the 40 MB. */
+const messageBytes = (request: SendEmailRequest): number => {
+  const raw = request.Content?.Raw?.Data;
+  // Raw content arrives base64 encoded already: its decoded size is the message.
+  if (typeof raw === 'string') return Math.floor((raw.length * 3) / 4);
+  const simple = request.Content?.Simple;
+  const parts =
+    utf8Bytes(simple?.Subject?.Data) +
+    utf8Bytes(simple?.Body?.Html?.Data) +
+    utf8Bytes(simple?.Body?.Text?.Data) +
+    (Array.isArray(simple?.Attachments)
+      ? simple.Attachments.reduce<number>(
+          (sum, attachment) =>
+            sum + (isRecord(attachment) ? Math.floor((utf8Bytes(attachment.RawContent) * 3) / 4) : 0),
+          0,
+        )
+      : 0) +
+    utf8Bytes(request.Content?.Template?.TemplateData);
+  return Math.ceil((parts * 4) / 3);
+};
+
+const headerProblem = (headers: unknown): string | undefined => {
+  for (const header of Array.isArray(headers) ? headers : []) {
+    const name = isRecord(header) && typeof header.Name === 'string' ? header.Name : '';
+    const value = isRecord(header) && typeof header.Value === 'string' ? header.Value : '';
+    if (!/^[!-9;-~]{1,126}$/.test(name) || name.length > MAX_HEADER_NAME) {
+      return `Invalid header name: printable ASCII except ':', at most ${MAX_HEADER_NAME} characters.`;
+    }
+    if (!/^[ -~]+$/.test(value) || value.length > MAX_HEADER_VALUE) {
+      return `Invalid value for header ${name}: printable ASCII, 1 to ${MAX_HEADER_VALUE} characters.`;
+    }
+  }
+  return undefined;
+};
+
+/** Why real SES would refuse this SendEmail request, or undefined when it would take it. */
+export function sendEmailRefusal(request: SendEmailRequest): Refusal | undefined {
+  const bad = (message: string): Refusal => ({ type: 'BadRequestException', message });
+  for (const tag of Array.isArray(request.EmailTags) ? request.EmailTags : []) {
+    const name = isRecord(tag) && typeof tag.Name === 'string' ? tag.Name : '';
+    const value = isRecord(tag) && typeof tag.Value === 'string' ? tag.Value : '';
+    if (name === '' || !(isValidSesTag(name) || SES_SPECIAL_TAG_NAMES.has(name))) {
+      return bad(
+        `Invalid tag name <${name}>: only alphanumeric ASCII characters, '_', and '-' are allowed, at most 256.`,
+      );
+    }
+    if (!isValidSesTag(value)) {
+      return bad(
+        `Invalid tag value <${value}>: only alphanumeric ASCII characters, '_', and '-' are allowed, at most 256.`,
+      );
+    }
+  }
+  const headers = headerProblem(request.Content?.Simple?.Headers ?? request.Content?.Template?.Headers);
+  if (headers) return bad(headers);
+  const from = request.FromEmailAddress;
+  if (request.Content?.Raw === undefined) {
+    if (typeof from !== 'string' || from === '') return bad('Missing required field FromEmailAddress.');
+  }
+  // Addresses are not echoed: SES's message would name the address, our logs must not.
+  if (typeof from === 'string' && from !== '' && !isSesAddress(from)) return bad('Illegal address in From.');
+  const destination = request.Destination ?? {};
+  const recipients = [
+    ...strings(destination.ToAddresses),
+    ...strings(destination.CcAddresses),
+    ...strings(destination.BccAddresses),
+  ];
+  if (request.Content?.Raw === undefined && recipients.length === 0) {
+    return bad('Missing required field Destination: at least one recipient.');
+  }
+  if (recipients.length > SES_MAX_RECIPIENTS) {
+    return bad(`Recipient count exceeds ${SES_MAX_RECIPIENTS}.`);
+  }
+  if (!recipients.every(isSesAddress)) return bad('Illegal address in Destination.');
+  if (!strings(request.ReplyToAddresses).every(isSesAddress))
+    return bad('Illegal address in ReplyToAddresses.');
+  const size = messageBytes(request);
+  if (size > SES_MAX_MESSAGE_BYTES) {
+    return {
+      type: 'MessageRejected',
+      message: `Message length is more than ${SES_MAX_MESSAGE_BYTES} bytes long.`,
+    };
+  }
+  return undefined;
+}
+
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const refuse = (res: ServerResponse, refusal: Refusal) => {
+  const body = JSON.stringify({ message: refusal.message });
+  res.writeHead(400, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-errortype': refusal.type,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
+};
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+/** The SES event record's `mail` object for an accepted SendEmail (what the Send event carries). */
+const mailObject = (request: SendEmailRequest, messageId: string, at: Date) => {
+  const destination = request.Destination ?? {};
+  const from = typeof request.FromEmailAddress === 'string' ? request.FromEmailAddress : '';
+  const fromDomain = bareAddress(from).split('@')[1] ?? '';
+  const tags: Record<string, string[]> = {};
+  if (typeof request.ConfigurationSetName === 'string') {
+    tags['ses:configuration-set'] = [request.ConfigurationSetName];
+  }
+  if (fromDomain) tags['ses:from-domain'] = [fromDomain];
+  tags['ses:caller-identity'] = ['local'];
+  for (const tag of Array.isArray(request.EmailTags) ? request.EmailTags : []) {
+    if (isRecord(tag) && typeof tag.Name === 'string' && typeof tag.Value === 'string') {
+      tags[tag.Name] = [tag.Value];
+    }
+  }
+  const to = strings(destination.ToAddresses);
+  const subject = request.Content?.Simple?.Subject?.Data;
+  return {
+    timestamp: at.toISOString(),
+    source: from,
+    sourceArn: `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:identity/${fromDomain || from}`,
+    sendingAccountId: LOCAL_ACCOUNT,
+    messageId,
+    destination: [...to, ...strings(destination.CcAddresses), ...strings(destination.BccAddresses)],
+    headersTruncated: false,
+    commonHeaders: {
+      from: [from],
+      to,
+      messageId,
+      ...(typeof subject === 'string' ? { subject } : {}),
+    },
+    tags,
+  };
+};
+
+export const startSesStandIn = async (options: SesStandInOptions): Promise<SesStandIn> => {
+  const log = options.log ?? (() => {});
+  const upstream = options.upstream.replace(/\/$/, '');
+  const now = options.now ?? (() => new Date());
+
+  const publishSent = (request: SendEmailRequest, messageId: string) => {
+    if (options.publishEvents === false) return;
+    const configurationSet = request.ConfigurationSetName;
+    if (typeof configurationSet !== 'string') return;
+    const bus = options.bus?.();
+    if (!bus) return;
+    for (const destination of options.destinations ?? []) {
+      if (destination.configurationSet !== configurationSet || !destination.eventTypes.includes('SEND'))
+        continue;
+      const at = now();
+      const event: BusEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Email Sent',
+        source: 'aws.ses',
+        account: LOCAL_ACCOUNT,
+        time: `${at.toISOString().slice(0, 19)}Z`,
+        region: LOCAL_REGION,
+        resources: [`arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`],
+        detail: { eventType: 'Send', mail: mailObject(request, messageId, at), send: {} },
+      };
+      bus.publish(destination.busName, event);
+    }
+  };
+
+  const forward = async (req: IncomingMessage, body: Buffer) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (HOP_BY_HOP.has(name) || value === undefined) continue;
+      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const method = req.method ?? 'GET';
+    return fetch(`${upstream}${req.url ?? '/'}`, {
+      method,
+      headers,
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body: new Uint8Array(body) }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const isSend =
+      req.method === 'POST' && new URL(req.url ?? '/', 'http://localhost').pathname === SEND_EMAIL_PATH;
+    if (body === 'too-large') {
+      return refuse(res, {
+        type: 'MessageRejected',
+        message: `Message length is more than ${SES_MAX_MESSAGE_BYTES} bytes long.`,
+      });
+    }
+    let request: SendEmailRequest | undefined;
+    if (isSend) {
+      try {
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        request = isRecord(parsed) ? (parsed as SendEmailRequest) : {};
+      } catch {
+        return refuse(res, { type: 'BadRequestException', message: 'The request body is not JSON.' });
+      }
+      const refusal = sendEmailRefusal(request);
+      if (refusal) {
+        log(`[ses] SendEmail refused: ${refusal.type}`);
+        return refuse(res, refusal);
+      }
+    }
+    const answer = await forward(req, body);
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    const headers: Record<string, string> = {};
+    answer.headers.forEach((value, name) => {
+      if (!HOP_BY_HOP.has(name) && name !== 'content-encoding') headers[name] = value;
+    });
+    // Published before the answer, so the event's invocations are under way while the sender's
+    // invocation still is (the runtime's settled() then waits for them).
+    if (request && answer.status === 200) {
+      try {
+        const messageId = (JSON.parse(bytes.toString('utf8')) as { MessageId?: unknown }).MessageId;
+        if (typeof messageId === 'string') publishSent(request, messageId);
+      } catch (error) {
+        log(`[ses] could not publish the Email Sent event: ${String(error)}`);
+      }
+    }
+    res.writeHead(answer.status, { ...headers, 'content-length': bytes.length });
+    res.end(bytes);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`[ses] ${req.method} ${req.url} failed: ${String(error)}`);
+      if (!res.headersSent) {
+        const body = JSON.stringify({ message: 'Internal Server Error' });
+        res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' });
+        res.end(body);
+      } else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(`SES port ${options.port} is in use; set SES_PORT to another port`, {
+              cause: error,
+            })
+          : error,
+      ),
+    );
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};
