@@ -16,8 +16,10 @@ export interface PlannerResult {
   heldOut: number;
   skipped: Record<string, number>;
   requeued: number;
-  /** Rows of due people an interrupted send left `unknown`: reported, never re-sent. */
+  /** Rows of due people an interrupted send left `unknown`, inside their quiet period: reported. */
   unknown: number;
+  /** Rows left `unknown` past their quiet period with no provider event: queued again. */
+  retried: number;
 }
 
 /** The hourly campaign planner (EventBridge Scheduler): who is due now → eligibility → ledger → send queue. */

@@ -45,8 +45,10 @@ export function senderHandler(
           if (outcome.status === 'skipped')
             countBy(metrics, METRIC.messagesSkipped, 'reason', outcome.reason);
           if (outcome.status === 'failed') count(metrics, METRIC.messagesFailed);
+          if (outcome.retried) count(metrics, METRIC.messagesRetried);
           if (outcome.status === 'unknown') {
-            // Sent or not, nobody knows: never re-sent, so an operator must hear of it (alarm).
+            // Sent or not, nobody knows yet: an operator must hear of it (alarm); sent again only
+            // after the quiet period with no provider event.
             count(metrics, METRIC.messagesUnknown);
             logger.error('message state unknown', {
               customerId: request.customerId,

@@ -32,6 +32,7 @@ export function sesFeedbackHandler(
     if (feedback.status === 'bounced') count(metrics, METRIC.bounces);
     if (feedback.status === 'complained') count(metrics, METRIC.complaints);
     if (outcome.suppressed) count(metrics, METRIC.suppressions);
+    if (outcome.row === 'resolved') count(metrics, METRIC.messagesResolved);
     flushMetrics(metrics);
     return outcome;
   };

@@ -151,6 +151,8 @@ export class Operations extends Construct {
         ...['email', 'sms'].map((channel) => customWith(METRIC.messagesSent, 'message-sender', { channel })),
         ...custom(METRIC.messagesFailed, METRIC_SERVICES.sender),
         ...custom(METRIC.messagesUnknown, METRIC_SERVICES.sender),
+        ...custom(METRIC.messagesRetried, METRIC_SERVICES.sender),
+        ...custom(METRIC.messagesResolved, METRIC_SERVICES.feedback),
       ]),
     );
     this.dashboard.addWidgets(

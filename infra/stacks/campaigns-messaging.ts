@@ -50,6 +50,8 @@ export interface CampaignsMessagingProps extends IdentityStore {
 
 /** The SES event types (EventBridge detail-types) the feedback function handles. */
 export const SES_FEEDBACK_DETAIL_TYPES = [
+  // SES accepted the email: resolves a row a crash left `unknown` (domain/campaigns/feedback.ts).
+  'Email Sent',
   'Email Bounced',
   'Email Complaint Received',
   'Email Delivered',
@@ -374,7 +376,8 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
       ],
     }),
   );
-  props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
+  // UpdateItem: a row an interrupted send left `unknown` past its quiet period goes back to `queued`.
+  props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   queue.grantSendMessages(fn);
 }
 

@@ -144,14 +144,15 @@ export class DataStack extends Stack {
       name: 'precis-campaigns',
     });
 
-    // Its events (bounce, complaint, delivery, open, click, reject) go to EventBridge's default bus
-    // (the only bus SES publishes to), where the ses-feedback rule picks them up.
+    // Its events (send, bounce, complaint, delivery, open, click, reject) go to EventBridge's default
+    // bus (the only bus SES publishes to), where the ses-feedback rule picks them up. SEND is what
+    // resolves a row a crash left `unknown` (domain/campaigns/delivery.ts).
     new CfnConfigurationSetEventDestination(this, 'CampaignsFeedbackDestination', {
       configurationSetName: this.configurationSet.ref,
       eventDestination: {
         name: 'precis-feedback',
         enabled: true,
-        matchingEventTypes: ['BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        matchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
         eventBridgeDestination: {
           eventBusArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
         },

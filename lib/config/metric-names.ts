@@ -18,9 +18,14 @@ export const METRIC = {
   messagesFailed: 'MessagesFailed',
   /**
    * Messages whose fate is unknown: the provider was called and the ledger not updated (an
-   * unclassified provider error, or an attempt that stopped in between). Never re-sent; alarms.
+   * unclassified provider error, or an attempt that stopped in between). Alarms; sent again only
+   * once the quiet period passes with no provider event (domain/campaigns/delivery.ts).
    */
   messagesUnknown: 'MessagesUnknown',
+  /** Rows left `unknown` that went past their quiet period with no provider event and were sent again. */
+  messagesRetried: 'MessagesRetried',
+  /** Rows left `unknown` that a provider event (SES `Send`, delivery…) showed were taken: now sent. */
+  messagesResolved: 'MessagesResolved',
   bounces: 'Bounces',
   complaints: 'Complaints',
   /** A channel of a person suppressed by a hard bounce or a complaint. */

@@ -27,6 +27,12 @@ export interface DeliveryLedger {
       Pick<Delivery, 'sentAt' | 'providerMessageId' | 'reason' | 'country' | 'notBefore' | 'deferReason'>
     >,
   ): Promise<boolean>;
+  /**
+   * Moves a row left `unknown` past its quiet period back to `queued`, only if it is still `unknown`
+   * with this `updatedAt` (the one the caller read): of several retriers exactly one wins, and none
+   * undoes a retry already under way (its `unknown` carries a newer `updatedAt`).
+   */
+  requeueUnknown(key: DeliveryKey, updatedAt: string): Promise<boolean>;
 }
 
 /** Unsubscribes per message, for campaign measurement (the Deliveries stream counts them). */

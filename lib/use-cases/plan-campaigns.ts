@@ -1,6 +1,12 @@
 import { birthdayPartitions } from '../domain/calendar';
 import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
-import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
+import {
+  type Delivery,
+  deliveryKey,
+  isPastQuietPeriod,
+  isStuckUnknown,
+  type SendRequest,
+} from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
 import { dueRanges } from '../domain/campaigns/send-window';
@@ -16,7 +22,9 @@ import type { SendQueue } from '../ports/send-queue';
 //     index queries: one BETWEEN on the UTC offset per local date in play (see send-window.ts)
 //     → the ledger rows of those (customer, occasion) pairs in one batch read: claimed ones are done
 //       (no profile read; a row still `queued` is queued again, which is harmless: the sender's
-//       queued → unknown transition lets one message through)
+//       queued → unknown transition lets one message through; a row an interrupted send left
+//       `unknown` past its quiet period with no provider event goes back to `queued` (conditional:
+//       one retrier wins) and is queued again: `retried`; see delivery.ts)
 //     → each unclaimed customer's profile, read once → eligibility (consent, audience, holdout)
 //     → conditional put of the ledger row (`queued` or `held_out`): the claim → the send queue
 //
@@ -47,9 +55,11 @@ export interface PlanSummary {
   requeued: number;
   /**
    * Rows of the due people an interrupted send left `unknown` (the provider was called, the ledger
-   * not updated): sent or not, nobody knows; reported here and never queued again.
+   * not updated), still inside their quiet period: sent or not, the provider's events will tell.
    */
   unknown: number;
+  /** Rows left `unknown` past their quiet period with no provider event: taken back and queued again. */
+  retried: number;
   /** Of `queued`, those outside the SMS allowance now: sent at its next opening (see `sendTime`). */
   deferred: number;
   /** The rows this pass queued (to wait for their sending). */
@@ -69,6 +79,7 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
     skipped: {},
     requeued: 0,
     unknown: 0,
+    retried: 0,
     deferred: 0,
     claimed: [],
   };
@@ -99,7 +110,13 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
           toQueue.push(requestOf(row));
           summary.requeued++;
         }
-        if (isStuckUnknown(row, deps.clock.now())) summary.unknown++;
+        const now = deps.clock.now();
+        if (isPastQuietPeriod(row, now, deps.settings.unknownQuietPeriod)) {
+          if (await deps.ledger.requeueUnknown(key, row.updatedAt)) {
+            toQueue.push(requestOf(row));
+            summary.retried++;
+          }
+        } else if (isStuckUnknown(row, now)) summary.unknown++;
         return;
       }
       const customer = await deps.customers.get(candidate.customerId);

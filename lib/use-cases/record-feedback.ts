@@ -1,4 +1,4 @@
-import type { Feedback } from '../domain/campaigns/feedback';
+import { type Feedback, isAwaitingProvider } from '../domain/campaigns/feedback';
 import type { ConsentStore } from '../ports/consent-store';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 
@@ -13,8 +13,11 @@ export interface FeedbackDeps {
 }
 
 export interface FeedbackOutcome {
-  /** `unmatched`: no row (mail Precis did not send); `mismatch`: the row holds another message id. */
-  row: 'updated' | 'unchanged' | 'unmatched' | 'mismatch';
+  /**
+   * `unmatched`: no row (mail Precis did not send); `mismatch`: the row holds another message id;
+   * `resolved`: updated from `unknown` (or `queued` for a retry): the provider did take the message.
+   */
+  row: 'updated' | 'resolved' | 'unchanged' | 'unmatched' | 'mismatch';
   /** Whether the profile's email channel is now suppressed by this event. */
   suppressed: boolean;
 }
@@ -39,12 +42,14 @@ export async function recordFeedback(deps: FeedbackDeps, feedback: Feedback): Pr
       return { row: 'mismatch', suppressed };
     }
     if (!feedback.from.includes(current.status)) return { row: 'unchanged', suppressed };
+    const resolved = isAwaitingProvider(current.status);
     const moved = await deps.ledger.transition(key, current.status, feedback.status, {
       ...(feedback.reason !== undefined && { reason: feedback.reason }),
       // A row the sender left `unknown` (crash after the provider took it) learns its message id here.
       ...(current.providerMessageId === undefined && { providerMessageId: feedback.messageId }),
+      ...(resolved && current.sentAt === undefined && { sentAt: feedback.at }),
     });
-    if (moved) return { row: 'updated', suppressed };
+    if (moved) return { row: resolved ? 'resolved' : 'updated', suppressed };
   }
   return { row: 'unchanged', suppressed };
 }

@@ -1,6 +1,12 @@
 import { type Campaign, type LinkingSettings, publicUrl } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
-import { type Delivery, deliveryKey, isStuckUnknown, type SendRequest } from '../domain/campaigns/delivery';
+import {
+  type Delivery,
+  deliveryKey,
+  isPastQuietPeriod,
+  isStuckUnknown,
+  type SendRequest,
+} from '../domain/campaigns/delivery';
 import type { SkipReason } from '../domain/campaigns/eligibility';
 import { renderMessage, templateContext } from '../domain/campaigns/message';
 import { type DeferReason, guardSend } from '../domain/campaigns/send-guard';
@@ -38,12 +44,14 @@ import { manageUrl } from './manage-details';
 // The provider throttling us: the row goes back to `queued` and the message back on the queue with
 // a growing, jittered delay (domain/campaigns/throttling.ts): deferred, never dropped and never
 // failed into the dead-letter queue. The provider refusing it: `failed`. Anything else after `unknown` (a timeout, a crash):
-// the row stays `unknown`, which is reported, never retried — a second birthday email is worse
-// than a missing one. Reported: the outcome `unknown` (the sender counts MessagesUnknown, which
-// alarms) when the provider call ended in an unclassified error, and when a redelivered message
-// finds its row `unknown` for longer than a sender can run (the attempt before it stopped — a crash,
-// a timeout — after calling the provider: SQS delivers the message again, and this is the one place
-// that sees it). SES feedback may still move such an email row on to delivered/bounced.
+// the row stays `unknown` until the provider's own event says it took the message (SES `Send`, see
+// feedback.ts: → `sent`) or the channel's quiet period passes without one (delivery.ts): then it is
+// safe to send again, and a redelivered message that finds it so moves it back to `queued`
+// (conditional on the `updatedAt` read: one retrier wins) and takes the whole path again, guard
+// included (the outcome carries `retried`). Reported meanwhile: the outcome `unknown` (the sender
+// counts MessagesUnknown, which alarms) when the provider call ended in an unclassified error, and
+// when a redelivered message finds its row `unknown` for longer than a sender can run (the attempt
+// before it stopped — a crash, a timeout — after calling the provider).
 //
 // Deferred (outside the window now): the row stays `queued` with `notBefore` and `deferReason`, and
 // the message goes back on the queue with a delay of up to 15 minutes (SQS's limit), hop by hop
@@ -99,17 +107,26 @@ export type SendOutcome =
   | { status: 'deferred'; until: string; reason: DeferReason | 'throttled' | 'paced' }
   | { status: 'failed'; reason: string }
   /**
-   * The provider may or may not have taken it: left `unknown`, not retried. `interrupted`: found so
-   * by a redelivery (the previous attempt stopped between the provider and the ledger).
+   * The provider may or may not have taken it: left `unknown` until its event or its quiet period.
+   * `interrupted`: found so by a redelivery (the previous attempt stopped between the provider and
+   * the ledger).
    */
   | { status: 'unknown'; errorName: string };
+
+/** What one copy of a message came to; `retried`: its row was found past the quiet period and sent again. */
+export type SenderOutcome = SendOutcome & { retried?: true };
 
 /** The errorName of an `unknown` outcome found on redelivery rather than caused by this attempt. */
 export const INTERRUPTED = 'interrupted';
 
 const TRANSACTIONAL: ReadonlySet<string> = new Set([CONFIRMATION_CAMPAIGN]);
 
-export async function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
+export function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SenderOutcome> {
+  return attempt(deps, request, true);
+}
+
+/** One pass down the path; `mayRetry`: a row found past its quiet period may be taken back (once). */
+async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean): Promise<SenderOutcome> {
   const key = {
     customerId: request.customerId,
     deliveryKey: deliveryKey(request.campaignId, request.occasion),
@@ -122,13 +139,14 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
       return { status: 'deferred', until: request.notBefore, reason: 'not_before' };
     }
   }
-  if (request.channel === 'email') {
+  // A retry (`!mayRetry`) is the same copy again: it already holds its pacing slot.
+  if (request.channel === 'email' && mayRetry) {
     const paced = await pace(deps, request, 'email');
     if (paced !== 'go' && paced !== 'waited') return paced;
   }
-  if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request);
+  if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request, mayRetry);
   const [row] = await deps.ledger.getMany([key]);
-  if (row?.status !== 'queued') return row ? takenOutcome(row, deps.clock.now()) : { status: 'duplicate' };
+  if (row?.status !== 'queued') return taken(deps, request, row, mayRetry);
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
   let customer = await deps.customers.get(request.customerId);
   if (request.channel === 'sms' && customer) {
@@ -203,7 +221,7 @@ export async function sendMessage(deps: SenderDeps, request: SendRequest): Promi
   const message = renderMessage(active, request.channel, context);
   const tags = { campaign: active.id, occasion: request.occasion, customer: person.customerId };
 
-  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, request, mayRetry);
   return deliver(deps, request, now, async () => {
     if (message.channel === 'email') {
       return deps.email.send({
@@ -264,20 +282,38 @@ async function skip(
     : { status: 'duplicate' };
 }
 
-/** What a row no longer `queued` means for this copy of its message (see `alreadyTaken`). */
-const takenOutcome = (row: Delivery, now: Date): SendOutcome =>
-  isStuckUnknown(row, now) ? { status: 'unknown', errorName: INTERRUPTED } : { status: 'duplicate' };
-
 /**
- * The row was not `queued`: another copy got there first (a duplicate), or an earlier attempt of
- * this message stopped after calling the provider and left it `unknown` (reported, not re-sent).
+ * The row was not `queued`: another copy got there first (a duplicate); or an earlier attempt of this
+ * message stopped after calling the provider and left it `unknown` — reported while the provider may
+ * still tell us it took it, taken back and sent again once its quiet period has passed without a word.
  */
+async function taken(
+  deps: SenderDeps,
+  request: SendRequest,
+  row: Delivery | undefined,
+  mayRetry: boolean,
+): Promise<SenderOutcome> {
+  if (!row) return { status: 'duplicate' };
+  const now = deps.clock.now();
+  if (mayRetry && isPastQuietPeriod(row, now, deps.settings.unknownQuietPeriod)) {
+    if (await deps.ledger.requeueUnknown(row, row.updatedAt)) {
+      return { ...(await attempt(deps, request, false)), retried: true };
+    }
+    return alreadyTaken(deps, request, false);
+  }
+  return isStuckUnknown(row, now) ? { status: 'unknown', errorName: INTERRUPTED } : { status: 'duplicate' };
+}
+
+/** The conditional move to `unknown` failed: what the row, read again, means for this copy. */
 async function alreadyTaken(
-  deps: Pick<SenderDeps, 'ledger' | 'clock'>,
-  key: DeliveryKey,
-): Promise<SendOutcome> {
-  const [row] = await deps.ledger.getMany([key]);
-  return row ? takenOutcome(row, deps.clock.now()) : { status: 'duplicate' };
+  deps: SenderDeps,
+  request: SendRequest,
+  mayRetry: boolean,
+): Promise<SenderOutcome> {
+  const [row] = await deps.ledger.getMany([
+    { customerId: request.customerId, deliveryKey: deliveryKey(request.campaignId, request.occasion) },
+  ]);
+  return taken(deps, request, row, mayRetry);
 }
 
 /** Calls the provider for a row now `unknown`, and records what came of it. */
@@ -331,7 +367,11 @@ async function deliver(
  * The double opt-in email (transactional): only while the request it answers is still the pending
  * one, to an address that is not suppressed; a 7-day confirmation link; no unsubscribe headers.
  */
-async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise<SendOutcome> {
+async function sendConfirmation(
+  deps: SenderDeps,
+  request: SendRequest,
+  mayRetry: boolean,
+): Promise<SenderOutcome> {
   const key = {
     customerId: request.customerId,
     deliveryKey: deliveryKey(request.campaignId, request.occasion),
@@ -363,7 +403,7 @@ async function sendConfirmation(deps: SenderDeps, request: SendRequest): Promise
   );
   const confirmUrl = publicUrl(deps.settings.publicBaseUrl, '/confirm', { token });
   const message = renderConfirmation(customer, deps.settings.brandName, confirmUrl, CONFIRM_LINK_DAYS);
-  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, key);
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, request, mayRetry);
   const outcome = await deliver(deps, request, now, () =>
     deps.email.send({
       to: customer.email as string,

@@ -30,6 +30,15 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
     return true;
   }
 
+  async requeueUnknown(key: DeliveryKey, updatedAt: string) {
+    const row = this.rows.get(keyOf(key));
+    if (row?.status !== 'unknown' || row.updatedAt !== updatedAt) return false;
+    // Strictly later than the row's, so a second retrier holding the old value loses.
+    const now = Math.max(Date.now(), Date.parse(updatedAt) + 1);
+    this.rows.set(keyOf(key), { ...row, status: 'queued', updatedAt: new Date(now).toISOString() });
+    return true;
+  }
+
   /** A row by its ledger key (the first customer's, when `customerId` is not given). */
   row(deliveryKey: string, customerId?: string): Delivery | undefined {
     return [...this.rows.values()].find(

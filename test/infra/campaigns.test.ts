@@ -129,14 +129,18 @@ describe('the planner', () => {
     });
   });
 
-  it('may query the three sparse indexes, read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
+  it('may query the three sparse indexes, read and update profiles, read, claim and requeue ledger rows, queue messages: nothing else', () => {
     const entry = 'functions/campaign-planner/handler.ts';
     expect(actionsOn(entry, 'Customers')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(actionsOn(entry, 'Deliveries')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     const query = statements(entry).find((s) => s.Action === 'dynamodb:Query');
     // Query on the three indexes only, never on the table itself.
     expect(query?.Resource).toEqual([
@@ -266,12 +270,12 @@ describe('the Customers stream triggers (confirmation email, welcome)', () => {
 describe('SES feedback', () => {
   const entry = 'functions/ses-feedback/handler.ts';
 
-  it('the configuration set publishes bounce, complaint, delivery, open, click and reject events to the default bus', () => {
+  it('the configuration set publishes send, bounce, complaint, delivery, open, click and reject events to the default bus', () => {
     data.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       ConfigurationSetName: Match.anyValue(),
       EventDestination: Match.objectLike({
         Enabled: true,
-        MatchingEventTypes: ['BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        MatchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
         EventBridgeDestination: {
           EventBusArn: Match.objectLike({
             'Fn::Join': Match.arrayWith([Match.arrayWith([':event-bus/default'])]),
@@ -286,6 +290,7 @@ describe('SES feedback', () => {
       EventPattern: {
         source: ['aws.ses'],
         'detail-type': [
+          'Email Sent',
           'Email Bounced',
           'Email Complaint Received',
           'Email Delivered',

@@ -120,6 +120,31 @@ export class DynamoDeliveryLedger implements DeliveryLedger, DeliveryUnsubscribe
     }
   }
 
+  async requeueUnknown(key: DeliveryKey, updatedAt: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { customerId: key.customerId, deliveryKey: key.deliveryKey },
+          UpdateExpression: 'SET #status = :queued, updatedAt = :now',
+          ConditionExpression: '#status = :unknown AND updatedAt = :read',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':unknown': 'unknown',
+            ':read': updatedAt,
+            ':now': systemClock.now().toISOString(),
+          },
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
   async markUnsubscribed(key: DeliveryKey, at: string): Promise<boolean> {
     try {
       await this.db.send(

@@ -29,8 +29,10 @@ export const PlannerRunSchema = z.object({
   heldOut: z.int(),
   skipped: z.record(z.string(), z.int()),
   requeued: z.int(),
-  /** Rows an interrupted send left `unknown` (sent or not, nobody knows): reported, never re-sent. */
+  /** Rows an interrupted send left `unknown` (sent or not, the provider's events will tell): reported. */
   unknown: z.int().default(0),
+  /** Rows left `unknown` past their quiet period with no provider event: queued again. */
+  retried: z.int().default(0),
   /** Of `queued`, those outside the SMS allowance now: sent at its next opening. */
   deferred: z.int().default(0),
   pending: z.int(),
@@ -77,6 +79,7 @@ export const emptySimulation = (from: Date, to: Date): Simulation => ({
   skipped: {},
   requeued: 0,
   unknown: 0,
+  retried: 0,
   deferred: 0,
   pending: 0,
   passes: 0,
@@ -104,6 +107,7 @@ export function tallyFired(total: Simulation, fired: readonly Fired[]): Simulati
       total.queued += run.queued;
       total.heldOut += run.heldOut;
       total.requeued += run.requeued;
+      total.retried += run.retried;
       total.deferred += run.deferred;
       total.unknown = Math.max(total.unknown, run.unknown);
       for (const [reason, n] of Object.entries(run.skipped))

@@ -153,6 +153,18 @@ export const CampaignSettingsSchema = z.strictObject({
   ),
   brandName: z.string().min(1).max(60).default('Precis'),
   /**
+   * How long a row left `unknown` by an interrupted send waits for the provider's own event before it
+   * is sent again (delivery.ts). Email: longer than SES takes to publish its `Send` event (seconds;
+   * 15 minutes leaves a wide margin). SMS: null, never (SNS delivery-status records carry no tags
+   * and may lag by hours), unless an operator prefers a retry after that many minutes.
+   */
+  unknownQuietPeriod: z
+    .strictObject({
+      emailMinutes: z.int().min(5).max(1440).default(15),
+      smsMinutes: z.int().min(5).max(10_080).nullable().default(null),
+    })
+    .prefault({}),
+  /**
    * Where the links in messages (confirm, unsubscribe, manage your details) and the default
    * thank-you page point. Default: the deployment's own HTTP API URL (locally
    * `http://localhost:<PORT>`), handed to the functions as PUBLIC_BASE_URL.

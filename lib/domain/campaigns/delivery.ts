@@ -14,8 +14,18 @@ import { ValueTierSchema } from '../value-tier';
 //   held_out (the control group: claimed, never sent, measured)
 //
 // `unknown` is written just before the provider is called and replaced by `sent` with the provider's
-// message id once it accepts. A crash in between leaves `unknown`: reported, never sent again
-// (better one missing birthday email than two).
+// message id once it accepts. A crash in between leaves `unknown`, resolved from the provider's own
+// events (feedback.ts): SES publishes a `Send` event, with our tags, for every email it accepted, so
+// such an event moves the row to `sent`. A row still `unknown` after the quiet period
+// (`unknownQuietPeriod` in the campaign settings) heard of no acceptance: it goes back to `queued`
+// (unknown ─▶ queued, conditional on the `updatedAt` read, so exactly one retrier wins) and is sent
+// again by the same path as any queued row (send guard included). The quiet period is what keeps
+// that retry from being a second message: it is far longer than SES takes to publish `Send`.
+// Residual risk: a `Send` event later than the quiet period (an EventBridge or SES delay of more
+// than 15 minutes) finds the row retried; if it lands before the retry calls SES it still wins (it
+// moves `queued` too), after that the person gets two emails. SMS has no such tagged event (SNS
+// delivery-status records carry no tags and may lag by hours), so SMS rows are not retried unless
+// an operator sets an SMS quiet period.
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -73,9 +83,32 @@ export const deliveryKey = (campaignId: string, occasion: string): string => `${
  */
 export const UNKNOWN_AFTER_SECONDS = 120;
 
-/** A row an interrupted send left `unknown`: the provider may have taken it; reported, never re-sent. */
+/** A row an interrupted send left `unknown`: the provider may have taken it (reported while it lasts). */
 export const isStuckUnknown = (row: Pick<Delivery, 'status' | 'updatedAt'>, now: Date): boolean =>
   row.status === 'unknown' && now.getTime() - Date.parse(row.updatedAt) > UNKNOWN_AFTER_SECONDS * 1000;
+
+/** Per channel, minutes without a provider event after which an `unknown` row is sent again; null: never. */
+export interface UnknownQuietPeriod {
+  emailMinutes: number;
+  smsMinutes: number | null;
+}
+
+/**
+ * A row left `unknown` for longer than its channel's quiet period: the provider published no event
+ * saying it took the message, so it is safe to send again (see the lifecycle above).
+ */
+export function isPastQuietPeriod(
+  row: Pick<Delivery, 'status' | 'updatedAt' | 'channel'>,
+  now: Date,
+  quiet: UnknownQuietPeriod,
+): boolean {
+  const minutes = row.channel === 'email' ? quiet.emailMinutes : quiet.smsMinutes;
+  return (
+    row.status === 'unknown' &&
+    minutes !== null &&
+    now.getTime() - Date.parse(row.updatedAt) > Math.max(minutes * 60, UNKNOWN_AFTER_SECONDS) * 1000
+  );
+}
 
 /** What the planner puts on the send queue: ids only, no personal data. */
 export const SendRequestSchema = z.object({

@@ -3,22 +3,27 @@ import { type DeliveryStatus, deliveryKey } from './delivery';
 import { fromSesTags } from './ses-tags';
 
 // Provider feedback on the emails we sent: SES publishes bounce, complaint, delivery, open, click
-// and reject events through the campaigns configuration set to EventBridge (default bus, `source:
-// aws.ses`, detail-types `Email Bounced`, `Email Complaint Received`, `Email Delivered`, `Email
-// Opened`, `Email Clicked`, `Email Rejected`). The detail is the event record SES documents
+// and reject events — and a send event for every email it accepted — through the campaigns
+// configuration set to EventBridge (default bus, `source: aws.ses`, detail-types `Email Sent`,
+// `Email Bounced`, `Email Complaint Received`, `Email Delivered`, `Email Opened`, `Email Clicked`,
+// `Email Rejected`). The detail is the event record SES documents
 // (`eventType`, `mail` with the message id and our EmailTags as `tags: { name: [value] }`, and one
 // object per type). The sender tags every email with `campaign`, `occasion` and `customer`, so an
 // event finds its ledger row without a lookup table. The tags arrive in SES's alphabet
 // (ses-tags.ts) and are decoded here; tags of mail sent before the encoding decode to themselves.
 //
 // What each event does to the row (events arrive in any order and more than once; a later, weaker
-// event never overwrites a stronger one, so `clicked` is not turned back into `opened`):
-//   delivered  from sent / unknown (the provider did take it: a crash-left `unknown` is resolved)
-//   opened     from sent / unknown / delivered
-//   clicked    from sent / unknown / delivered / opened
-//   bounced    from sent / unknown / delivered      + a permanent bounce suppresses the address
-//   complained from any sent state                  + suppresses the address
-//   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown
+// event never overwrites a stronger one, so `clicked` is not turned back into `opened`). This table
+// is the one home of that rule. Every event proves SES took the message, so each also resolves a
+// row a crash left `unknown` (and one already taken back to `queued` for a retry after the quiet
+// period: the event wins if it lands before the retry calls SES; see delivery.ts):
+//   sent       (`Send`, detail-type `Email Sent`: SES accepted it) from unknown / queued
+//   delivered  from sent / unknown / queued
+//   opened     from sent / unknown / queued / delivered
+//   clicked    from sent / unknown / queued / delivered / opened
+//   bounced    from sent / unknown / queued / delivered  + a permanent bounce suppresses the address
+//   complained from any sent state                       + suppresses the address
+//   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown / queued
 
 const TagsSchema = z.record(z.string(), z.array(z.string())).transform(fromSesTags);
 const MailSchema = z.object({
@@ -47,6 +52,7 @@ export const SesEventDetailSchema = z.discriminatedUnion('eventType', [
       complaintFeedbackType: z.string().optional(),
     }),
   }),
+  z.object({ eventType: z.literal('Send'), mail: MailSchema, send: z.object({}).loose().optional() }),
   z.object({ eventType: z.literal('Delivery'), mail: MailSchema, delivery: When }),
   z.object({ eventType: z.literal('Open'), mail: MailSchema, open: When }),
   z.object({ eventType: z.literal('Click'), mail: MailSchema, click: When }),
@@ -82,7 +88,12 @@ export interface Feedback {
   suppress?: { reason: 'bounce' | 'complaint'; addresses: string[] };
 }
 
-const SENT: readonly DeliveryStatus[] = ['sent', 'unknown'];
+/** A row whose message may not be known to be taken yet: a provider event settles it. */
+const AWAITING: readonly DeliveryStatus[] = ['unknown', 'queued'];
+const SENT: readonly DeliveryStatus[] = ['sent', ...AWAITING];
+
+/** Whether a row in `status` was waiting to hear that the provider took its message. */
+export const isAwaitingProvider = (status: DeliveryStatus): boolean => AWAITING.includes(status);
 
 const tag = (tags: Record<string, string[]>, name: string): string | undefined => tags[name]?.[0];
 
@@ -98,6 +109,8 @@ export function interpretSesEvent(detail: SesEventDetail): Feedback {
       occasion && { row: { customerId, deliveryKey: deliveryKey(campaign, occasion) } }),
   };
   switch (detail.eventType) {
+    case 'Send':
+      return { ...base, status: 'sent', from: AWAITING, at: mail.timestamp };
     case 'Delivery':
       return { ...base, status: 'delivered', from: SENT, at: detail.delivery.timestamp ?? mail.timestamp };
     case 'Open':

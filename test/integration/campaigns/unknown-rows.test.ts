@@ -1,4 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,80 +10,98 @@ import { readLedger } from '../../support/tables';
 
 // A crash between the provider accepting a message and the ledger update, on the local runtime
 // wired from the real templates: the email is in the SES emulator, the ledger row still says
-// `unknown` (as the crash left it). Then SQS delivers the same message again (it was never
-// deleted) and the next planner pass finds the same person due: the row stays `unknown`, the
-// sender reports it ("message state unknown", the MessagesUnknown metric that alarms), the planner
-// counts it, and nothing is sent a second time.
+// `unknown` (as the crash left it). Two birthdays crash so:
+//   Ana's: SES's own `Email Sent` event (with our tags) arrives → the row is `sent`; neither the
+//     redelivered message nor any planner pass sends her a second email.
+//   Ben's: no event → reported while the 15-minute quiet period runs, then a planner pass takes the
+//     row back and sends it, exactly once more. (His first copy is in the emulator, but no Send
+//     event for it ever reaches Precis: to Precis that is a crash before SES took the message, the
+//     one case the retry is for; hence two copies in the emulator, one per attempt.)
 
 const SUITE = `unk${Date.now().toString(36)}`;
-const EMAIL = `ana.${SUITE}@example.com`;
 const ZONE = 'Pacific/Auckland';
 const AT = DateTime.fromISO('2026-06-15T09:30', { zone: ZONE }).toUTC().toISO() as string;
-// The birthday campaign only: the welcome that Ana's confirmation triggers is sent at once by day
+const minutesAfter = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();
+// The birthday campaign only: the welcome that a confirmation triggers is sent at once by day
 // but delayed to 08:00 local by night (the real hour in Auckland), and settled() would wait for it.
 const campaigns = loadConfig(() => undefined, '/nonexistent')
   .campaigns.filter((c) => c.id === 'birthday')
   .map((c) => ({ ...c, holdoutPercent: 0 }));
+const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 let runtime: TestRuntime;
 let dynamo: DynamoDBClient;
-let customerId: string;
+const people = {
+  ana: { email: `ana.${SUITE}@example.com`, id: '' },
+  ben: { email: `ben.${SUITE}@example.com`, id: '' },
+};
+type Person = keyof typeof people;
 
-const plannerRun = async () => {
+const plannerRun = async (at: string) => {
   const response = await fetch(`${runtime.url}/planner/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_KEY },
-    body: JSON.stringify({ at: AT }),
+    body: JSON.stringify({ at }),
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as { due: number; queued: number; requeued: number; unknown: number };
+  return (await response.json()) as {
+    due: number;
+    queued: number;
+    requeued: number;
+    unknown: number;
+    retried: number;
+  };
 };
 
-/** The birthday emails to Ana in the SES emulator (shared by the test run). */
-const emailsToAna = async () => {
+/** The birthday emails to one person in the SES emulator (shared by the test run). */
+const birthdayEmailsTo = async (person: Person) => {
   const store = (await (await fetch(`${runtime.sesEndpoint}/store`)).json()) as {
     emails: { destination: { to: string[] }; headers?: { name: string; value: string }[] }[];
   };
   const birthday = (e: (typeof store.emails)[number]) =>
     e.headers?.some((h) => h.name === 'X-Precis-Campaign' && h.value === 'birthday') ?? false;
-  return store.emails.filter((e) => e.destination.to.includes(EMAIL) && birthday(e));
+  return store.emails.filter((e) => e.destination.to.includes(people[person].email) && birthday(e));
 };
 
-const birthdayRow = async () =>
-  (await readLedger(dynamo, runtime.tableNames.Deliveries!, customerId)).find(
+const birthdayRow = async (person: Person) =>
+  (await readLedger(dynamo, runtime.tableNames.Deliveries!, people[person].id)).find(
     (row) => row.deliveryKey === 'birthday#2026',
   );
 
-beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
-    batchingWindowCapMs: 0,
-    env: LOG_EVERYTHING,
-  });
-  dynamo = new DynamoDBClient({
-    endpoint: runtime.dynamoEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+/** What the crash leaves: the provider was called, the ledger never told (row `unknown` since `at`). */
+const crashLeft = (person: Person, at: string) =>
+  dynamo.send(
+    new UpdateItemCommand({
+      TableName: runtime.tableNames.Deliveries!,
+      Key: { customerId: { S: people[person].id }, deliveryKey: { S: 'birthday#2026' } },
+      UpdateExpression: 'SET #s = :u, updatedAt = :t REMOVE sentAt, providerMessageId',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':u': { S: 'unknown' }, ':t': { S: at } },
+    }),
+  );
+
+const signUp = async (person: Person) => {
+  const { email } = people[person];
   const signup = await fetch(`${runtime.url}/signups`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      firstName: 'Ana',
-      email: EMAIL,
+      firstName: person === 'ana' ? 'Ana' : 'Ben',
+      email,
       birthday: '1990-06-15',
       timeZone: ZONE,
       consent: { email: true, sms: false },
     }),
   });
   expect(signup.status).toBe(202);
-  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(EMAIL)}`, {
+  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(email)}`, {
     headers: { 'x-api-key': TEST_ADMIN_KEY },
   });
-  customerId = ((await found.json()) as { customerId: string }).customerId;
+  people[person].id = ((await found.json()) as { customerId: string }).customerId;
   await dynamo.send(
     new UpdateItemCommand({
       TableName: runtime.tableNames.Customers!,
-      Key: { customerId: { S: customerId } },
+      Key: { customerId: { S: people[person].id } },
       UpdateExpression: 'SET consent.email = :c',
       ExpressionAttributeValues: {
         ':c': {
@@ -95,6 +114,16 @@ beforeAll(async () => {
       },
     }),
   );
+};
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(synthTemplates({ campaigns }), {
+    batchingWindowCapMs: 0,
+    env: LOG_EVERYTHING,
+  });
+  dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local });
+  await signUp('ana');
+  await signUp('ben');
   await runtime.settled();
 });
 
@@ -103,47 +132,60 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-describe('a crash after the provider accepted the birthday email', () => {
-  it('sends the email once; the crash leaves its row `unknown`', async () => {
-    expect(await plannerRun()).toMatchObject({ due: 1, queued: 1 });
-    expect(await emailsToAna()).toHaveLength(1);
-    // What the crash leaves: the provider has the message, the ledger was never told (10 minutes
-    // before the planned instant the next pass runs as of, on the runtime's shared clock).
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: runtime.tableNames.Deliveries!,
-        Key: { customerId: { S: customerId }, deliveryKey: { S: 'birthday#2026' } },
-        UpdateExpression: 'SET #s = :u, updatedAt = :t REMOVE sentAt, providerMessageId',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':u': { S: 'unknown' },
-          ':t': { S: new Date(Date.parse(AT) - 10 * 60_000).toISOString() },
-        },
-      }),
-    );
+describe('a crash between the provider call and the ledger update', () => {
+  let anaMessageId: string;
+
+  it('sends each birthday email once; the crash leaves both rows `unknown`', async () => {
+    expect(await plannerRun(AT)).toMatchObject({ due: 2, queued: 2 });
+    expect(await birthdayEmailsTo('ana')).toHaveLength(1);
+    expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+    anaMessageId = (await birthdayRow('ana'))?.providerMessageId as string;
+    expect(anaMessageId).toBeTruthy();
+    await crashLeft('ana', AT);
+    await crashLeft('ben', AT);
     await runtime.settled();
   });
 
-  it('the redelivered message sends nothing, and the sender reports the row', async () => {
+  it("SES's Send event for Ana's email (our tags on it) moves her row to sent", async () => {
+    const events = new EventBridgeClient({ endpoint: runtime.localAwsEndpoint, ...local });
+    try {
+      const tags = { campaign: ['birthday'], occasion: ['2026'], customer: [people.ana.id] };
+      const detail = {
+        eventType: 'Send',
+        mail: { messageId: anaMessageId, timestamp: AT, destination: [people.ana.email], tags },
+        send: {},
+      };
+      const put = await events.send(
+        new PutEventsCommand({
+          Entries: [{ Source: 'aws.ses', DetailType: 'Email Sent', Detail: JSON.stringify(detail) }],
+        }),
+      );
+      expect(put.FailedEntryCount ?? 0).toBe(0);
+    } finally {
+      events.destroy();
+    }
+    await runtime.settled();
+    expect(await birthdayRow('ana')).toMatchObject({ status: 'sent', providerMessageId: anaMessageId });
+    expect((await birthdayRow('ben'))?.status).toBe('unknown');
+  });
+
+  it('inside the quiet period the redelivered message sends nothing, and the sender reports Ben’s row', async () => {
     const queues = (await (await fetch(`${runtime.localAwsEndpoint}/queues`)).json()) as {
       name: string;
       url: string;
     }[];
     const sendQueue = queues.find((q) => /SendQueue/.test(q.name) && !/Dead|Dlq|Failure/i.test(q.name));
     expect(sendQueue).toBeDefined();
-    const sqs = new SQSClient({
-      endpoint: runtime.localAwsEndpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const body = JSON.stringify({
-      version: 1,
-      customerId,
-      campaignId: 'birthday',
-      occasion: '2026',
-      channel: 'email',
-      plannedAt: AT,
-    });
+    const sqs = new SQSClient({ endpoint: runtime.localAwsEndpoint, ...local });
+    const body = (person: Person) =>
+      JSON.stringify({
+        version: 1,
+        customerId: people[person].id,
+        campaignId: 'birthday',
+        occasion: '2026',
+        channel: 'email',
+        plannedAt: AT,
+      });
     // The handlers run in this process: their structured log lines go to stdout/stderr.
     const logged: string[] = [];
     const capture = (chunk: unknown) => {
@@ -152,27 +194,45 @@ describe('a crash after the provider accepted the birthday email', () => {
     };
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     const writeError = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    // SQS redelivers after the visibility timeout (3 minutes): well inside the quiet period.
+    runtime.clock.set(new Date(minutesAfter(5)));
     try {
-      await sqs.send(new SendMessageCommand({ QueueUrl: sendQueue?.url, MessageBody: body }));
+      for (const person of ['ana', 'ben'] as const) {
+        await sqs.send(new SendMessageCommand({ QueueUrl: sendQueue?.url, MessageBody: body(person) }));
+      }
       await runtime.settled();
     } finally {
+      runtime.clock.reset();
       write.mockRestore();
       writeError.mockRestore();
       sqs.destroy();
     }
-    expect(await emailsToAna()).toHaveLength(1);
-    expect((await birthdayRow())?.status).toBe('unknown');
+    expect(await birthdayEmailsTo('ana')).toHaveLength(1);
+    expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+    expect((await birthdayRow('ben'))?.status).toBe('unknown');
     const reported = logged.filter((line) => line.includes('message state unknown'));
     expect(reported).toHaveLength(1);
-    expect(reported[0]).toContain(customerId);
+    expect(reported[0]).toContain(people.ben.id);
     expect(reported[0]).toContain('interrupted');
-    expect(reported[0]).not.toContain(EMAIL);
+    expect(reported[0]).not.toContain(people.ben.email);
   });
 
-  it('a planner re-run counts it as unknown and queues nothing', async () => {
-    expect(await plannerRun()).toMatchObject({ due: 1, queued: 0, requeued: 0, unknown: 1 });
+  it('a planner pass inside the quiet period counts Ben’s row unknown and queues nothing', async () => {
+    expect(await plannerRun(minutesAfter(10))).toMatchObject({ due: 2, queued: 0, unknown: 1, retried: 0 });
     await runtime.settled();
-    expect(await emailsToAna()).toHaveLength(1);
-    expect((await birthdayRow())?.status).toBe('unknown');
+    expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+  });
+
+  it('past the quiet period with no event, a planner pass sends Ben his email once more; Ana gets nothing', async () => {
+    expect(await plannerRun(minutesAfter(20))).toMatchObject({ due: 2, queued: 0, unknown: 0, retried: 1 });
+    await runtime.settled();
+    expect(await birthdayEmailsTo('ben')).toHaveLength(2);
+    expect(await birthdayEmailsTo('ana')).toHaveLength(1);
+    expect((await birthdayRow('ben'))?.status).toBe('sent');
+    // Another pass (or the hourly one) sends nothing more.
+    expect(await plannerRun(minutesAfter(30))).toMatchObject({ queued: 0, unknown: 0, retried: 0 });
+    await runtime.settled();
+    expect(await birthdayEmailsTo('ben')).toHaveLength(2);
+    expect(await birthdayEmailsTo('ana')).toHaveLength(1);
   });
 });

@@ -125,6 +125,22 @@ describe.each(implementations)('DeliveryLedger contract (%s)', (_name, make) => 
     expect((await ledger.getMany([key]))[0]?.status).toBe('sent');
   });
 
+  it('takes a row left `unknown` back to `queued` only for the retrier holding its current updatedAt', async () => {
+    const left = row({ status: 'unknown', updatedAt: '2026-05-17T08:05:00.000Z' });
+    await ledger.claim(left);
+    const key = { customerId: left.customerId, deliveryKey: left.deliveryKey };
+    expect(await ledger.requeueUnknown(key, '2026-05-17T08:04:59.000Z')).toBe(false);
+    expect(await ledger.requeueUnknown(key, left.updatedAt)).toBe(true);
+    // The second retrier read the same row: it loses, and so does a retry once the row is sent again.
+    expect(await ledger.requeueUnknown(key, left.updatedAt)).toBe(false);
+    const [requeued] = await ledger.getMany([key]);
+    expect(requeued?.status).toBe('queued');
+    expect(requeued?.updatedAt).not.toBe(left.updatedAt);
+    expect(await ledger.requeueUnknown({ ...key, customerId: customer('cus_nobody') }, left.updatedAt)).toBe(
+      false,
+    );
+  });
+
   it('does not move a row that was never claimed', async () => {
     const key = { customerId: customer('cus_nobody'), deliveryKey: 'birthday#2026' };
     expect(await ledger.transition(key, 'queued', 'skipped', { reason: 'erased' })).toBe(false);

@@ -52,6 +52,8 @@ const envelope = (detailType: string, detail: object) => ({
 });
 
 const FIXTURES = {
+  // SES accepted the email (the first event of every message it takes).
+  sent: envelope('Email Sent', { eventType: 'Send', mail: mail(), send: {} }),
   delivered: envelope('Email Delivered', {
     eventType: 'Delivery',
     mail: mail(),
@@ -137,19 +139,20 @@ const row = { customerId: 'cus_ana', deliveryKey: 'birthday#2026' };
 
 describe('reading SES events', () => {
   it.each([
-    ['delivered', 'delivered', ['sent', 'unknown'], undefined, undefined],
-    ['opened', 'opened', ['sent', 'unknown', 'delivered'], undefined, undefined],
-    ['clicked', 'clicked', ['sent', 'unknown', 'delivered', 'opened'], undefined, undefined],
-    ['hardBounce', 'bounced', ['sent', 'unknown', 'delivered'], 'Permanent/General', 'bounce'],
-    ['softBounce', 'bounced', ['sent', 'unknown', 'delivered'], 'Transient/MailboxFull', undefined],
+    ['sent', 'sent', ['unknown', 'queued'], undefined, undefined],
+    ['delivered', 'delivered', ['sent', 'unknown', 'queued'], undefined, undefined],
+    ['opened', 'opened', ['sent', 'unknown', 'queued', 'delivered'], undefined, undefined],
+    ['clicked', 'clicked', ['sent', 'unknown', 'queued', 'delivered', 'opened'], undefined, undefined],
+    ['hardBounce', 'bounced', ['sent', 'unknown', 'queued', 'delivered'], 'Permanent/General', 'bounce'],
+    ['softBounce', 'bounced', ['sent', 'unknown', 'queued', 'delivered'], 'Transient/MailboxFull', undefined],
     [
       'complaint',
       'complained',
-      ['sent', 'unknown', 'delivered', 'opened', 'clicked', 'bounced'],
+      ['sent', 'unknown', 'queued', 'delivered', 'opened', 'clicked', 'bounced'],
       'abuse',
       'complaint',
     ],
-    ['rejected', 'failed', ['sent', 'unknown'], 'rejected', undefined],
+    ['rejected', 'failed', ['sent', 'unknown', 'queued'], 'rejected', undefined],
   ] as const)('%s → row %s (from %j), reason %s, suppress %s', (name, status, from, reason, suppress) => {
     const event = SesEventSchema.parse(FIXTURES[name]);
     const feedback = interpretSesEvent(event.detail);
@@ -278,11 +281,39 @@ describe('recording feedback', () => {
 
   it('a row a crash left `unknown` is resolved by the delivery event, learning its message id', async () => {
     const { handler, ledger } = feedbackSetup(sentRow('unknown', undefined));
-    await handler(FIXTURES.delivered);
+    expect(await handler(FIXTURES.delivered)).toEqual({ row: 'resolved', suppressed: false });
     expect(ledger.row('birthday#2026')).toMatchObject({
       status: 'delivered',
       providerMessageId: MESSAGE_ID,
+      sentAt: '2026-06-15T09:00:03.000Z',
     });
+  });
+
+  it("SES's Send event resolves a crash-left `unknown` birthday email to sent, with its message id and time", async () => {
+    const { handler, ledger } = feedbackSetup(sentRow('unknown', undefined));
+    expect(await handler(FIXTURES.sent)).toEqual({ row: 'resolved', suppressed: false });
+    expect(ledger.row('birthday#2026')).toMatchObject({
+      status: 'sent',
+      providerMessageId: MESSAGE_ID,
+      sentAt: '2026-06-15T09:00:01.000Z',
+    });
+    // Replayed, or after the delivery event: changes nothing.
+    expect(await handler(FIXTURES.sent)).toEqual({ row: 'unchanged', suppressed: false });
+    await handler(FIXTURES.delivered);
+    expect(await handler(FIXTURES.sent)).toEqual({ row: 'unchanged', suppressed: false });
+    expect(ledger.row('birthday#2026')?.status).toBe('delivered');
+  });
+
+  it('a late Send event still wins over a retry that has not called SES yet (row back to `queued`)', async () => {
+    const { handler, status } = feedbackSetup(sentRow('queued', undefined));
+    expect(await handler(FIXTURES.sent)).toEqual({ row: 'resolved', suppressed: false });
+    expect(status()).toBe('sent');
+  });
+
+  it('a Send event of the first attempt after the retry was sent (another message id) changes nothing', async () => {
+    const { handler, status } = feedbackSetup(sentRow('sent', 'the-retry'));
+    expect(await handler(FIXTURES.sent)).toEqual({ row: 'mismatch', suppressed: false });
+    expect(status()).toBe('sent');
   });
 
   it('an event for another message id of the same occasion, or for mail we did not send, changes no row', async () => {

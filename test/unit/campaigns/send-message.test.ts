@@ -13,7 +13,8 @@ import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
 
 // The sender's "at most once": what the ledger says after each provider outcome, and that a
-// message whose outcome is unknown is never sent again.
+// message whose outcome is unknown is sent again only once its quiet period (15 minutes for email)
+// has passed with no provider event, by exactly one copy.
 
 const { campaigns, campaignSettings } = loadConfig(() => undefined, '/nonexistent');
 const ana: Customer = {
@@ -112,7 +113,7 @@ describe('sending one queued message', () => {
     expect(sent[0]!.html).toContain('Manage your details and preferences</a>');
   });
 
-  it('leaves the row unknown when the provider call ends without an answer, and never sends it again', async () => {
+  it('leaves the row unknown when the provider call ends without an answer, and does not send it again at once', async () => {
     const { deps, sent, status } = setup(async () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     });
@@ -384,10 +385,66 @@ describe('a row left `unknown` by an interrupted send', () => {
     ledger.put({ ...row, status: 'unknown', updatedAt: at });
   };
 
-  it('is reported by the redelivery of its message (unknown, interrupted) and not sent again', async () => {
+  it('is reported by the redelivery of its message (unknown, interrupted) and not sent again inside the quiet period', async () => {
     const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'ses-1' }));
     interrupted(deps, ledger, 3); // SQS redelivers after the visibility timeout (3 minutes)
     expect(await sendMessage(deps, request)).toEqual({ status: 'unknown', errorName: INTERRUPTED });
+    interrupted(deps, ledger, 14); // still inside the 15 minutes SES has to publish its Send event
+    expect(await sendMessage(deps, request)).toEqual({ status: 'unknown', errorName: INTERRUPTED });
+    expect(sent).toEqual([]);
+    expect(status()).toBe('unknown');
+  });
+
+  it('past the 15-minute quiet period with no Send event: sent once more, and a further redelivery sends nothing', async () => {
+    const { deps, ledger, sent } = setup(async () => ({ messageId: 'ses-2' }));
+    interrupted(deps, ledger, 16);
+    expect(await sendMessage(deps, request)).toEqual({ status: 'sent', messageId: 'ses-2', retried: true });
+    expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
+    expect(sent).toHaveLength(1);
+    expect(ledger.row('birthday#2026')).toMatchObject({ status: 'sent', providerMessageId: 'ses-2' });
+  });
+
+  it('two copies finding it past the quiet period at once: exactly one sends', async () => {
+    const { deps, ledger, sent } = setup(async () => ({ messageId: 'ses-2' }));
+    interrupted(deps, ledger, 16);
+    const outcomes = await Promise.all([sendMessage(deps, request), sendMessage(deps, request)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['duplicate', 'sent']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('the retry runs the send-time guard again: Ana unsubscribed meanwhile, so nothing is sent', async () => {
+    const unsubscribed: Customer = {
+      ...ana,
+      consent: {
+        ...ana.consent,
+        email: { status: 'unsubscribed', updatedAt: '2026-03-14T08:50:00Z', source: 'link' },
+      },
+    };
+    const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'ses-2' }), unsubscribed);
+    interrupted(deps, ledger, 16);
+    expect(await sendMessage(deps, request)).toMatchObject({ status: 'skipped', retried: true });
+    expect(sent).toEqual([]);
+    expect(status()).toBe('skipped');
+  });
+
+  it('a row the Send event already resolved (sent) is never sent again, however late the redelivery', async () => {
+    const { deps, ledger, sent } = setup(async () => ({ messageId: 'ses-2' }));
+    interrupted(deps, ledger, 16);
+    const row = ledger.row('birthday#2026') as Delivery;
+    ledger.put({ ...row, status: 'sent', providerMessageId: 'ses-1' });
+    expect(await sendMessage(deps, request)).toEqual({ status: 'duplicate' });
+    expect(sent).toEqual([]);
+  });
+
+  it('an SMS row is not retried by default (no tagged SMS event to tell it apart from a sent one)', async () => {
+    const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'ses-2' }));
+    const row = ledger.row('birthday#2026') as Delivery;
+    ledger.put({ ...row, channel: 'sms' });
+    interrupted(deps, ledger, 60 * 24);
+    expect(await sendMessage(deps, { ...request, channel: 'sms' })).toEqual({
+      status: 'unknown',
+      errorName: INTERRUPTED,
+    });
     expect(sent).toEqual([]);
     expect(status()).toBe('unknown');
   });

@@ -149,8 +149,31 @@ describe('the post-purchase survey in the hourly planner', () => {
     Object.assign(row, { status: 'unknown', updatedAt: '2026-06-14T23:50:00.000Z' });
     queued.length = 0;
     const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
-    expect(again).toMatchObject({ queued: 0, requeued: 0, unknown: 1 });
+    expect(again).toMatchObject({ queued: 0, requeued: 0, unknown: 1, retried: 0 });
     expect(queued).toEqual([]);
+  });
+
+  it('queues again, once, a row left `unknown` past the 15-minute quiet period with no provider event', async () => {
+    const ana = customer({ metrics: metrics('2026-06-08T01:00:00.000Z') });
+    const { deps: d, queued } = deps(ana);
+    const due = {
+      byBirthday: async () => [],
+      byNextOrder: async () => [],
+      byLastOrder: async (date: string) => (date === '2026-06-08' ? ['cus_ana'] : []),
+    };
+    await planCampaigns({ ...d, due }, new Date('2026-06-14T21:00:00.000Z'));
+    // The sender called the provider and stopped before the ledger update, 20 minutes ago; no Send
+    // event arrived since.
+    const row = d.ledger.row('survey#2026-06-08', 'cus_ana') as Delivery;
+    Object.assign(row, { status: 'unknown', updatedAt: '2026-06-14T23:40:00.000Z' });
+    queued.length = 0;
+    const again = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
+    expect(again).toMatchObject({ queued: 0, unknown: 0, retried: 1 });
+    expect(queued.map((r) => `${r.campaignId}#${r.occasion}`)).toEqual(['survey#2026-06-08']);
+    expect(d.ledger.row('survey#2026-06-08', 'cus_ana')?.status).toBe('queued');
+    // The next pass finds it `queued` (the usual harmless re-queue), not `unknown`.
+    const third = await planCampaigns({ ...d, due }, new Date('2026-06-14T22:00:00.000Z'));
+    expect(third).toMatchObject({ retried: 0, requeued: 1 });
   });
 });
 
