@@ -10,8 +10,10 @@ import {
 } from '@aws-sdk/client-sns';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SnsSmsSender } from '../../../lib/adapters/sns/sns-sms-sender';
 import type { EventFailure } from '../../../lib/local/failures';
 import type { SmsMessage } from '../../../lib/local/sms-sink';
+import { ProviderRejectedError } from '../../../lib/ports/message-senders';
 import { invocationsOf, resetRecorder } from '../../fixtures/local/functions/recorder';
 import { startTestRuntime, type TestRuntime } from '../../support/runtime';
 
@@ -80,6 +82,51 @@ describe('SMS sink (SNS Publish)', () => {
     await expect(sns.send(new PublishCommand({ PhoneNumber: PHONE, Message: '' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
+  });
+
+  const attribute = (StringValue: string, DataType = 'String') => ({ DataType, StringValue });
+  it.each([
+    ['an SMS over 1,600 bytes', { Message: 'é'.repeat(801) }],
+    [
+      'an attribute name with a reserved prefix',
+      { MessageAttributes: { 'Amazon.campaign': attribute('x') } },
+    ],
+    [
+      'an attribute name with two dots in a row',
+      { MessageAttributes: { 'precis..campaign': attribute('x') } },
+    ],
+    ['an attribute name with a colon', { MessageAttributes: { 'precis:campaign': attribute('x') } }],
+    [
+      'an attribute of an unknown data type',
+      { MessageAttributes: { 'precis.campaign': attribute('x', 'Text') } },
+    ],
+    ['an attribute without a value', { MessageAttributes: { 'precis.campaign': attribute('') } }],
+    [
+      'a Number attribute that is not a number',
+      { MessageAttributes: { 'precis.n': attribute('ten', 'Number') } },
+    ],
+    [
+      'an SMS type SNS does not know',
+      { MessageAttributes: { 'AWS.SNS.SMS.SMSType': attribute('Marketing') } },
+    ],
+  ])('refuses %s (InvalidParameter), and records nothing', async (_what, input) => {
+    await fetch(`${runtime.localAwsEndpoint}/clear`, { method: 'POST' });
+    await expect(
+      sns.send(new PublishCommand({ PhoneNumber: PHONE, Message: 'Your basket misses you', ...input })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
+    expect(await messages()).toEqual([]);
+  });
+
+  it('SnsSmsSender takes an SMS of exactly 1,600 bytes with our ids (an ISO instant too), and sees a longer one refused for good', async () => {
+    const sender = new SnsSmsSender(sns);
+    const tags = { campaign: 'basket', occasion: '2026-12-07T09:00:00.000Z', customer: 'c-1' };
+    const sent = await sender.send({ to: PHONE, text: 'a'.repeat(1600), tags });
+    expect((await messages()).find((m) => m.messageId === sent.messageId)?.attributes).toMatchObject({
+      'precis.occasion': '2026-12-07T09:00:00.000Z',
+    });
+    await expect(sender.send({ to: PHONE, text: 'a'.repeat(1601), tags })).rejects.toBeInstanceOf(
+      ProviderRejectedError,
+    );
   });
 
   it('keeps an opt-out list: opted-out numbers are reported and not delivered to', async () => {
