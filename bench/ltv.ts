@@ -11,12 +11,20 @@ import { fitPurchaseModel, MODEL_NAMES, modelLabel } from '../lib/domain/ltv/mod
 import { Random, simulateCustomer } from '../lib/domain/ltv/simulate';
 import { compressSummaries, repeatSpends, summariseOrders } from '../lib/domain/ltv/summarise';
 
-// `npm run bench -- ltv [--sizes 10000,100000,1000000] [--order customer|date] [--seed N]`
+// `npm run bench -- ltv [--sizes 10000,100000,1000000] [--order customer|date] [--seed N]
+//                      [--vs-lifetimes [--runs R]]`
 //
 // For each size: simulate a population from the BG/NBD + Gamma-Gamma generative processes, write it
 // as an orders CSV to a temp dir, then — in a fresh child process, so peak memory and JIT warm-up
 // are per size — time what `precis ltv fit` does (read, summarise, compress, fit both models) plus
 // predictions for every customer (P(alive), next-order date, 12-month CLV). Temp files are removed.
+//
+// --vs-lifetimes: then time the whole command, process start to JSON, side by side with the
+// `lifetimes` library doing the same work on the same file (bench/reference/lifetimes_fit.py: the
+// summary, BG/NBD and Gamma-Gamma fits), R runs each (default 3), alternating so a drift in the
+// machine's speed hits both; prints medians, the ratio of each pair's times and both sets of
+// parameters. Needs a Python 3 that imports lifetimes (PRECIS_PYTHON, default python3; PYTHONPATH
+// may point at an unpacked copy); skipped with a note when it cannot.
 //
 // Population: r 0.24, α 0.5 per week, a 0.79, b 2.4 (CDNOW's shape and dropout, with α lowered so
 // that a two-year window gives ~7.4 orders per customer, the size of the lifetimes reference run);
@@ -63,6 +71,12 @@ export async function run(args: string[]): Promise<void> {
   const order = flag(args, '--order') ?? 'customer';
   if (order !== 'customer' && order !== 'date') throw new Error('--order takes customer or date');
   const seed = Number(flag(args, '--seed') ?? 20240601);
+  const vsLifetimes = args.includes('--vs-lifetimes');
+  const runs = Number(flag(args, '--runs') ?? 3);
+  if (!(Number.isInteger(runs) && runs > 0)) throw new Error('--runs takes a positive integer');
+  const python = process.env.PRECIS_PYTHON ?? 'python3';
+  const lifetimes = vsLifetimes && lifetimesAvailable(python);
+  const versus: SideBySide[] = [];
 
   const dir = mkdtempSync(join(tmpdir(), 'precis-bench-ltv-'));
   const rows: Timings[] = [];
@@ -84,12 +98,100 @@ export async function run(args: string[]): Promise<void> {
       );
       if (child.status !== 0) throw new Error(`measurement failed for ${n}: ${child.stderr}`);
       rows.push(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Timings);
+      if (lifetimes) versus.push(sideBySide(file, n, runs, python));
       rmSync(file);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   print(rows);
+  if (vsLifetimes && !lifetimes) {
+    console.log(
+      `--vs-lifetimes: skipped (${python} cannot import lifetimes; set PRECIS_PYTHON or PYTHONPATH)`,
+    );
+  }
+  if (versus.length > 0) printSideBySide(versus, runs);
+}
+
+interface SideBySide {
+  customers: number;
+  precis: number[];
+  lifetimes: number[];
+  precisParams: Record<string, number>;
+  lifetimesParams: Record<string, number>;
+}
+
+function lifetimesAvailable(python: string): boolean {
+  return spawnSync(python, ['-c', 'import lifetimes'], { encoding: 'utf8' }).status === 0;
+}
+
+/** Wall seconds and the parsed JSON of one whole process. */
+function timed(command: string, argv: string[]): { seconds: number; json: unknown } {
+  const started = performance.now();
+  const child = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const seconds = (performance.now() - started) / 1000;
+  if (child.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${child.stderr}`);
+  return { seconds, json: JSON.parse(child.stdout) };
+}
+
+/** `precis ltv fit` (as `npx precis` runs it) and lifetimes in turn, `runs` times, after a warm-up of each. */
+function sideBySide(file: string, customers: number, runs: number, python: string): SideBySide {
+  const script = join(import.meta.dirname, 'reference', 'lifetimes_fit.py');
+  const precisArgs = [
+    join(import.meta.dirname, '..', 'bin', 'precis.js'),
+    'ltv',
+    'fit',
+    '--orders',
+    file,
+    '--json',
+  ];
+  const result: SideBySide = { customers, precis: [], lifetimes: [], precisParams: {}, lifetimesParams: {} };
+  for (let i = 0; i <= runs; i++) {
+    const ours = timed(process.execPath, precisArgs);
+    const theirs = timed(python, [script, file]);
+    if (i === 0) {
+      const o = ours.json as { model: Record<string, number>; gammaGamma: Record<string, number> };
+      const t = theirs.json as { bgnbd: Record<string, number>; gammaGamma: Record<string, number> };
+      result.precisParams = {
+        ...pick(o.model, ['r', 'alpha', 'a', 'b']),
+        ...pick(o.gammaGamma, ['p', 'q', 'v']),
+      };
+      result.lifetimesParams = {
+        ...pick(t.bgnbd, ['r', 'alpha', 'a', 'b']),
+        ...pick(t.gammaGamma, ['p', 'q', 'v']),
+      };
+      continue; // the warm-up (file cache, JIT of the interpreters' own start) is not counted
+    }
+    result.precis.push(ours.seconds);
+    result.lifetimes.push(theirs.seconds);
+  }
+  return result;
+}
+
+const pick = (o: Record<string, number>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]!]));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function printSideBySide(rows: SideBySide[], runs: number): void {
+  console.log(
+    `\nwhole \`precis ltv fit\` vs lifetimes, process start to JSON (wall s, median of ${runs}; ratio per pair)`,
+  );
+  console.log(
+    `${'customers'.padEnd(12)}${'precis'.padStart(9)}${'lifetimes'.padStart(11)}${'ratio min/median/max'.padStart(24)}  max parameter difference`,
+  );
+  for (const row of rows) {
+    const ratios = row.lifetimes.map((t, i) => t / row.precis[i]!);
+    const diff = Math.max(
+      ...Object.keys(row.precisParams).map(
+        (k) => Math.abs(row.precisParams[k]! - row.lifetimesParams[k]!) / Math.abs(row.lifetimesParams[k]!),
+      ),
+    );
+    console.log(
+      `${row.customers.toLocaleString('en-US').padEnd(12)}${median(row.precis).toFixed(2).padStart(9)}${median(row.lifetimes).toFixed(2).padStart(11)}${`${Math.min(...ratios).toFixed(1)} / ${median(ratios).toFixed(1)} / ${Math.max(...ratios).toFixed(1)}×`.padStart(24)}  ${diff.toExponential(1)} (relative)`,
+    );
+  }
 }
 
 function flag(args: string[], name: string): string | undefined {
