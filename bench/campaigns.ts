@@ -29,7 +29,7 @@ import { attributeOrder } from '../lib/use-cases/attribute-order';
 import { planCampaigns } from '../lib/use-cases/plan-campaigns';
 import { recordFunnel } from '../lib/use-cases/record-funnel';
 import { sendMessage } from '../lib/use-cases/send-message';
-import { capacityRows, option } from './support';
+import { capacityRows, option, recordUnits } from './support';
 
 /**
  * `npm run bench -- campaigns [--sizes 10000,100000] [--concurrency 5]`: for each size, that many
@@ -247,6 +247,10 @@ export async function run(args: string[]): Promise<void> {
       );
       print('  sender capacity per message:');
       for (const row of capacityRows(senderTally, Math.max(1, queued.length))) print(row);
+      // The largest size's figures are what the capacity model prices (sizes run smallest first).
+      const command = `npm run bench -- campaigns --sizes ${sizes.join(',')}`;
+      recordUnits('plannedPerson', plannerTally, Math.max(1, summary.due), { command });
+      recordUnits('message', senderTally, Math.max(1, queued.length), { command });
       // Send bookkeeping stays off the profile: writes to the Customers table (and its indexes) per
       // message sent, planner and sender together (issue 13: 0).
       const sentCount = outcomes.get('sent') ?? 0;

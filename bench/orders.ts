@@ -3,7 +3,7 @@ import { synthTemplates } from '../infra/synth';
 import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { startLocalRuntime } from '../lib/local/runtime';
-import { capacityRows, option, percentile } from './support';
+import { capacityRows, option, percentile, recordUnits } from './support';
 
 const ADMIN_KEY = 'bench-admin-key';
 
@@ -103,6 +103,10 @@ export async function run(args: string[]): Promise<void> {
     print(
       `  (each customer ends with ${orders / customers} orders; the metrics query reads the whole history)`,
     );
+    recordUnits('order', tally, orders, {
+      command: `npm run bench -- orders --orders ${orders} --customers ${customers}`,
+      latencyMs: percentile(times, 50),
+    });
   } finally {
     await runtime.stop();
   }

@@ -3,7 +3,7 @@ import { synthTemplates } from '../infra/synth';
 import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { startLocalRuntime } from '../lib/local/runtime';
-import { capacityRows, percentile } from './support';
+import { capacityRows, percentile, recordUnits } from './support';
 
 /**
  * `npm run bench -- signup [--count N]`: DynamoDB capacity units per signup through the real path
@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<void> {
       }),
     });
 
-  const phase = async (label: string, interests: string[]) => {
+  const phase = async (label: string, interests: string[], record = false) => {
     const tally = new CapacityTally();
     capacityObservers.add(tally);
     const times: number[] = [];
@@ -57,11 +57,17 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log('capacity units per signup, request and stream side (table / index):');
     for (const row of capacityRows(tally, count)) console.log(row);
+    if (record) {
+      recordUnits('signup', tally, count, {
+        command: `npm run bench -- signup --count ${count}`,
+        latencyMs: percentile(times, 50),
+      });
+    }
   };
 
   try {
     console.log(`signup benchmark on the local runtime with DynamoDB Local (${count} signups per phase)`);
-    await phase('new person', ['tea']);
+    await phase('new person', ['tea'], true);
     await phase('the same signup again (no change)', ['tea']);
     await phase('a signup that changes the profile (new interest)', ['tea', 'cake']);
     if (runtime.failures().length > 0) console.log(`stream failures: ${runtime.failures().length}`);

@@ -1,15 +1,17 @@
-import type { CapacityTally } from '../lib/adapters/dynamodb/capacity';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CapacityTally, Units } from '../lib/adapters/dynamodb/capacity';
+import { type MeasuredUnits, MeasuredUnitsSchema, type UnitsEvent } from '../lib/capacity/model';
 
-/** Capacity units per operation, by table and index, as a printable table. */
+/** Capacity units per operation, by table and index, as a printable table (local units, then AWS's). */
 export function capacityRows(tally: CapacityTally, operations: number): string[] {
-  const rows = [...tally.byTarget.entries()].map(
-    ([target, units]) =>
-      `  ${target.padEnd(34)} read ${(units.read / operations).toFixed(2).padStart(6)}  write ${(units.write / operations).toFixed(2).padStart(6)}`,
-  );
-  const total = tally.total();
-  rows.push(
-    `  ${'total'.padEnd(34)} read ${(total.read / operations).toFixed(2).padStart(6)}  write ${(total.write / operations).toFixed(2).padStart(6)}`,
-  );
+  const row = (target: string, units: Units) =>
+    `  ${target.padEnd(34)} read ${(units.read / operations).toFixed(2).padStart(6)}  write ${(units.write / operations).toFixed(2).padStart(6)}` +
+    (units.awsWrite !== units.write || units.awsRead !== units.read
+      ? `  (AWS: read ${(units.awsRead / operations).toFixed(2)}, write ${(units.awsWrite / operations).toFixed(2)})`
+      : '');
+  const rows = [...tally.byTarget.entries()].map(([target, units]) => row(target, units));
+  rows.push(row('total', tally.total()));
   return rows;
 }
 
@@ -21,3 +23,42 @@ export function option(args: readonly string[], name: string, fallback: string):
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? String(args[at + 1]) : fallback;
 }
+
+/** Where benches keep the units they measured, for `npm run capacity` (committed: the model's inputs). */
+export const UNITS_FILE = join(import.meta.dirname, 'results', 'units.json');
+
+/**
+ * Records the AWS capacity units one event costs, as just measured, in bench/results/units.json
+ * (the other events' figures are kept), so the capacity model always prices measured figures.
+ */
+export function recordUnits(
+  event: UnitsEvent,
+  tally: CapacityTally,
+  operations: number,
+  extra: { command: string; latencyMs?: number; invocations?: Record<string, number> },
+): void {
+  let current: MeasuredUnits = {};
+  try {
+    current = MeasuredUnitsSchema.parse(JSON.parse(readFileSync(UNITS_FILE, 'utf8')));
+  } catch {
+    current = {};
+  }
+  const total = tally.total();
+  current[event] = {
+    read: round(total.awsRead / operations),
+    write: round(total.awsWrite / operations),
+    byTarget: Object.fromEntries(
+      [...tally.byTarget.entries()].map(([target, units]) => [
+        target,
+        { read: round(units.awsRead / operations), write: round(units.awsWrite / operations) },
+      ]),
+    ),
+    ...(extra.latencyMs !== undefined && { latencyMs: round(extra.latencyMs) }),
+    ...(extra.invocations && { invocations: extra.invocations }),
+    command: extra.command,
+    measuredAt: new Date().toISOString().slice(0, 10),
+  };
+  writeFileSync(UNITS_FILE, `${JSON.stringify(current, null, 2)}\n`);
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

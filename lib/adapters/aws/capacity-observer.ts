@@ -10,6 +10,7 @@ export const capacityObservers = new Set<CapacityRecorder>();
 
 // Low-level and document-client command names alike.
 const READS = /^(Get|GetItem|Query|Scan|BatchGet|BatchGetItem|TransactGet|TransactGetItems)Command$/;
+const TRANSACTIONS = /^Transact/;
 
 /** Reports the client's capacity to `recorder` if given (a test's own client), else to the observers. */
 export function observeCapacity(client: DynamoDBClient, recorder?: CapacityRecorder): void {
@@ -21,8 +22,9 @@ export function observeCapacity(client: DynamoDBClient, recorder?: CapacityRecor
       const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       if (output.ConsumedCapacity) {
         const entries = [output.ConsumedCapacity].flat();
-        const kind: CapacityKind = READS.test(context.commandName ?? '') ? 'read' : 'write';
-        for (const observer of observers) observer.record(entries, kind);
+        const command = context.commandName ?? '';
+        const kind: CapacityKind = READS.test(command) ? 'read' : 'write';
+        for (const observer of observers) observer.record(entries, kind, TRANSACTIONS.test(command));
       }
       return result;
     },
