@@ -70,6 +70,47 @@ export class PortInUseError extends Error {
   readonly code = 'PortInUse';
 }
 
+/** A local endpoint's address and how to stop it (closing open keep-alive connections too). */
+export interface LoopbackServer {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Binds `server` to 127.0.0.1:`port` (0: any free port); a taken port fails with PortInUseError
+ * naming the environment variable that moves it.
+ */
+export const listenOnLoopback = async (
+  server: Server,
+  port: number,
+  envName: string,
+): Promise<LoopbackServer> => {
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `Port ${port} is in use; pick another (${envName} for npm start, 0 for any free port)`,
+              { cause: error },
+            )
+          : error,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolvePromise());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${bound}`,
+    port: bound,
+    stop: () =>
+      new Promise<void>((resolvePromise, reject) => {
+        server.close((error) => (error ? reject(error) : resolvePromise()));
+        server.closeAllConnections();
+      }),
+  };
+};
+
 type Segment =
   | { kind: 'literal'; value: string }
   | { kind: 'param'; name: string }

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { EventBus } from './event-bus';
-import { PortInUseError } from './http-server';
+import { type LoopbackServer, listenOnLoopback } from './http-server';
 import type { LocalSecrets } from './secrets';
 import type { SmsSink } from './sms-sink';
 import type { SqsService } from './sqs';
@@ -17,11 +16,7 @@ import type { SqsService } from './sqs';
 //   POST /opt-out  {"phoneNumber":"+44…"}      → simulate a recipient replying STOP
 //   GET  /events                               → the latest bus events and the rules they matched
 
-export interface LocalAwsServer {
-  endpoint: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type LocalAwsServer = LoopbackServer;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -155,29 +150,5 @@ export const startLocalAws = async (options: {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new PortInUseError(
-              `Port ${options.port} is in use; pick another (LOCAL_AWS_PORT for npm start, 0 for any free port)`,
-              {
-                cause: error,
-              },
-            )
-          : error,
-      ),
-    );
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port, 'LOCAL_AWS_PORT');
 };

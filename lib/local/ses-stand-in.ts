@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isValidSesTag } from '../domain/campaigns/ses-tags';
 import { emailAddressProblem } from '../domain/email-address';
 import type { BusEvent, EventBus } from './event-bus';
-import { PortInUseError } from './http-server';
+import { type LoopbackServer, listenOnLoopback } from './http-server';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SesEventDestinationModel } from './template';
 
 // The runtime's SES endpoint: a loopback proxy in front of the SES v2 emulator (ses-local.ts), which
@@ -39,11 +38,7 @@ const SES_SPECIAL_TAG_NAMES = new Set(['ses:feedback-id-a', 'ses:feedback-id-b']
 const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
 
-export interface SesStandIn {
-  endpoint: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type SesStandIn = LoopbackServer;
 
 export interface SesStandInOptions {
   port: number;
@@ -356,26 +351,5 @@ export const startSesStandIn = async (options: SesStandInOptions): Promise<SesSt
       } else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new PortInUseError(`SES port ${options.port} is in use; set SES_PORT to another port`, {
-              cause: error,
-            })
-          : error,
-      ),
-    );
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port, 'SES_PORT');
 };

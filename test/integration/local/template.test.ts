@@ -154,6 +154,58 @@ describe('local model from the synthesized templates', () => {
     expect(config).toEqual({ maxRetryAttempts: 1, maxEventAgeSeconds: 21_600 });
   });
 
+  it("reads SES configuration sets' EventBridge event destinations (what the local SES publishes)", () => {
+    const templates: Record<string, CfnTemplate> = {
+      Data: {
+        Resources: {
+          Set: { Type: 'AWS::SES::ConfigurationSet', Properties: { Name: 'precis-campaigns' } },
+          ToBus: {
+            Type: 'AWS::SES::ConfigurationSetEventDestination',
+            Properties: {
+              ConfigurationSetName: { Ref: 'Set' },
+              EventDestination: {
+                Name: 'feedback',
+                Enabled: true,
+                MatchingEventTypes: ['SEND', 'bounce'],
+                EventBridgeDestination: {
+                  EventBusArn: {
+                    'Fn::Join': [
+                      '',
+                      [
+                        'arn:',
+                        { Ref: 'AWS::Partition' },
+                        ':events:',
+                        { Ref: 'AWS::Region' },
+                        ':',
+                        { Ref: 'AWS::AccountId' },
+                        ':event-bus/default',
+                      ],
+                    ],
+                  },
+                },
+              },
+            },
+          },
+          Off: {
+            Type: 'AWS::SES::ConfigurationSetEventDestination',
+            Properties: {
+              ConfigurationSetName: 'precis-campaigns',
+              EventDestination: { Enabled: false, MatchingEventTypes: ['SEND'], EventBridgeDestination: {} },
+            },
+          },
+        },
+      },
+    };
+    expect(buildLocalModel(templates).sesEventDestinations).toEqual([
+      {
+        id: { stack: 'Data', logicalId: 'ToBus', key: 'Data/ToBus' },
+        configurationSet: 'precis-campaigns',
+        eventTypes: ['SEND', 'BOUNCE'],
+        busName: 'default',
+      },
+    ]);
+  });
+
   it('takes the construct id from the CDK path, or from the logical id without one', () => {
     const resource = { Type: 'AWS::DynamoDB::Table', Properties: {}, Metadata: {} };
     expect(
