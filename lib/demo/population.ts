@@ -354,3 +354,22 @@ export function generatePopulation(options: DemoOptions): DemoPopulation {
   }
   return { customers, orders, surveys, birthdaysToday, birthdaysThisWeek };
 }
+
+/**
+ * The instant a population already stored was generated as of, from the stored first order of its
+ * first buyer (`firstOrderAt`). Everything a population holds is placed relative to its `now`, so a
+ * seed run again later must regenerate the same one, not a shifted copy whose orders conflict with
+ * the stored ones. The first buyer's first order sits a fixed time before `now` whatever `now` is:
+ * the draws that place it come before any that depend on `now`.
+ */
+export function populationAnchor(options: Omit<DemoOptions, 'now'>, firstOrderAt: string, probe: Date): Date {
+  const first = firstBuyer({ ...options, now: probe });
+  if (!first) return probe;
+  const before = probe.getTime() - Date.parse(first.orders[0]!.orderedAt);
+  return new Date(Date.parse(firstOrderAt) + before);
+}
+
+/** The population's first customer with orders (the one `populationAnchor` reads), if any. */
+export function firstBuyer(options: DemoOptions): DemoCustomer | undefined {
+  return generatePopulation(options).customers.find((c) => c.orders.length > 0);
+}

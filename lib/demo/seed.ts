@@ -1,7 +1,13 @@
 import { DateTime } from 'luxon';
 import { birthdayPartitions, monthDayKey } from '../domain/calendar';
 import { BulkTargetSchema, DemoBulkLoader } from './bulk-load';
-import { type DemoCustomer, type DemoPopulation, generatePopulation } from './population';
+import {
+  type DemoCustomer,
+  type DemoPopulation,
+  firstBuyer,
+  generatePopulation,
+  populationAnchor,
+} from './population';
 
 // Seeds a running Precis with the demo population:
 //
@@ -19,7 +25,11 @@ import { type DemoCustomer, type DemoPopulation, generatePopulation } from './po
 //
 // Idempotent: the population is deterministic, so seeding again finds the same addresses, order ids
 // and survey ids already stored (duplicates) and counts nothing twice; the birthday occasion is
-// claimed once per year.
+// claimed once per year. Run again later (another hour, day, or a restarted runtime), it regenerates
+// the population as of the instant the stored one was made (`populationAnchor`: read from the first
+// buyer's first order), since a population made as of a later instant would place the same order
+// ids at other times — conflicts with what the first seed stored; and a birthday person confirmed
+// by an earlier seed is not waited for again (their opt-in email may be gone with the old runtime).
 
 export type SeedPhase = 'signups' | 'orders' | 'surveys' | 'processing' | 'refit' | 'emails';
 
@@ -101,11 +111,6 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const progress = options.onProgress ?? (() => {});
   const base = options.url.replace(/\/$/, '');
   const now = options.now ?? new Date();
-  const population: DemoPopulation = generatePopulation({
-    customers: options.customers,
-    seed: options.seed,
-    now,
-  });
   let duplicates = 0;
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> => {
@@ -143,6 +148,34 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     }
     throw await refused(what, response);
   };
+
+  /** The profile behind a demo address, or undefined when it is not stored. */
+  const profile = async (email: string) => {
+    const response = await call('GET', `/customers?${new URLSearchParams({ email })}`);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw await refused(`reading ${email}`, response);
+    return (await response.json()) as {
+      consent?: { email?: { status?: string } };
+      metrics?: {
+        orderCount?: number;
+        firstOrderAt?: string | null;
+        satisfaction?: { count?: number } | null;
+      };
+      ltv?: unknown;
+    };
+  };
+  /** `now`, or the instant the population already stored by an earlier seed was generated as of. */
+  const anchor = async (): Promise<Date> => {
+    const shape = { customers: options.customers, seed: options.seed };
+    const buyer = firstBuyer({ ...shape, now });
+    const stored = buyer && (await profile(buyer.signup.email))?.metrics?.firstOrderAt;
+    return stored ? populationAnchor(shape, stored, now) : now;
+  };
+  const population: DemoPopulation = generatePopulation({
+    customers: options.customers,
+    seed: options.seed,
+    now: await anchor(),
+  });
 
   const millis = {} as SeedResult['millis'];
   const phase = async (
@@ -225,13 +258,8 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   });
   loader?.close();
   async function processed(c: DemoCustomer): Promise<boolean> {
-    const response = await call('GET', `/customers?${new URLSearchParams({ email: c.signup.email })}`);
-    if (response.status === 404) return false;
-    if (response.status !== 200) throw await refused(`reading ${c.signup.email}`, response);
-    const view = (await response.json()) as {
-      metrics?: { orderCount?: number; satisfaction?: { count?: number } | null };
-      ltv?: unknown;
-    };
+    const view = await profile(c.signup.email);
+    if (!view) return false;
     return (
       view.metrics?.orderCount === c.orderCount &&
       (view.metrics.satisfaction?.count ?? 0) >= c.surveys.length &&
@@ -293,7 +321,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     tick: (done: number) => void,
   ): Promise<DemoCustomer[] | undefined> {
     const confirmed: DemoCustomer[] = [];
-    let pending = due;
+    let pending: DemoCustomer[] = [];
+    // Confirmed by an earlier seed: nothing to follow (that email may be gone with the old runtime).
+    for (const c of due) {
+      if ((await profile(c.signup.email))?.consent?.email?.status === 'confirmed') {
+        confirmed.push(c);
+        tick(confirmed.length);
+      } else pending.push(c);
+    }
     while (pending.length > 0) {
       const query = new URLSearchParams({ limit: '100' });
       for (const c of pending) query.append('to', c.signup.email);

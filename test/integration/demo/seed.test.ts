@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTemplates } from '../../../infra/synth';
 import { generatePopulation } from '../../../lib/demo/population';
 import { type SeedResult, seedDemo } from '../../../lib/demo/seed';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime, uniquePrefix } from '../../support/runtime';
 
 // The demo seed on the local runtime (real templates): the bulk load keeps the API's invariants —
 // seeding again stores nothing twice, by bulk or through the API — and today's birthdays get one
@@ -15,20 +15,22 @@ const population = generatePopulation({ customers: CUSTOMERS, seed: SEED, now: N
 
 let runtime: TestRuntime;
 let first: SeedResult;
+// Kept so a second runtime can be started on the same tables (a restarted `npm start`).
+const tablePrefix = uniquePrefix();
 
-const seed = (bulk: boolean) =>
+const seed = (bulk: boolean, now = NOW) =>
   seedDemo({
     url: runtime.url,
     adminKey: TEST_ADMIN_KEY,
     customers: CUSTOMERS,
     seed: SEED,
-    now: NOW,
+    now,
     bulk,
     timeoutMs: 600_000,
   });
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(synthTemplates(), { batchingWindowCapMs: 0 });
+  runtime = await startTestRuntime(synthTemplates(), { batchingWindowCapMs: 0, tablePrefix });
   first = await seed(true);
 });
 
@@ -90,5 +92,33 @@ describe('precis seed --demo on the local runtime', () => {
       duplicates: population.orders + population.surveys,
       birthdayEmails: 0,
     });
+  });
+
+  it('run again the next day, through the API, fails on nothing it stored and stores nothing twice', async () => {
+    const nextDay = new Date(NOW.getTime() + 26 * 3_600_000);
+    const later = await seed(false, nextDay);
+    expect(later).toMatchObject({
+      loadedBy: 'api',
+      customers: CUSTOMERS,
+      orders: population.orders,
+      surveys: population.surveys,
+      duplicates: population.orders + population.surveys,
+    });
+  });
+
+  it('run again after a restart (the same tables, an empty outbox) fails on nothing and stores nothing twice', async () => {
+    await runtime.stop();
+    // A new runtime on the same tables with its own SES emulator (an empty outbox), as after
+    // stopping and starting `npm start` with a data folder.
+    runtime = await startTestRuntime(synthTemplates(), {
+      batchingWindowCapMs: 0,
+      tablePrefix,
+      sesPort: 0,
+      sesEndpoint: '', // none given: the runtime starts its own
+    });
+    const everything = CUSTOMERS + population.orders + population.surveys;
+    const again = await seed(true);
+    expect(again).toMatchObject({ loadedBy: 'bulk', duplicates: everything, birthdayEmails: 0 });
+    expect(again.birthdaysToday).toBe(population.birthdaysToday);
   });
 });

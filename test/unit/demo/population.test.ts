@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../lib/cli/main';
-import { generatePopulation, localMonthDay } from '../../../lib/demo/population';
+import {
+  firstBuyer,
+  generatePopulation,
+  localMonthDay,
+  populationAnchor,
+} from '../../../lib/demo/population';
 import { orderSchema } from '../../../lib/domain/order';
 import { signupSchema } from '../../../lib/domain/signup';
 import { surveySchema } from '../../../lib/domain/survey';
@@ -46,6 +51,30 @@ describe('demo population', () => {
     expect(new Set(today.map((c) => c.signup.timeZone)).size).toBeGreaterThanOrEqual(3);
     expect(population.birthdaysThisWeek).toBeGreaterThan(population.birthdaysToday);
     expect(population.surveys).toBeGreaterThan(0);
+  });
+});
+
+describe('seeding again later', () => {
+  const shape = { customers: 200, seed: 3 };
+  const seededAt = new Date('2026-05-17T08:12:34.567Z');
+  const stored = generatePopulation({ ...shape, now: seededAt });
+  const firstOrderAt = firstBuyer({ ...shape, now: seededAt })!.orders[0]!.orderedAt;
+
+  it.each([
+    ['an hour later', '2026-05-17T09:12:34.567Z'],
+    ['the next day', '2026-05-18T07:00:00.000Z'],
+    ['a month later', '2026-06-20T23:59:59.999Z'],
+  ])('%s finds the instant the stored population was made, so it regenerates the same one', (_, later) => {
+    const anchor = populationAnchor(shape, firstOrderAt, new Date(later));
+    expect(anchor.toISOString()).toBe(seededAt.toISOString());
+    expect(generatePopulation({ ...shape, now: anchor })).toEqual(stored);
+  });
+
+  it('a population made as of a later instant is not the stored one (what a re-run used to send)', () => {
+    const later = generatePopulation({ ...shape, now: new Date('2026-05-18T07:00:00.000Z') });
+    const id = stored.customers.find((c) => c.orders.length > 0)!.orders[0]!.orderId;
+    const order = (p: typeof stored) => p.customers.flatMap((c) => c.orders).find((o) => o.orderId === id);
+    expect(order(later)?.orderedAt).not.toBe(order(stored)?.orderedAt);
   });
 });
 
