@@ -38,6 +38,19 @@ export default defineConfig({
           hookTimeout: 900_000,
         },
       },
+      {
+        // Crash, throttle and replay on the local runtime (`npm run test:chaos`): minutes long, so
+        // not in `npm test`'s projects; .ci/run runs it after them.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          globalSetup: ['test/support/emulators.ts'],
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });
