@@ -15,6 +15,7 @@ import type { IpRateLimit } from './ip-rate-limit';
 import { type LocalFunction, loadFunction } from './lambda-host';
 import { type LocalAwsServer, startLocalAws } from './local-aws';
 import { MAX_OUTBOX_ENTRIES, readOutbox } from './outbox';
+import { ProviderThrottle } from './provider-throttle';
 import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
 import { LocalSecrets } from './secrets';
@@ -73,6 +74,12 @@ export interface StartLocalRuntimeOptions {
   /** The started SES emulator's account MaxSendRate (GetAccount); default DEFAULT_LOCAL_MAX_SEND_RATE. */
   sesMaxSendRate?: number;
   /**
+   * The share (0–1) of SES SendEmail and SNS Publish calls answered as throttled (429
+   * TooManyRequestsException / Throttled), nothing sent; default 0. `throttleRandom` decides each call.
+   */
+  throttleShare?: number;
+  throttleRandom?: () => number;
+  /**
    * Publish SES's `Email Sent` events for configuration sets whose event destination matches
    * SEND (default true); false for a test that wants no such events.
    */
@@ -126,6 +133,8 @@ export interface LocalRuntime {
   /** Batches and events that exhausted their retries, oldest first. */
   failures(): LocalFailure[];
   smsMessages(): SmsMessage[];
+  /** The SES and SMS stand-ins' throttle switch (`share`) and its counts of send calls and throttles. */
+  throttle: ProviderThrottle;
   /** Idempotent; stops only what this runtime started. */
   stop(): Promise<void>;
 }
@@ -229,7 +238,8 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       sesUpstream = ses.endpoint;
     }
 
-    const sms = new SmsSink();
+    const throttle = new ProviderThrottle(options.throttleShare ?? 0, options.throttleRandom);
+    const sms = new SmsSink(throttle);
     const secrets = new LocalSecrets(
       options.dataDir ? join(options.dataDir, 'secrets.json') : undefined,
       options.secrets,
@@ -244,6 +254,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       bus: () => bus,
       publishEvents: options.sesSendEvents ?? true,
       now: () => clock.now(),
+      throttle,
       log,
     });
     stoppers.push(() => sesStandIn.stop());
@@ -447,6 +458,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       settled,
       failures: () => failures.list(),
       smsMessages: () => sms.list(),
+      throttle,
       stop: () => {
         stopping ??= (async () => {
           http.setReady(false);

@@ -11,6 +11,7 @@ import { isValidSesTag } from '../domain/campaigns/ses-tags';
 import { emailAddressProblem } from '../domain/email-address';
 import type { BusEvent, EventBus } from './event-bus';
 import { type LoopbackServer, listenOnLoopback } from './http-server';
+import type { ProviderThrottle } from './provider-throttle';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SesEventDestinationModel } from './template';
 
 // The runtime's SES endpoint: a loopback proxy in front of the SES v2 emulator (ses-local.ts), which
@@ -59,12 +60,14 @@ export interface SesStandInOptions {
   publishEvents?: boolean;
   /** The event time (the runtime's shared clock). */
   now?: () => Date;
+  /** Answers a share of SendEmail calls as SES does over the account's rate (provider-throttle.ts). */
+  throttle?: ProviderThrottle;
   log?: (line: string) => void;
 }
 
 /** A refusal as SES v2 answers it (restJson1). */
 interface Refusal {
-  type: 'BadRequestException' | 'MessageRejected';
+  type: 'BadRequestException' | 'MessageRejected' | 'TooManyRequestsException';
   message: string;
 }
 
@@ -210,9 +213,9 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
     req.on('error', reject);
   });
 
-const refuse = (res: ServerResponse, refusal: Refusal) => {
+const refuse = (res: ServerResponse, refusal: Refusal, status = 400) => {
   const body = JSON.stringify({ message: refusal.message });
-  res.writeHead(400, {
+  res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'x-amzn-errortype': refusal.type,
@@ -352,6 +355,10 @@ export const startSesStandIn = async (options: SesStandInOptions): Promise<SesSt
       if (refusal) {
         log(`[ses] SendEmail refused: ${refusal.type}`);
         return refuse(res, refusal);
+      }
+      if (options.throttle?.take()) {
+        // SES v2 over the account's sending rate: TooManyRequestsException, HTTP 429, nothing sent.
+        return refuse(res, { type: 'TooManyRequestsException', message: 'Too many requests.' }, 429);
       }
     }
     const { status, headers, bytes } = await forward(req, body);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ProviderThrottle } from './provider-throttle';
 
 // A local stand-in for SNS SMS: the installed @aws-sdk/client-sns speaks the awsQuery protocol
 // (form-encoded request, XML response), so this answers Publish, CheckIfPhoneNumberIsOptedOut,
@@ -123,6 +124,9 @@ export class SmsSink {
   private messages: SmsMessage[] = [];
   private readonly optedOut = new Set<string>();
 
+  /** Answers a share of Publish calls as SNS does over its rate (provider-throttle.ts). */
+  constructor(private readonly throttle?: ProviderThrottle) {}
+
   /** Newest first. */
   list(): SmsMessage[] {
     return [...this.messages].reverse();
@@ -141,6 +145,8 @@ export class SmsSink {
     const action = params.get('Action') ?? '';
     switch (action) {
       case 'Publish':
+        // SNS over the account's SMS rate: ThrottledException, HTTP 429, nothing sent.
+        if (this.throttle?.take()) return fail(429, 'Throttled', 'Rate exceeded');
         return this.publish(params);
       case 'CheckIfPhoneNumberIsOptedOut': {
         const phoneNumber = params.get('phoneNumber') ?? '';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SnsSmsSender } from '../../../lib/adapters/sns/sns-sms-sender';
 import type { EventFailure } from '../../../lib/local/failures';
 import type { SmsMessage } from '../../../lib/local/sms-sink';
-import { ProviderRejectedError } from '../../../lib/ports/message-senders';
+import { ProviderRejectedError, ProviderThrottledError } from '../../../lib/ports/message-senders';
 import { invocationsOf, resetRecorder } from '../../fixtures/local/functions/recorder';
 import { startTestRuntime, type TestRuntime } from '../../support/runtime';
 
@@ -127,6 +127,32 @@ describe('SMS sink (SNS Publish)', () => {
     await expect(sender.send({ to: PHONE, text: 'a'.repeat(1601), tags })).rejects.toBeInstanceOf(
       ProviderRejectedError,
     );
+  });
+
+  it('with the throttle switch on, answers Publish as SNS over its rate (429 Throttled): nothing sent, SnsSmsSender sees a throttle', async () => {
+    await fetch(`${runtime.localAwsEndpoint}/clear`, { method: 'POST' });
+    const client = new SNSClient({
+      endpoint: runtime.localAwsEndpoint,
+      region: 'local',
+      credentials,
+      maxAttempts: 1,
+    });
+    runtime.throttle.share = 1;
+    try {
+      const calls = runtime.throttle.calls;
+      await expect(
+        client.send(new PublishCommand({ PhoneNumber: PHONE, Message: 'Happy birthday' })),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 429 } });
+      const tags = { campaign: 'birthday', occasion: '2026', customer: 'c-1' };
+      await expect(new SnsSmsSender(client).send({ to: PHONE, text: 'Hi', tags })).rejects.toBeInstanceOf(
+        ProviderThrottledError,
+      );
+      expect(runtime.throttle.calls - calls).toBe(2);
+      expect(await messages()).toEqual([]);
+    } finally {
+      runtime.throttle.share = 0;
+      client.destroy();
+    }
   });
 
   it('keeps an opt-out list: opted-out numbers are reported and not delivered to', async () => {

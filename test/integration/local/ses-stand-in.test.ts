@@ -6,8 +6,9 @@ import { Activity } from '../../../lib/local/activity';
 import { AsyncInvoker } from '../../../lib/local/async-invoke';
 import { type BusEvent, EventBus } from '../../../lib/local/event-bus';
 import { FailureLog } from '../../../lib/local/failures';
+import { ProviderThrottle } from '../../../lib/local/provider-throttle';
 import { type SesStandIn, startSesStandIn } from '../../../lib/local/ses-stand-in';
-import { ProviderRejectedError } from '../../../lib/ports/message-senders';
+import { ProviderRejectedError, ProviderThrottledError } from '../../../lib/ports/message-senders';
 
 // The local SES endpoint: SES's documented request checks in front of the shared SES v2 emulator,
 // driven through the installed SDK client and our SesEmailSender. A refused send never reaches
@@ -235,5 +236,47 @@ describe('what SES takes goes to the emulator unchanged, and SES publishes Email
     await quietSes.send(email(recipient()));
     quietSes.destroy();
     expect(sentEvents()).toHaveLength(before);
+  });
+});
+
+describe('the throttle switch', () => {
+  it('answers a share of sends as SES over its rate (429 TooManyRequestsException): nothing reaches the emulator, SesEmailSender sees a throttle', async () => {
+    // Every other call throttled, in order.
+    let n = 0;
+    const throttle = new ProviderThrottle(0.5, () => (n++ % 2 === 0 ? 0 : 0.9));
+    const throttled = await startSesStandIn({ port: 0, upstream: inject('sesEndpoint'), throttle });
+    const client = new SESv2Client({
+      endpoint: throttled.endpoint,
+      region: 'local',
+      credentials,
+      maxAttempts: 1,
+    });
+    try {
+      const to = recipient();
+      await expect(client.send(email(to))).rejects.toMatchObject({
+        name: 'TooManyRequestsException',
+        $metadata: { httpStatusCode: 429 },
+      });
+      expect(await inEmulator(to)).toBe(0);
+      await client.send(email(to));
+      expect(await inEmulator(to)).toBe(1);
+      const sender = new SesEmailSender(client, {
+        from: 'hello@shop.example',
+        configurationSet: CONFIGURATION_SET,
+      });
+      const message = {
+        to,
+        subject: 'Hi',
+        html: '<p>Hi</p>',
+        text: 'Hi',
+        headers: {},
+        tags: { campaign: 'basket' },
+      };
+      await expect(sender.send(message)).rejects.toBeInstanceOf(ProviderThrottledError);
+      expect({ calls: throttle.calls, throttled: throttle.throttled }).toEqual({ calls: 3, throttled: 2 });
+    } finally {
+      client.destroy();
+      await throttled.stop();
+    }
   });
 });
