@@ -45,11 +45,11 @@ export function createHandler(env: Env): QueueHandler {
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
-    email: new SesEmailSender(ses, {
+    email: new SesEmailSender(sesClient(env, { sending: true }), {
       from: config[ENV.senderEmail],
       configurationSet: config[ENV.sesConfigurationSet],
     }),
-    sms: new SnsSmsSender(snsClient(env)),
+    sms: new SnsSmsSender(snsClient(env, { sending: true })),
     links,
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, {

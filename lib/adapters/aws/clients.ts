@@ -48,8 +48,17 @@ const clientConfig = (env: Env, endpoint: string | undefined) => {
 };
 
 export const sqsClient = (env: Env): SQSClient => new SQSClient(clientConfig(env, env[ENV.endpointSqs]));
-export const sesClient = (env: Env): SESv2Client =>
-  new SESv2Client(clientConfig(env, env[ENV.endpointSesv2]));
-export const snsClient = (env: Env): SNSClient => new SNSClient(clientConfig(env, env[ENV.endpointSns]));
+/**
+ * `sending`: a client whose calls send a message makes one attempt only. The SDK would retry a
+ * send after a timeout or a reset connection, which may send it twice; and a throttled send is the
+ * sender's to put back on the queue with a back-off, not the SDK's to retry at once against a
+ * provider that just said "slow down". Reads (GetAccount, the opted-out check) keep the retries.
+ */
+type ClientUse = { sending?: boolean };
+const attempts = (use: ClientUse) => (use.sending ? { maxAttempts: 1 } : {});
+export const sesClient = (env: Env, use: ClientUse = {}): SESv2Client =>
+  new SESv2Client({ ...clientConfig(env, env[ENV.endpointSesv2]), ...attempts(use) });
+export const snsClient = (env: Env, use: ClientUse = {}): SNSClient =>
+  new SNSClient({ ...clientConfig(env, env[ENV.endpointSns]), ...attempts(use) });
 export const secretsManagerClient = (env: Env): SecretsManagerClient =>
   new SecretsManagerClient(clientConfig(env, env[ENV.endpointSecretsManager]));
