@@ -9,6 +9,7 @@ const benches = [
   'ltv',
   'refit',
   'campaigns',
+  'send-rate',
   'demo',
   'bundles',
   'start',

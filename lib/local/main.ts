@@ -26,7 +26,18 @@ import { loadTemplatesFromDir } from './template-files';
 const USAGE =
   'Usage: npm start -- [--in-memory | --data-dir DIR] [--templates DIR|FILE] [--static-dir DIR]\n' +
   '                    [--demo [--customers N] [--seed S]]\n' +
-  'Env: PORT (3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY';
+  'Env: PORT (3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY,\n' +
+  '     PRECIS_THROTTLE_SHARE (0: the share of SES/SNS sends answered as throttled)';
+
+/** PRECIS_THROTTLE_SHARE: the share (0–1) of sends the SES and SMS stand-ins answer as throttled. */
+const throttleShare = (): number => {
+  const raw = process.env.PRECIS_THROTTLE_SHARE;
+  if (raw === undefined || raw === '') return 0;
+  const share = Number(raw);
+  if (!(share >= 0 && share <= 1))
+    throw new Error(`PRECIS_THROTTLE_SHARE=${raw} is not a number from 0 to 1`);
+  return share;
+};
 
 const portFrom = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -171,6 +182,7 @@ export const runLocal = async (values: LocalStartOptions): Promise<void> => {
     adminKey,
     // The public form and pages, limited per client address as the WAF rule does in AWS.
     publicRateLimit: DEFAULT_PUBLIC_RATE_LIMIT,
+    throttleShare: throttleShare(),
     ...(dataDir ? { dataDir } : {}),
     ...(staticDir ? { staticDir } : {}),
     port: portFrom('PORT', 3000),
