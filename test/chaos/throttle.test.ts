@@ -5,14 +5,18 @@ import { loadConfig } from '../../infra/config';
 import { synthTemplates } from '../../infra/synth';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
-// The provider throttling a birthday morning: 30% of SES's answers to SendEmail are
-// `TooManyRequestsException` (429), as SES answers a send over the account's rate. Every due person
-// still gets exactly one birthday email: a throttled message goes back on the queue with a back-off
-// (the row stays `queued`), nothing is dropped, nothing ends in the dead-letter queue, nothing is
-// sent twice. The sender's send calls make one attempt each (no SDK retries), so every throttle is
-// one the sender itself handles. Prints calls, throttled, sent, duplicates, lost.
+// The providers throttling a birthday morning: 30% of the answers to SES SendEmail and SNS Publish
+// are `TooManyRequestsException` / `Throttled` (429), as they answer a send over the account's rate.
+// Every due person still gets exactly one birthday message — an email, or a text for those who gave
+// only SMS consent (paced at SNS's default 1 a second for Japan, so most texts wait or are deferred
+// for the rate too): a throttled message goes back on the queue with a back-off (the row stays
+// `queued`), nothing is dropped, nothing ends in the dead-letter queue, nothing is sent twice. The
+// sender's send calls make one attempt each (no SDK retries), so every throttle is one the sender
+// itself handles. Prints calls, throttled, sent, duplicates, lost.
 
 const PEOPLE = Number(process.env.CHAOS_THROTTLE_PEOPLE ?? 120);
+/** Of them, this many with SMS consent only: their birthday message is a text. */
+const TEXTED = Number(process.env.CHAOS_THROTTLE_TEXTED ?? 20);
 const SHARE = 0.3;
 const SUITE = `thr${Date.now().toString(36)}`;
 const ZONE = 'Asia/Tokyo';
@@ -26,6 +30,10 @@ const campaigns = config.campaigns
   .filter((c) => c.id === 'birthday')
   .map((c) => ({ ...c, holdoutPercent: 0 }));
 const people = Array.from({ length: PEOPLE }, (_, i) => `p${i}.${SUITE}@example.com`);
+// Japanese mobile numbers (090…), one per texted person.
+const phoneOf = (i: number) =>
+  `+8190${String(10_000_000 + i * 7919 + (Date.now() % 1000) * 10_000).slice(-8)}`;
+const phones = new Map(people.slice(0, TEXTED).map((email, i) => [email, phoneOf(i)]));
 
 let runtime: TestRuntime;
 let dynamo: DynamoDBClient;
@@ -45,17 +53,21 @@ const api = (path: string, init: RequestInit = {}) =>
   });
 
 const signUpConfirmed = async (email: string) => {
+  const phone = phones.get(email);
   const signup = await api('/signups', {
     method: 'POST',
     body: JSON.stringify({
       firstName: 'Ana',
       email,
+      ...(phone ? { phone } : {}),
       birthday: '1990-06-15',
       timeZone: ZONE,
-      consent: { email: true, sms: false },
+      consent: { email: !phone, sms: phone !== undefined },
     }),
   });
   expect(signup.status).toBe(202);
+  // SMS consent is opted in by the ticked box itself.
+  if (phone) return;
   const found = await api(`/customers?${new URLSearchParams({ email })}`);
   const { customerId } = (await found.json()) as { customerId: string };
   // Confirmed, as if the double opt-in link had been followed: the birthday email may go.
@@ -92,8 +104,8 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-describe('a birthday pass with 30% of SES calls throttled', () => {
-  it('sends every due person exactly one birthday email: 0 lost, 0 duplicated, 0 in the dead-letter queue', async () => {
+describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
+  it('sends every due person exactly one birthday message: 0 lost, 0 duplicated, 0 in the dead-letter queue', async () => {
     runtime.throttle.share = SHARE;
     runtime.throttle.calls = 0;
     runtime.throttle.throttled = 0;
@@ -118,6 +130,12 @@ describe('a birthday pass with 30% of SES calls throttled', () => {
       const birthday = email.headers?.some((h) => h.name === 'X-Precis-Campaign' && h.value === 'birthday');
       if (birthday && people.includes(to)) perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
     }
+    const byPhone = new Map([...phones].map(([email, phone]) => [phone, email]));
+    for (const text of runtime.smsMessages()) {
+      const to = byPhone.get(text.phoneNumber ?? '');
+      if (to && text.attributes['precis.campaign'] === 'birthday')
+        perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
+    }
     const sent = [...perPerson.values()].reduce((sum, n) => sum + n, 0);
     const figures = {
       people: PEOPLE,
@@ -126,6 +144,7 @@ describe('a birthday pass with 30% of SES calls throttled', () => {
       calls: runtime.throttle.calls,
       throttled: runtime.throttle.throttled,
       sent,
+      texts: runtime.smsMessages().filter((m) => byPhone.has(m.phoneNumber ?? '')).length,
       duplicates: [...perPerson.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
       lost: people.filter((p) => !perPerson.has(p)).length,
       deadLettered: runtime.failures().filter((f) => f.kind === 'queue').length,
