@@ -28,8 +28,15 @@ export interface CustomerRepository {
   /**
    * Writes the profile fields of `customer` if the stored version is still `expectedVersion`
    * (throws ConcurrentUpdateError otherwise). Other attributes (derived keys, metrics) are untouched.
+   * With `identity`: only while that address still names this customer (ConcurrentUpdateError
+   * otherwise), in one transaction of the same shape as `create` — a public signup for a known
+   * address then costs the time a new one does.
    */
-  updateProfile(customer: Customer, expectedVersion: number): Promise<void>;
+  updateProfile(
+    customer: Customer,
+    expectedVersion: number,
+    identity?: { kind: IdentityKind; value: string },
+  ): Promise<void>;
   /**
    * Writes derived parts of a profile in ONE update (no version bump): any of the metrics, the
    * scores (ltv + segments), and index keys — each key named in `keys` is set, or removed when its

@@ -45,10 +45,12 @@ export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOu
         return 'created';
       }
       const next = applySignup(existing, signup, now);
-      // Written even when unchanged (the same values, at the same version): a known address costs
-      // the same reads and one write like a new one, so the time to answer does not tell them
-      // apart (`npm run bench -- signup-timing`), and a concurrent change is still detected.
-      await deps.customers.updateProfile(next, existing.version);
+      // Written even when unchanged (the same values, at the same version), in a transaction that
+      // also checks the address still names this customer: a known address costs the round trips
+      // and the transaction a new one does (the identity look-ups, then a two-item transaction), so
+      // the time to answer does not tell them apart (`npm run bench -- signup-timing`); a
+      // concurrent change or erasure is detected and retried.
+      await deps.customers.updateProfile(next, existing.version, identity);
       return next === existing ? 'unchanged' : 'updated';
     } catch (err) {
       const raced = err instanceof IdentityTakenError || err instanceof ConcurrentUpdateError;

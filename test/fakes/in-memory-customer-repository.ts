@@ -58,9 +58,17 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     this.writes++;
   }
 
-  async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
+  async updateProfile(
+    customer: Customer,
+    expectedVersion: number,
+    identity?: { kind: IdentityKind; value: string },
+  ): Promise<void> {
     const stored = this.customers.get(customer.customerId);
     if (!stored || stored.version !== expectedVersion) throw new ConcurrentUpdateError('customer changed');
+    const key = identity && `${identity.kind}:${identity.value}`;
+    if (key && (this.identities.get(key) !== customer.customerId || this.erased.has(key))) {
+      throw new ConcurrentUpdateError('the address no longer names this customer');
+    }
     // Like the DynamoDB adapter: derived keys and scores stay as they are (absent or present).
     const next: Customer = structuredClone(customer);
     for (const name of [...DERIVED_KEY_NAMES, 'ltv', 'segments'] as const) {

@@ -160,29 +160,56 @@ export class DynamoCustomerRepository implements CustomerRepository {
     }
   }
 
-  async updateProfile(customer: Customer, expectedVersion: number): Promise<void> {
+  async updateProfile(
+    customer: Customer,
+    expectedVersion: number,
+    identity?: { kind: IdentityKind; value: string },
+  ): Promise<void> {
     const set = PROFILE_ATTRIBUTES.filter((name) => customer[name] !== undefined);
     // A field the person cleared (a last name, a birthday on the manage page) is removed.
     const remove = PROFILE_ATTRIBUTES.filter((name) => customer[name] === undefined);
+    const update = {
+      TableName: this.tables.customers,
+      Key: { customerId: customer.customerId },
+      UpdateExpression:
+        `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}` +
+        (remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : ''),
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: Object.fromEntries([...set, ...remove].map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(set.map((name) => [`:${name}`, customer[name]])),
+        ':expected': expectedVersion,
+      },
+    };
     try {
-      const _out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.customers,
-          Key: { customerId: customer.customerId },
-          UpdateExpression:
-            `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}` +
-            (remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : ''),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: Object.fromEntries([...set, ...remove].map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(set.map((name) => [`:${name}`, customer[name]])),
-            ':expected': expectedVersion,
-          },
+      if (!identity) {
+        await this.db.send(new UpdateCommand({ ...update, ReturnConsumedCapacity: 'INDEXES' }));
+        return;
+      }
+      // The address's item (under the newest key that has one) must still name this customer.
+      const [key = (await this.identities.keys.keysOf(identity.kind, identity.value))[0]] = (
+        await this.identityItems(identity.kind, identity.value)
+      )
+        .filter((item) => item.customerId === customer.customerId)
+        .map((item) => item.key);
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.identities.table,
+                Key: { identity: key },
+                ConditionExpression: 'customerId = :customerId AND attribute_not_exists(erasedAt)',
+                ExpressionAttributeValues: { ':customerId': customer.customerId },
+              },
+            },
+            { Update: update },
+          ],
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+      if (err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException) {
         throw new ConcurrentUpdateError('customer changed since it was read', { cause: err });
       }
       throw err;

@@ -184,6 +184,32 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
     expect((await repos.customers.findByIdentity('email', ana.email!))?.customerId).toBe(again.customerId);
   });
 
+  it('updates a profile for an address only while the address still names that customer', async () => {
+    const ana = signedUp(id('cus_a'), `ana${run}@example.com`);
+    const email = { kind: 'email' as const, value: ana.email! };
+    await repos.customers.create(ana, email);
+    // A signup for the known address: the profile's own fields, checked against the address.
+    await repos.customers.updateProfile({ ...ana, interests: ['cats', 'tea'] }, ana.version, email);
+    expect((await repos.customers.get(ana.customerId))?.interests).toEqual(['cats', 'tea']);
+    // Once the address no longer names Ana (suppressed on an erasure), the update is refused and
+    // nothing is written.
+    await repos.customers.suppressIdentities(ana.customerId, [email], NOW);
+    const stored = await repos.customers.get(ana.customerId);
+    await expect(
+      repos.customers.updateProfile({ ...ana, interests: ['dogs'] }, stored!.version, email),
+    ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    // An address that names another customer refuses it too.
+    const bo = signedUp(id('cus_b'), `bo${run}@example.com`);
+    await repos.customers.create(bo, { kind: 'email', value: bo.email! });
+    await expect(
+      repos.customers.updateProfile({ ...ana, interests: ['dogs'] }, stored!.version, {
+        kind: 'email',
+        value: bo.email!,
+      }),
+    ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    expect((await repos.customers.get(ana.customerId))?.interests).toEqual(['cats', 'tea']);
+  });
+
   it('erases the profile if the version still matches, keeping metrics and satisfaction', async () => {
     const ana = signedUp(id('cus_a'), `ana${run}@example.com`);
     await repos.customers.create(ana, { kind: 'email', value: ana.email! });
