@@ -8,7 +8,7 @@ import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
 import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
-import { signupHandler } from './signup';
+import { SIGNUP_ANSWER_FLOOR_MS, signupHandler } from './signup';
 
 /** Composition root of `POST /signups`: config → clients → adapters → handler. */
 export function createHandler(env: Env): HttpHandler {
@@ -31,6 +31,7 @@ export function createHandler(env: Env): HttpHandler {
     defaultLocale: config[ENV.defaultLocale],
     thankYouUrl: config[ENV.thankYouUrl],
     smsCountries: config[ENV.smsAllowedCountries].split(','),
+    answerFloorMs: Number(env[ENV.signupAnswerFloorMs] ?? SIGNUP_ANSWER_FLOOR_MS),
   };
   return signupHandler(deps, settings, logger, metricsFor(env, 'signup-api'));
 }

@@ -26,6 +26,8 @@ export const ENV = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Comma-separated ISO 3166 alpha-2 codes whose mobile numbers may be given SMS consent. */
   smsAllowedCountries: 'SMS_ALLOWED_COUNTRIES',
+  /** Optional: the signup answer's time floor in ms (default SIGNUP_ANSWER_FLOOR_MS; tests set 0). */
+  signupAnswerFloorMs: 'SIGNUP_ANSWER_FLOOR_MS',
   /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
   deliveriesTable: 'DELIVERIES_TABLE',
   /** Campaign measurement counters (pk/sk; layout in lib/domain/measurement/campaign-stats.ts). */

@@ -11,6 +11,7 @@ const settings = {
   defaultLocale: 'en-GB',
   thankYouUrl: 'https://shop.example/t',
   smsCountries: ['GB'],
+  answerFloorMs: 0,
 };
 const signup = { firstName: 'Ana', email: 'ana@example.com', consent: { email: true, sms: false } };
 

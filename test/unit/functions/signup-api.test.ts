@@ -12,6 +12,7 @@ const settings = {
   defaultLocale: 'en-GB',
   thankYouUrl: 'https://shop.example/thanks',
   smsCountries: ['GB', 'GG', 'IE'],
+  answerFloorMs: 0,
 };
 const silent = new Logger({ logLevel: 'SILENT' });
 
@@ -54,6 +55,43 @@ const without = (key: keyof typeof valid) => {
 beforeEach(() => {
   repo = new InMemoryCustomerRepository();
   ids = 0;
+});
+
+describe('POST /signups answers no sooner than the floor, for new and known addresses alike', () => {
+  it('waits out the rest of the floor after the work, the same way whoever is behind the address', async () => {
+    const waits: number[] = [];
+    const floored = signupHandler(
+      { customers: repo, clock: { now: () => NOW }, newCustomerId: () => `cus_${++ids}` },
+      { ...settings, answerFloorMs: 250, sleep: async (ms) => void waits.push(ms) },
+      silent,
+    );
+    const post = () => floored(httpEvent('POST /signups', JSON.stringify(valid)), lambdaContext);
+    const first = await post(); // a new address
+    const second = await post(); // the same address, now known
+    expect(first).toEqual(second);
+    expect(first.statusCode).toBe(202);
+    // Each answer waited for what the work left of the 250 ms, whatever the machine's speed.
+    expect(waits).toHaveLength(2);
+    for (const ms of waits) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(250);
+    }
+  });
+
+  it('does not hold back a refused signup: the error is decided before anyone is looked up', async () => {
+    const waits: number[] = [];
+    const floored = signupHandler(
+      { customers: repo, clock: { now: () => NOW }, newCustomerId: () => `cus_${++ids}` },
+      { ...settings, answerFloorMs: 250, sleep: async (ms) => void waits.push(ms) },
+      silent,
+    );
+    const response = await floored(
+      httpEvent('POST /signups', JSON.stringify(without('firstName'))),
+      lambdaContext,
+    );
+    expect(response.statusCode).toBe(400);
+    expect(waits).toEqual([]);
+  });
 });
 
 describe('POST /signups accepts a web form', () => {
