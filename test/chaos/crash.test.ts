@@ -17,7 +17,7 @@ import { ChaosRuntime } from './support/chaos-runtime';
 // Crashes leave as few people unsent as possible, and never anyone sent twice.
 //
 // (a) crash: a birthday pass for 200 people on the local runtime, run as a child process that is
-//     killed with SIGKILL a dozen times while it sends (at a random moment of each pass), then
+//     killed with SIGKILL a dozen times while it sends (after a random 3–25 more sends), then
 //     started again on the same tables; each restart's next pass finds what the last one left
 //     (rows still `queued`: their queue died with the process; rows `unknown`: the crash fell
 //     between the ledger and SES). Then it settles (planner passes past the quiet period, no more
@@ -69,6 +69,7 @@ const figures = {
   rule: RULE,
   people: PEOPLE,
   crashes: 0,
+  crashesWhileSending: 0,
   passesCut: 0,
   unknownFound: 0,
   retried: 0,
@@ -235,6 +236,31 @@ const ledgerRows = async () => {
   return rows;
 };
 
+/** Birthday rows the sender has taken to the provider so far (`unknown` or later). */
+const birthdaysTaken = async (): Promise<number> => {
+  let count = 0;
+  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: runtime.tableNames.Deliveries,
+        Select: 'COUNT',
+        FilterExpression: 'deliveryKey = :k AND #s IN (:unknown, :sent)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':k': { S: 'birthday#2026' },
+          ':unknown': { S: 'unknown' },
+          ':sent': { S: 'sent' },
+        },
+        ...(start && { ExclusiveStartKey: start }),
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+};
+
 /** A deterministic sequence in [0, 1) (mulberry32), so a run's crash moments can be told apart only by timing. */
 const random = (() => {
   let state = 0x2f6b3a1d;
@@ -268,7 +294,8 @@ afterAll(async () => {
     '',
     `chaos: crash and replay (${figures.rule === 'today' ? 'no retry: the rule before' : 'Send events + 15-minute quiet period'})`,
     line('people due (birthday pass)', figures.people),
-    line('kill -9 of the runtime during the pass', figures.crashes),
+    line('kill -9 of the runtime', figures.crashes),
+    line('  of them while the pass was sending', figures.crashesWhileSending),
     line('rows found unknown inside the quiet period', figures.unknownFound),
     line('rows retried past the quiet period', figures.retried),
     line('SES Send events delivered (at least once)', figures.sendEventsDelivered),
@@ -294,8 +321,18 @@ describe(`a birthday pass for ${PEOPLE} people through ${CRASHES} crashes of the
     for (let i = 0; i < CRASHES; i++) {
       // Passes two minutes apart (as the clock moves on between restarts): later ones find rows
       // earlier crashes left, and past the quiet period, retry them (and may be cut short again).
-      const pass = plannerRun(minutesAfter(2 * i));
-      await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1800));
+      // Killed while it sends: once a random 3–25 more rows have reached the provider (or the
+      // pass ended first: then between passes).
+      let answered = false;
+      const pass = plannerRun(minutesAfter(2 * i)).finally(() => {
+        answered = true;
+      });
+      const target = (await birthdaysTaken()) + 3 + Math.floor(random() * 23);
+      const deadline = Date.now() + 60_000;
+      while (!answered && Date.now() < deadline && (await birthdaysTaken()) < target) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (!answered) figures.crashesWhileSending++;
       await runtime.kill();
       figures.crashes++;
       const result = await pass;
