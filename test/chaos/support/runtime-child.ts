@@ -27,7 +27,7 @@ const runtime = await startLocalRuntime({
   runSchedules: false,
   batchingWindowCapMs: 0,
   log: () => {},
-  env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  env: { POWERTOOLS_LOG_LEVEL: 'ERROR', SIGNUP_ANSWER_FLOOR_MS: '0' },
 });
 process.stdout.write(
   `${JSON.stringify({
