@@ -26,7 +26,7 @@ const CEILINGS_KB: Record<string, number> = {
   'profile-stream': 250,
   'delivery-stream': 230,
   'orders-api': 180,
-  'order-events': 175,
+  'order-events': 178,
   'ses-feedback': 170,
   'surveys-api': 240,
   'surveys-stream': 165,

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
+import { encodeSesTag } from '../../../lib/domain/campaigns/ses-tags';
 import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
@@ -149,7 +150,8 @@ describe('a crash between the provider call and the ledger update', () => {
   it("SES's Send event for Ana's email (our tags on it) moves her row to sent", async () => {
     const events = new EventBridgeClient({ endpoint: runtime.localAwsEndpoint, ...local });
     try {
-      const tags = { campaign: ['birthday'], occasion: ['2026'], customer: [people.ana.id] };
+      // As SES carries them: encoded to its tag alphabet (a customer id's `_` is `_5F`).
+      const tags = { campaign: ['birthday'], occasion: ['2026'], customer: [encodeSesTag(people.ana.id)] };
       const detail = {
         eventType: 'Send',
         mail: { messageId: anaMessageId, timestamp: AT, destination: [people.ana.email], tags },
