@@ -74,6 +74,14 @@ export interface QueuePollerOptions {
   retryDelayMs?: number;
 }
 
+/**
+ * A message delayed further than this is parked, not pending (`settled()` does not wait for it): the
+ * sender defers a message outside its send window by re-queueing it with delays of up to 15 minutes
+ * until the window opens, hours later by night, so waiting for it would make `settled()` depend on
+ * the hour of day. Throttle and pacing back-offs are shorter and are still waited for.
+ */
+export const PARKED_AFTER_MS = 60_000;
+
 export class QueuePoller {
   private stopped = false;
   private inFlight = 0;
@@ -110,12 +118,16 @@ export class QueuePoller {
   }
 
   /**
-   * Quiet while the queue is empty (delayed and in-retry messages count, unless `ignoreHidden`:
+   * Quiet while the queue is empty (in-retry and briefly delayed messages count; see PARKED_AFTER_MS; unless `ignoreHidden`:
    * then only messages a receive could take now do) and nothing is in flight.
    */
-  quietSince(ignoreHidden = false): number | undefined {
+  quietSince(ignoreHidden = false, includeParked = false): number | undefined {
     const { queue } = this.options;
-    const waiting = ignoreHidden ? queue.visibleCount() : queue.size;
+    const waiting = ignoreHidden
+      ? queue.visibleCount()
+      : includeParked
+        ? queue.size
+        : queue.pendingCount(PARKED_AFTER_MS);
     return waiting === 0 && this.inFlight === 0 ? performance.now() : undefined;
   }
 

@@ -127,9 +127,11 @@ export interface LocalRuntime {
    * Resolves when streams are drained and no invocation, delivery or retry is pending. With
    * `ignoreHidden`, a queue message that no receive could take now (delayed, or waiting out a
    * visibility timeout) does not count: what a simulated clock waits for, since those wait on
-   * real time.
+   * real time. By default a message delayed for over a minute and never received (deferred to a
+   * send window hours away) does not count either (queue-poller.ts, PARKED_AFTER_MS), so what a
+   * caller waits for does not depend on the hour of day; `includeParked` waits for those too.
    */
-  settled(timeoutMs?: number, options?: { ignoreHidden?: boolean }): Promise<void>;
+  settled(timeoutMs?: number, options?: { ignoreHidden?: boolean; includeParked?: boolean }): Promise<void>;
   /** Batches and events that exhausted their retries, oldest first. */
   failures(): LocalFailure[];
   smsMessages(): SmsMessage[];
@@ -401,7 +403,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
         const busyPollers = consumers.filter((poller) => {
           const quiet =
             poller instanceof QueuePoller
-              ? poller.quietSince(settleOptions.ignoreHidden)
+              ? poller.quietSince(settleOptions.ignoreHidden, settleOptions.includeParked)
               : poller.quietSince();
           return quiet === undefined || quiet <= threshold;
         });

@@ -81,6 +81,16 @@ export class LocalQueue {
     return this.messages.filter((m) => m.visibleAt <= now).length;
   }
 
+  /**
+   * Messages still to be handled soon: all but those sent with a delay that ends more than
+   * `parkedAfterMs` from now and never received since — a message the sender deferred to a send
+   * window hours away waits there, hop by hop, and nothing happens until then. A message hidden by
+   * a visibility timeout after a failed receive still counts: its retry is pending work.
+   */
+  pendingCount(parkedAfterMs: number, now = Date.now()): number {
+    return this.messages.filter((m) => m.receiveCount > 0 || m.visibleAt <= now + parkedAfterMs).length;
+  }
+
   /** When the next invisible or delayed message becomes visible. */
   nextVisibleAt(now = Date.now()): number | undefined {
     const times = this.messages.map((m) => m.visibleAt).filter((t) => t > now);

@@ -117,7 +117,7 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
     expect(pass.status).toBe(200);
     const planned = (await pass.json()) as { due: number; queued: number };
     // Delayed (throttled) messages included: until the queue is empty.
-    await runtime.settled(600_000);
+    await runtime.settled(600_000, { includeParked: true });
     const seconds = (performance.now() - started) / 1000;
     runtime.throttle.share = 0;
 
