@@ -104,6 +104,8 @@ export async function run(args: string[]): Promise<void> {
       },
       consent: {
         recordConfirmationSent: async () => {},
+        // The bench sends birthday emails only: no code texts.
+        recordPhoneCode: async () => false,
         suppress: async () => true,
         suppressIdentity: async () => {},
       },

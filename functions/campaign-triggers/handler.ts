@@ -1,5 +1,8 @@
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
-import { DynamoConfirmationLimiter } from '../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
+import {
+  DynamoConfirmationLimiter,
+  PHONE_CODES,
+} from '../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
 import { DynamoLastOrderIndex } from '../../lib/adapters/dynamodb/dynamo-last-order-index';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
@@ -15,8 +18,10 @@ export function createHandler(env: Env): StreamHandler {
   const lastOrder = new DynamoLastOrderIndex(db, readEnv(env, [ENV.customersTable])[ENV.customersTable]);
   // Confirmation emails counted per mailbox, under a keyed pseudonym in the Identities table.
   const confirmations = new DynamoConfirmationLimiter(db, identityTable(env));
+  // Verification code texts counted per number, the same way.
+  const phoneCodes = new DynamoConfirmationLimiter(db, identityTable(env), PHONE_CODES);
   return campaignTriggersHandler(
-    { ...plannerDeps(env, db), lastOrder, confirmations },
+    { ...plannerDeps(env, db), lastOrder, confirmations, phoneCodes },
     loggerFor(env, 'campaign-triggers'),
   );
 }

@@ -7,12 +7,17 @@ import { onProfileChange, syncLastOrderKeys, type TriggerDeps } from '../../lib/
 import { images, type StreamHandler, streamHandler } from '../shared/stream';
 
 /**
- * The Customers stream's second consumer: the double opt-in confirmation email and the welcome
+ * The Customers stream's second consumer: the double opt-in confirmation email, the phone
+ * verification code text and the welcome
  * after confirmation (see onProfileChange), and the survey index keys (byLastOrder). A record that
  * fails is retried by the stream; the ledger claim makes the retry send nothing twice.
  */
 export function campaignTriggersHandler(
-  deps: TriggerDeps & { lastOrder: LastOrderIndex; confirmations: ConfirmationLimiter },
+  deps: TriggerDeps & {
+    lastOrder: LastOrderIndex;
+    confirmations: ConfirmationLimiter;
+    phoneCodes: ConfirmationLimiter;
+  },
   logger: Logger,
 ): StreamHandler {
   return streamHandler(logger, async (record) => {

@@ -20,6 +20,7 @@ import {
   requestManageLink,
   saveDetails,
 } from '../../lib/use-cases/manage-details';
+import { type VerifyPhoneDeps, verifyPhone } from '../../lib/use-cases/verify-phone';
 import {
   HttpError,
   type HttpHandler,
@@ -30,6 +31,13 @@ import {
   readBody,
 } from '../shared/http';
 import { linkRequestForm, MANAGE_TITLE, manageForm, typedValues, valuesOf } from './manage-page';
+import {
+  CODE_NOT_ACCEPTED,
+  PHONE_VERIFIED_TITLE,
+  VERIFY_PHONE_TITLE,
+  verifyPhoneAnswer,
+  verifyPhoneForm,
+} from './verify-phone-page';
 
 // The public consent pages, reached from links in our emails (no admin key):
 //   GET  /confirm?token=…      double opt-in: confirms the address, answers a small page
@@ -38,6 +46,8 @@ import { linkRequestForm, MANAGE_TITLE, manageForm, typedValues, valuesOf } from
 //   POST /unsubscribe?token=…  unsubscribes; mail clients post `List-Unsubscribe=One-Click`
 //                              (RFC 8058), the page's button posts the same
 //   GET  /thanks               the default thank-you page after a plain HTML signup form
+//   GET  /verify-phone?token=… the form for the code texted to a number (phone verification)
+//   POST /verify-phone         {token, code} (JSON or form): the right code verifies the number
 // A bad, expired or foreign token gets one 400 page that says nothing about whom it was for.
 
 export interface ConsentPageSettings {
@@ -216,17 +226,54 @@ const ManageLinkRequestSchema = z.strictObject({ email: emailSchema });
 
 const tokenOf = (event: APIGatewayProxyEventV2): string | undefined => event.queryStringParameters?.token;
 
+const VerifyPhoneSchema = z.strictObject({ token: z.string().max(1000), code: z.string().max(20) });
+
+/** GET/POST /verify-phone: the code form, and the code checked (verify-phone.ts). */
+async function verifyPhonePages(
+  deps: VerifyPhoneDeps,
+  event: APIGatewayProxyEventV2,
+  route: string,
+  brand: string,
+  logger: Logger,
+): Promise<HttpResult> {
+  if (route === 'GET /verify-phone') {
+    const token = tokenOf(event);
+    const claims = token && token.length <= 1000 ? deps.links.verify(token, deps.clock.now()) : undefined;
+    if (claims?.purpose !== 'verify-phone' && claims?.purpose !== 'manage') return INVALID(brand);
+    return page(200, VERIFY_PHONE_TITLE, verifyPhoneForm(token as string), brand);
+  }
+  const body = readBody(event, ['json', 'form']);
+  const input =
+    body.kind === 'json' ? parseJson(body.text) : Object.fromEntries(new URLSearchParams(body.text));
+  const { token, code } = parseOrThrow(VerifyPhoneSchema, input);
+  const outcome = await verifyPhone(deps, token, code);
+  logger.info('phone verification', { outcome: outcome.status });
+  if (body.kind === 'json') {
+    const answer = verifyPhoneAnswer(outcome);
+    return json(answer.statusCode, answer.body);
+  }
+  if (outcome.status === 'invalid') return INVALID(brand);
+  if (outcome.status === 'verified')
+    return page(200, PHONE_VERIFIED_TITLE, `<p>Thank you. ${escapeHtml(brand)} may now text you.</p>`, brand);
+  const error =
+    outcome.status === 'malformed' ? 'The code is the 6 digits of the text we sent.' : CODE_NOT_ACCEPTED;
+  return page(400, VERIFY_PHONE_TITLE, verifyPhoneForm(token, error), brand);
+}
+
 export function consentHandler(
   deps: ConsentLinkDeps,
   settings: ConsentPageSettings,
   logger: Logger,
   manage?: ManageDeps & ManageLinkDeps,
+  verify?: VerifyPhoneDeps,
 ): HttpHandler {
   const brand = settings.brandName;
   return httpHandler(logger, async (event) => {
     const token = tokenOf(event);
     const route = `${event.requestContext.http.method} ${event.rawPath}`;
     if (manage && route.includes(' /manage')) return managePages(manage, event, route, brand, logger);
+    if (verify && route.endsWith(' /verify-phone'))
+      return verifyPhonePages(verify, event, route, brand, logger);
     if (route === 'GET /confirm') {
       const outcome = await confirmByLink(deps, token);
       logger.info('confirmation link', { outcome: outcome.status });

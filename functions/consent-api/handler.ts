@@ -18,7 +18,8 @@ import { consentHandler } from './consent';
 
 /**
  * Composition root of the public pages behind signed links: `GET /confirm`, `GET|POST /unsubscribe`,
- * the manage-your-details pages (`/manage`, `/manage/export`, `/manage/link`) and `GET /thanks`.
+ * the manage-your-details pages (`/manage`, `/manage/export`, `/manage/link`), `GET /thanks` and the
+ * phone verification code form (`GET|POST /verify-phone`).
  */
 export function createHandler(env: Env): HttpHandler {
   const config = readEnv(env, [
@@ -62,9 +63,10 @@ export function createHandler(env: Env): HttpHandler {
       configurationSet: config[ENV.sesConfigurationSet],
     }),
   };
+  const verify = { customers, consent: manage.consent, links, clock: systemClock };
   return withLinkKeys(
     links,
-    consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage),
+    consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage, verify),
   );
 }
 

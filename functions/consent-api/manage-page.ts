@@ -3,6 +3,7 @@ import { escapeHtml } from '../../lib/domain/html';
 import { MANAGE_LINK_DAYS } from '../../lib/domain/preferences';
 import type { FieldError } from '../../lib/domain/validation';
 import type { OfferedCampaign } from '../../lib/use-cases/manage-details';
+import { VERIFY_PHONE_TITLE, verifyPhoneForm } from './verify-phone-page';
 
 // The manage-your-details page (preference centre) as plain, accessible HTML: every value escaped,
 // labels on every field, errors next to their field (aria-describedby) and summarised at the top,
@@ -39,7 +40,7 @@ export function valuesOf(customer: Customer, campaigns: readonly OfferedCampaign
       phone: customer.pendingPhone?.phone ?? customer.phone,
     }),
     email: customer.consent.email.status === 'confirmed' || customer.consent.email.status === 'pending',
-    sms: customer.consent.sms.status === 'opted_in',
+    sms: customer.consent.sms.status === 'opted_in' || customer.consent.sms.status === 'pending',
     campaigns: campaigns.map((c) => c.id).filter((id) => !optedOut.has(id)),
   };
 }
@@ -106,7 +107,8 @@ export function manageForm(options: {
       : '';
   const saved = options.saved ? '<p role="status"><strong>Your changes are saved.</strong></p>' : '';
   const pending = customer.pendingPhone
-    ? `<p>The number ${escapeHtml(customer.pendingPhone.phone)} is waiting to be verified: it gets no texts until it is.</p>`
+    ? `<p>The number ${escapeHtml(customer.pendingPhone.phone)} is waiting to be verified: it gets no texts until ` +
+      'you type the code we texted to it in the form below this one.</p>'
     : '';
   const emailStatus =
     customer.consent.email.status === 'pending'
@@ -146,6 +148,7 @@ export function manageForm(options: {
       .join('') +
     '</fieldset>' +
     '<p><button type="submit">Save my details</button></p></form>' +
+    (customer.pendingPhone ? `<h2>${escapeHtml(VERIFY_PHONE_TITLE)}</h2>${verifyPhoneForm(token)}` : '') +
     `<p><a href="/manage/export?token=${encodeURIComponent(token)}" download="my-data.json">Download my data</a> (JSON: your profile, orders, survey answers and the messages we sent you)</p>` +
     `<p><small>This page's link works for ${MANAGE_LINK_DAYS} days from when it was sent.</small></p>`
   );

@@ -6,6 +6,7 @@ import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
+import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
 import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { SIGNUP_ANSWER_FLOOR_MS, signupHandler } from './signup';
@@ -19,13 +20,16 @@ export function createHandler(env: Env): HttpHandler {
     ENV.defaultLocale,
     ENV.thankYouUrl,
     ENV.smsAllowedCountries,
+    ENV.linkSigningSecret,
   ]);
   const logger = loggerFor(env, 'signup-api');
   const customers = new DynamoCustomerRepository(dynamoDocumentClient(env), {
     customers: config[ENV.customersTable],
     identities: identityTable(env),
   });
-  const deps = { customers, clock: systemClock, newCustomerId: () => `cus_${randomUUID()}` };
+  // Signs the token of the page where a signup that asked for texts types its code.
+  const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
+  const deps = { customers, links, clock: systemClock, newCustomerId: () => `cus_${randomUUID()}` };
   const settings = {
     defaultTimeZone: config[ENV.defaultTimeZone],
     defaultLocale: config[ENV.defaultLocale],
@@ -33,7 +37,7 @@ export function createHandler(env: Env): HttpHandler {
     smsCountries: config[ENV.smsAllowedCountries].split(','),
     answerFloorMs: Number(env[ENV.signupAnswerFloorMs] ?? SIGNUP_ANSWER_FLOOR_MS),
   };
-  return signupHandler(deps, settings, logger, metricsFor(env, 'signup-api'));
+  return withLinkKeys(links, signupHandler(deps, settings, logger, metricsFor(env, 'signup-api')));
 }
 
 export const handler = lambdaEntry(createHandler);

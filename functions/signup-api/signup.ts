@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { VERIFY_TOKEN_HOURS } from '../../lib/domain/phone-verification';
 import { formFieldsToSignupInput, signupSchema } from '../../lib/domain/signup';
 import { parseOrThrow } from '../../lib/domain/validation';
-import { type SignUpDeps, signUp } from '../../lib/use-cases/sign-up';
+import type { LinkSigner } from '../../lib/ports/link-signer';
+import { type SignUpDeps, signUpCustomer } from '../../lib/use-cases/sign-up';
 import { type HttpHandler, type HttpResult, httpHandler, json, parseJson, readBody } from '../shared/http';
 import { count, METRIC, type Metrics } from '../shared/metrics';
 
@@ -37,9 +40,23 @@ export const SIGNUP_ACCEPTED = {
   message: 'Thank you. If you asked for email, please confirm your address from the message we send.',
 } as const;
 
+/**
+ * What a signup with SMS ticked adds to the answer: where to type the code texted to the number
+ * (`POST /verify-phone` with this token). Given to every such signup alike — new, known, a number
+ * that gets no code, a bot (a token naming nobody) — so it says nothing about who is registered.
+ */
+export const SMS_VERIFICATION_MESSAGE =
+  'Thank you. If you asked for email, please confirm your address from the message we send. ' +
+  'If you asked for text messages, type the code we text you on the verification page.';
+
+export interface SignupHandlerDeps extends SignUpDeps {
+  /** Signs the verification page's token; without it the answer carries none. */
+  links?: LinkSigner;
+}
+
 export async function handleSignup(
   event: APIGatewayProxyEventV2,
-  deps: SignUpDeps,
+  deps: SignupHandlerDeps,
   settings: SignupSettings,
   logger: Logger,
   metrics?: Metrics,
@@ -58,7 +75,7 @@ export async function handleSignup(
     input,
   );
   const arrived = Date.now();
-  const outcome = await signUp(deps, signup);
+  const { outcome, customerId } = await signUpCustomer(deps, signup);
   const left = arrived + settings.answerFloorMs - Date.now();
   if (left > 0) await (settings.sleep ?? pause)(left);
   logger.info('signup handled', { outcome, source: signup.source, channels: signup.consent });
@@ -66,14 +83,31 @@ export async function handleSignup(
     count(metrics, METRIC.signups);
     count(metrics, outcome === 'created' ? METRIC.newSignups : METRIC.repeatSignups);
   }
-  return body.kind === 'form'
-    ? { statusCode: 303, headers: { location: settings.thankYouUrl }, body: '' }
-    : json(202, SIGNUP_ACCEPTED);
+  const verifyToken =
+    deps.links && signup.consent.sms && signup.phone !== undefined
+      ? deps.links.sign(
+          { purpose: 'verify-phone', customerId: customerId ?? `cus_${randomUUID()}`, channel: 'sms' },
+          new Date(deps.clock.now().getTime() + VERIFY_TOKEN_HOURS * 3_600_000),
+        )
+      : undefined;
+  if (body.kind === 'form') {
+    // A plain HTML form that asked for texts goes on to the code form (relative: the API's own page).
+    const location = verifyToken
+      ? `/verify-phone?${new URLSearchParams({ token: verifyToken })}`
+      : settings.thankYouUrl;
+    return { statusCode: 303, headers: { location }, body: '' };
+  }
+  return json(
+    202,
+    verifyToken
+      ? { ...SIGNUP_ACCEPTED, message: SMS_VERIFICATION_MESSAGE, verifyPhone: { token: verifyToken } }
+      : SIGNUP_ACCEPTED,
+  );
 }
 
 /** `POST /signups` with the shared HTTP stack around it. */
 export const signupHandler = (
-  deps: SignUpDeps,
+  deps: SignupHandlerDeps,
   settings: SignupSettings,
   logger: Logger,
   metrics?: Metrics,

@@ -70,11 +70,14 @@ export class ApiStack extends Stack {
       // A plain HTML form is answered 303 to the thank-you page: the operator's, else ours (GET /thanks).
       [ENV.thankYouUrl]: config.thankYouUrl ?? `${publicBaseUrlOf(config, this.api)}/thanks`,
       [ENV.smsAllowedCountries]: config.sms.allowedCountries.join(','),
+      // Signs the token of the phone verification page a signup that asked for texts is given.
+      [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
     });
     // Exactly what a signup does: look up, claim an identity (an update: a suppression mark on an
     // erased person's address stays), create or update the profile.
     props.customers.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     grantIdentities(props, signup, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
+    grantLinkSigningKey(props.linkSigningKey, signup);
     this.route('/signups', HttpMethod.POST, signup, 'public');
 
     const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));
@@ -175,6 +178,9 @@ export class ApiStack extends Stack {
     this.route('/manage/link', HttpMethod.POST, consent, 'public');
     // The default thank-you page a plain HTML signup form is redirected to.
     this.route('/thanks', HttpMethod.GET, consent, 'public');
+    // Phone verification: the code form, and the code texted to the number typed back.
+    this.route('/verify-phone', HttpMethod.GET, consent, 'public');
+    this.route('/verify-phone', HttpMethod.POST, consent, 'public');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PhoneCodeSchema, requestVerification } from './phone-verification';
 import { ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
 import { LtvSchema, SegmentsSchema } from './scoring';
@@ -10,7 +11,8 @@ import type { Signup } from './signup';
  */
 
 export const EMAIL_CONSENT = ['none', 'pending', 'confirmed', 'unsubscribed'] as const;
-export const SMS_CONSENT = ['none', 'opted_in', 'opted_out'] as const;
+/** SMS: `pending` = consent given for a number not yet verified (no texts until it is: phone-verification.ts). */
+export const SMS_CONSENT = ['none', 'pending', 'opted_in', 'opted_out'] as const;
 
 const ConsentRecordSchema = <T extends readonly [string, ...string[]]>(statuses: T) =>
   z.object({
@@ -76,10 +78,14 @@ export const CustomerSchema = z.object({
    */
   campaignOptOuts: z.array(z.string()).optional(),
   /**
-   * A phone number the person gave on the manage page, not yet verified: never texted, and not the
-   * profile's `phone` until a verification confirms it (see `verifyPendingPhone` in preferences.ts).
+   * The number waiting to be verified (phone-verification.ts), and when it was asked: the profile's
+   * own number after a signup with SMS ticked, or a new number given on the manage page, which is
+   * never texted and not the profile's `phone` until a verification confirms it
+   * (`verifyPendingPhone` in preferences.ts).
    */
   pendingPhone: z.object({ phone: z.string(), requestedAt: z.string() }).optional(),
+  /** The one-time code texted for `pendingPhone` (a digest only; bookkeeping, no version bump). */
+  phoneCode: PhoneCodeSchema.optional(),
   /** When a manage-your-details link was last emailed on request (bookkeeping, no version bump). */
   manageLinkSentAt: z.string().optional(),
 });
@@ -168,7 +174,7 @@ export const hasToldDetails = (customer: Pick<Customer, 'firstName'>): boolean =
 /**
  * Folds a public signup into a profile. What a signup may change on a known person: it adds
  * consent (email double opt-in: `pending` until the link is followed; SMS only for the number
- * already on the profile), interests accumulate, and the consent records its source. It never
+ * already on the profile, `pending` until a texted code verifies it), interests accumulate, and the consent records its source. It never
  * changes the details (DETAIL_FIELDS) of someone who told us theirs, nor the email address. A form
  * without a ticked box never withdraws consent (only an unsubscribe does); a ticked email box asks to
  * confirm again unless already confirmed. Returns the same object when nothing would change, so a
@@ -178,18 +184,28 @@ export function applySignup(customer: Customer, signup: Signup, now: string): Cu
   const details = hasToldDetails(customer) ? {} : detailsOf(signup);
   const phone = 'phone' in details ? details.phone : customer.phone;
   const email = nextEmailConsent(customer.consent.email, signup, now);
-  const sms: SmsConsent =
+  // SMS consent for the profile's own number is `pending` until the number is verified (a code is
+  // texted to it: phone-verification.ts); a manage-page number already waiting keeps its request.
+  const asksSms =
     signup.consent.sms &&
     signup.phone !== undefined &&
     signup.phone === phone &&
-    customer.consent.sms.status !== 'opted_in'
-      ? { status: 'opted_in', updatedAt: now, source: signup.source }
+    customer.consent.sms.status !== 'opted_in';
+  const sms: SmsConsent =
+    asksSms && customer.consent.sms.status !== 'pending'
+      ? { status: 'pending', updatedAt: now, source: signup.source }
       : customer.consent.sms;
+  const waiting = customer.pendingPhone;
+  const pendingPhone =
+    asksSms && (waiting === undefined || waiting.phone === phone)
+      ? requestVerification(waiting, phone as string, now)
+      : waiting;
   const next: Customer = {
     ...customer,
     ...details,
     interests: [...new Set([...customer.interests, ...signup.interests])].sort(),
     consent: { email, sms },
+    ...(pendingPhone !== undefined && { pendingPhone }),
   };
   if (sameProfile(customer, next)) return customer;
   return { ...next, updatedAt: now, version: customer.version + 1 };

@@ -15,12 +15,14 @@ export const PERSONAL_ATTRIBUTES = [
   'email',
   'phone',
   'birthday',
+  'pendingPhone',
 ] as const satisfies readonly (keyof Customer)[];
 
-/** Derived from personal data (the birthday), so removed with it. */
+/** Derived from personal data (the birthday, the number's code), so removed with it. */
 export const DERIVED_PERSONAL_ATTRIBUTES = [
   'birthdayKey',
   'birthdayOffset',
+  'phoneCode',
 ] as const satisfies readonly (keyof Customer)[];
 
 /** Every address a customer can be found or messaged by: their suppression entries after erasure. */
@@ -56,6 +58,8 @@ export function eraseProfile(customer: Customer, now: string): Customer {
     birthday: _birthday,
     birthdayKey: _birthdayKey,
     birthdayOffset: _birthdayOffset,
+    pendingPhone: _pendingPhone,
+    phoneCode: _phoneCode,
     ...kept
   } = customer;
   return {

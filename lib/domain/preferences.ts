@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { UNSUBSCRIBE_SOURCE } from './consent';
 import type { Customer } from './customer';
 import { escapeHtml } from './html';
+import { requestVerification } from './phone-verification';
 import {
   birthdaySchema,
   countrySchema,
@@ -94,7 +95,7 @@ export interface DetailsChange {
   phone?: string;
   /** Marketing email wanted (re-subscribing asks to confirm the address again: double opt-in). */
   email: boolean;
-  /** Texts wanted (only to a number on the profile). */
+  /** Texts wanted (SMS consent `pending` until the number is verified by a texted code). */
   sms: boolean;
   /** The ids of the campaigns the person still wants; the other campaigns shown are opted out. */
   campaigns: string[];
@@ -118,14 +119,22 @@ export function applyDetails(
     ...campaignIds.filter((id) => !change.campaigns.includes(id)),
   ].sort();
   const { lastName: _l, birthday: _b, phone: _p, pendingPhone: _pp, campaignOptOuts: _o, ...rest } = customer;
-  const samePhone = change.phone === customer.phone;
-  const pendingPhone =
-    change.phone === undefined || samePhone
-      ? undefined
-      : customer.pendingPhone?.phone === change.phone
-        ? customer.pendingPhone
-        : { phone: change.phone, requestedAt: now };
   const phone = change.phone === undefined ? undefined : customer.phone;
+  // The number waiting for its code: a new one (a request of its own), or the profile's own number
+  // when texts are wanted and it was never verified (SMS consent not `opted_in`). Giving back the
+  // profile's number cancels a change that was waiting.
+  const wantsUnverifiedTexts =
+    change.sms && phone !== undefined && change.phone === phone && customer.consent.sms.status !== 'opted_in';
+  const pendingPhone =
+    change.phone === undefined
+      ? undefined
+      : change.phone !== customer.phone || wantsUnverifiedTexts
+        ? requestVerification(
+            customer.pendingPhone?.phone === change.phone ? customer.pendingPhone : undefined,
+            change.phone,
+            now,
+          )
+        : undefined;
   const next: Customer = {
     ...rest,
     firstName: change.firstName,
@@ -138,7 +147,7 @@ export function applyDetails(
     ...(optOuts.length > 0 && { campaignOptOuts: optOuts }),
     consent: {
       email: emailWanted(customer, change.email, now),
-      sms: smsWanted(customer, change.sms && phone !== undefined, now),
+      sms: smsWanted(customer, change.sms && (phone !== undefined || pendingPhone !== undefined), now),
     },
   };
   if (PROFILE_KEYS.every((key) => JSON.stringify(customer[key]) === JSON.stringify(next[key])))
@@ -175,18 +184,35 @@ function smsWanted(customer: Customer, wanted: boolean, now: string): Customer['
       ? current
       : { status: 'opted_out', updatedAt: now, source: MANAGE_SOURCE };
   }
-  return { status: 'opted_in', updatedAt: now, source: MANAGE_SOURCE };
+  // Wanted again: `pending` until the number is verified (phone-verification.ts).
+  if (current.status === 'pending') return current;
+  return { status: 'pending', updatedAt: now, source: MANAGE_SOURCE };
 }
 
 /**
- * The hook for phone verification (a one-time code or a confirmation reply): once the pending
- * number is verified it becomes the profile's phone. Texts then still need SMS consent.
+ * Phone verification (a one-time code: phone-verification.ts): once the pending number is verified
+ * it becomes the profile's phone, and SMS consent given for it (`pending`) becomes `opted_in` — the
+ * only way texts are ever switched on. Consent never given or withdrawn stays so.
  */
 export function verifyPendingPhone(customer: Customer, phone: string, now: string): Customer {
-  if (customer.pendingPhone?.phone !== phone) return customer;
+  if (customer.pendingPhone?.phone !== phone || customer.erasedAt !== undefined) return customer;
   const { pendingPhone: _verified, ...rest } = customer;
-  return { ...rest, phone, updatedAt: now, version: customer.version + 1 };
+  const sms = customer.consent.sms;
+  return {
+    ...rest,
+    phone,
+    consent: {
+      ...customer.consent,
+      sms:
+        sms.status === 'pending' ? { status: 'opted_in', updatedAt: now, source: VERIFICATION_SOURCE } : sms,
+    },
+    updatedAt: now,
+    version: customer.version + 1,
+  };
 }
+
+/** The consent source recorded when a texted code verified the number. */
+export const VERIFICATION_SOURCE = 'phone-verification';
 
 /** The email that answers "email me a link": the link, how long it works, and what to do if unasked. */
 export function renderManageLinkEmail(

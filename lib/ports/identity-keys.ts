@@ -17,5 +17,5 @@ export interface IdentityKeys {
    * emails per mailbox): `<name>#k:` + the newest key's pseudonym. Counters are short-lived, so a
    * rotation simply starts them afresh.
    */
-  counterKey(name: 'mailbox', value: string): Promise<string>;
+  counterKey(name: 'mailbox' | 'phone-code', value: string): Promise<string>;
 }

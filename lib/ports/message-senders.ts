@@ -14,6 +14,8 @@ export interface OutgoingSms {
   to: string;
   text: string;
   tags: Record<string, string>;
+  /** A one-time code, not marketing: sent as SNS's Transactional type (higher delivery priority). */
+  transactional?: boolean;
 }
 
 export interface EmailSender {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { type Campaign, type LinkingSettings, publicUrl } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN, renderConfirmation } from '../domain/campaigns/confirmation';
 import {
@@ -16,6 +17,13 @@ import { throttleBackoffSeconds } from '../domain/campaigns/throttling';
 import { CONFIRM_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../domain/consent';
 import type { Customer } from '../domain/customer';
 import { smsCountry } from '../domain/measurement/sms-country';
+import {
+  codeBinding,
+  formatCode,
+  PHONE_CODE_CAMPAIGN,
+  renderCodeText,
+  VERIFICATION_CODE_DIGITS,
+} from '../domain/phone-verification';
 import type { Clock } from '../ports/clock';
 import type { ConsentStore } from '../ports/consent-store';
 import type { CustomerRepository } from '../ports/customer-repository';
@@ -81,7 +89,7 @@ export interface SenderDeps {
    * Records the confirmation email's send time; suppresses SMS to a number that replied STOP, on
    * the profile and on the number's identity (so it outlives an erasure and a new signup).
    */
-  consent: Pick<ConsentStore, 'recordConfirmationSent' | 'suppress' | 'suppressIdentity'>;
+  consent: Pick<ConsentStore, 'recordConfirmationSent' | 'recordPhoneCode' | 'suppress' | 'suppressIdentity'>;
   /** The SMS pumping cap: one customer's texts per number per local day. */
   numbers: SmsNumberDays;
   clock: Clock;
@@ -91,6 +99,8 @@ export interface SenderDeps {
   pacer?: SendPacer;
   /** [0, 1): the jitter of the back-off after a throttle or a deferral for the rate; default Math.random. */
   random?: () => number;
+  /** A uniform random integer in [0, max): the verification codes; default crypto's randomInt. */
+  randomCode?: (max: number) => number;
 }
 
 export type SendOutcome =
@@ -119,7 +129,7 @@ export type SenderOutcome = SendOutcome & { retried?: true };
 /** The errorName of an `unknown` outcome found on redelivery rather than caused by this attempt. */
 export const INTERRUPTED = 'interrupted';
 
-const TRANSACTIONAL: ReadonlySet<string> = new Set([CONFIRMATION_CAMPAIGN]);
+const TRANSACTIONAL: ReadonlySet<string> = new Set([CONFIRMATION_CAMPAIGN, PHONE_CODE_CAMPAIGN]);
 
 export function sendMessage(deps: SenderDeps, request: SendRequest): Promise<SenderOutcome> {
   return attempt(deps, request, true);
@@ -145,6 +155,7 @@ async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean
     if (paced !== 'go' && paced !== 'waited') return paced;
   }
   if (request.campaignId === CONFIRMATION_CAMPAIGN) return sendConfirmation(deps, request, mayRetry);
+  if (request.campaignId === PHONE_CODE_CAMPAIGN) return sendPhoneCode(deps, request, mayRetry);
   const [row] = await deps.ledger.getMany([key]);
   if (row?.status !== 'queued') return taken(deps, request, row, mayRetry);
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
@@ -275,7 +286,7 @@ function withCountry(phone: string | undefined): { country?: string } {
 async function skip(
   deps: Pick<SenderDeps, 'ledger'>,
   key: DeliveryKey,
-  reason: SkipReason,
+  reason: SkipReason | 'not_pending',
 ): Promise<SendOutcome> {
   return (await deps.ledger.transition(key, 'queued', 'skipped', { reason }))
     ? { status: 'skipped', reason }
@@ -418,4 +429,65 @@ async function sendConfirmation(
     await deps.consent.recordConfirmationSent(customer.customerId, request.occasion, now.toISOString());
   }
   return outcome;
+}
+
+/**
+ * The verification code text (transactional, phone-verification.ts): only while the request it
+ * answers is still the pending one; never to a number that replied STOP or is suppressed; within
+ * the SMS pumping cap (one customer's texts per number per local day). The code is made here, and
+ * its digest stored (conditional on the request) before the provider is called: a code that was
+ * texted can always be checked, and a crash before the text leaves only an unused digest.
+ */
+async function sendPhoneCode(
+  deps: SenderDeps,
+  request: SendRequest,
+  mayRetry: boolean,
+): Promise<SenderOutcome> {
+  const key = {
+    customerId: request.customerId,
+    deliveryKey: deliveryKey(request.campaignId, request.occasion),
+  };
+  let customer = await deps.customers.get(request.customerId);
+  if (customer?.pendingPhone) {
+    // Paced like any text to the number's country; the profile read again after a wait.
+    const paced = await pace(deps, request, sendLane('sms', customer.pendingPhone.phone));
+    if (paced === 'waited') customer = await deps.customers.get(request.customerId);
+    else if (paced !== 'go') return paced;
+  }
+  const pending = customer?.pendingPhone;
+  const now = deps.clock.now();
+  const reason: SkipReason | 'not_pending' | undefined =
+    !customer || customer.erasedAt !== undefined
+      ? 'erased'
+      : pending?.requestedAt !== request.occasion
+        ? 'not_pending'
+        : pending.phone === customer.phone && customer.suppression?.sms
+          ? 'suppressed'
+          : (await deps.sms.isOptedOut(pending.phone))
+            ? 'suppressed'
+            : undefined;
+  if (reason !== undefined || !customer || !pending) return skip(deps, key, reason ?? 'erased');
+  const today = localClock(now, customer.timeZone)?.date ?? now.toISOString().slice(0, 10);
+  if (!(await deps.numbers.claim(pending.phone, today, customer.customerId))) {
+    return skip(deps, key, 'shared_number');
+  }
+  const code = formatCode((deps.randomCode ?? randomInt)(10 ** VERIFICATION_CODE_DIGITS));
+  const stored = await deps.consent.recordPhoneCode(customer.customerId, {
+    requestedAt: pending.requestedAt,
+    codeHash: deps.links.digest(codeBinding(customer.customerId, pending.requestedAt, code)),
+    sentAt: now.toISOString(),
+    attempts: 0,
+  });
+  if (!stored) return skip(deps, key, 'not_pending');
+  if (!(await deps.ledger.transition(key, 'queued', 'unknown'))) return alreadyTaken(deps, request, mayRetry);
+  const tags = { campaign: PHONE_CODE_CAMPAIGN, occasion: request.occasion, customer: customer.customerId };
+  return deliver(deps, request, now, async () => {
+    const sent = await deps.sms.send({
+      to: pending.phone,
+      text: renderCodeText(deps.settings.brandName, code),
+      tags,
+      transactional: true,
+    });
+    return { ...sent, ...withCountry(pending.phone) };
+  });
 }

@@ -28,7 +28,15 @@ const ATTEMPTS = 3;
  * the same new address both land on one customer: the loser of the identity claim retries as an update.
  */
 export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOutcome> {
-  if (signup.isBot) return 'ignored_bot';
+  return (await signUpCustomer(deps, signup)).outcome;
+}
+
+/** `signUp`, and the customer behind the signup (none for a bot): the phone verification page's token names them. */
+export async function signUpCustomer(
+  deps: SignUpDeps,
+  signup: Signup,
+): Promise<{ outcome: SignUpOutcome; customerId?: string }> {
+  if (signup.isBot) return { outcome: 'ignored_bot' };
   const identity = identityOf(signup);
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock.now().toISOString();
@@ -42,7 +50,7 @@ export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOu
           Object.keys(suppression).length > 0 ? { ...customer, suppression } : customer,
           identity,
         );
-        return 'created';
+        return { outcome: 'created', customerId: customer.customerId };
       }
       const next = applySignup(existing, signup, now);
       // Written even when unchanged (the same values, at the same version), in a transaction that
@@ -51,7 +59,7 @@ export async function signUp(deps: SignUpDeps, signup: Signup): Promise<SignUpOu
       // the time to answer does not tell them apart (`npm run bench -- signup-timing`); a
       // concurrent change or erasure is detected and retried.
       await deps.customers.updateProfile(next, existing.version, identity);
-      return next === existing ? 'unchanged' : 'updated';
+      return { outcome: next === existing ? 'unchanged' : 'updated', customerId: existing.customerId };
     } catch (err) {
       const raced = err instanceof IdentityTakenError || err instanceof ConcurrentUpdateError;
       if (!raced || attempt >= ATTEMPTS) throw err;

@@ -5,6 +5,7 @@ import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
 import type { Customer } from '../domain/customer';
+import { PHONE_CODE_CAMPAIGN, verificationRequested } from '../domain/phone-verification';
 import type { Clock } from '../ports/clock';
 import type { ConfirmationLimiter } from '../ports/confirmation-limiter';
 import type { CustomerRepository } from '../ports/customer-repository';
@@ -103,13 +104,65 @@ export async function queueConfirmation(
   at: Date,
   suppressed = false,
 ): Promise<TriggerOutcome> {
-  const row = newRow(deps, customerId, CONFIRMATION_CAMPAIGN, requestedAt, 'email', at);
-  const ids = { campaignId: CONFIRMATION_CAMPAIGN, occasion: requestedAt };
+  return queueTransactional(deps, deps.confirmations, {
+    customerId,
+    campaignId: CONFIRMATION_CAMPAIGN,
+    channel: 'email',
+    address: email,
+    requestedAt,
+    at,
+    limited: 'confirmation_rate_limited',
+    suppressed,
+  });
+}
+
+/**
+ * The verification code text for one pending number's request (phone-verification.ts): the same
+ * transactional path as the confirmation email, claimed as `phone-verification#<requestedAt>` (one
+ * text per request), at most PHONE_CODE_LIMITS per number whatever profiles ask (over the limit:
+ * claimed `skipped`, reason `phone_code_rate_limited`, never sent). The sender makes the code.
+ */
+export async function queuePhoneCode(
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'> & { phoneCodes: ConfirmationLimiter },
+  customerId: string,
+  phone: string,
+  requestedAt: string,
+  at: Date,
+): Promise<TriggerOutcome> {
+  return queueTransactional(deps, deps.phoneCodes, {
+    customerId,
+    campaignId: PHONE_CODE_CAMPAIGN,
+    channel: 'sms',
+    address: phone,
+    requestedAt,
+    at,
+    limited: 'phone_code_rate_limited',
+    suppressed: false,
+  });
+}
+
+async function queueTransactional(
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'>,
+  limiter: ConfirmationLimiter,
+  message: {
+    customerId: string;
+    campaignId: string;
+    channel: Channel;
+    address: string;
+    requestedAt: string;
+    at: Date;
+    limited: SkipReason;
+    suppressed: boolean;
+  },
+): Promise<TriggerOutcome> {
+  const { customerId, campaignId, requestedAt, at } = message;
+  const row = newRow(deps, customerId, campaignId, requestedAt, message.channel, at);
+  const ids = { campaignId, occasion: requestedAt };
   // A replayed record finds its row: nothing is counted twice.
   const [existing] = await deps.ledger.getMany([{ customerId, deliveryKey: row.deliveryKey }]);
   if (existing) return requeueIfStuck(deps, existing);
-  if (!suppressed && !(await deps.confirmations.tryCount(email, at))) {
-    const reason = 'confirmation_rate_limited' as const;
+  if (!message.suppressed && !(await limiter.tryCount(message.address, at))) {
+    const reason = message.limited;
     const claim = await deps.ledger.claim({ ...row, status: 'skipped', reason });
     if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
     return { status: 'skipped', ...ids, reason };
@@ -168,15 +221,20 @@ export interface ProfileChangeEvent {
 
 /**
  * The Customers stream's message triggers: a new double opt-in request queues its confirmation
- * email; a confirmation (pending → confirmed) triggers the welcome campaigns, once per person
- * (occasion `once`).
+ * email; a new phone verification request queues its code text; a confirmation (pending →
+ * confirmed) triggers the welcome campaigns, once per person (occasion `once`).
  */
 export async function onProfileChange(
-  deps: TriggerDeps & { confirmations: ConfirmationLimiter },
+  deps: TriggerDeps & { confirmations: ConfirmationLimiter; phoneCodes: ConfirmationLimiter },
   change: ProfileChangeEvent,
 ): Promise<TriggerOutcome[]> {
   const { before, after, at } = change;
   const outcomes: TriggerOutcome[] = [];
+  const verification = verificationRequested(before, after);
+  if (verification)
+    outcomes.push(
+      await queuePhoneCode(deps, after.customerId, verification.phone, verification.requestedAt, at),
+    );
   const requestedAt = confirmationRequested(before, after);
   if (requestedAt && after.email !== undefined)
     outcomes.push(

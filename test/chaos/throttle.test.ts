@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { synthTemplates } from '../../infra/synth';
+import { verifyPhone, verifyTokenOf } from '../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
 // The providers throttling a birthday morning: 30% of the answers to SES SendEmail and SNS Publish
@@ -66,8 +67,8 @@ const signUpConfirmed = async (email: string) => {
     }),
   });
   expect(signup.status).toBe(202);
-  // SMS consent is opted in by the ticked box itself.
-  if (phone) return;
+  // SMS consent is pending until the number is verified: the code texted to it, typed back.
+  if (phone) return verifyPhone(runtime, verifyTokenOf(await signup.json()), phone);
   const found = await api(`/customers?${new URLSearchParams({ email })}`);
   const { customerId } = (await found.json()) as { customerId: string };
   // Confirmed, as if the double opt-in link had been followed: the birthday email may go.
@@ -144,7 +145,10 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
       calls: runtime.throttle.calls,
       throttled: runtime.throttle.throttled,
       sent,
-      texts: runtime.smsMessages().filter((m) => byPhone.has(m.phoneNumber ?? '')).length,
+      texts: runtime
+        .smsMessages()
+        .filter((m) => byPhone.has(m.phoneNumber ?? '') && m.attributes['precis.campaign'] === 'birthday')
+        .length,
       duplicates: [...perPerson.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
       lost: people.filter((p) => !perPerson.has(p)).length,
       deadLettered: runtime.failures().filter((f) => f.kind === 'queue').length,

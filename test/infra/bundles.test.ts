@@ -21,7 +21,7 @@ const CEILINGS_KB: Record<string, number> = {
   'campaign-reports-api': 330,
   'customers-api': 345,
   'consent-api': 560, // the manage-your-details pages render campaign names (campaignConfig: liquidjs) and send the link email (SES)
-  'model-refit': 265,
+  'model-refit': 270,
   'orders-stream': 255,
   'profile-stream': 250,
   'delivery-stream': 230,

@@ -47,7 +47,7 @@ describe('the survey and customer routes', () => {
     });
   });
 
-  it('leaves only the signup form, its thank-you page and the consent pages (signed links) public', () => {
+  it('leaves only the signup form, its thank-you page, the consent pages (signed links) and the phone code form public', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? 'NONE'}`,
     );
@@ -58,10 +58,12 @@ describe('the survey and customer routes', () => {
       'GET /manage/link NONE',
       'GET /thanks NONE',
       'GET /unsubscribe NONE',
+      'GET /verify-phone NONE',
       'POST /manage NONE',
       'POST /manage/link NONE',
       'POST /signups NONE',
       'POST /unsubscribe NONE',
+      'POST /verify-phone NONE',
     ]);
   });
 

@@ -7,7 +7,12 @@ import { functionId, grants, synthStacks } from './support';
 // generated value and retained, or named in config. Only the functions that sign or verify links
 // may read it, they get its ARN (never the value), and nothing else of it.
 
-const LINK_FUNCTIONS = ['functions/message-sender/handler.ts', 'functions/consent-api/handler.ts'];
+const LINK_FUNCTIONS = [
+  'functions/message-sender/handler.ts',
+  'functions/consent-api/handler.ts',
+  // Signs the token of the phone verification page a signup that asked for texts is given.
+  'functions/signup-api/handler.ts',
+];
 
 type Resources = Record<
   string,

@@ -114,6 +114,8 @@ describe('the signup API', () => {
       ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
       // The pseudonym key of the Identities table.
       ['secretsmanager:GetSecretValue'],
+      // The link-signing key: the phone verification page's token.
+      ['secretsmanager:GetSecretValue'],
     ]);
   });
 });

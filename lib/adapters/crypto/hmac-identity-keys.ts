@@ -52,11 +52,11 @@ export class HmacIdentityKeys implements IdentityKeys {
     return this.candidates(kind, value);
   }
 
-  async counterKey(name: 'mailbox', value: string): Promise<string> {
+  async counterKey(name: 'mailbox' | 'phone-code', value: string): Promise<string> {
     return this.pseudonym(this.keys[0] as string, name, value);
   }
 
-  private pseudonym(key: string, kind: IdentityKind | 'mailbox', value: string): string {
+  private pseudonym(key: string, kind: IdentityKind | 'mailbox' | 'phone-code', value: string): string {
     return `${kind}#k:${createHmac('sha256', key).update(`${kind}:${value}`).digest('hex')}`;
   }
 }

@@ -5,7 +5,7 @@ import type { LinkClaims, LinkSigner } from '../../ports/link-signer';
 // holds ids only (no address; `d` the message's ledger key); a changed byte or an expired token
 // verifies as nothing.
 
-const PURPOSES = new Set(['unsubscribe', 'confirm', 'manage']);
+const PURPOSES = new Set(['unsubscribe', 'confirm', 'manage', 'verify-phone']);
 const CHANNELS = new Set(['email', 'sms']);
 const MAX_DELIVERY_KEY = 200;
 
@@ -61,6 +61,21 @@ export class HmacLinkSigner implements LinkSigner {
       channel: ch as LinkClaims['channel'],
       ...(d !== undefined && { deliveryKey: d }),
     };
+  }
+
+  digest(value: string): string {
+    return this.mac(this.keys[0] as string, `digest:${value}`);
+  }
+
+  matchesDigest(value: string, expected: string): boolean {
+    const given = Buffer.from(expected);
+    // Every key is tried (no early exit), so the time says nothing about which one matched.
+    let matched = false;
+    for (const key of this.keys) {
+      const mine = Buffer.from(this.mac(key, `digest:${value}`));
+      if (mine.length === given.length && timingSafeEqual(mine, given)) matched = true;
+    }
+    return matched;
   }
 
   private mac(key: string, payload: string): string {

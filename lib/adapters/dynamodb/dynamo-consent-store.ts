@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PhoneCode } from '../../domain/phone-verification';
 import type { ConsentStore, SuppressionEntry } from '../../ports/consent-store';
 import type { IdentityKind } from '../../ports/customer-repository';
 import type { IdentityTable } from './dynamo-customer-repository';
@@ -31,6 +32,39 @@ export class DynamoConsentStore implements ConsentStore {
     } catch (err) {
       // Confirmed, renewed or gone in the meantime: nothing to record.
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async recordPhoneCode(customerId: string, code: PhoneCode): Promise<boolean> {
+    return this.conditional({
+      TableName: this.tables.customers,
+      Key: { customerId },
+      UpdateExpression: 'SET phoneCode = :code',
+      ConditionExpression: 'pendingPhone.requestedAt = :requested AND attribute_not_exists(erasedAt)',
+      ExpressionAttributeValues: { ':code': code, ':requested': code.requestedAt },
+      ReturnConsumedCapacity: 'INDEXES',
+    });
+  }
+
+  async countPhoneCodeAttempt(customerId: string, requestedAt: string, max: number): Promise<boolean> {
+    // Counted before the code is compared, atomically: parallel guesses cannot get past `max`.
+    return this.conditional({
+      TableName: this.tables.customers,
+      Key: { customerId },
+      UpdateExpression: 'SET phoneCode.attempts = phoneCode.attempts + :one',
+      ConditionExpression: 'phoneCode.requestedAt = :requested AND phoneCode.attempts < :max',
+      ExpressionAttributeValues: { ':one': 1, ':requested': requestedAt, ':max': max },
+      ReturnConsumedCapacity: 'INDEXES',
+    });
+  }
+
+  private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      const _out = await this.db.send(new UpdateCommand(input));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
     }
   }
 

@@ -29,7 +29,7 @@ export class SecretIdentityKeys implements IdentityKeys {
     return (await this.loaded()).candidates(kind, value);
   }
 
-  async counterKey(name: 'mailbox', value: string): Promise<string> {
+  async counterKey(name: 'mailbox' | 'phone-code', value: string): Promise<string> {
     return (await this.loaded()).counterKey(name, value);
   }
 

@@ -71,6 +71,14 @@ export class SecretLinkSigner implements LinkSigner {
     return this.loaded().verify(token, now);
   }
 
+  digest(value: string): string {
+    return this.loaded().digest(value);
+  }
+
+  matchesDigest(value: string, expected: string): boolean {
+    return this.loaded().matchesDigest(value, expected);
+  }
+
   private loaded(): HmacLinkSigner {
     if (!this.current) throw new Error('link signing keys not loaded: refresh() before use');
     return this.current;

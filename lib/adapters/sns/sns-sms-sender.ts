@@ -37,7 +37,10 @@ export class SnsSmsSender implements SmsSender {
           PhoneNumber: sms.to,
           Message: sms.text,
           MessageAttributes: {
-            'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Promotional' },
+            'AWS.SNS.SMS.SMSType': {
+              DataType: 'String',
+              StringValue: sms.transactional ? 'Transactional' : 'Promotional',
+            },
             // Ours: ids only, for reading a message back (SMS delivery ignores them).
             ...Object.fromEntries(
               Object.entries(sms.tags).map(([name, value]) => [

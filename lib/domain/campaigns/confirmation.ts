@@ -48,21 +48,27 @@ export const CONFIRMATION_LIMITS = [
 /** The longest window of the limits: sends older than this no longer count. */
 export const CONFIRMATION_LIMIT_HOURS = Math.max(...CONFIRMATION_LIMITS.map((limit) => limit.hours));
 
+/** Sends allowed per sliding window: at most `count` in any `hours`. */
+export type SendLimits = readonly { readonly count: number; readonly hours: number }[];
+
 /**
  * Whether one more confirmation email may go to a mailbox that was sent them at `sentAt` (ISO
  * instants), as of `now`; and the send times to keep when it may (those still inside the longest
- * window, plus this one). Pure: the adapter stores the list with a conditional write.
+ * window, plus this one). Pure: the adapter stores the list with a conditional write. The same rule
+ * counts the verification code texts per number, with their own `limits` (PHONE_CODE_LIMITS).
  */
 export function confirmationAllowed(
   sentAt: readonly string[],
   now: Date,
+  limits: SendLimits = CONFIRMATION_LIMITS,
 ): { allowed: true; next: string[] } | { allowed: false; retryAt: Date } {
   const at = now.getTime();
+  const longest = Math.max(...limits.map((limit) => limit.hours));
   const recent = sentAt
     .map((iso) => Date.parse(iso))
-    .filter((t) => Number.isFinite(t) && at - t < CONFIRMATION_LIMIT_HOURS * 3_600_000)
+    .filter((t) => Number.isFinite(t) && at - t < longest * 3_600_000)
     .sort((a, b) => a - b);
-  for (const { count, hours } of CONFIRMATION_LIMITS) {
+  for (const { count, hours } of limits) {
     const inWindow = recent.filter((t) => at - t < hours * 3_600_000);
     if (inWindow.length >= count) {
       const oldest = inWindow[inWindow.length - count] as number;

@@ -48,6 +48,10 @@ export const SKIP_REASONS = [
   'shared_number',
   /** Confirmation email: the mailbox already had 1 in 24 hours or 3 in 7 days (CONFIRMATION_LIMITS). */
   'confirmation_rate_limited',
+  /** SMS consent given for a number not verified yet (no code typed back: phone-verification.ts). */
+  'phone_unverified',
+  /** Verification code text: the number already had its allowance of codes (PHONE_CODE_LIMITS). */
+  'phone_code_rate_limited',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -71,6 +75,7 @@ export function channelCheck(customer: Customer, channel: Channel): ChannelCheck
   }
   if (customer.phone === undefined) return { ok: false, reason: 'no_address' };
   if (customer.consent.sms.status === 'opted_out') return { ok: false, reason: 'unsubscribed' };
+  if (customer.consent.sms.status === 'pending') return { ok: false, reason: 'phone_unverified' };
   if (customer.consent.sms.status !== 'opted_in') return { ok: false, reason: 'no_consent' };
   if (customer.suppression?.sms) return { ok: false, reason: 'suppressed' };
   return { ok: true };
@@ -103,7 +108,9 @@ export function chooseChannel(
   for (const channel of order) {
     const check = channelCheck(customer, channel);
     if (check.ok) return { channel };
-    first ??= check.reason;
+    // A number waiting for its code is what stands between the person and a text they asked for:
+    // that, rather than the first channel's reason, is why they get nothing.
+    first = first === undefined || check.reason === 'phone_unverified' ? check.reason : first;
   }
   return { reason: first ?? 'no_address' };
 }

@@ -12,6 +12,7 @@ import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
 import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
 import { runCli } from '../../support/cli';
+import { campaignTexts, verifyPhone, verifyTokenOf } from '../../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { deliverBatch, streamRecords } from '../../support/streams';
 import { readLedger, readProfile } from '../../support/tables';
@@ -36,6 +37,8 @@ const campaigns = config.campaigns
 let runtime: TestRuntime;
 let dynamo: DynamoDBClient;
 const ids: Record<string, string> = {};
+/** Each signup's answer (the phone verification token when texts were asked for). */
+const answers: Record<string, unknown> = {};
 
 const AUCKLAND = 'Pacific/Auckland';
 /** "Today" for the birthday people: 15 June 2026 in Auckland (NZST, +12:00). */
@@ -55,6 +58,7 @@ async function signup(name: string, extra: Record<string, unknown>): Promise<str
     }),
   });
   expect(response.status).toBe(202);
+  answers[name] = await response.json();
   const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(address(name))}`, {
     headers: { 'x-api-key': TEST_ADMIN_KEY },
   });
@@ -106,7 +110,10 @@ async function outbox(): Promise<OutboxEntry[]> {
   const result = await cli('outbox', '--json');
   expect(result.code).toBe(0);
   return (JSON.parse(result.out) as OutboxEntry[]).filter(
-    (e) => (e.to.includes(SUITE) || Object.values(phones).includes(e.to)) && e.campaign !== 'confirmation',
+    (e) =>
+      (e.to.includes(SUITE) || Object.values(phones).includes(e.to)) &&
+      e.campaign !== 'confirmation' &&
+      e.campaign !== 'phone-verification',
   );
 }
 const phones: Record<string, string> = { sam: '+64211234567' };
@@ -153,6 +160,8 @@ beforeAll(async () => {
   ids.bo = await signup('bo', birthday);
   ids.cap = await signup('cap', birthday);
   ids.sam = await signup('sam', { ...birthday, phone: phones.sam, consent: { email: false, sms: true } });
+  // Texts only to a verified number: sam types back the code texted to it.
+  await verifyPhone(runtime, verifyTokenOf(answers.sam), phones.sam as string);
   ids.rita = await signup('rita', { timeZone: 'Asia/Kolkata', locale: 'en-IN' });
   await patch(ids.ana, consent(confirmed));
   await patch(ids.ursula, consent({ ...confirmed, status: 'unsubscribed' }));
@@ -255,7 +264,7 @@ describe('a birthday today in Pacific/Auckland', () => {
     expect(texts).toHaveLength(1);
     expect(texts[0]).toMatchObject({ channel: 'sms', campaign: 'birthday', occasion: '2026' });
     expect(texts[0]!.text).toMatch(/^Happy birthday sam from Precis!.*Reply STOP to opt out$/);
-    const sms = runtime.smsMessages().find((m) => m.phoneNumber === phones.sam);
+    const sms = campaignTexts(runtime, phones.sam as string)[0];
     expect(sms?.attributes['AWS.SNS.SMS.SMSType']).toBe('Promotional');
   });
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { encodeSesTag } from '../../../lib/domain/campaigns/ses-tags';
 import type { Customer } from '../../../lib/domain/customer';
+import { campaignTexts, codeIn, codeTexts, verifyPhone, verifyTokenOf } from '../../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger, readProfile } from '../../support/tables';
 
@@ -64,7 +65,8 @@ const linkIn = (text: string, path: string): string => {
   return local(found);
 };
 
-async function signup(name: string, extra: Record<string, unknown> = {}): Promise<void> {
+/** Posts a signup; the answer's body (with the phone verification token when texts were asked for). */
+async function signup(name: string, extra: Record<string, unknown> = {}): Promise<unknown> {
   const response = await fetch(`${runtime.url}/signups`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -76,6 +78,7 @@ async function signup(name: string, extra: Record<string, unknown> = {}): Promis
     }),
   });
   expect(response.status).toBe(202);
+  return response.json();
 }
 
 async function customerId(name: string): Promise<string> {
@@ -258,13 +261,14 @@ describe('SES feedback', () => {
 
   it('a number that replied STOP is not texted, SMS is suppressed, and the planner skips both, saying why', async () => {
     const phone = '+447911123456';
-    await signup('sam', {
+    const answer = await signup('sam', {
       phone,
       birthday: '1992-06-15',
       timeZone: 'Europe/London',
       consent: { email: false, sms: true },
     });
-    await runtime.settled();
+    // Verified first (the code texted to the number, typed back), so texts are on before the STOP.
+    await verifyPhone(runtime, verifyTokenOf(answer), phone);
     const optOut = await fetch(`${runtime.localAwsEndpoint}/opt-out`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -275,13 +279,61 @@ describe('SES feedback', () => {
     const first = await planner(londonNine());
     // ana unsubscribed, bo bounced; sam is queued, and the sender finds the number opted out.
     expect(first).toMatchObject({ due: 3, queued: 1, skipped: { unsubscribed: 1, suppressed: 1 } });
-    expect(runtime.smsMessages().filter((m) => m.phoneNumber === phone)).toEqual([]);
+    expect(campaignTexts(runtime, phone)).toEqual([]);
     const samId = await customerId('sam');
     expect((await ledger(samId)).find((r) => r.campaignId === 'birthday')).toMatchObject({
       status: 'skipped',
       reason: 'suppressed',
     });
     expect((await profile(samId)).suppression?.sms).toMatchObject({ reason: 'carrier_opt_out' });
+  });
+});
+
+describe('phone verification before any text', () => {
+  it('a signup with texts gets a code text; no campaign text until the code is typed back, then one', async () => {
+    const phone = '+447911123458';
+    const answer = await signup('vera', {
+      phone,
+      birthday: '1993-06-15',
+      timeZone: 'Europe/London',
+      consent: { email: false, sms: true },
+    });
+    await runtime.settled();
+    expect(codeTexts(runtime, phone)).toHaveLength(1);
+    const vera = await customerId('vera');
+    expect((await profile(vera)).consent.sms.status).toBe('pending');
+    expect((await ledger(vera)).find((r) => r.campaignId === 'phone-verification')).toMatchObject({
+      status: 'sent',
+      channel: 'sms',
+    });
+    // Unverified: the planner passes her over, saying why; nothing is texted but the code.
+    const before = await planner(londonNine());
+    expect(before.skipped.phone_unverified).toBe(1);
+    expect(campaignTexts(runtime, phone)).toEqual([]);
+    expect((await ledger(vera)).find((r) => r.campaignId === 'birthday')).toBeUndefined();
+
+    // A wrong code is refused, naming nothing; the right one verifies the number.
+    const wrong = await fetch(`${runtime.url}/verify-phone`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: verifyTokenOf(answer),
+        code: '000000' === codeIn(codeTexts(runtime, phone)[0]!) ? '111111' : '000000',
+      }),
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: 'code_not_accepted' });
+    await verifyPhone(runtime, verifyTokenOf(answer), phone);
+    expect((await profile(vera)).consent.sms).toMatchObject({
+      status: 'opted_in',
+      source: 'phone-verification',
+    });
+
+    await planner(londonNine());
+    const texts = campaignTexts(runtime, phone);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]?.message).toMatch(/^Happy birthday vera/);
+    expect((await ledger(vera)).find((r) => r.campaignId === 'birthday')).toMatchObject({ status: 'sent' });
   });
 });
 

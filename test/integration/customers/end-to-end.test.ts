@@ -207,7 +207,7 @@ describe('a customer, end to end on the local runtime', () => {
       email: PERSON.email,
       phone: PERSON.phone,
       birthday: PERSON.birthday,
-      consent: { email: { status: 'pending' }, sms: { status: 'opted_in' } },
+      consent: { email: { status: 'pending' }, sms: { status: 'pending' } },
       metrics: {
         orderCount: 2,
         totalSpend: 84.9,
@@ -272,6 +272,8 @@ describe('a customer, end to end on the local runtime', () => {
     // The double opt-in email the signup asked for: ids and status, no content.
     expect(exported.body.deliveries).toEqual([
       expect.objectContaining({ campaignId: 'confirmation', channel: 'email', status: 'sent' }),
+      // Texts were asked for: the verification code text (its code never stored, only its digest).
+      expect.objectContaining({ campaignId: 'phone-verification', channel: 'sms', status: 'sent' }),
     ]);
     expect(JSON.stringify(exported.body.deliveries)).not.toContain(PERSON.email);
   });

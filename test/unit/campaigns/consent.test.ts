@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { consentHandler } from '../../../functions/consent-api/consent';
 import { loadConfig } from '../../../infra/config';
 import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
+import { PHONE_CODES } from '../../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
 import type { SendRequest } from '../../../lib/domain/campaigns/delivery';
 import {
   confirmationRequested,
@@ -232,6 +233,7 @@ describe('the confirmation email', () => {
       campaigns,
       settings: campaignSettings,
       confirmations,
+      phoneCodes: new InMemoryConfirmationLimiter(PHONE_CODES),
     };
     const sender = {
       customers,
@@ -247,6 +249,7 @@ describe('the confirmation email', () => {
       queue: trigger.queue,
       consent: {
         recordConfirmationSent: async (_: string, requestedAt: string) => void recorded.push(requestedAt),
+        recordPhoneCode: async () => true,
         suppress: async () => true,
         suppressIdentity: async () => {},
       },
@@ -343,6 +346,7 @@ describe('confirmation emails per mailbox (anti mail-bombing)', () => {
         campaigns,
         settings: campaignSettings,
         confirmations: new InMemoryConfirmationLimiter(),
+        phoneCodes: new InMemoryConfirmationLimiter(PHONE_CODES),
       },
     };
   };

@@ -375,6 +375,7 @@ describe('SMS opt-outs', () => {
         numbers: new InMemorySmsNumberDays(),
         consent: {
           recordConfirmationSent: async () => {},
+          recordPhoneCode: async () => true,
           suppress: async (_id, channel, entry) => {
             suppressed.push(`${channel}:${entry.reason}`);
             return true;

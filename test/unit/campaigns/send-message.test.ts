@@ -79,6 +79,7 @@ function setup(
     },
     consent: {
       recordConfirmationSent: async () => {},
+      recordPhoneCode: async () => true,
       suppress: async () => true,
       suppressIdentity: async () => {},
     },
@@ -257,6 +258,7 @@ describe('sending one queued message', () => {
     const writes: string[] = [];
     deps.consent = {
       recordConfirmationSent: async () => void writes.push('confirmationSent'),
+      recordPhoneCode: async () => true,
       suppress: async () => {
         writes.push('suppress');
         return true;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
+import { PHONE_CODES } from '../../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
 import type { Delivery, SendRequest } from '../../../lib/domain/campaigns/delivery';
 import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../../../lib/domain/customer';
@@ -58,6 +59,7 @@ function deps(person: Customer) {
       campaigns: everyone,
       settings: campaignSettings,
       confirmations: new InMemoryConfirmationLimiter(),
+      phoneCodes: new InMemoryConfirmationLimiter(PHONE_CODES),
     },
   };
 }

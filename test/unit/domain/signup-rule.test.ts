@@ -92,8 +92,32 @@ describe('a signup for an address we know (Marie, who signed up before)', () => 
       }),
       NOW,
     );
-    expect(after.consent.sms).toEqual({ status: 'opted_in', updatedAt: NOW, source: 'checkout' });
+    // Pending until she types back the code texted to the number (phone verification).
+    expect(after.consent.sms).toEqual({ status: 'pending', updatedAt: NOW, source: 'checkout' });
+    expect(after.pendingPhone).toEqual({ phone: '+33612345678', requestedAt: NOW });
     expect(after.phone).toBe('+33612345678');
+  });
+
+  it('asks for a new code only once the last one has expired (10 minutes), whatever is posted meanwhile', () => {
+    const form = parse({ firstName: 'Marie', phone: '+33612345678', consent: { email: false, sms: true } });
+    const first = applySignup(marie, form, NOW);
+    const minutesLater = (m: number) => new Date(Date.parse(NOW) + m * 60_000).toISOString();
+    expect(applySignup(first, form, minutesLater(9))).toBe(first);
+    const renewed = applySignup(first, form, minutesLater(10));
+    expect(renewed.pendingPhone).toEqual({ phone: '+33612345678', requestedAt: minutesLater(10) });
+    expect(renewed.consent.sms).toEqual(first.consent.sms);
+  });
+
+  it('never texts again without a code once she is verified and opted in', () => {
+    const verified = {
+      ...marie,
+      consent: {
+        ...marie.consent,
+        sms: { status: 'opted_in' as const, updatedAt: NOW, source: 'phone-verification' },
+      },
+    };
+    const form = parse({ firstName: 'Marie', phone: '+33612345678', consent: { email: false, sms: true } });
+    expect(applySignup(verified, form, NOW)).toBe(verified);
   });
 
   it('cannot opt another number in to texts (the number stays hers, texts stay off)', () => {

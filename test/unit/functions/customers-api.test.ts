@@ -176,7 +176,7 @@ describe('GET /customers/{id} and GET /customers?email=', () => {
       customerId: 'cus_1',
       ...PII,
       interests: ['cat food'],
-      consent: { email: { status: 'pending' }, sms: { status: 'opted_in' } },
+      consent: { email: { status: 'pending' }, sms: { status: 'pending' } },
       metrics: {
         orderCount: 2,
         totalSpend: 84.9,

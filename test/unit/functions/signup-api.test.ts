@@ -1,7 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SIGNUP_ACCEPTED, signupHandler } from '../../../functions/signup-api/signup';
+import {
+  SIGNUP_ACCEPTED,
+  SMS_VERIFICATION_MESSAGE,
+  signupHandler,
+} from '../../../functions/signup-api/signup';
+import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
 import type { CustomerRepository } from '../../../lib/ports/customer-repository';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { httpEvent, lambdaContext } from './fixtures';
@@ -151,7 +156,8 @@ describe('POST /signups accepts a web form', () => {
     expect(repo.customers.size).toBe(1);
     expect(stored?.interests).toEqual(['cat food', 'dog food', 'toys']);
     expect(stored?.consent.email.status).toBe('pending');
-    expect(stored?.consent.sms).toMatchObject({ status: 'opted_in', updatedAt: NOW.toISOString() });
+    // Texts wait for the number's verification code (phone verification).
+    expect(stored?.consent.sms).toMatchObject({ status: 'pending', updatedAt: NOW.toISOString() });
   });
 
   it('fills in the configured time zone and locale when the form sends none', async () => {
@@ -170,7 +176,7 @@ describe('POST /signups accepts a web form', () => {
       country: 'gb',
       consent: { email: false, sms: true },
     });
-    expect((await repo.findByIdentity('phone', '+447911123456'))?.consent.sms.status).toBe('opted_in');
+    expect((await repo.findByIdentity('phone', '+447911123456'))?.consent.sms.status).toBe('pending');
   });
 
   it('accepts a birthday without a year, Feb 29 included', async () => {
@@ -407,5 +413,65 @@ describe('POST /signups never throws, whatever arrives (property-based)', () => 
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('POST /signups with texts asked for (phone verification)', () => {
+  const links = new HmacLinkSigner('signup-test-key-0123456789');
+  const post = (body: unknown, form = false) =>
+    signupHandler(
+      { customers: repo, links, clock: { now: () => NOW }, newCustomerId: () => `cus_${++ids}` },
+      settings,
+      silent,
+    )(
+      httpEvent(
+        'POST /signups',
+        form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+        ...(form ? [{ 'content-type': 'application/x-www-form-urlencoded' }] : []),
+      ),
+      lambdaContext,
+    );
+  const texts = { ...valid, consent: { email: true, sms: true } };
+
+  it('answers with the token of the code page, naming the customer the code is texted for', async () => {
+    const response = await post(texts);
+    expect(response.statusCode).toBe(202);
+    const body = JSON.parse(response.body!);
+    expect(body).toMatchObject({ status: 'accepted', message: SMS_VERIFICATION_MESSAGE });
+    expect(links.verify(body.verifyPhone.token, NOW)).toEqual({
+      purpose: 'verify-phone',
+      customerId: 'cus_1',
+      channel: 'sms',
+    });
+    const stored = await repo.findByIdentity('email', 'ana.silva@example.com');
+    expect(stored?.consent.sms.status).toBe('pending');
+    expect(stored?.pendingPhone).toEqual({ phone: '+447911123456', requestedAt: NOW.toISOString() });
+  });
+
+  it('answers a known person, a stranger with another number and a bot the same way (a token each)', async () => {
+    const shape = (response: { statusCode?: number; body?: string }) => {
+      const body = JSON.parse(response.body!);
+      return { statusCode: response.statusCode, keys: Object.keys(body).sort(), message: body.message };
+    };
+    const fresh = shape(await post(texts));
+    const known = shape(await post(texts));
+    const stranger = shape(await post({ ...texts, phone: '+44 7911 123457' }));
+    const bot = shape(await post({ ...texts, email: 'bot@example.com', website: 'http://spam.example' }));
+    expect(known).toEqual(fresh);
+    expect(stranger).toEqual(fresh);
+    expect(bot).toEqual(fresh);
+    // The stranger's number is not the profile's: no code request for it.
+    expect((await repo.findByIdentity('email', 'ana.silva@example.com'))?.pendingPhone?.phone).toBe(
+      '+447911123456',
+    );
+  });
+
+  it('sends a plain HTML form on to the code page; without texts, to the thank-you page', async () => {
+    const form = { firstName: 'Ana', email: 'ana@example.com', phone: '+447911123456' };
+    const withTexts = await post({ ...form, 'consent.sms': 'on', 'consent.email': 'on' }, true);
+    expect(withTexts.statusCode).toBe(303);
+    expect(withTexts.headers?.location).toMatch(/^\/verify-phone\?token=/);
+    const without = await post({ ...form, 'consent.email': 'on' }, true);
+    expect(without.headers?.location).toBe(settings.thankYouUrl);
   });
 });
