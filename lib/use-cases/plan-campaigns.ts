@@ -6,6 +6,7 @@ import {
   isPastQuietPeriod,
   isStuckUnknown,
   type SendRequest,
+  sendRequestOf,
 } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
@@ -107,13 +108,13 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
       if (row) {
         skip('already_claimed');
         if (row.status === 'queued') {
-          toQueue.push(requestOf(row));
+          toQueue.push(sendRequestOf(row));
           summary.requeued++;
         }
         const now = deps.clock.now();
         if (isPastQuietPeriod(row, now, deps.settings.unknownQuietPeriod)) {
           if (await deps.ledger.requeueUnknown(key, row.updatedAt)) {
-            toQueue.push(requestOf(row));
+            toQueue.push(sendRequestOf(row));
             summary.retried++;
           }
         } else if (isStuckUnknown(row, now)) summary.unknown++;
@@ -144,7 +145,7 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
         summary.heldOut++;
         return;
       }
-      toQueue.push(requestOf(delivery));
+      toQueue.push(sendRequestOf(delivery));
       summary.queued++;
       if (delivery.notBefore) summary.deferred++;
       else summary.claimed.push(key);
@@ -153,16 +154,6 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
   }
   return summary;
 }
-
-const requestOf = (row: Delivery): SendRequest => ({
-  version: 1,
-  customerId: row.customerId,
-  campaignId: row.campaignId,
-  occasion: row.occasion,
-  channel: row.channel,
-  plannedAt: row.plannedAt,
-  ...(row.notBefore && { notBefore: row.notBefore }),
-});
 
 /** The (customer, occasion) pairs whose local time is inside the campaign's window at `at`. */
 async function findDue(due: DueCustomers, campaign: Campaign, at: Date): Promise<Candidate[]> {

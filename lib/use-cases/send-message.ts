@@ -137,10 +137,7 @@ export function sendMessage(deps: SenderDeps, request: SendRequest): Promise<Sen
 
 /** One pass down the path; `mayRetry`: a row found past its quiet period may be taken back (once). */
 async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean): Promise<SenderOutcome> {
-  const key = {
-    customerId: request.customerId,
-    deliveryKey: deliveryKey(request.campaignId, request.occasion),
-  };
+  const key = rowKey(request);
   if (request.notBefore !== undefined) {
     // A hop of a deferred message: back on the queue, nothing read, until it is due.
     const wait = Math.ceil((Date.parse(request.notBefore) - deps.clock.now().getTime()) / 1000);
@@ -159,12 +156,11 @@ async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean
   const [row] = await deps.ledger.getMany([key]);
   if (row?.status !== 'queued') return taken(deps, request, row, mayRetry);
   const campaign = deps.campaigns.find((c) => c.id === request.campaignId);
-  let customer = await deps.customers.get(request.customerId);
-  if (request.channel === 'sms' && customer) {
-    const paced = await pace(deps, request, sendLane('sms', customer.phone));
-    if (paced === 'waited') customer = await deps.customers.get(request.customerId);
-    else if (paced !== 'go') return paced;
-  }
+  const read = await profileAfterPacing(deps, request, (person) =>
+    request.channel === 'sms' ? { phone: person.phone } : undefined,
+  );
+  if ('paced' in read) return read.paced;
+  const { customer } = read;
   const history = customer ? await deps.ledger.history(customer.customerId) : [];
   const now = deps.clock.now();
   const decision = guardSend({
@@ -276,6 +272,31 @@ async function pace(
   return { status: 'deferred', until, reason: 'paced' };
 }
 
+/** The ledger row a message is for. */
+const rowKey = (request: SendRequest): DeliveryKey => ({
+  customerId: request.customerId,
+  deliveryKey: deliveryKey(request.campaignId, request.occasion),
+});
+
+/**
+ * The profile; for a text (`textTo` gives the number, undefined when nothing is texted), after
+ * waiting for the pacing slot of the number's country — read again after a wait, since it may have
+ * changed — or the outcome when the text was deferred instead.
+ */
+async function profileAfterPacing(
+  deps: SenderDeps,
+  request: SendRequest,
+  textTo: (customer: Customer) => { phone?: string } | undefined,
+): Promise<{ customer: Customer | undefined } | { paced: SendOutcome }> {
+  const customer = await deps.customers.get(request.customerId);
+  const text = customer && textTo(customer);
+  if (!text) return { customer };
+  const paced = await pace(deps, request, sendLane('sms', text.phone));
+  if (paced === 'go') return { customer };
+  if (paced === 'waited') return { customer: await deps.customers.get(request.customerId) };
+  return { paced };
+}
+
 /** An SMS's destination region, kept on its ledger row when sent (SMS is priced per country). */
 function withCountry(phone: string | undefined): { country?: string } {
   const country = smsCountry(phone);
@@ -321,9 +342,7 @@ async function alreadyTaken(
   request: SendRequest,
   mayRetry: boolean,
 ): Promise<SenderOutcome> {
-  const [row] = await deps.ledger.getMany([
-    { customerId: request.customerId, deliveryKey: deliveryKey(request.campaignId, request.occasion) },
-  ]);
+  const [row] = await deps.ledger.getMany([rowKey(request)]);
   return taken(deps, request, row, mayRetry);
 }
 
@@ -334,10 +353,7 @@ async function deliver(
   now: Date,
   send: () => Promise<{ messageId: string; country?: string }>,
 ): Promise<SendOutcome> {
-  const key = {
-    customerId: request.customerId,
-    deliveryKey: deliveryKey(request.campaignId, request.occasion),
-  };
+  const key = rowKey(request);
   let messageId: string;
   let country: string | undefined;
   try {
@@ -383,10 +399,7 @@ async function sendConfirmation(
   request: SendRequest,
   mayRetry: boolean,
 ): Promise<SenderOutcome> {
-  const key = {
-    customerId: request.customerId,
-    deliveryKey: deliveryKey(request.campaignId, request.occasion),
-  };
+  const key = rowKey(request);
   const customer = await deps.customers.get(request.customerId);
   const email = customer?.consent.email;
   const reason: SkipReason | 'not_pending' | undefined =
@@ -443,17 +456,15 @@ async function sendPhoneCode(
   request: SendRequest,
   mayRetry: boolean,
 ): Promise<SenderOutcome> {
-  const key = {
-    customerId: request.customerId,
-    deliveryKey: deliveryKey(request.campaignId, request.occasion),
-  };
-  let customer = await deps.customers.get(request.customerId);
-  if (customer?.pendingPhone) {
-    // Paced like any text to the number's country; the profile read again after a wait.
-    const paced = await pace(deps, request, sendLane('sms', customer.pendingPhone.phone));
-    if (paced === 'waited') customer = await deps.customers.get(request.customerId);
-    else if (paced !== 'go') return paced;
-  }
+  const key = rowKey(request);
+  // Paced like any text to the number's country.
+  const read = await profileAfterPacing(
+    deps,
+    request,
+    (person) => person.pendingPhone && { phone: person.pendingPhone.phone },
+  );
+  if ('paced' in read) return read.paced;
+  const { customer } = read;
   const pending = customer?.pendingPhone;
   const now = deps.clock.now();
   const reason: SkipReason | 'not_pending' | undefined =

@@ -1,6 +1,6 @@
 import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
-import { type Delivery, deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
+import { type Delivery, deliveryKey, sendRequestOf } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
@@ -82,7 +82,7 @@ export async function triggerCampaign(
   });
   if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
   if (decision.outcome === 'held_out') return { status: 'held_out', ...ids };
-  await deps.queue.enqueue([requestOf(row)]);
+  await deps.queue.enqueue([sendRequestOf(row)]);
   return { status: 'queued', ...ids };
 }
 
@@ -169,7 +169,7 @@ async function queueTransactional(
   }
   const claim = await deps.ledger.claim({ ...row, status: 'queued' });
   if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
-  await deps.queue.enqueue([requestOf(row)]);
+  await deps.queue.enqueue([sendRequestOf(row)]);
   return { status: 'queued', ...ids };
 }
 
@@ -197,19 +197,9 @@ function newRow(
 async function requeueIfStuck(deps: Pick<TriggerDeps, 'queue'>, row: Delivery): Promise<TriggerOutcome> {
   const ids = { campaignId: row.campaignId, occasion: row.occasion };
   if (row.status !== 'queued') return { status: 'skipped', ...ids, reason: 'already_claimed' };
-  await deps.queue.enqueue([requestOf(row)]);
+  await deps.queue.enqueue([sendRequestOf(row)]);
   return { status: 'requeued', ...ids };
 }
-
-const requestOf = (row: Omit<Delivery, 'status'>): SendRequest => ({
-  version: 1,
-  customerId: row.customerId,
-  campaignId: row.campaignId,
-  occasion: row.occasion,
-  channel: row.channel,
-  plannedAt: row.plannedAt,
-  ...(row.notBefore && { notBefore: row.notBefore }),
-});
 
 /** One change of a profile as the Customers stream reports it (the old image read leniently). */
 export interface ProfileChangeEvent {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { synthTemplates } from '../../infra/synth';
 import { CONFIRMATION_CAMPAIGN } from '../../lib/domain/campaigns/confirmation';
+import { type Delivery, sendRequestOf } from '../../lib/domain/campaigns/delivery';
 import { encodeSesTag } from '../../lib/domain/campaigns/ses-tags';
 import { REPO_ROOT } from '../../lib/local/runtime';
 import { TEST_ADMIN_KEY, TEST_IDENTITY_KEY, uniquePrefix } from '../support/runtime';
@@ -376,14 +377,7 @@ describe(`a birthday pass for ${PEOPLE} people through ${CRASHES} crashes of the
       const sendQueue = queues.find((q) => /SendQueue/.test(q.name) && !/Dead|Dlq|Failure/i.test(q.name));
       expect(sendQueue).toBeDefined();
       const ours = rows.filter((row) => [...idByEmail.values()].includes(row.customerId as string));
-      const requests = ours.map((row) => ({
-        version: 1,
-        customerId: row.customerId,
-        campaignId: row.campaignId,
-        occasion: row.occasion,
-        channel: row.channel,
-        plannedAt: row.plannedAt,
-      }));
+      const requests = ours.map((row) => sendRequestOf(row as Delivery));
       for (let i = 0; i < requests.length; i += 10) {
         await sqs.send(
           new SendMessageBatchCommand({

@@ -124,3 +124,14 @@ export const SendRequestSchema = z.object({
   throttled: z.int().min(1).optional(),
 });
 export type SendRequest = z.infer<typeof SendRequestSchema>;
+
+/** The message that sends a claimed ledger row (a deferred row keeps its `notBefore`). */
+export const sendRequestOf = (row: Omit<Delivery, 'status'>): SendRequest => ({
+  version: 1,
+  customerId: row.customerId,
+  campaignId: row.campaignId,
+  occasion: row.occasion,
+  channel: row.channel,
+  plannedAt: row.plannedAt,
+  ...(row.notBefore && { notBefore: row.notBefore }),
+});
