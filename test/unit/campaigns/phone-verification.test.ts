@@ -19,6 +19,7 @@ import { type SenderDeps, sendMessage } from '../../../lib/use-cases/send-messag
 import { verifyPhone } from '../../../lib/use-cases/verify-phone';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
+import { InMemoryPhoneCodes } from '../../fakes/in-memory-phone-codes';
 import { InMemorySmsNumberDays } from '../../fakes/in-memory-sms-number-days';
 
 // Phone verification before any SMS: Sam ticks "texts" on the signup form; nothing is texted to
@@ -200,20 +201,8 @@ describe('POST /verify-phone (the use case)', () => {
   function setup(code = '246810', sentAt = NOW) {
     const customers = new InMemoryCustomerRepository();
     customers.customers.set('cus_sam', { ...sam, phoneCode: codeFor(code, sentAt) });
-    // The consent store's conditional count, on the fake's stored profile.
-    const consent = {
-      countPhoneCodeAttempt: async (id: string, requestedAt: string, max: number) => {
-        const stored = customers.customers.get(id);
-        const phoneCode = stored?.phoneCode;
-        if (!stored || !phoneCode || phoneCode.requestedAt !== requestedAt || phoneCode.attempts >= max)
-          return false;
-        customers.customers.set(id, {
-          ...stored,
-          phoneCode: { ...phoneCode, attempts: phoneCode.attempts + 1 },
-        });
-        return true;
-      },
-    };
+    // The consent store's conditional count on the fake's stored profile (contract: phone-codes.test.ts).
+    const consent = new InMemoryPhoneCodes(customers);
     let now = at(1);
     const deps = { customers, consent, links, clock: { now: () => now } };
     const token = links.sign({ purpose: 'verify-phone', customerId: 'cus_sam', channel: 'sms' }, at(60));
