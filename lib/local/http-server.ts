@@ -181,7 +181,9 @@ const STATIC_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+}
 
 const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolvePromise, reject) => {

@@ -30,6 +30,7 @@ export interface QueuedMessage {
 }
 
 export class SqsError extends Error {
+  override readonly name = 'SqsError';
   constructor(
     readonly type: string,
     readonly queryCode: string,

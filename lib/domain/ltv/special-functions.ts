@@ -50,13 +50,6 @@ export function digamma(x: number): number {
   return acc + Math.log(y) - 0.5 * inv - series;
 }
 
-/** log(e^a + e^b) without overflow. */
-export function logAddExp(a: number, b: number): number {
-  if (a === Number.NEGATIVE_INFINITY) return b;
-  if (b === Number.NEGATIVE_INFINITY) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-}
-
 const MAX_TERMS = 1_000_000;
 
 /**
