@@ -1,13 +1,11 @@
 import { birthdayPartitions } from '../domain/calendar';
-import type { Campaign, CampaignSettings } from '../domain/campaigns/campaign';
 import {
-  type Delivery,
-  deliveryKey,
-  isPastQuietPeriod,
-  isStuckUnknown,
-  type SendRequest,
-  sendRequestOf,
-} from '../domain/campaigns/delivery';
+  type Campaign,
+  type CampaignSettings,
+  isScheduledTrigger,
+  type ScheduledTrigger,
+} from '../domain/campaigns/campaign';
+import { deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
 import { dueRanges } from '../domain/campaigns/send-window';
@@ -16,6 +14,7 @@ import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';
 import type { DueCustomers } from '../ports/due-customers';
 import type { SendQueue } from '../ports/send-queue';
+import { claimOccasion, settleClaimed } from './claim-occasion';
 
 // One planner pass "as of" an instant (the hourly schedule's time, or `precis planner --at`):
 //
@@ -90,9 +89,8 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
   // Campaigns one after another (the frequency cap between them is checked when each is sent).
   for (const campaign of deps.campaigns) {
     if (!campaign.enabled || campaign.status !== 'active') continue;
-    const type = campaign.trigger.type;
-    if (type !== 'birthday' && type !== 'next-order' && type !== 'after-order') continue;
-    const candidates = await findDue(deps.due, campaign, at);
+    if (!isScheduledTrigger(campaign.trigger)) continue;
+    const candidates = await findDue(deps.due, campaign.trigger, campaign.sendWindow, at);
     summary.due += candidates.length;
     const keys = candidates.map((c) => ({
       customerId: c.customerId,
@@ -107,47 +105,34 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
       const row = existing.get(`${key.customerId}\u0000${key.deliveryKey}`);
       if (row) {
         skip('already_claimed');
-        if (row.status === 'queued') {
-          toQueue.push(sendRequestOf(row));
-          summary.requeued++;
-        }
-        const now = deps.clock.now();
-        if (isPastQuietPeriod(row, now, deps.settings.unknownQuietPeriod)) {
-          if (await deps.ledger.requeueUnknown(key, row.updatedAt)) {
-            toQueue.push(sendRequestOf(row));
-            summary.retried++;
-          }
-        } else if (isStuckUnknown(row, now)) summary.unknown++;
+        const settled = await settleClaimed(deps, row);
+        if (settled.outcome === 'requeued' || settled.outcome === 'retried') {
+          toQueue.push(settled.send);
+          summary[settled.outcome]++;
+        } else if (settled.outcome === 'unknown') summary.unknown++;
         return;
       }
       const customer = await deps.customers.get(candidate.customerId);
       if (!customer) return skip('erased');
       const decision = decide(customer, campaign, at, deps.settings);
       if (decision.outcome === 'skipped') return skip(decision.reason);
-      const now = deps.clock.now().toISOString();
-      const delivery: Delivery = {
-        ...key,
+      const claim = await claimOccasion(deps, {
+        customerId: candidate.customerId,
         campaignId: campaign.id,
         occasion: candidate.occasion,
         channel: decision.channel,
-        status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
-        plannedAt: at.toISOString(),
-        // Measurement: the tier when claimed (the report splits VIPs out).
-        ...(customer.segments?.valueTier && { valueTier: customer.segments.valueTier }),
-        claimedAt: now,
-        updatedAt: now,
-        ...(decision.outcome === 'send' &&
-          decision.notBefore && { notBefore: decision.notBefore.toISOString() }),
-      };
-      const claim = await deps.ledger.claim(delivery);
+        at,
+        decision,
+        customer,
+      });
       if (claim.status === 'exists') return skip('already_claimed');
-      if (decision.outcome === 'held_out') {
+      if (claim.status !== 'queued') {
         summary.heldOut++;
         return;
       }
-      toQueue.push(sendRequestOf(delivery));
+      toQueue.push(claim.send);
       summary.queued++;
-      if (delivery.notBefore) summary.deferred++;
+      if (claim.row.notBefore) summary.deferred++;
       else summary.claimed.push(key);
     });
     await deps.queue.enqueue(toQueue);
@@ -156,11 +141,15 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
 }
 
 /** The (customer, occasion) pairs whose local time is inside the campaign's window at `at`. */
-async function findDue(due: DueCustomers, campaign: Campaign, at: Date): Promise<Candidate[]> {
+async function findDue(
+  due: DueCustomers,
+  trigger: ScheduledTrigger,
+  window: Campaign['sendWindow'],
+  at: Date,
+): Promise<Candidate[]> {
   const found = new Map<string, Candidate>();
-  for (const range of dueRanges(at, campaign.sendWindow)) {
+  for (const range of dueRanges(at, window)) {
     const { localDate, lowOffset, highOffset } = range;
-    const trigger = campaign.trigger;
     // A birthday is once a year (`birthday#2026`); a repurchase occasion is its expected date; a
     // survey's is the local date of the order it asks about (`survey#2026-03-07`).
     let ids: string[];

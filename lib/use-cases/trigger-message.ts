@@ -1,6 +1,6 @@
 import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/campaign';
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
-import { type Delivery, deliveryKey, sendRequestOf } from '../domain/campaigns/delivery';
+import { type Delivery, deliveryKey } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
@@ -12,6 +12,7 @@ import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
 import type { LastOrderIndex } from '../ports/last-order-index';
 import type { SendQueue } from '../ports/send-queue';
+import { claimOccasion, settleClaimed } from './claim-occasion';
 
 // Event-driven messages (welcome after confirmation, win-back on entering At Risk, the double
 // opt-in confirmation): one person, one occasion, through the same path as the hourly planner —
@@ -65,24 +66,23 @@ export async function triggerCampaign(
   const ids = { campaignId: campaign.id, occasion };
   const key = { customerId, deliveryKey: deliveryKey(campaign.id, occasion) };
   const [existing] = await deps.ledger.getMany([key]);
-  if (existing) return requeueIfStuck(deps, existing);
+  if (existing) return settle(deps, existing);
   const customer = await deps.customers.get(customerId);
   if (!customer) return { status: 'skipped', ...ids, reason: 'erased' };
   const decision = decide(customer, campaign, at, deps.settings);
   if (decision.outcome === 'skipped') return { status: 'skipped', ...ids, reason: decision.reason };
-  const row = {
-    ...newRow(deps, customerId, campaign.id, occasion, decision.channel, at),
-    ...(decision.outcome === 'send' && decision.notBefore && { notBefore: decision.notBefore.toISOString() }),
-  };
-  const claim = await deps.ledger.claim({
-    ...row,
-    status: decision.outcome === 'held_out' ? 'held_out' : 'queued',
-    // Measurement: the tier when claimed (the report splits VIPs out).
-    ...(customer.segments?.valueTier && { valueTier: customer.segments.valueTier }),
+  const claim = await claimOccasion(deps, {
+    customerId,
+    campaignId: campaign.id,
+    occasion,
+    channel: decision.channel,
+    at,
+    decision,
+    customer,
   });
-  if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
-  if (decision.outcome === 'held_out') return { status: 'held_out', ...ids };
-  await deps.queue.enqueue([sendRequestOf(row)]);
+  if (claim.status === 'exists') return settle(deps, claim.existing);
+  if (claim.status !== 'queued') return { status: 'held_out', ...ids };
+  await deps.queue.enqueue([claim.send]);
   return { status: 'queued', ...ids };
 }
 
@@ -97,7 +97,7 @@ export async function triggerCampaign(
  * reason `suppressed`, the reason that matters.
  */
 export async function queueConfirmation(
-  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'> & { confirmations: ConfirmationLimiter },
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock' | 'settings'> & { confirmations: ConfirmationLimiter },
   customerId: string,
   email: string,
   requestedAt: string,
@@ -123,7 +123,7 @@ export async function queueConfirmation(
  * claimed `skipped`, reason `phone_code_rate_limited`, never sent). The sender makes the code.
  */
 export async function queuePhoneCode(
-  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'> & { phoneCodes: ConfirmationLimiter },
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock' | 'settings'> & { phoneCodes: ConfirmationLimiter },
   customerId: string,
   phone: string,
   requestedAt: string,
@@ -142,7 +142,7 @@ export async function queuePhoneCode(
 }
 
 async function queueTransactional(
-  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock'>,
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock' | 'settings'>,
   limiter: ConfirmationLimiter,
   message: {
     customerId: string;
@@ -156,48 +156,37 @@ async function queueTransactional(
   },
 ): Promise<TriggerOutcome> {
   const { customerId, campaignId, requestedAt, at } = message;
-  const row = newRow(deps, customerId, campaignId, requestedAt, message.channel, at);
   const ids = { campaignId, occasion: requestedAt };
   // A replayed record finds its row: nothing is counted twice.
-  const [existing] = await deps.ledger.getMany([{ customerId, deliveryKey: row.deliveryKey }]);
-  if (existing) return requeueIfStuck(deps, existing);
-  if (!message.suppressed && !(await limiter.tryCount(message.address, at))) {
-    const reason = message.limited;
-    const claim = await deps.ledger.claim({ ...row, status: 'skipped', reason });
-    if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
-    return { status: 'skipped', ...ids, reason };
-  }
-  const claim = await deps.ledger.claim({ ...row, status: 'queued' });
-  if (claim.status === 'exists') return requeueIfStuck(deps, claim.existing);
-  await deps.queue.enqueue([sendRequestOf(row)]);
+  const [existing] = await deps.ledger.getMany([
+    { customerId, deliveryKey: deliveryKey(campaignId, requestedAt) },
+  ]);
+  if (existing) return settle(deps, existing);
+  const over = !message.suppressed && !(await limiter.tryCount(message.address, at));
+  const claim = await claimOccasion(deps, {
+    customerId,
+    campaignId,
+    occasion: requestedAt,
+    channel: message.channel,
+    at,
+    ...(over && { skipped: message.limited }),
+  });
+  if (claim.status === 'exists') return settle(deps, claim.existing);
+  if (claim.status !== 'queued') return { status: 'skipped', ...ids, reason: message.limited };
+  await deps.queue.enqueue([claim.send]);
   return { status: 'queued', ...ids };
 }
 
-function newRow(
-  deps: Pick<TriggerDeps, 'clock'>,
-  customerId: string,
-  campaignId: string,
-  occasion: string,
-  channel: Channel,
-  at: Date,
-): Omit<Delivery, 'status'> {
-  const now = deps.clock.now().toISOString();
-  return {
-    customerId,
-    deliveryKey: deliveryKey(campaignId, occasion),
-    campaignId,
-    occasion,
-    channel,
-    plannedAt: at.toISOString(),
-    claimedAt: now,
-    updatedAt: now,
-  };
-}
-
-async function requeueIfStuck(deps: Pick<TriggerDeps, 'queue'>, row: Delivery): Promise<TriggerOutcome> {
+/** A row found already claimed: queued again if a crash left it so (see settleClaimed), else done. */
+async function settle(
+  deps: Pick<TriggerDeps, 'ledger' | 'queue' | 'clock' | 'settings'>,
+  row: Delivery,
+): Promise<TriggerOutcome> {
   const ids = { campaignId: row.campaignId, occasion: row.occasion };
-  if (row.status !== 'queued') return { status: 'skipped', ...ids, reason: 'already_claimed' };
-  await deps.queue.enqueue([sendRequestOf(row)]);
+  const settled = await settleClaimed(deps, row);
+  if (settled.outcome !== 'requeued' && settled.outcome !== 'retried')
+    return { status: 'skipped', ...ids, reason: 'already_claimed' };
+  await deps.queue.enqueue([settled.send]);
   return { status: 'requeued', ...ids };
 }
 

@@ -50,6 +50,9 @@ export type CampaignTrigger = z.infer<typeof CampaignTriggerSchema>;
 
 /** Triggers the hourly planner finds through an index; the others come from events. */
 export const SCHEDULED_TRIGGERS = ['birthday', 'next-order', 'after-order'] as const;
+export type ScheduledTrigger = Extract<CampaignTrigger, { type: (typeof SCHEDULED_TRIGGERS)[number] }>;
+export const isScheduledTrigger = (trigger: CampaignTrigger): trigger is ScheduledTrigger =>
+  (SCHEDULED_TRIGGERS as readonly string[]).includes(trigger.type);
 
 export const CAMPAIGN_STATUSES = ['active', 'paused', 'archived'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];

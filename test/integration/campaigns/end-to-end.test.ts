@@ -8,7 +8,7 @@ import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { DynamoModelRepository } from '../../../lib/adapters/dynamodb/dynamo-model-repository';
 import type { OutboxEntry } from '../../../lib/cli/commands/campaigns';
-import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
+import { isScheduledTrigger } from '../../../lib/domain/campaigns/campaign';
 import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
 import { runCli } from '../../support/cli';
@@ -31,7 +31,7 @@ const config = loadConfig(() => undefined, '/nonexistent');
 // entering At Risk, which the historical orders below may pass through on their way in) and the
 // double opt-in email are covered by lifecycle.test.ts (that email is left out of this outbox).
 const campaigns = config.campaigns
-  .filter((c) => (SCHEDULED_TRIGGERS as readonly string[]).includes(c.trigger.type))
+  .filter((c) => isScheduledTrigger(c.trigger))
   .map((c) => ({ ...c, holdoutPercent: 0 }));
 
 let runtime: TestRuntime;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import type { OutboxEntry, Simulation } from '../../../lib/cli/commands/campaigns';
-import { SCHEDULED_TRIGGERS } from '../../../lib/domain/campaigns/campaign';
+import { isScheduledTrigger } from '../../../lib/domain/campaigns/campaign';
 import type { FiredOccurrence } from '../../../lib/local/scheduler';
 import { runCli } from '../../support/cli';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
@@ -19,7 +19,7 @@ const SUITE = `sim${Date.now().toString(36)}`;
 const address = (name: string) => `${name}.${SUITE}@example.com`;
 const config = loadConfig(() => undefined, '/nonexistent');
 const campaigns = config.campaigns
-  .filter((c) => (SCHEDULED_TRIGGERS as readonly string[]).includes(c.trigger.type))
+  .filter((c) => isScheduledTrigger(c.trigger))
   .map((c) => ({ ...c, holdoutPercent: 0 }));
 
 /** Two days from midnight UTC on 14 June 2026; ana's birthday (15 June, London) is on day 2. */

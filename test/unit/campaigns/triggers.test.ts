@@ -228,6 +228,24 @@ describe('win-back on entering At Risk', () => {
     expect(queued).toHaveLength(1);
   });
 
+  it('a replayed entry finds the row a crash left `unknown`: reported inside the quiet period, queued once past it', async () => {
+    const { deps: d, queued } = deps(customer());
+    await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'));
+    const row = d.ledger.row('win-back#2026-06-15', 'cus_ana') as Delivery;
+    // The clock reads 2026-06-15T00:00Z: 10 minutes after the crash, then 20.
+    Object.assign(row, { status: 'unknown', updatedAt: '2026-06-14T23:50:00.000Z' });
+    queued.length = 0;
+    expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'))).toEqual([
+      { status: 'skipped', campaignId: 'win-back', occasion: '2026-06-15', reason: 'already_claimed' },
+    ]);
+    Object.assign(row, { updatedAt: '2026-06-14T23:40:00.000Z' });
+    expect(await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'))).toEqual([
+      { status: 'requeued', campaignId: 'win-back', occasion: '2026-06-15' },
+    ]);
+    expect(queued.map((r) => `${r.campaignId}#${r.occasion}`)).toEqual(['win-back#2026-06-15']);
+    expect(d.ledger.row('win-back#2026-06-15', 'cus_ana')?.status).toBe('queued');
+  });
+
   it('waits for the send window in the person’s zone: 15:00 in Auckland is claimed now, sent at 09:00 tomorrow', async () => {
     const { deps: d, queued } = deps(customer());
     await onSegmentEntered(d, entered('2026-06-15T03:00:00.000Z'));
