@@ -3,8 +3,8 @@
 // they may use. The sender adds the unsubscribe footer to every email and "Reply STOP to opt out"
 // to every SMS, so templates need not.
 
-import type * as z from 'zod';
 import type { CampaignSchema } from '../lib/domain/campaigns/campaign';
+import type * as z from '../lib/zod';
 
 const footerNote = '{{ brand.name }}';
 

@@ -1,13 +1,13 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { Env } from '../../lib/config/env-names';
 import { type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
+import * as z from '../../lib/zod';
 import { plannerDeps } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 
 /** The schedule's input: its scheduled time (`<aws.scheduler.scheduled-time>`), so a late or retried run plans as of its hour. */
-const PlannerEventSchema = z.object({ time: z.iso.datetime() }).partial().loose();
+const PlannerEventSchema = z.catchall(z.partial(z.object({ time: z.iso.datetime() })), z.unknown());
 
 export interface PlannerResult {
   at: string;

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { isIsoDate, REPORT_PERIODS } from '../../lib/domain/measurement/report';
 import { parseOrThrow } from '../../lib/domain/validation';
 import {
@@ -9,6 +8,7 @@ import {
   campaignReport,
   UnknownCampaignError,
 } from '../../lib/use-cases/campaign-report';
+import * as z from '../../lib/zod';
 import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
 
 /**
@@ -20,8 +20,8 @@ import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from 
  *   operator's zone). Unknown campaign → 404 `unknown_campaign`; a bad period or date → 400 naming it.
  */
 const ReportQuerySchema = z.strictObject({
-  period: z.enum(REPORT_PERIODS, { error: 'must be all, week or day' }).default('all'),
-  date: z.string().refine(isIsoDate, { error: 'must be a date YYYY-MM-DD' }).optional(),
+  period: z._default(z.enum(REPORT_PERIODS, { error: 'must be all, week or day' }), 'all'),
+  date: z.optional(z.string().check(z.refine(isIsoDate, { error: 'must be a date YYYY-MM-DD' }))),
 });
 
 export async function handleCampaignReports(

@@ -1,14 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { ValidationError } from '../../lib/domain/validation';
 import { awaitSending, type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
+import * as z from '../../lib/zod';
 import { type HttpHandler, httpHandler, json, parseJson, readBody } from '../shared/http';
 
 const PlannerRunSchema = z.strictObject({
   /** The instant the pass runs as of (default: now). */
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: z.optional(z.iso.datetime({ offset: true })),
   /** Wait for the queued messages to be taken by the sender (default true). */
-  wait: z.boolean().default(true),
+  wait: z._default(z.boolean(), true),
 });
 
 /** Within API Gateway's 30 s: what is not sent by then is reported as pending. */

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { emailSchema } from '../../lib/domain/email-address';
 import { escapeHtml } from '../../lib/domain/html';
 import { manageFormInput } from '../../lib/domain/preferences';
@@ -21,6 +20,7 @@ import {
   saveDetails,
 } from '../../lib/use-cases/manage-details';
 import { type VerifyPhoneDeps, verifyPhone } from '../../lib/use-cases/verify-phone';
+import * as z from '../../lib/zod';
 import {
   HttpError,
   type HttpHandler,
@@ -226,7 +226,10 @@ const ManageLinkRequestSchema = z.strictObject({ email: emailSchema });
 
 const tokenOf = (event: APIGatewayProxyEventV2): string | undefined => event.queryStringParameters?.token;
 
-const VerifyPhoneSchema = z.strictObject({ token: z.string().max(1000), code: z.string().max(20) });
+const VerifyPhoneSchema = z.strictObject({
+  token: z.string().check(z.maxLength(1000)),
+  code: z.string().check(z.maxLength(20)),
+});
 
 /** GET/POST /verify-phone: the code form, and the code checked (verify-phone.ts). */
 async function verifyPhonePages(

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { emailSchema } from '../../lib/domain/email-address';
 import { parseOrThrow } from '../../lib/domain/validation';
 import type { CustomerRepository } from '../../lib/ports/customer-repository';
@@ -16,6 +15,7 @@ import {
   upcomingOccasions,
 } from '../../lib/use-cases/upcoming-occasions';
 import { viewCustomer } from '../../lib/use-cases/view-customer';
+import * as z from '../../lib/zod';
 import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
 
 /**
@@ -33,20 +33,16 @@ export interface CustomersDeps extends EraseDeps {
 
 const NOT_FOUND = json(404, { error: 'not_found' });
 // No customer id is longer or stranger than this, so anything else finds nobody.
-const CustomerIdSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[\w.:#-]+$/);
+const CustomerIdSchema = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[\w.:#-]+$/));
 const EmailQuerySchema = z.strictObject({
-  email: z.string({ error: 'is required, e.g. ?email=ana@example.com' }).pipe(emailSchema),
+  email: z.pipe(z.string({ error: 'is required, e.g. ?email=ana@example.com' }), emailSchema),
 });
 
 const UpcomingQuerySchema = z.strictObject({
-  days: z.coerce.number().int().min(1).max(MAX_UPCOMING_DAYS).default(7),
+  days: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_UPCOMING_DAYS)), 7),
   /** The first local date (default: today in UTC); the dashboard sends the browser's date. */
-  from: z.iso.date().optional(),
-  perDay: z.coerce.number().int().min(0).max(MAX_UPCOMING_PER_DAY).default(10),
+  from: z.optional(z.iso.date()),
+  perDay: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(MAX_UPCOMING_PER_DAY)), 10),
 });
 
 const customerIdOf = (event: APIGatewayProxyEventV2): string | undefined => {

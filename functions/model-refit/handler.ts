@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
@@ -8,6 +7,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { type RefitDeps, refitModel } from '../../lib/use-cases/refit-model';
+import * as z from '../../lib/zod';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { scoringDeps } from '../shared/scoring-deps';
 
@@ -27,10 +27,10 @@ export interface RefitResult {
  * The time the refit runs as of: the schedule's input (`<aws.scheduler.scheduled-time>`), or the
  * EventBridge event's `time`; so a late, retried or simulated (`precis simulate`) run fits as of its day.
  */
-const RefitEventSchema = z
-  .object({ time: z.iso.datetime({ offset: true }) })
-  .partial()
-  .loose();
+const RefitEventSchema = z.catchall(
+  z.partial(z.object({ time: z.iso.datetime({ offset: true }) })),
+  z.unknown(),
+);
 
 /**
  * The nightly model refit (EventBridge Scheduler, 03:00 UTC; also on `ModelRefitRequested` from

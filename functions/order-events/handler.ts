@@ -1,16 +1,16 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import * as z from 'zod';
 import type { Env } from '../../lib/config/env-names';
 import { orderSchema } from '../../lib/domain/order';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { cancelOrder, placeOrder } from '../../lib/use-cases/place-order';
+import * as z from '../../lib/zod';
 import { count, flushMetrics, METRIC, metricsFor } from '../shared/metrics';
 import { orderDeps } from '../shared/order-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 
 const CancellationSchema = z.strictObject({
-  orderId: z.string().trim().min(1).max(100),
-  cancelledAt: z.iso.datetime({ offset: true }).optional(),
+  orderId: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  cancelledAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 type OrderEvent = EventBridgeEvent<'OrderPlaced' | 'OrderCancelled', unknown>;

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { Env } from '../../lib/config/env-names';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { onSegmentEntered, type TriggerDeps, type TriggerOutcome } from '../../lib/use-cases/trigger-message';
+import * as z from '../../lib/zod';
 import { plannerDeps } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 
@@ -11,11 +11,11 @@ const SegmentEnteredSchema = z.object({
   'detail-type': z.literal('SegmentEntered'),
   detail: z.object({
     version: z.literal(1),
-    customerId: z.string().min(1),
-    kind: z.string().min(1),
-    segment: z.string().min(1),
+    customerId: z.string().check(z.minLength(1)),
+    kind: z.string().check(z.minLength(1)),
+    segment: z.string().check(z.minLength(1)),
     at: z.iso.datetime({ offset: true }),
-    historyChanged: z.boolean().optional(),
+    historyChanged: z.optional(z.boolean()),
   }),
 });
 

@@ -1,5 +1,4 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
 import { DynamoModelRepository } from '../../lib/adapters/dynamodb/dynamo-model-repository';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { ConfigError, readEnv } from '../../lib/config/read-env';
@@ -7,6 +6,7 @@ import { type RuleSegment, RuleSegmentsSchema } from '../../lib/domain/rule-segm
 import { type ScoringSettings, ScoringSettingsSchema } from '../../lib/domain/scoring-model';
 import { systemClock } from '../../lib/ports/clock';
 import { ModelCache } from '../../lib/use-cases/model-cache';
+import type * as z from '../../lib/zod';
 
 /** What every function that scores profiles is built from: the model store and the operator's config. */
 export function scoringDeps(
@@ -26,7 +26,7 @@ export function scoringDeps(
 }
 
 /** Parses a JSON config variable; a bad one fails the cold start naming the variable and the path. */
-export function parseConfig<T>(name: string, schema: z.ZodType<T>, json: string): T {
+export function parseConfig<T>(name: string, schema: z.ZodMiniType<T>, json: string): T {
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 // The capacity model: what an AWS account needs to run Precis for a given shop, computed from the
 // capacity units the benchmarks MEASURED per event (bench/results/units.json, written by
@@ -11,12 +11,12 @@ import * as z from 'zod';
 export const UNITS_EVENTS = ['order', 'signup', 'message', 'plannedPerson'] as const;
 export type UnitsEvent = (typeof UNITS_EVENTS)[number];
 
-const TargetUnitsSchema = z.object({ read: z.number().min(0), write: z.number().min(0) });
-export const EventUnitsSchema = TargetUnitsSchema.extend({
+const TargetUnitsSchema = z.object({ read: z.number().check(z.gte(0)), write: z.number().check(z.gte(0)) });
+export const EventUnitsSchema = z.extend(TargetUnitsSchema, {
   byTarget: z.record(z.string(), TargetUnitsSchema),
   /** Median HTTP time of the event's API call on the local runtime (ms), where it has one. */
-  latencyMs: z.number().positive().optional(),
-  invocations: z.record(z.string(), z.number().min(0)).optional(),
+  latencyMs: z.optional(z.number().check(z.positive())),
+  invocations: z.optional(z.record(z.string(), z.number().check(z.gte(0)))),
   command: z.string(),
   measuredAt: z.string(),
 });

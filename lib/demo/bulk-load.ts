@@ -6,7 +6,6 @@ import {
   DynamoDBDocumentClient,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { HmacIdentityKeys } from '../adapters/crypto/hmac-identity-keys';
 import { orderClaimItem, orderItem } from '../adapters/dynamodb/dynamo-order-repository';
 import { surveyClaimKey, surveyItems } from '../adapters/dynamodb/dynamo-survey-repository';
@@ -15,6 +14,7 @@ import { orderFingerprint, orderSchema } from '../domain/order';
 import { signupSchema } from '../domain/signup';
 import { surveyFingerprint, surveySchema } from '../domain/survey';
 import type { StoredSurvey } from '../ports/survey-repository';
+import * as z from '../zod';
 import type { DemoCustomer } from './population';
 
 // The demo population written in bulk (BatchWriteItem, several batches in flight) into the local
@@ -43,7 +43,7 @@ export const BulkTargetSchema = z.object({
   reportingCurrency: z.string(),
   exchangeRates: z.string(),
   /** The pseudonym keys of the Identities table (newest first), as the functions read them. */
-  identityKeys: z.array(z.string()).min(1),
+  identityKeys: z.array(z.string()).check(z.minLength(1)),
   identityLegacyLookup: z.boolean(),
 });
 export type BulkTarget = z.infer<typeof BulkTargetSchema>;
@@ -141,7 +141,9 @@ export class DemoBulkLoader {
 
   /** Stores each new order (id claim, then the order, a customer's orders together); returns the duplicates. */
   async loadOrders(customers: readonly DemoCustomer[], onDone: (done: number) => void): Promise<number> {
-    const rates = z.record(z.string(), z.number().positive()).parse(JSON.parse(this.target.exchangeRates));
+    const rates = z
+      .record(z.string(), z.number().check(z.positive()))
+      .parse(JSON.parse(this.target.exchangeRates));
     const parse = orderSchema({
       now: this.now.toISOString(),
       reportingCurrency: this.target.reportingCurrency,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { PhoneCodeSchema, requestVerification } from './phone-verification';
 import { ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
@@ -22,29 +22,29 @@ const ConsentRecordSchema = <T extends readonly [string, ...string[]]>(statuses:
     source: z.string(),
   });
 
-export const EmailConsentSchema = ConsentRecordSchema(EMAIL_CONSENT).extend({
+export const EmailConsentSchema = z.extend(ConsentRecordSchema(EMAIL_CONSENT), {
   /** Double opt-in: when the person last asked to subscribe (the confirmation email is due). */
-  requestedAt: z.string().optional(),
+  requestedAt: z.optional(z.string()),
   /** When the confirmation email for the pending request was sent (at most one per 24 h). */
-  confirmationSentAt: z.string().optional(),
+  confirmationSentAt: z.optional(z.string()),
 });
 export const SmsConsentSchema = ConsentRecordSchema(SMS_CONSENT);
 
 const SuppressedSchema = z.object({ reason: z.string(), at: z.string() });
 export const SuppressionSchema = z.object({
-  email: SuppressedSchema.optional(),
-  sms: SuppressedSchema.optional(),
+  email: z.optional(SuppressedSchema),
+  sms: z.optional(SuppressedSchema),
 });
 export type Suppression = z.infer<typeof SuppressionSchema>;
 
 export const CustomerSchema = z.object({
   customerId: z.string(),
   /** Absent for a customer first known from an order (no signup yet) and after erasure. */
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  birthday: z.string().optional(),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  email: z.optional(z.string()),
+  phone: z.optional(z.string()),
+  birthday: z.optional(z.string()),
   timeZone: z.string(),
   locale: z.string(),
   interests: z.array(z.string()),
@@ -53,41 +53,41 @@ export const CustomerSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Bumped on every change a person or process makes; derived-key updates leave it alone. */
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   /** Kept by the orders stream, recomputed from the whole order history (absent before any order). */
-  metrics: ProfileMetricsSchema.optional(),
+  metrics: z.optional(ProfileMetricsSchema),
   /** Kept by the surveys stream, recomputed from the whole survey history (absent before any answer). */
-  satisfaction: SatisfactionSchema.optional(),
+  satisfaction: z.optional(SatisfactionSchema),
   /** Set when the person's data was erased: the record stays only as anonymous aggregates. */
-  erasedAt: z.string().optional(),
+  erasedAt: z.optional(z.string()),
   /** Derived by the profile stream: sparse keys of the birthday index (absent = not indexed). */
-  birthdayKey: z.string().optional(),
-  birthdayOffset: z.number().optional(),
+  birthdayKey: z.optional(z.string()),
+  birthdayOffset: z.optional(z.number()),
   /** Lifetime value, scored with the current model on every metrics change and after each refit. */
-  ltv: LtvSchema.optional(),
+  ltv: z.optional(LtvSchema),
   /** Segment memberships, scored with the LTV (see lib/domain/scoring.ts). */
-  segments: SegmentsSchema.optional(),
+  segments: z.optional(SegmentsSchema),
   /** Derived: sparse keys of the next-order index (absent = not indexed). */
-  nextOrderKey: z.string().optional(),
-  nextOrderOffset: z.number().optional(),
+  nextOrderKey: z.optional(z.string()),
+  nextOrderOffset: z.optional(z.number()),
   /** Campaigns: channels that must not be messaged (hard bounce, complaint, carrier opt-out). */
-  suppression: SuppressionSchema.optional(),
+  suppression: z.optional(SuppressionSchema),
   /**
    * Preference centre: the campaigns (by id) the person asked not to get, on any channel. Set only
    * through the signed "manage your details" page; honoured by the consent rule (eligibility.ts).
    */
-  campaignOptOuts: z.array(z.string()).optional(),
+  campaignOptOuts: z.optional(z.array(z.string())),
   /**
    * The number waiting to be verified (phone-verification.ts), and when it was asked: the profile's
    * own number after a signup with SMS ticked, or a new number given on the manage page, which is
    * never texted and not the profile's `phone` until a verification confirms it
    * (`verifyPendingPhone` in preferences.ts).
    */
-  pendingPhone: z.object({ phone: z.string(), requestedAt: z.string() }).optional(),
+  pendingPhone: z.optional(z.object({ phone: z.string(), requestedAt: z.string() })),
   /** The one-time code texted for `pendingPhone` (a digest only; bookkeeping, no version bump). */
-  phoneCode: PhoneCodeSchema.optional(),
+  phoneCode: z.optional(PhoneCodeSchema),
   /** When a manage-your-details link was last emailed on request (bookkeeping, no version bump). */
-  manageLinkSentAt: z.string().optional(),
+  manageLinkSentAt: z.optional(z.string()),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 export type EmailConsent = z.infer<typeof EmailConsentSchema>;

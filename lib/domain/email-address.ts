@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 // Email addresses as the public form takes them: the RFC 5321 "Mailbox" that SMTP servers (SES
 // among them) accept, written as an RFC 5322 dot-atom. Deliberately narrower than RFC 5322 allows:
@@ -112,12 +112,12 @@ export function mailboxOf(address: string): string {
  * no control characters, no stray dots, a dotted domain of valid labels, 64/254 characters) and
  * normalised (lower case, the domain in ASCII). Shared by every input that takes one.
  */
-export const emailSchema = z
-  .string({ error: 'must be text' })
-  .trim()
-  .transform((email, ctx) => {
+export const emailSchema = z.pipe(
+  z.string({ error: 'must be text' }).check(z.trim()),
+  z.transform((email, ctx) => {
     const problem = emailAddressProblem(email);
     if (problem === undefined) return normaliseEmailAddress(email);
-    ctx.addIssue({ code: 'custom', message: problem });
+    ctx.issues.push({ code: 'custom', message: problem, input: email });
     return z.NEVER;
-  });
+  }),
+);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { calendarDaysBetween, type ProfileMetrics } from './profile-metrics';
 
 // Lifecycle stage: where a customer is in their relationship with the shop, from signup to
@@ -22,22 +22,24 @@ export type LifecycleStage = z.infer<typeof LifecycleStageSchema>;
 
 export const LifecycleConfigSchema = z
   .object({
-    newWithinDays: z.int().positive().default(30),
-    atRiskPAlive: z.number().min(0).max(1).default(0.5),
-    lapsedPAlive: z.number().min(0).max(1).default(0.2),
-    overdueFactor: z.number().min(1).default(2),
-    atRiskAfterDays: z.int().positive().default(90),
-    atRiskMinDays: z.int().nonnegative().default(30),
-    lapsedAfterDays: z.int().positive().default(365),
+    newWithinDays: z._default(z.int().check(z.positive()), 30),
+    atRiskPAlive: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+    lapsedPAlive: z._default(z.number().check(z.gte(0), z.lte(1)), 0.2),
+    overdueFactor: z._default(z.number().check(z.gte(1)), 2),
+    atRiskAfterDays: z._default(z.int().check(z.positive()), 90),
+    atRiskMinDays: z._default(z.int().check(z.nonnegative()), 30),
+    lapsedAfterDays: z._default(z.int().check(z.positive()), 365),
   })
-  .refine((c) => c.lapsedPAlive <= c.atRiskPAlive, {
-    message: 'lapsedPAlive must not exceed atRiskPAlive',
-    path: ['lapsedPAlive'],
-  })
-  .refine((c) => c.atRiskAfterDays <= c.lapsedAfterDays && c.atRiskMinDays <= c.lapsedAfterDays, {
-    message: 'a customer must be able to be at risk before lapsing',
-    path: ['lapsedAfterDays'],
-  });
+  .check(
+    z.refine((c) => c.lapsedPAlive <= c.atRiskPAlive, {
+      message: 'lapsedPAlive must not exceed atRiskPAlive',
+      path: ['lapsedPAlive'],
+    }),
+    z.refine((c) => c.atRiskAfterDays <= c.lapsedAfterDays && c.atRiskMinDays <= c.lapsedAfterDays, {
+      message: 'a customer must be able to be at risk before lapsing',
+      path: ['lapsedAfterDays'],
+    }),
+  );
 export type LifecycleConfig = z.infer<typeof LifecycleConfigSchema>;
 
 export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = LifecycleConfigSchema.parse({});

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { emailSchema } from './email-address';
 import { toMinorUnits } from './money';
 
@@ -17,15 +17,17 @@ const MAX_AMOUNT = 10_000_000;
 const text = (max: number) =>
   z
     .string({ error: 'must be text' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
 
-const amount = z
-  .number({ error: 'must be a number' })
-  .min(0, 'must not be negative')
-  .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
-  .refine((value) => Math.abs(toMinorUnits(value) / 100 - value) < 1e-9, 'must have at most 2 decimals');
+const amount = z.number({ error: 'must be a number' }).check(
+  z.gte(0, 'must not be negative'),
+  z.lte(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`),
+  z.refine((value) => Math.abs(toMinorUnits(value) / 100 - value) < 1e-9, 'must have at most 2 decimals'),
+);
 
 export interface OrderRules {
   /** Now, as an ISO instant: orders may not be dated more than a day ahead (clock skew). */
@@ -37,49 +39,57 @@ export interface OrderRules {
 
 const LineItemSchema = z.strictObject({
   sku: text(100),
-  category: text(100).transform((category) => category.toLowerCase()),
+  category: z.pipe(
+    text(100),
+    z.transform((category) => category.toLowerCase()),
+  ),
   quantity: z
     .int({ error: 'must be a whole number' })
-    .min(1, 'must be at least 1')
-    .max(100_000, 'is too large'),
+    .check(z.gte(1, 'must be at least 1'), z.lte(100_000, 'is too large')),
   unitPrice: amount,
 });
 
 export function orderSchema(rules: OrderRules) {
   const latest = Date.parse(rules.now) + 86_400_000;
-  return z
-    .strictObject({
-      orderId: text(100).regex(ID, 'may hold letters, digits and . : # / _ - only'),
+  return z.pipe(
+    z.strictObject({
+      orderId: text(100).check(z.regex(ID, 'may hold letters, digits and . : # / _ - only')),
       customer: z
         .strictObject({
-          customerId: text(100).optional(),
-          email: emailSchema.optional(),
+          customerId: z.optional(text(100)),
+          email: z.optional(emailSchema),
         })
-        .refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
-          message: 'give exactly one of customerId or email',
-        }),
+        .check(
+          z.refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
+            message: 'give exactly one of customerId or email',
+          }),
+        ),
       orderedAt: z.iso
         .datetime({
           offset: true,
           error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
         })
-        .refine((at) => Date.parse(at) <= latest, 'must not be in the future')
-        .refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
+        .check(
+          z.refine((at) => Date.parse(at) <= latest, 'must not be in the future'),
+          z.refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
+        ),
       totalAmount: amount,
-      currency: z
-        .string({ error: 'must be text' })
-        .toUpperCase()
-        .refine((code) => ISO_CURRENCIES.has(code), 'must be an ISO 4217 currency code such as EUR')
-        .refine(
+      currency: z.string({ error: 'must be text' }).check(
+        z.toUpperCase(),
+        z.refine((code) => ISO_CURRENCIES.has(code), 'must be an ISO 4217 currency code such as EUR'),
+        z.refine(
           (code) => code === rules.reportingCurrency || rules.exchangeRates[code] !== undefined,
           `has no exchange rate to the reporting currency (${rules.reportingCurrency}) configured`,
         ),
+      ),
       lineItems: z
         .array(LineItemSchema, { error: 'must be a list of line items' })
-        .min(1, 'must hold at least one line item')
-        .max(MAX_LINE_ITEMS, `must hold at most ${MAX_LINE_ITEMS} line items`),
-    })
-    .transform(
+        .check(
+          z.minLength(1, 'must hold at least one line item'),
+          z.maxLength(MAX_LINE_ITEMS, `must hold at most ${MAX_LINE_ITEMS} line items`),
+        ),
+    }),
+    z.transform(
       (input): Order => ({
         orderId: input.orderId,
         customer: input.customer as Order['customer'],
@@ -89,7 +99,8 @@ export function orderSchema(rules: OrderRules) {
         reportingAmount: toReporting(input.totalAmount, input.currency, rules),
         lineItems: input.lineItems,
       }),
-    );
+    ),
+  );
 }
 
 export interface Order {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { Customer } from './customer';
 
 // Phone verification before any SMS (double opt-in for texts, as Klaviyo and Braze do it): a number
@@ -41,7 +41,7 @@ export const PhoneCodeSchema = z.object({
   /** HMAC of the code (see `codeBinding`), never the code. */
   codeHash: z.string(),
   sentAt: z.string(),
-  attempts: z.number().int().nonnegative(),
+  attempts: z.number().check(z.int(), z.nonnegative()),
 });
 export type PhoneCode = z.infer<typeof PhoneCodeSchema>;
 

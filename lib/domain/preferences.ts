@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { UNSUBSCRIBE_SOURCE } from './consent';
 import type { Customer } from './customer';
 import { escapeHtml } from './html';
@@ -34,31 +34,34 @@ const CHECKED = new Set(['on', 'true', 'yes', '1']);
  * (checked = I want these), and `campaign` repeated once per campaign the person still wants.
  */
 export function manageFormSchema(today: string) {
-  const optional = <T extends z.ZodType>(schema: T) =>
-    z.preprocess(
-      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-      schema.optional(),
+  const optional = <T extends z.ZodMiniType>(schema: T) =>
+    z.pipe(
+      z.transform((value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)),
+      z.optional(schema),
     );
-  return z
-    .strictObject({
-      token: z.string().max(1000),
-      firstName: name(100),
-      lastName: optional(name(100)),
-      birthday: optional(birthdaySchema(today)),
-      timeZone: timeZoneSchema,
-      locale: localeSchema,
-      phone: optional(phoneInputSchema),
-      country: optional(countrySchema),
-      email: z.boolean(),
-      sms: z.boolean(),
-      campaign: z.array(z.string().max(40)).max(100),
-    })
-    .superRefine((form, ctx) => {
-      if (form.phone !== undefined && toE164(form.phone, form.country) === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['phone'], message: PHONE_MESSAGE });
-      }
-    })
-    .transform(
+  return z.pipe(
+    z
+      .strictObject({
+        token: z.string().check(z.maxLength(1000)),
+        firstName: name(100),
+        lastName: optional(name(100)),
+        birthday: optional(birthdaySchema(today)),
+        timeZone: timeZoneSchema,
+        locale: localeSchema,
+        phone: optional(phoneInputSchema),
+        country: optional(countrySchema),
+        email: z.boolean(),
+        sms: z.boolean(),
+        campaign: z.array(z.string().check(z.maxLength(40))).check(z.maxLength(100)),
+      })
+      .check(
+        z.superRefine((form, ctx) => {
+          if (form.phone !== undefined && toE164(form.phone, form.country) === undefined) {
+            ctx.addIssue({ code: 'custom', path: ['phone'], message: PHONE_MESSAGE });
+          }
+        }),
+      ),
+    z.transform(
       (form): DetailsChange => ({
         firstName: form.firstName,
         ...(form.lastName !== undefined && { lastName: form.lastName }),
@@ -70,7 +73,8 @@ export function manageFormSchema(today: string) {
         sms: form.sms,
         campaigns: [...new Set(form.campaign)],
       }),
-    );
+    ),
+  );
 }
 
 /** Maps the posted form fields onto the schema's shape (checkboxes present = checked). */

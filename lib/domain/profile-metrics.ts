@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { replenishmentDate } from './ltv/replenishment';
 import { fromMinorUnits, toMinorUnits } from './money';
 
@@ -12,18 +12,18 @@ export const MAX_TRACKED_CATEGORIES = 20;
 const MS_PER_DAY = 86_400_000;
 
 export const MetricLineItemSchema = z.object({
-  sku: z.string().min(1),
-  category: z.string().min(1),
-  quantity: z.number().positive(),
-  unitPrice: z.number().nonnegative(),
+  sku: z.string().check(z.minLength(1)),
+  category: z.string().check(z.minLength(1)),
+  quantity: z.number().check(z.positive()),
+  unitPrice: z.number().check(z.nonnegative()),
 });
 export type MetricLineItem = z.infer<typeof MetricLineItemSchema>;
 
 /** A non-cancelled order as the metrics need it; `amount` is already in the reporting currency. */
 export const MetricOrderSchema = z.object({
-  orderId: z.string().min(1),
+  orderId: z.string().check(z.minLength(1)),
   orderedAt: z.iso.datetime({ offset: true }),
-  amount: z.number().nonnegative(),
+  amount: z.number().check(z.nonnegative()),
   lineItems: z.array(MetricLineItemSchema),
 });
 export type MetricOrder = z.infer<typeof MetricOrderSchema>;
@@ -31,9 +31,9 @@ export type MetricOrder = z.infer<typeof MetricOrderSchema>;
 export const CategoryMetricsSchema = z.object({
   lastPurchasedAt: z.iso.datetime(),
   /** Orders that contained the category. */
-  purchaseCount: z.int().positive(),
+  purchaseCount: z.int().check(z.positive()),
   /** Median gap between distinct purchase days in the category; null with fewer than 2 days. */
-  typicalCycleDays: z.number().nonnegative().nullable(),
+  typicalCycleDays: z.nullable(z.number().check(z.nonnegative())),
   /** The highest-value line of the category in the most recent order that had it. */
   lastSku: z.string(),
   /**
@@ -41,7 +41,7 @@ export const CategoryMetricsSchema = z.object({
    * cycle of each other: see ltv/replenishment.ts), the day the next restock is due: the last
    * purchase day + the median gap. Null otherwise; absent on metrics stored before it existed.
    */
-  replenishmentDue: z.iso.date().nullable().optional(),
+  replenishmentDue: z.optional(z.nullable(z.iso.date())),
 });
 export type CategoryMetrics = z.infer<typeof CategoryMetricsSchema>;
 
@@ -51,30 +51,30 @@ export type CategoryMetrics = z.infer<typeof CategoryMetricsSchema>;
  */
 export const LtvInputsSchema = z.object({
   /** Repeat transactions: distinct purchase days − 1. */
-  x: z.int().nonnegative(),
+  x: z.int().check(z.nonnegative()),
   /** Days from the first to the last purchase day (t_x). */
-  txDays: z.int().nonnegative(),
+  txDays: z.int().check(z.nonnegative()),
   /** UTC day of the first purchase; T is measured from here by the model fit. */
   firstPurchaseDay: z.iso.date(),
   /** Mean value of the repeat transactions (the first is excluded, as Gamma-Gamma expects). */
-  repeatMeanValue: z.number().nonnegative().nullable(),
+  repeatMeanValue: z.nullable(z.number().check(z.nonnegative())),
 });
 export type LtvInputs = z.infer<typeof LtvInputsSchema>;
 
 export const ProfileMetricsSchema = z.object({
-  orderCount: z.int().nonnegative(),
+  orderCount: z.int().check(z.nonnegative()),
   /** Repeat purchases counted on distinct UTC days: distinct purchase days − 1, min 0. */
-  repeatOrderCount: z.int().nonnegative(),
-  totalSpend: z.number().nonnegative(),
-  averageOrderValue: z.number().nonnegative().nullable(),
-  firstOrderAt: z.iso.datetime().nullable(),
-  lastOrderAt: z.iso.datetime().nullable(),
-  meanInterPurchaseDays: z.number().nonnegative().nullable(),
-  medianInterPurchaseDays: z.number().nonnegative().nullable(),
+  repeatOrderCount: z.int().check(z.nonnegative()),
+  totalSpend: z.number().check(z.nonnegative()),
+  averageOrderValue: z.nullable(z.number().check(z.nonnegative())),
+  firstOrderAt: z.nullable(z.iso.datetime()),
+  lastOrderAt: z.nullable(z.iso.datetime()),
+  meanInterPurchaseDays: z.nullable(z.number().check(z.nonnegative())),
+  medianInterPurchaseDays: z.nullable(z.number().check(z.nonnegative())),
   /** At most MAX_TRACKED_CATEGORIES, most recently purchased first. */
   categories: z.record(z.string(), CategoryMetricsSchema),
   /** Null until the first order. */
-  ltvInputs: LtvInputsSchema.nullable(),
+  ltvInputs: z.nullable(LtvInputsSchema),
 });
 export type ProfileMetrics = z.infer<typeof ProfileMetricsSchema>;
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from '../zod';
 import { type Customer, CustomerSchema } from './customer';
 import { computeProfileMetrics, ProfileMetricsSchema } from './profile-metrics';
 import { SatisfactionSchema } from './satisfaction';
@@ -10,33 +10,36 @@ import { LtvSchema, SegmentsSchema } from './scoring';
  * optimistic-lock version) and anything added to the item later never leak by default.
  */
 
-export const ProfileViewSchema = CustomerSchema.pick({
-  customerId: true,
-  firstName: true,
-  lastName: true,
-  email: true,
-  phone: true,
-  birthday: true,
-  timeZone: true,
-  locale: true,
-  interests: true,
-  consent: true,
-  /** The campaigns the person opted out of, and a phone number waiting for verification. */
-  campaignOptOuts: true,
-  pendingPhone: true,
-  source: true,
-  createdAt: true,
-  updatedAt: true,
-  /** Present once the person's data was erased: only anonymous aggregates remain. */
-  erasedAt: true,
-}).extend({
-  /** Order metrics (zero before any order) and the survey satisfaction (null before any answer). */
-  metrics: ProfileMetricsSchema.extend({ satisfaction: SatisfactionSchema.nullable() }),
-  /** Lifetime value (historical and predicted) and the expected next order; absent before scoring. */
-  ltv: LtvSchema.optional(),
-  /** RFM, value tier, satisfaction matrix, lifecycle stage and rule segments; absent before scoring. */
-  segments: SegmentsSchema.optional(),
-});
+export const ProfileViewSchema = z.extend(
+  z.pick(CustomerSchema, {
+    customerId: true,
+    firstName: true,
+    lastName: true,
+    email: true,
+    phone: true,
+    birthday: true,
+    timeZone: true,
+    locale: true,
+    interests: true,
+    consent: true,
+    /** The campaigns the person opted out of, and a phone number waiting for verification. */
+    campaignOptOuts: true,
+    pendingPhone: true,
+    source: true,
+    createdAt: true,
+    updatedAt: true,
+    /** Present once the person's data was erased: only anonymous aggregates remain. */
+    erasedAt: true,
+  }),
+  {
+    /** Order metrics (zero before any order) and the survey satisfaction (null before any answer). */
+    metrics: z.extend(ProfileMetricsSchema, { satisfaction: z.nullable(SatisfactionSchema) }),
+    /** Lifetime value (historical and predicted) and the expected next order; absent before scoring. */
+    ltv: z.optional(LtvSchema),
+    /** RFM, value tier, satisfaction matrix, lifecycle stage and rule segments; absent before scoring. */
+    segments: z.optional(SegmentsSchema),
+  },
+);
 export type ProfileView = z.infer<typeof ProfileViewSchema>;
 
 export function toProfileView(customer: Customer): ProfileView {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { calendarDaysBetween, type ProfileMetrics } from './profile-metrics';
 import { quantile } from './value-tier';
 
@@ -38,9 +38,9 @@ export type RfmScore = z.infer<typeof RfmScoreSchema>;
 
 export const RfmValuesSchema = z.object({
   /** Days since the last order (UTC calendar days). */
-  recencyDays: z.number().nonnegative(),
+  recencyDays: z.number().check(z.nonnegative()),
   /** Number of orders. */
-  frequency: z.number().nonnegative(),
+  frequency: z.number().check(z.nonnegative()),
   /** Total spend in the reporting currency. */
   monetary: z.number(),
 });
@@ -49,14 +49,19 @@ export type RfmValues = z.infer<typeof RfmValuesSchema>;
 /** The 20th, 40th, 60th and 80th percentiles, non-decreasing. */
 const CutPointsSchema = z
   .tuple([z.number(), z.number(), z.number(), z.number()])
-  .refine((cuts) => cuts.every((c, i) => i === 0 || cuts[i - 1]! <= c), 'cut points must be non-decreasing');
+  .check(
+    z.refine(
+      (cuts) => cuts.every((c, i) => i === 0 || cuts[i - 1]! <= c),
+      'cut points must be non-decreasing',
+    ),
+  );
 
 export const RfmThresholdsSchema = z.object({
   recencyDays: CutPointsSchema,
   frequency: CutPointsSchema,
   monetary: CutPointsSchema,
   /** Buyers the cut points were computed from. */
-  population: z.int().min(MIN_RFM_POPULATION),
+  population: z.int().check(z.gte(MIN_RFM_POPULATION)),
 });
 export type RfmThresholds = z.infer<typeof RfmThresholdsSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { tryParseInstant } from './profile-metrics';
 
 // Operator-defined segments: a name and a small JSON rule over any profile attribute or tag,
@@ -24,7 +24,7 @@ const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const FieldPathSchema = z
   .string()
-  .regex(FIELD_PATH, { error: 'field must be a dotted path such as metrics.totalSpend' });
+  .check(z.regex(FIELD_PATH, { error: 'field must be a dotted path such as metrics.totalSpend' }));
 
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: 'value must be a string, number or boolean',
@@ -46,10 +46,10 @@ export const ConditionSchema = z.discriminatedUnion('op', [
   z.strictObject({
     field: FieldPathSchema,
     op: z.literal('in'),
-    value: z.array(ScalarSchema).min(1, { error: 'in needs at least one value' }),
+    value: z.array(ScalarSchema).check(z.minLength(1, { error: 'in needs at least one value' })),
   }),
   z.strictObject({ field: FieldPathSchema, op: z.literal('contains'), value: ScalarSchema }),
-  z.strictObject({ field: FieldPathSchema, op: z.literal('exists'), value: z.boolean().optional() }),
+  z.strictObject({ field: FieldPathSchema, op: z.literal('exists'), value: z.optional(z.boolean()) }),
 ]);
 export type Condition = z.infer<typeof ConditionSchema>;
 
@@ -61,24 +61,28 @@ export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Condition
  * that kind only. A plain z.union would try every kind and report "invalid input" at the root;
  * this reports the actual problem at its path, e.g. ["all", 1, "value"].
  */
-export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
-  z.unknown().transform((input, ctx): Rule => {
-    const result = nodeSchemaFor(input).safeParse(input);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) ctx.addIssue({ ...issue });
-    return z.NEVER;
-  }),
+export const RuleSchema: z.ZodMiniType<Rule> = z.lazy(() =>
+  z.pipe(
+    z.unknown(),
+    z.transform((input, ctx): Rule => {
+      const result = nodeSchemaFor(input).safeParse(input);
+      if (result.success) return result.data;
+      for (const issue of result.error.issues)
+        ctx.issues.push({ ...issue, input: issue.input } as z.core.$ZodRawIssue);
+      return z.NEVER;
+    }),
+  ),
 );
 
 const AllRuleSchema = z.strictObject({
-  all: z.array(RuleSchema).min(1, { error: 'all needs at least one rule' }),
+  all: z.array(RuleSchema).check(z.minLength(1, { error: 'all needs at least one rule' })),
 });
 const AnyRuleSchema = z.strictObject({
-  any: z.array(RuleSchema).min(1, { error: 'any needs at least one rule' }),
+  any: z.array(RuleSchema).check(z.minLength(1, { error: 'any needs at least one rule' })),
 });
 const NotRuleSchema = z.strictObject({ not: RuleSchema });
 
-function nodeSchemaFor(input: unknown): z.ZodType<Rule> {
+function nodeSchemaFor(input: unknown): z.ZodMiniType<Rule> {
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     if ('all' in input) return AllRuleSchema;
     if ('any' in input) return AnyRuleSchema;
@@ -88,24 +92,28 @@ function nodeSchemaFor(input: unknown): z.ZodType<Rule> {
 }
 
 export const RuleSegmentSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
-    error: 'id must be 1-64 lowercase letters, digits, - or _',
-  }),
-  name: z.string().trim().min(1).max(100),
+  id: z.string().check(
+    z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+      error: 'id must be 1-64 lowercase letters, digits, - or _',
+    }),
+  ),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   rule: RuleSchema,
 });
 export type RuleSegment = z.infer<typeof RuleSegmentSchema>;
 
 /** The operator's segment list: ids are what profiles and events carry, so they must be unique. */
-export const RuleSegmentsSchema = z.array(RuleSegmentSchema).superRefine((segments, ctx) => {
-  const seen = new Set<string>();
-  segments.forEach((segment, i) => {
-    if (seen.has(segment.id)) {
-      ctx.addIssue({ code: 'custom', message: `duplicate segment id "${segment.id}"`, path: [i, 'id'] });
-    }
-    seen.add(segment.id);
-  });
-});
+export const RuleSegmentsSchema = z.array(RuleSegmentSchema).check(
+  z.superRefine((segments, ctx) => {
+    const seen = new Set<string>();
+    segments.forEach((segment, i) => {
+      if (seen.has(segment.id)) {
+        ctx.addIssue({ code: 'custom', message: `duplicate segment id "${segment.id}"`, path: [i, 'id'] });
+      }
+      seen.add(segment.id);
+    });
+  }),
+);
 
 export function evaluateRule(rule: Rule, profile: unknown): boolean {
   if ('all' in rule) return rule.all.every((r) => evaluateRule(r, profile));

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { quantile } from './value-tier';
 
 // The 3×3 matrix of purchase volume × satisfaction, each cell with its strategy.
@@ -69,11 +69,13 @@ export const SATISFACTION_MATRIX: Readonly<
 
 /** Spend strictly above `highAbove` is high volume, above `mediumAbove` medium, the rest low. */
 export const VolumeThresholdsSchema = z
-  .object({ mediumAbove: z.number().nonnegative(), highAbove: z.number().nonnegative() })
-  .refine((t) => t.mediumAbove <= t.highAbove, {
-    message: 'mediumAbove must not exceed highAbove',
-    path: ['highAbove'],
-  });
+  .object({ mediumAbove: z.number().check(z.nonnegative()), highAbove: z.number().check(z.nonnegative()) })
+  .check(
+    z.refine((t) => t.mediumAbove <= t.highAbove, {
+      message: 'mediumAbove must not exceed highAbove',
+      path: ['highAbove'],
+    }),
+  );
 export type VolumeThresholds = z.infer<typeof VolumeThresholdsSchema>;
 
 export interface MatrixCell {

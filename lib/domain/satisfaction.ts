@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { meanSatisfaction } from './satisfaction-matrix';
 
 /**
@@ -12,10 +12,10 @@ export const SCORE_MAX = 5;
 
 export const SatisfactionSchema = z.object({
   /** The score of the most recent answer. */
-  latest: z.int().min(SCORE_MIN).max(SCORE_MAX),
+  latest: z.int().check(z.gte(SCORE_MIN), z.lte(SCORE_MAX)),
   /** Mean of every answer, rounded to 2 decimals. */
-  mean: z.number().min(SCORE_MIN).max(SCORE_MAX),
-  count: z.int().positive(),
+  mean: z.number().check(z.gte(SCORE_MIN), z.lte(SCORE_MAX)),
+  count: z.int().check(z.positive()),
   lastAnsweredAt: z.iso.datetime(),
 });
 export type Satisfaction = z.infer<typeof SatisfactionSchema>;

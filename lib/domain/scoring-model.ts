@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { LifecycleConfigSchema } from './lifecycle';
 import { ModelNameSchema, type PurchaseModel, PurchaseModelSchema } from './ltv/models';
 import { RfmThresholdsSchema } from './rfm';
@@ -31,27 +31,27 @@ export const SEGMENT_SUMMARY_ID = 'segment-summary';
 /** Below this many customers with a repeat purchase the LTV parameters are not refitted. */
 export const MIN_REPEAT_BUYERS = 10;
 
-const positive = z.number().positive().finite();
+const positive = z.number().check(z.positive());
 
 export const LtvSettingsSchema = z.strictObject({
   /** The predictive CLV and expected orders are over this many months. */
-  horizonMonths: z.int().min(1).max(120).default(12),
+  horizonMonths: z._default(z.int().check(z.gte(1), z.lte(120)), 12),
   /** Applied monthly as (1 + annual)^(1/12) − 1. */
-  annualDiscountRate: z.number().min(0).max(1).default(0.1),
+  annualDiscountRate: z._default(z.number().check(z.gte(0), z.lte(1)), 0.1),
   /**
    * The historical formula's purchases per year for everyone (the textbook's "4"); when unset each
    * customer's own rate is used: orders per year since their first order (at least one year).
    */
-  purchasesPerYear: positive.optional(),
+  purchasesPerYear: z.optional(positive),
   /** The historical formula's expected customer lifetime in years (the textbook's "10"). */
-  expectedLifetimeYears: positive.default(10),
+  expectedLifetimeYears: z._default(positive, 10),
 });
 export type LtvSettings = z.infer<typeof LtvSettingsSchema>;
 
 /** The operator's scoring settings, from config (SCORING_CONFIG). */
 export const ScoringSettingsSchema = z.strictObject({
-  ltv: LtvSettingsSchema.prefault({}),
-  lifecycle: LifecycleConfigSchema.prefault({}),
+  ltv: z.prefault(LtvSettingsSchema, {}),
+  lifecycle: z.prefault(LifecycleConfigSchema, {}),
 });
 export type ScoringSettings = z.infer<typeof ScoringSettingsSchema>;
 
@@ -62,26 +62,26 @@ export const BgNbdParamsSchema = z.object({
   alpha: positive,
   a: positive,
   b: positive,
-  logLikelihood: z.number().finite(),
+  logLikelihood: z.number(),
 });
 
 export const GammaGammaParamsSchema = z.object({
   p: positive,
   // q ≤ 1 would mean an infinite mean spend: such a fit is never stored.
-  q: z.number().gt(1).finite(),
+  q: z.number().check(z.gt(1)),
   v: positive,
 });
 
-const score = z.number().finite().nullable();
+const score = z.nullable(z.number());
 
 /** How the refit chose the purchase model: every candidate's holdout accuracy on the time split. */
 export const ModelChoiceSchema = z.object({
   chosen: ModelNameSchema,
   /** The split: fitted on history up to this day, scored on the following `holdoutDays`. */
   splitDay: z.iso.date(),
-  holdoutDays: z.int().positive(),
+  holdoutDays: z.int().check(z.positive()),
   /** Buyers whose order histories the choice was made on (a sample of the population). */
-  customers: z.int().nonnegative(),
+  customers: z.int().check(z.nonnegative()),
   scores: z.array(
     z.object({
       model: ModelNameSchema,
@@ -97,26 +97,26 @@ export const ModelChoiceSchema = z.object({
 export type ModelChoiceRecord = z.infer<typeof ModelChoiceSchema>;
 
 export const ScoringModelSchema = z.object({
-  version: z.int().nonnegative(),
-  fittedAt: z.iso.datetime().nullable(),
+  version: z.int().check(z.nonnegative()),
+  fittedAt: z.nullable(z.iso.datetime()),
   /** The UTC day the population was summarised as of (T = asOfDay − first purchase day). */
-  asOfDay: z.iso.date().nullable(),
+  asOfDay: z.nullable(z.iso.date()),
   unit: z.literal('days'),
-  bgnbd: BgNbdParamsSchema.nullable(),
-  purchaseModel: PurchaseModelSchema.nullable().default(null),
-  modelChoice: ModelChoiceSchema.nullable().default(null),
-  gammaGamma: GammaGammaParamsSchema.nullable(),
-  rfmThresholds: RfmThresholdsSchema.nullable(),
-  valueThresholds: ValueThresholdsSchema.nullable(),
-  volumeThresholds: VolumeThresholdsSchema.nullable(),
+  bgnbd: z.nullable(BgNbdParamsSchema),
+  purchaseModel: z._default(z.nullable(PurchaseModelSchema), null),
+  modelChoice: z._default(z.nullable(ModelChoiceSchema), null),
+  gammaGamma: z.nullable(GammaGammaParamsSchema),
+  rfmThresholds: z.nullable(RfmThresholdsSchema),
+  valueThresholds: z.nullable(ValueThresholdsSchema),
+  volumeThresholds: z.nullable(VolumeThresholdsSchema),
   /** Buyers the model was summarised from. */
-  customers: z.int().nonnegative(),
+  customers: z.int().check(z.nonnegative()),
   /** Buyers with at least one repeat purchase (the Gamma-Gamma population). */
-  repeatCustomers: z.int().nonnegative(),
+  repeatCustomers: z.int().check(z.nonnegative()),
   /** Distinct (x, t_x, T) triples the BG/NBD was fitted on. */
-  triples: z.int().nonnegative(),
+  triples: z.int().check(z.nonnegative()),
   /** The version whose LTV parameters this one kept, when it could not refit them (see notes). */
-  ltvFromVersion: z.int().nonnegative().nullable(),
+  ltvFromVersion: z.nullable(z.int().check(z.nonnegative())),
   notes: z.array(z.string()),
   ltv: LtvSettingsSchema,
   lifecycle: LifecycleConfigSchema,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { Customer } from './customer';
 import { LifecycleStageSchema, lifecycleStage } from './lifecycle';
 import { historicalClv, modelDiscountedClv, modelNextOrderDay, UNITS_PER_MONTH } from './ltv/clv';
@@ -49,19 +49,19 @@ export const LtvSchema = z.object({
    * The scoring model version these values were computed with (0: before the first fit). A refit
    * that leaves them unchanged does not rewrite the profile, so this can be older than the current.
    */
-  modelVersion: z.int().nonnegative(),
+  modelVersion: z.int().check(z.nonnegative()),
   /** P(alive) from the purchase model (see the header); null before the first fit and for customers without an order. */
-  pAlive: z.number().min(0).max(1).nullable(),
+  pAlive: z.nullable(z.number().check(z.gte(0), z.lte(1))),
   /** Expected orders over the model's horizon (12 months unless configured otherwise). */
-  expectedOrders12m: z.number().nonnegative().nullable(),
+  expectedOrders12m: z.nullable(z.number().check(z.nonnegative())),
   /** Expected value per order (Gamma-Gamma conditional mean). */
-  expectedOrderValue: z.number().nullable(),
+  expectedOrderValue: z.nullable(z.number()),
   /** Predictive CLV: discounted expected spend over the horizon. */
-  clv12m: z.number().nullable(),
+  clv12m: z.nullable(z.number()),
   /** Average order value × purchases per year × expected lifetime years. */
-  historicalClv: z.number().nonnegative().nullable(),
+  historicalClv: z.nullable(z.number().check(z.nonnegative())),
   /** See the header: the repurchase window's date (UTC calendar day). */
-  nextOrderDate: z.iso.date().nullable(),
+  nextOrderDate: z.nullable(z.iso.date()),
   /** Category → the day the next restock is due, for categories bought on a regular cycle. */
   replenishment: z.record(z.string(), z.iso.date()),
 });
@@ -82,11 +82,11 @@ export const MatrixPlacementSchema = z.object({
 
 export const SegmentsSchema = z.object({
   /** Null for customers without an order, and until there are enough buyers to rank. */
-  rfm: RfmPlacementSchema.nullable(),
+  rfm: z.nullable(RfmPlacementSchema),
   /** 'vip' = top 20% by predicted CLV; 'standard' for everyone else and before the first fit. */
   valueTier: ValueTierSchema,
   /** Null for customers without a survey answer (unknown is not low) or without volume thresholds. */
-  matrix: MatrixPlacementSchema.nullable(),
+  matrix: z.nullable(MatrixPlacementSchema),
   lifecycle: LifecycleStageSchema,
   /** Ids of the operator-defined rule segments the profile matches, in config order. */
   rules: z.array(z.string()),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { LIFECYCLE_STAGES } from './lifecycle';
 import { RFM_SEGMENTS } from './rfm';
 import {
@@ -24,12 +24,12 @@ import { topShare, VALUE_TIERS, VIP_SHARE } from './value-tier';
 export const SegmentRowSchema = z.object({
   kind: z.enum(SEGMENT_KINDS),
   segment: z.string(),
-  customers: z.int().nonnegative(),
+  customers: z.int().check(z.nonnegative()),
   /** Share of all scored customers (0..1). */
-  customerShare: z.number().min(0).max(1),
+  customerShare: z.number().check(z.gte(0), z.lte(1)),
   revenue: z.number(),
   /** Share of all customers' revenue (0..1); 0 when nobody has spent anything yet. */
-  revenueShare: z.number().min(0).max(1),
+  revenueShare: z.number().check(z.gte(0), z.lte(1)),
 });
 export type SegmentRow = z.infer<typeof SegmentRowSchema>;
 
@@ -40,44 +40,48 @@ export type SegmentRow = z.infer<typeof SegmentRowSchema>;
  */
 export const SegmentChartsSchema = z.object({
   /** Customers by RFM recency (rows, r = 1..5) × frequency (columns, f = 1..5) score. */
-  rfmGrid: z.array(z.array(z.int().nonnegative()).length(5)).length(5),
+  rfmGrid: z.array(z.array(z.int().check(z.nonnegative())).check(z.length(5))).check(z.length(5)),
   /** The 3×3 purchase volume × satisfaction matrix; customers without a survey answer are counted apart. */
   matrix: z.array(
     z.object({
       volume: VolumeLevelSchema,
       satisfaction: SatisfactionLevelSchema,
       strategy: MatrixStrategySchema,
-      customers: z.int().nonnegative(),
+      customers: z.int().check(z.nonnegative()),
     }),
   ),
-  matrixUnknownSatisfaction: z.int().nonnegative(),
+  matrixUnknownSatisfaction: z.int().check(z.nonnegative()),
   /** Predicted 12-month CLV histogram: counts[i] customers in [edges[i], edges[i+1]) (the last bin open-ended). */
-  ltv: z.object({ edges: z.array(z.number()), counts: z.array(z.int().nonnegative()) }),
+  ltv: z.object({ edges: z.array(z.number()), counts: z.array(z.int().check(z.nonnegative())) }),
   /** Pareto curve: the top customerShare[i] of buyers by spend bring revenueShare[i] of revenue. */
   pareto: z.object({ customerShare: z.array(z.number()), revenueShare: z.array(z.number()) }),
   /** Per month (YYYY-MM, ascending): new customers (by creation) and first orders. */
   months: z.array(
-    z.object({ month: z.string(), customers: z.int().nonnegative(), firstOrders: z.int().nonnegative() }),
+    z.object({
+      month: z.string(),
+      customers: z.int().check(z.nonnegative()),
+      firstOrders: z.int().check(z.nonnegative()),
+    }),
   ),
 });
 export type SegmentCharts = z.infer<typeof SegmentChartsSchema>;
 
 export const SegmentSummarySchema = z.object({
-  modelVersion: z.int().nonnegative(),
+  modelVersion: z.int().check(z.nonnegative()),
   /** The day the segments were scored as of. */
   asOfDay: z.iso.date(),
   computedAt: z.iso.datetime(),
-  customers: z.int().nonnegative(),
+  customers: z.int().check(z.nonnegative()),
   /** Customers who have spent something. */
-  buyers: z.int().nonnegative(),
+  buyers: z.int().check(z.nonnegative()),
   revenue: z.number(),
   /** Share of revenue brought by the top 20% of buyers by spend (the 80/20 point); null without revenue. */
-  top20RevenueShare: z.number().min(0).max(1).nullable(),
+  top20RevenueShare: z.nullable(z.number().check(z.gte(0), z.lte(1))),
   /** Share of predicted CLV held by the VIP tier (top 20% by predicted CLV); null before a fit. */
-  vipValueShare: z.number().min(0).max(1).nullable(),
+  vipValueShare: z.nullable(z.number().check(z.gte(0), z.lte(1))),
   segments: z.array(SegmentRowSchema),
   /** Absent in summaries stored before the dashboard's aggregates existed. */
-  charts: SegmentChartsSchema.optional(),
+  charts: z.optional(SegmentChartsSchema),
 });
 export type SegmentSummary = z.infer<typeof SegmentSummarySchema>;
 

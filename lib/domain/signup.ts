@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 import { IANAZone } from 'luxon';
-import * as z from 'zod';
+import * as z from '../zod';
 import { parseBirthday } from './calendar';
 import { emailSchema } from './email-address';
 
@@ -14,10 +14,12 @@ const NO_MARKUP = /^[^<>\p{Cc}]*$/u;
 export const name = (max: number) =>
   z
     .string({ error: 'must be text' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .regex(NO_MARKUP, 'must not contain < > or control characters');
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+      z.regex(NO_MARKUP, 'must not contain < > or control characters'),
+    );
 
 const COUNTRY = /^[A-Z]{2}$/;
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u;
@@ -34,108 +36,116 @@ export interface SignupDefaults {
 /** The person's details, field by field: shared by the signup form and the manage-details page. */
 export const phoneInputSchema = z
   .string({ error: 'must be text' })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(32, 'is too long');
+  .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(32, 'is too long'));
 export const countrySchema = z
   .string({ error: 'must be text' })
-  .trim()
-  .toUpperCase()
-  .regex(COUNTRY, 'must be a two-letter country code such as GB');
+  .check(z.trim(), z.toUpperCase(), z.regex(COUNTRY, 'must be a two-letter country code such as GB'));
 export const birthdaySchema = (today: string) =>
-  z
-    .string({ error: 'must be text' })
-    .refine(
+  z.string({ error: 'must be text' }).check(
+    z.refine(
       (value) => parseBirthday(value) !== undefined,
       'must be a real date as YYYY-MM-DD, or --MM-DD without the year',
-    )
-    .refine((value) => {
+    ),
+    z.refine((value) => {
       const year = parseBirthday(value)?.year;
       return year === undefined || (year >= 1900 && value <= today);
-    }, 'must be a date between 1900 and today');
+    }, 'must be a date between 1900 and today'),
+  );
 export const timeZoneSchema = z
   .string({ error: 'must be text' })
-  .refine(
-    (zone) => (IANAZone.isValidZone(zone) && zone.includes('/')) || zone === 'UTC',
-    'must be an IANA time zone such as Europe/London',
+  .check(
+    z.refine(
+      (zone) => (IANAZone.isValidZone(zone) && zone.includes('/')) || zone === 'UTC',
+      'must be an IANA time zone such as Europe/London',
+    ),
   );
-export const localeSchema = z
-  .string({ error: 'must be text' })
-  .max(35, 'is too long')
-  .transform((locale, ctx) => {
+export const localeSchema = z.pipe(
+  z.string({ error: 'must be text' }).check(z.maxLength(35, 'is too long')),
+  z.transform((locale, ctx) => {
     try {
       const [canonical] = Intl.getCanonicalLocales(locale);
       if (canonical) return canonical;
     } catch {
       // fall through to the field error below
     }
-    ctx.addIssue({ code: 'custom', message: 'must be a language tag such as en-GB' });
+    ctx.issues.push({ code: 'custom', message: 'must be a language tag such as en-GB', input: locale });
     return z.NEVER;
-  });
+  }),
+);
 export const PHONE_MESSAGE = 'must be a valid phone number with its country code, such as +44 7911 123456';
 
 export function signupSchema(defaults: SignupDefaults) {
-  return z
-    .strictObject({
-      firstName: name(100),
-      lastName: name(100).optional(),
-      email: emailSchema.optional(),
-      phone: phoneInputSchema.optional(),
-      country: countrySchema.optional(),
-      birthday: birthdaySchema(defaults.today).optional(),
-      timeZone: timeZoneSchema.optional(),
-      locale: localeSchema.optional(),
-      interests: z
-        .array(
+  return z.pipe(
+    z
+      .strictObject({
+        firstName: name(100),
+        lastName: z.optional(name(100)),
+        email: z.optional(emailSchema),
+        phone: z.optional(phoneInputSchema),
+        country: z.optional(countrySchema),
+        birthday: z.optional(birthdaySchema(defaults.today)),
+        timeZone: z.optional(timeZoneSchema),
+        locale: z.optional(localeSchema),
+        interests: z.optional(
           z
-            .string({ error: 'must be text' })
-            .trim()
-            .toLowerCase()
-            .min(1, 'must not be empty')
-            .max(50, 'must be at most 50 characters')
-            .regex(TAG, 'may hold letters, digits, spaces, - and _ only'),
-          { error: 'must be a list of tags' },
-        )
-        .max(50, 'at most 50 interests')
-        .optional(),
-      consent: z.strictObject(
-        {
-          email: z.boolean({ error: 'must be true or false' }),
-          sms: z.boolean({ error: 'must be true or false' }),
-        },
-        { error: 'must say, for email and sms, whether the person consents' },
+            .array(
+              z
+                .string({ error: 'must be text' })
+                .check(
+                  z.trim(),
+                  z.toLowerCase(),
+                  z.minLength(1, 'must not be empty'),
+                  z.maxLength(50, 'must be at most 50 characters'),
+                  z.regex(TAG, 'may hold letters, digits, spaces, - and _ only'),
+                ),
+              { error: 'must be a list of tags' },
+            )
+            .check(z.maxLength(50, 'at most 50 interests')),
+        ),
+        consent: z.strictObject(
+          {
+            email: z.boolean({ error: 'must be true or false' }),
+            sms: z.boolean({ error: 'must be true or false' }),
+          },
+          { error: 'must say, for email and sms, whether the person consents' },
+        ),
+        source: z.optional(name(100)),
+        // Honeypot: hidden from people by the form, filled in by bots.
+        website: z.optional(z.string({ error: 'must be text' }).check(z.maxLength(1000, 'is too long'))),
+      })
+      .check(
+        z.superRefine((input, ctx) => {
+          if (input.email === undefined && input.phone === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['email'],
+              message: 'an email or a phone number is required',
+            });
+          }
+          if (input.consent.email && input.email === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['consent', 'email'],
+              message: 'email consent needs an email address',
+            });
+          }
+          if (input.consent.sms && input.phone === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['consent', 'sms'],
+              message: 'sms consent needs a phone number',
+            });
+          }
+          if (input.phone !== undefined) {
+            const problem = phoneProblem(input.phone, input.country, {
+              sms: input.consent.sms,
+              countries: defaults.smsCountries ?? DEFAULT_SMS_COUNTRIES,
+            });
+            if (problem) ctx.addIssue({ code: 'custom', path: ['phone'], message: problem });
+          }
+        }),
       ),
-      source: name(100).optional(),
-      // Honeypot: hidden from people by the form, filled in by bots.
-      website: z.string({ error: 'must be text' }).max(1000, 'is too long').optional(),
-    })
-    .superRefine((input, ctx) => {
-      if (input.email === undefined && input.phone === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['email'], message: 'an email or a phone number is required' });
-      }
-      if (input.consent.email && input.email === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['consent', 'email'],
-          message: 'email consent needs an email address',
-        });
-      }
-      if (input.consent.sms && input.phone === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['consent', 'sms'],
-          message: 'sms consent needs a phone number',
-        });
-      }
-      if (input.phone !== undefined) {
-        const problem = phoneProblem(input.phone, input.country, {
-          sms: input.consent.sms,
-          countries: defaults.smsCountries ?? DEFAULT_SMS_COUNTRIES,
-        });
-        if (problem) ctx.addIssue({ code: 'custom', path: ['phone'], message: problem });
-      }
-    })
-    .transform(
+    z.transform(
       (input): Signup => ({
         firstName: input.firstName,
         ...(input.lastName !== undefined && { lastName: input.lastName }),
@@ -149,7 +159,8 @@ export function signupSchema(defaults: SignupDefaults) {
         source: input.source ?? 'web',
         isBot: (input.website ?? '').trim() !== '',
       }),
-    );
+    ),
+  );
 }
 
 /** A validated, normalised signup: phone in E.164, email lower-cased, interests sorted and unique. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { emailSchema } from './email-address';
 import { SCORE_MAX, SCORE_MIN } from './satisfaction';
 
@@ -17,10 +17,12 @@ const COMMENT = /^[^\p{Cc}]*$/u;
 
 const id = z
   .string({ error: 'must be text' })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(100, 'must be at most 100 characters')
-  .regex(ID, 'may hold letters, digits and . : # / _ - only');
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(100, 'must be at most 100 characters'),
+    z.regex(ID, 'may hold letters, digits and . : # / _ - only'),
+  );
 
 export interface SurveyRules {
   /** Now, as an ISO instant: the default answer time, and answers may not be dated after it. */
@@ -29,45 +31,54 @@ export interface SurveyRules {
 
 export function surveySchema(rules: SurveyRules) {
   const latest = Date.parse(rules.now) + ANSWERED_AT_SKEW_MS;
-  return z
-    .strictObject({
+  return z.pipe(
+    z.strictObject({
       customer: z
         .strictObject(
-          { customerId: id.optional(), email: emailSchema.optional() },
+          { customerId: z.optional(id), email: z.optional(emailSchema) },
           { error: 'must be { "customerId": … } or { "email": … }' },
         )
-        .refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
-          message: 'give exactly one of customerId or email',
-        }),
+        .check(
+          z.refine((c) => (c.customerId === undefined) !== (c.email === undefined), {
+            message: 'give exactly one of customerId or email',
+          }),
+        ),
       score: z
         .int({ error: `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}` })
-        .min(SCORE_MIN, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`)
-        .max(SCORE_MAX, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`),
-      orderId: id.optional(),
-      comment: z
-        .string({ error: 'must be text' })
-        .transform((text) => text.replace(/\r\n?/g, '\n').trim())
-        .pipe(
-          z
-            .string()
-            .max(MAX_COMMENT_CHARS, `must be at most ${MAX_COMMENT_CHARS} characters`)
-            .refine(
+        .check(
+          z.gte(SCORE_MIN, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`),
+          z.lte(SCORE_MAX, `must be a whole number from ${SCORE_MIN} to ${SCORE_MAX}`),
+        ),
+      orderId: z.optional(id),
+      comment: z.optional(
+        z.pipe(
+          z.pipe(
+            z.string({ error: 'must be text' }),
+            z.transform((text) => text.replace(/\r\n?/g, '\n').trim()),
+          ),
+          z.string().check(
+            z.maxLength(MAX_COMMENT_CHARS, `must be at most ${MAX_COMMENT_CHARS} characters`),
+            z.refine(
               (text) => COMMENT.test(text.replace(/[\n\t]/g, ' ')),
               'must not contain control characters',
             ),
-        )
-        .optional(),
-      answeredAt: z.iso
-        .datetime({
-          offset: true,
-          error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
-        })
-        .refine((at) => Date.parse(at) <= latest, 'must not be in the future')
-        .refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990')
-        .optional(),
-      surveyId: id.optional(),
-    })
-    .transform(
+          ),
+        ),
+      ),
+      answeredAt: z.optional(
+        z.iso
+          .datetime({
+            offset: true,
+            error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
+          })
+          .check(
+            z.refine((at) => Date.parse(at) <= latest, 'must not be in the future'),
+            z.refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
+          ),
+      ),
+      surveyId: z.optional(id),
+    }),
+    z.transform(
       (input): SurveyAnswer => ({
         customer: input.customer as SurveyAnswer['customer'],
         score: input.score,
@@ -77,7 +88,8 @@ export function surveySchema(rules: SurveyRules) {
         answeredAt: new Date(input.answeredAt ?? rules.now).toISOString(),
         ...(input.surveyId !== undefined && { surveyId: input.surveyId }),
       }),
-    );
+    ),
+  );
 }
 
 /** A validated answer: `answeredAt` in UTC (defaulted to now), an empty comment dropped. */

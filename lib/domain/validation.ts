@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../zod';
 
 /** One rejected field: where it is in the payload and why, as the API and CLI report it. */
 export interface FieldError {
@@ -18,7 +18,7 @@ export class ValidationError extends Error {
 const pathOf = (path: readonly PropertyKey[]): string => path.map(String).join('.');
 
 /** Flattens zod issues into field errors; unknown keys become one error per key. */
-export function fieldErrors(error: z.ZodError): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError): FieldError[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'unknown field' }))
@@ -27,7 +27,7 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 }
 
 /** Parses with a schema, turning failure into a ValidationError that names every field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 // The 80/20 rule: a minority of customers brings most of the value. Precis names the top 20% by
 // predicted lifetime value the VIP tier and reports the share of value they hold.
@@ -18,11 +18,11 @@ export type ValueTier = z.infer<typeof ValueTierSchema>;
 export const ValueThresholdsSchema = z.object({
   /** The 80th percentile of value: at or above it (and above zero) is VIP. */
   vipMin: z.number(),
-  vipShare: z.number().gt(0).lt(1),
+  vipShare: z.number().check(z.gt(0), z.lt(1)),
   /** Customers the thresholds were computed from. */
-  population: z.int().positive(),
+  population: z.int().check(z.positive()),
   /** Share of total value held by the top `vipShare` of customers (0.8 in the textbook case). */
-  vipValueShare: z.number().min(0).max(1).nullable(),
+  vipValueShare: z.nullable(z.number().check(z.gte(0), z.lte(1))),
 });
 export type ValueThresholds = z.infer<typeof ValueThresholdsSchema>;
 

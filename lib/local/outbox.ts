@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { SmsMessage } from './sms-sink';
 
 // The local outbox (`?limit=N&to=address&to=…`): what the SES v2 emulator (its JSON store) and the SMS sink received, newest
@@ -25,8 +25,8 @@ const SesStoreSchema = z.object({
     z.object({
       destination: z.object({ to: z.array(z.string()) }),
       subject: z.string(),
-      body: z.object({ text: z.string().optional(), html: z.string().optional() }),
-      headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+      body: z.object({ text: z.optional(z.string()), html: z.optional(z.string()) }),
+      headers: z.optional(z.array(z.object({ name: z.string(), value: z.string() }))),
       at: z.number(),
     }),
   ),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { type LocalRoute, LocalRouteError } from './http-server';
 import type { FiredOccurrence, LocalScheduler } from './scheduler';
 import type { SharedClock } from './shared-clock';
@@ -22,11 +22,16 @@ const SETTLE_MS = 120_000;
 
 const ClockRequestSchema = z
   .strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-  .refine((r) => Date.parse(r.to) > Date.parse(r.from), { message: 'to must be after from', path: ['to'] })
-  .refine((r) => Date.parse(r.to) - Date.parse(r.from) <= MAX_CLOCK_SPAN_DAYS * 86_400_000, {
-    message: `at most ${MAX_CLOCK_SPAN_DAYS} days per call`,
-    path: ['to'],
-  });
+  .check(
+    z.refine((r) => Date.parse(r.to) > Date.parse(r.from), {
+      message: 'to must be after from',
+      path: ['to'],
+    }),
+    z.refine((r) => Date.parse(r.to) - Date.parse(r.from) <= MAX_CLOCK_SPAN_DAYS * 86_400_000, {
+      message: `at most ${MAX_CLOCK_SPAN_DAYS} days per call`,
+      path: ['to'],
+    }),
+  );
 
 export interface ClockAdvance {
   from: string;

@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { Campaign } from '../domain/campaigns/campaign';
 import { attributedRow } from '../domain/measurement/attribution';
 import { measuredDelivery } from '../domain/measurement/funnel';
 import type { CampaignStatsStore } from '../ports/campaign-stats-store';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
+import * as z from '../zod';
 
 // One Orders stream record → campaign attribution (the rule is in domain/measurement/attribution.ts):
 //   a new active order → the customer's ledger (one query) → the row whose window holds the order,
@@ -22,12 +22,12 @@ export interface AttributionDeps {
 
 /** The part of a stored order attribution reads. */
 export const OrderImageSchema = z.object({
-  customerId: z.string().min(1),
-  orderId: z.string().min(1),
+  customerId: z.string().check(z.minLength(1)),
+  orderId: z.string().check(z.minLength(1)),
   orderedAt: z.iso.datetime({ offset: true }),
-  reportingAmount: z.number().min(0),
+  reportingAmount: z.number().check(z.gte(0)),
   status: z.enum(['placed', 'cancelled']),
-  cancelledAt: z.string().optional(),
+  cancelledAt: z.optional(z.string()),
 });
 
 export interface OrderChange {

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { DeliverySchema, DeliveryStatusSchema } from '../domain/campaigns/delivery';
 import type { FunnelStage } from '../domain/measurement/campaign-stats';
 import { measuredDelivery, newlyReached } from '../domain/measurement/funnel';
 import type { CampaignStatsStore } from '../ports/campaign-stats-store';
+import * as z from '../zod';
 
 // One Deliveries stream record → the funnel stages its ledger row newly reached, counted once each
 // in the campaign's counters (`all` and the day of plannedAt, in the operator's time zone). Replays,
@@ -17,7 +17,7 @@ export interface FunnelDeps {
 /** The old image read leniently: only what tells the stages it had reached. */
 const BeforeSchema = z.object({
   status: DeliveryStatusSchema,
-  unsubscribedAt: z.string().optional(),
+  unsubscribedAt: z.optional(z.string()),
 });
 
 export interface DeliveryChange {

@@ -1,11 +1,11 @@
-import * as z from 'zod';
 import { DeliverySchema } from '../domain/campaigns/delivery';
 import { ProfileViewSchema, toProfileView } from '../domain/profile-view';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
+import * as z from '../zod';
 
 /** One Deliveries ledger row as the profile shows it: campaign, occasion, channel, status, dates. */
-export const MessageViewSchema = DeliverySchema.omit({
+export const MessageViewSchema = z.omit(DeliverySchema, {
   customerId: true,
   deliveryKey: true,
   providerMessageId: true,
@@ -13,7 +13,7 @@ export const MessageViewSchema = DeliverySchema.omit({
 export type MessageView = z.infer<typeof MessageViewSchema>;
 
 /** The profile and the person's message history (newest claim first). */
-export const CustomerViewSchema = ProfileViewSchema.extend({ messages: z.array(MessageViewSchema) });
+export const CustomerViewSchema = z.extend(ProfileViewSchema, { messages: z.array(MessageViewSchema) });
 export type CustomerView = z.infer<typeof CustomerViewSchema>;
 
 /** The customer behind an id (erased records included, as anonymous aggregates) or a live email. */

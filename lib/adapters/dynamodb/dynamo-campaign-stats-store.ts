@@ -8,7 +8,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { type AttributedSoFar, attributionChange } from '../../domain/measurement/attribution';
 import {
   type CampaignCounters,
@@ -26,6 +25,7 @@ import {
   StatsContentionError,
   type TakeBackResult,
 } from '../../ports/campaign-stats-store';
+import * as z from '../../zod';
 
 // Every counter change is ONE TransactWriteItems: a conditional write on the fact's marker item
 // first, then ADD updates on the campaign's two counters rows (`all` and the day). Either the marker
@@ -45,10 +45,10 @@ const SMS_MAP = 'sentSmsByCountry';
 const SKIPS_MAP = 'skippedByReason';
 
 const MeasurementItemSchema = z.object({
-  stages: z.set(z.string()).optional(),
-  v: z.number().int().min(0).default(0),
-  orders: z.number().int().min(0).default(0),
-  revenue: z.number().min(0).default(0),
+  stages: z.optional(z.set(z.string())),
+  v: z._default(z.number().check(z.int(), z.gte(0)), 0),
+  orders: z._default(z.number().check(z.int(), z.gte(0)), 0),
+  revenue: z._default(z.number().check(z.gte(0)), 0),
 });
 type MeasurementItem = z.infer<typeof MeasurementItemSchema>;
 

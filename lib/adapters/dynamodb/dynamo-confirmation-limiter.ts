@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import {
   CONFIRMATION_LIMITS,
   confirmationAllowed,
@@ -9,6 +8,7 @@ import {
 import { mailboxOf } from '../../domain/email-address';
 import { PHONE_CODE_LIMITS } from '../../domain/phone-verification';
 import type { ConfirmationLimiter } from '../../ports/confirmation-limiter';
+import * as z from '../../zod';
 import type { IdentityTable } from './dynamo-customer-repository';
 
 // The confirmation counter of a mailbox: one item in the Identities table, keyed by the keyed
@@ -36,8 +36,8 @@ export const PHONE_CODES: SendCounter = {
 };
 
 const CounterSchema = z.object({
-  sentAt: z.array(z.string()).default([]),
-  version: z.number().int().default(0),
+  sentAt: z._default(z.array(z.string()), []),
+  version: z._default(z.number().check(z.int()), 0),
 });
 
 const ATTEMPTS = 5;

@@ -5,7 +5,6 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { type Customer, CustomerSchema, PROFILE_FIELDS, type Suppression } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
@@ -18,6 +17,7 @@ import {
   IdentityTakenError,
 } from '../../ports/customer-repository';
 import type { IdentityKeys } from '../../ports/identity-keys';
+import * as z from '../../zod';
 
 export interface CustomerTables {
   customers: string;
@@ -34,9 +34,9 @@ export interface IdentityTable {
 }
 
 const IdentityItemSchema = z.object({
-  customerId: z.string().optional(),
-  erasedAt: z.string().optional(),
-  suppressed: z.object({ reason: z.string(), at: z.string() }).optional(),
+  customerId: z.optional(z.string()),
+  erasedAt: z.optional(z.string()),
+  suppressed: z.optional(z.object({ reason: z.string(), at: z.string() })),
 });
 type StoredIdentity = z.infer<typeof IdentityItemSchema> & { key: string };
 

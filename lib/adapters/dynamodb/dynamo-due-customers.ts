@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { DueCustomers } from '../../ports/due-customers';
+import * as z from '../../zod';
 
 const KeysSchema = z.object({ customerId: z.string() });
 

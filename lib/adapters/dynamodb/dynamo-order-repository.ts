@@ -7,9 +7,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { Order } from '../../domain/order';
 import type { ClaimOutcome, OrderClaim, OrderRepository, StoredOrder } from '../../ports/order-repository';
+import * as z from '../../zod';
 
 export interface OrderTables {
   /** pk `customerId`, sk `orderKey` = `orderedAt#orderId`: one customer's history in one query. */
@@ -20,10 +20,10 @@ export interface OrderTables {
 
 const ClaimItemSchema = z.object({
   orderId: z.string(),
-  fingerprint: z.string().optional(),
-  customerId: z.string().optional(),
-  orderedAt: z.string().optional(),
-  cancelledAt: z.string().optional(),
+  fingerprint: z.optional(z.string()),
+  customerId: z.optional(z.string()),
+  orderedAt: z.optional(z.string()),
+  cancelledAt: z.optional(z.string()),
 });
 
 const StoredOrderSchema = z.object({
@@ -37,7 +37,7 @@ const StoredOrderSchema = z.object({
     z.object({ sku: z.string(), category: z.string(), quantity: z.number(), unitPrice: z.number() }),
   ),
   status: z.enum(['placed', 'cancelled']),
-  cancelledAt: z.string().optional(),
+  cancelledAt: z.optional(z.string()),
 });
 
 const hash = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('hex');

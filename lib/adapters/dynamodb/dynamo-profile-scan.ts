@@ -1,19 +1,19 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { type Customer, CustomerSchema } from '../../domain/customer';
 import { LtvInputsSchema } from '../../domain/profile-metrics';
 import type { FitRow, ProfileScan } from '../../ports/profile-scan';
+import * as z from '../../zod';
 
 const FitRowSchema = z.object({
   customerId: z.string(),
-  metrics: z
-    .object({
-      orderCount: z.int().nonnegative(),
+  metrics: z.optional(
+    z.object({
+      orderCount: z.int().check(z.nonnegative()),
       totalSpend: z.number(),
-      lastOrderAt: z.string().nullable(),
-      ltvInputs: LtvInputsSchema.nullable(),
-    })
-    .optional(),
+      lastOrderAt: z.nullable(z.string()),
+      ltvInputs: z.nullable(LtvInputsSchema),
+    }),
+  ),
 });
 
 /**

@@ -7,8 +7,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { RecordSurveyOutcome, StoredSurvey, SurveyRepository } from '../../ports/survey-repository';
+import * as z from '../../zod';
 
 /**
  * The Surveys table: pk `customerId`, sk `surveyKey`. An answer's key is `answeredAt#surveyId`
@@ -26,8 +26,8 @@ const SurveyItemSchema = z.object({
   surveyId: z.string(),
   answeredAt: z.string(),
   score: z.number(),
-  orderId: z.string().optional(),
-  comment: z.string().optional(),
+  orderId: z.optional(z.string()),
+  comment: z.optional(z.string()),
   receivedAt: z.string(),
 });
 
@@ -37,14 +37,14 @@ const ClaimItemSchema = z.object({
   surveyId: z.string(),
   answeredAt: z.string(),
   /** Removed by an erasure (it is derived from the comment): a later retry is then a duplicate. */
-  fingerprint: z.string().optional(),
+  fingerprint: z.optional(z.string()),
 });
 
 const AnyItemSchema = z.object({
   customerId: z.string(),
   surveyKey: z.string(),
-  comment: z.string().optional(),
-  fingerprint: z.string().optional(),
+  comment: z.optional(z.string()),
+  fingerprint: z.optional(z.string()),
 });
 
 const hash = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('hex');

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import * as z from 'zod';
 import type { Env } from '../../config/env-names';
+import * as z from '../../zod';
 import { fetchJson, localApi } from '../local-api';
 
 // Campaigns against the running local stack (`npm start`):
@@ -30,17 +30,17 @@ export const PlannerRunSchema = z.object({
   skipped: z.record(z.string(), z.int()),
   requeued: z.int(),
   /** Rows an interrupted send left `unknown` (sent or not, the provider's events will tell): reported. */
-  unknown: z.int().default(0),
+  unknown: z._default(z.int(), 0),
   /** Rows left `unknown` past their quiet period with no provider event: queued again. */
-  retried: z.int().default(0),
+  retried: z._default(z.int(), 0),
   /** Of `queued`, those outside the SMS allowance now: sent at its next opening. */
-  deferred: z.int().default(0),
+  deferred: z._default(z.int(), 0),
   pending: z.int(),
 });
 export type PlannerRun = z.infer<typeof PlannerRunSchema>;
 
 /** What the scheduled planner returns (the schedule does not wait for the sender). */
-const PlannerPassSchema = PlannerRunSchema.extend({ pending: z.int().default(0) });
+const PlannerPassSchema = z.extend(PlannerRunSchema, { pending: z._default(z.int(), 0) });
 /** What the model refit returns (functions/model-refit). */
 const RefitPassSchema = z.object({ version: z.int(), asOfDay: z.string() });
 
@@ -257,8 +257,8 @@ const SesStoreSchema = z.object({
     z.object({
       destination: z.object({ to: z.array(z.string()) }),
       subject: z.string(),
-      body: z.object({ text: z.string().optional(), html: z.string().optional() }),
-      headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+      body: z.object({ text: z.optional(z.string()), html: z.optional(z.string()) }),
+      headers: z.optional(z.array(z.object({ name: z.string(), value: z.string() }))),
       at: z.number(),
     }),
   ),
@@ -266,7 +266,7 @@ const SesStoreSchema = z.object({
 const SmsListSchema = z.array(
   z.object({
     at: z.string(),
-    phoneNumber: z.string().optional(),
+    phoneNumber: z.optional(z.string()),
     message: z.string(),
     attributes: z.record(z.string(), z.string()),
   }),

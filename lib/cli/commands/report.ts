@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import * as z from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { isIsoDate, REPORT_PERIODS, type ReportPeriodKind } from '../../domain/measurement/report';
+import * as z from '../../zod';
 import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 // `precis report <campaign> [--period all|week|day] [--date YYYY-MM-DD] [--json]`: a campaign's
@@ -12,7 +12,7 @@ import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 const TIMEOUT_MS = 10_000;
 
-const nullableNumber = z.number().nullable();
+const nullableNumber = z.nullable(z.number());
 const GroupSchema = z.object({
   audience: z.int(),
   sent: z.int(),
@@ -23,7 +23,7 @@ const GroupSchema = z.object({
   clicked: z.int(),
   unsubscribed: z.int(),
   skipped: z.int(),
-  skippedByReason: z.record(z.string(), z.int()).default({}),
+  skippedByReason: z._default(z.record(z.string(), z.int()), {}),
   failed: z.int(),
   conversions: z.int(),
   conversionRate: nullableNumber,
@@ -40,36 +40,38 @@ const DifferenceSchema = z.object({
 });
 const IntervalSchema = z.object({ estimate: nullableNumber, low: nullableNumber, high: nullableNumber });
 
-export const ReportResponseSchema = z
-  .object({
+export const ReportResponseSchema = z.catchall(
+  z.object({
     campaignId: z.string(),
     campaignName: z.string(),
     currency: z.string(),
-    period: z
-      .object({
+    period: z.catchall(
+      z.object({
         kind: z.enum(REPORT_PERIODS),
         label: z.string(),
-        from: z.string().nullable(),
-        to: z.string().nullable(),
-      })
-      .loose(),
+        from: z.nullable(z.string()),
+        to: z.nullable(z.string()),
+      }),
+      z.unknown(),
+    ),
     groups: z.object({ treated: GroupSchema, holdout: GroupSchema }),
     verdict: VerdictSchema,
     uplift: z.object({
-      conversionRate: DifferenceSchema.extend({ pValue: nullableNumber }),
+      conversionRate: z.extend(DifferenceSchema, { pValue: nullableNumber }),
       revenuePerRecipient: DifferenceSchema,
     }),
     incrementalRevenue: IntervalSchema,
     cost: z.object({ email: z.number(), sms: z.number(), total: z.number() }),
-    roi: IntervalSchema.extend({ basis: z.enum(['revenue', 'gross-margin']), grossMargin: z.number() }),
+    roi: z.extend(IntervalSchema, { basis: z.enum(['revenue', 'gross-margin']), grossMargin: z.number() }),
     vip: z.object({
       audienceShare: nullableNumber,
       revenueShare: nullableNumber,
       overallTop20RevenueShare: nullableNumber,
     }),
     note: z.string(),
-  })
-  .loose();
+  }),
+  z.unknown(),
+);
 export type ReportResponse = z.infer<typeof ReportResponseSchema>;
 
 export function registerReport(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import * as z from 'zod';
 import { ENV, type Env } from '../../config/env-names';
 import { SegmentSummarySchema } from '../../domain/segment-summary';
+import * as z from '../../zod';
 import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 // `precis segments [--json]`: each segment's size and revenue share, from the running local API
@@ -14,20 +14,22 @@ import { fetchJson, localApi, theLocalApi } from '../local-api';
 
 const TIMEOUT_MS = 10_000;
 
-export const SegmentsResponseSchema = SegmentSummarySchema.omit({ asOfDay: true }).extend({
+export const SegmentsResponseSchema = z.extend(z.omit(SegmentSummarySchema, { asOfDay: true }), {
   asOf: z.iso.date(),
-  model: z
-    .object({
-      version: z.int(),
-      fittedAt: z.string().nullable(),
-      customers: z.int(),
-      repeatCustomers: z.int(),
-      triples: z.int(),
-      ltvFromVersion: z.int().nullable(),
-      notes: z.array(z.string()),
-    })
-    .loose()
-    .optional(),
+  model: z.optional(
+    z.catchall(
+      z.object({
+        version: z.int(),
+        fittedAt: z.nullable(z.string()),
+        customers: z.int(),
+        repeatCustomers: z.int(),
+        triples: z.int(),
+        ltvFromVersion: z.nullable(z.int()),
+        notes: z.array(z.string()),
+      }),
+      z.unknown(),
+    ),
+  ),
 });
 export type SegmentsResponse = z.infer<typeof SegmentsResponseSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { RuleSchema } from '../rule-segments';
 import { templateProblems } from './templates';
 
@@ -11,7 +11,9 @@ import { templateProblems } from './templates';
 const TIME_OF_DAY = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const TimeOfDaySchema = z
   .string()
-  .regex(TIME_OF_DAY, { error: 'must be a time of day HH:MM (24 h; 24:00 ends a window at midnight)' });
+  .check(
+    z.regex(TIME_OF_DAY, { error: 'must be a time of day HH:MM (24 h; 24:00 ends a window at midnight)' }),
+  );
 
 /** Minutes since local midnight of an `HH:MM`. */
 export const minutesOfDay = (time: string): number => {
@@ -20,12 +22,12 @@ export const minutesOfDay = (time: string): number => {
 };
 
 /** A local time-of-day range, start inclusive, end exclusive, within one day (`24:00`: until midnight). */
-export const TimeWindowSchema = z
-  .strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema })
-  .refine((w) => minutesOfDay(w.start) < minutesOfDay(w.end), {
+export const TimeWindowSchema = z.strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema }).check(
+  z.refine((w) => minutesOfDay(w.start) < minutesOfDay(w.end), {
     error: 'start must be before end (windows do not cross midnight)',
     path: ['end'],
-  });
+  }),
+);
 export type TimeWindow = z.infer<typeof TimeWindowSchema>;
 
 /**
@@ -42,9 +44,12 @@ export const CampaignTriggerSchema = z.discriminatedUnion('type', [
   /** After the email address is confirmed (double opt-in). */
   z.strictObject({ type: z.literal('email-confirmed') }),
   /** On entering a segment, as `kind:segment` (e.g. `lifecycle:at_risk`, `rfm:At Risk`). */
-  z.strictObject({ type: z.literal('segment-entered'), segment: z.string().regex(/^[a-zA-Z]+:.+$/) }),
+  z.strictObject({
+    type: z.literal('segment-entered'),
+    segment: z.string().check(z.regex(/^[a-zA-Z]+:.+$/)),
+  }),
   /** Some days after the most recent order (e.g. the satisfaction survey), in the send window. */
-  z.strictObject({ type: z.literal('after-order'), days: z.int().min(1).max(90) }),
+  z.strictObject({ type: z.literal('after-order'), days: z.int().check(z.gte(1), z.lte(90)) }),
 ]);
 export type CampaignTrigger = z.infer<typeof CampaignTriggerSchema>;
 
@@ -62,13 +67,13 @@ export type ChannelPreference = (typeof CHANNEL_PREFERENCES)[number];
 export type Channel = 'email' | 'sms';
 
 const templateText = (kind: 'html' | 'text') =>
-  z
-    .string()
-    .min(1)
-    .superRefine((source, ctx) => {
+  z.string().check(
+    z.minLength(1),
+    z.superRefine((source, ctx) => {
       for (const problem of templateProblems(source, kind))
         ctx.addIssue({ code: 'custom', message: problem });
-    });
+    }),
+  );
 
 export const EmailTemplateSchema = z.strictObject({
   subject: templateText('text'),
@@ -77,102 +82,115 @@ export const EmailTemplateSchema = z.strictObject({
 });
 export const SmsTemplateSchema = z.strictObject({ text: templateText('text') });
 export const LocaleTemplatesSchema = z.strictObject({
-  email: EmailTemplateSchema.optional(),
-  sms: SmsTemplateSchema.optional(),
+  email: z.optional(EmailTemplateSchema),
+  sms: z.optional(SmsTemplateSchema),
 });
 export type LocaleTemplates = z.infer<typeof LocaleTemplatesSchema>;
 
 export const OfferSchema = z.strictObject({
-  code: z.string().min(1).max(64),
-  description: z.string().min(1).max(200),
+  code: z.string().check(z.minLength(1), z.maxLength(64)),
+  description: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 export type Offer = z.infer<typeof OfferSchema>;
 
 export const CampaignSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
-      error: 'id must be 1-40 lowercase letters, digits or - (it is part of the ledger key)',
-    }),
-    name: z.string().trim().min(1).max(100),
-    enabled: z.boolean().default(true),
+    id: z.string().check(
+      z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+        error: 'id must be 1-40 lowercase letters, digits or - (it is part of the ledger key)',
+      }),
+    ),
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    enabled: z._default(z.boolean(), true),
     /**
      * `paused`: nothing new is planned and queued messages are skipped when they would leave;
      * `archived`: the same, for good (kept for its reports). Checked by the sender at send time.
      */
-    status: z.enum(CAMPAIGN_STATUSES).default('active'),
+    status: z._default(z.enum(CAMPAIGN_STATUSES), 'active'),
     trigger: CampaignTriggerSchema,
     /** Who the campaign is for (a rule over the profile); everyone when absent. */
-    audience: RuleSchema.optional(),
-    channel: z.enum(CHANNEL_PREFERENCES).default('email'),
+    audience: z.optional(RuleSchema),
+    channel: z._default(z.enum(CHANNEL_PREFERENCES), 'email'),
     /** Locale (e.g. `en`, `en-GB`) → templates; a person's locale falls back to its language, then the first. */
-    templates: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/), LocaleTemplatesSchema),
+    templates: z.record(z.string().check(z.regex(/^[a-z]{2,3}(-[A-Z]{2})?$/)), LocaleTemplatesSchema),
     /** In the recipient's local time. */
-    sendWindow: TimeWindowSchema.default({ start: '09:00', end: '11:00' }),
-    holdoutPercent: z.number().min(0).max(50).default(10),
-    attributionDays: z.int().min(1).max(90).default(7),
+    sendWindow: z._default(TimeWindowSchema, { start: '09:00', end: '11:00' }),
+    holdoutPercent: z._default(z.number().check(z.gte(0), z.lte(50)), 10),
+    attributionDays: z._default(z.int().check(z.gte(1), z.lte(90)), 7),
     /** Differentiated offers: by segment membership (`valueTier:vip`, `rfm:Champions`, `rule:<id>`). */
-    offers: z
-      .strictObject({
-        default: OfferSchema.optional(),
-        bySegment: z.record(z.string().regex(/^[a-zA-Z]+:.+$/), OfferSchema).default({}),
-      })
-      .optional(),
+    offers: z.optional(
+      z.strictObject({
+        default: z.optional(OfferSchema),
+        bySegment: z._default(z.record(z.string().check(z.regex(/^[a-zA-Z]+:.+$/)), OfferSchema), {}),
+      }),
+    ),
   })
-  .superRefine((campaign, ctx) => {
-    const locales = Object.keys(campaign.templates);
-    if (locales.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'at least one locale is needed', path: ['templates'] });
-    }
-    const needs: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
-    for (const locale of locales) {
-      for (const channel of needs) {
-        if (!campaign.templates[locale]?.[channel]) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `channel ${campaign.channel} needs an ${channel} template`,
-            path: ['templates', locale, channel],
-          });
+  .check(
+    z.superRefine((campaign, ctx) => {
+      const locales = Object.keys(campaign.templates);
+      if (locales.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'at least one locale is needed', path: ['templates'] });
+      }
+      const needs: Channel[] = campaign.channel === 'email-then-sms' ? ['email', 'sms'] : [campaign.channel];
+      for (const locale of locales) {
+        for (const channel of needs) {
+          if (!campaign.templates[locale]?.[channel]) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `channel ${campaign.channel} needs an ${channel} template`,
+              path: ['templates', locale, channel],
+            });
+          }
         }
       }
-    }
-  });
+    }),
+  );
 export type Campaign = z.infer<typeof CampaignSchema>;
 
 /** Settings every campaign shares. */
 export const CampaignSettingsSchema = z.strictObject({
   /** Marketing messages per person (all campaigns, all channels) within `days`. */
-  frequencyCap: z
-    .strictObject({ messages: z.int().min(1).max(50), days: z.int().min(1).max(60) })
-    .default({ messages: 2, days: 7 }),
+  frequencyCap: z._default(
+    z.strictObject({
+      messages: z.int().check(z.gte(1), z.lte(50)),
+      days: z.int().check(z.gte(1), z.lte(60)),
+    }),
+    { messages: 2, days: 7 },
+  ),
   /**
    * SMS only inside these local hours, whatever the campaign's window; never wider than the TCPA's
    * 08:00–21:00 (and Florida numbers are held to 08:00–20:00 on top: see send-window.ts).
    */
-  smsQuietHours: TimeWindowSchema.default({ start: '09:00', end: '20:00' }).refine(
-    (w) =>
-      minutesOfDay(w.start) >= minutesOfDay(TCPA_SMS_HOURS.start) &&
-      minutesOfDay(w.end) <= minutesOfDay(TCPA_SMS_HOURS.end),
-    { error: `must lie within ${TCPA_SMS_HOURS.start}–${TCPA_SMS_HOURS.end} (the TCPA's calling hours)` },
-  ),
-  brandName: z.string().min(1).max(60).default('Precis'),
+  smsQuietHours: z
+    ._default(TimeWindowSchema, { start: '09:00', end: '20:00' })
+    .check(
+      z.refine(
+        (w) =>
+          minutesOfDay(w.start) >= minutesOfDay(TCPA_SMS_HOURS.start) &&
+          minutesOfDay(w.end) <= minutesOfDay(TCPA_SMS_HOURS.end),
+        { error: `must lie within ${TCPA_SMS_HOURS.start}–${TCPA_SMS_HOURS.end} (the TCPA's calling hours)` },
+      ),
+    ),
+  brandName: z._default(z.string().check(z.minLength(1), z.maxLength(60)), 'Precis'),
   /**
    * How long a row left `unknown` by an interrupted send waits for the provider's own event before it
    * is sent again (delivery.ts). Email: longer than SES takes to publish its `Send` event (seconds;
    * 15 minutes leaves a wide margin). SMS: null, never (SNS delivery-status records carry no tags
    * and may lag by hours), unless an operator prefers a retry after that many minutes.
    */
-  unknownQuietPeriod: z
-    .strictObject({
-      emailMinutes: z.int().min(5).max(1440).default(15),
-      smsMinutes: z.int().min(5).max(10_080).nullable().default(null),
-    })
-    .prefault({}),
+  unknownQuietPeriod: z.prefault(
+    z.strictObject({
+      emailMinutes: z._default(z.int().check(z.gte(5), z.lte(1440)), 15),
+      smsMinutes: z._default(z.nullable(z.int().check(z.gte(5), z.lte(10_080))), null),
+    }),
+    {},
+  ),
   /**
    * Where the links in messages (confirm, unsubscribe, manage your details) and the default
    * thank-you page point. Default: the deployment's own HTTP API URL (locally
    * `http://localhost:<PORT>`), handed to the functions as PUBLIC_BASE_URL.
    */
-  publicBaseUrl: z.url().optional(),
+  publicBaseUrl: z.optional(z.url()),
 });
 export type CampaignSettings = z.infer<typeof CampaignSettingsSchema>;
 /** Campaign settings as the functions that build links see them: the public base URL resolved. */
@@ -185,22 +203,24 @@ export function publicUrl(baseUrl: string, path: string, query: Record<string, s
   return url.toString();
 }
 
-export const CampaignsSchema = z.array(CampaignSchema).superRefine((campaigns, ctx) => {
-  const seen = new Set<string>();
-  campaigns.forEach((campaign, i) => {
-    if (campaign.id === 'confirmation') {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'the id "confirmation" is reserved for the double opt-in email',
-        path: [i, 'id'],
-      });
-    }
-    if (seen.has(campaign.id)) {
-      ctx.addIssue({ code: 'custom', message: `duplicate campaign id "${campaign.id}"`, path: [i, 'id'] });
-    }
-    seen.add(campaign.id);
-  });
-});
+export const CampaignsSchema = z.array(CampaignSchema).check(
+  z.superRefine((campaigns, ctx) => {
+    const seen = new Set<string>();
+    campaigns.forEach((campaign, i) => {
+      if (campaign.id === 'confirmation') {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the id "confirmation" is reserved for the double opt-in email',
+          path: [i, 'id'],
+        });
+      }
+      if (seen.has(campaign.id)) {
+        ctx.addIssue({ code: 'custom', message: `duplicate campaign id "${campaign.id}"`, path: [i, 'id'] });
+      }
+      seen.add(campaign.id);
+    });
+  }),
+);
 
 /** The templates for a person's locale: exact, then the language (`en-GB` → `en`), then the first. */
 export function templatesFor(campaign: Campaign, locale: string): LocaleTemplates {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { ValueTierSchema } from '../value-tier';
 
 // The Deliveries ledger: one row per customer and campaign occasion (sk `campaign#occasion`, e.g.
@@ -57,20 +57,20 @@ export const DeliverySchema = z.object({
   plannedAt: z.iso.datetime(),
   claimedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  sentAt: z.iso.datetime().optional(),
-  providerMessageId: z.string().optional(),
+  sentAt: z.optional(z.iso.datetime()),
+  providerMessageId: z.optional(z.string()),
   /** Why a row was skipped or failed (a code, never a message body or address). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** Outside the send window (or SMS quiet hours) when claimed or when due: not sent before this instant. */
-  notBefore: z.iso.datetime().optional(),
+  notBefore: z.optional(z.iso.datetime()),
   /** Why the send-time guard last put the message off until `notBefore` (send_window, quiet_hours…). */
-  deferReason: z.string().optional(),
+  deferReason: z.optional(z.string()),
   /** Measurement: the customer's value tier when the occasion was claimed (VIP = top 20%). */
-  valueTier: ValueTierSchema.optional(),
+  valueTier: z.optional(ValueTierSchema),
   /** Measurement: the ISO 3166 region of an SMS's destination number, set when it is sent (SMS is priced per country). */
-  country: z.string().optional(),
+  country: z.optional(z.string()),
   /** Measurement: when the person used this message's unsubscribe link. */
-  unsubscribedAt: z.iso.datetime().optional(),
+  unsubscribedAt: z.optional(z.iso.datetime()),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 
@@ -113,15 +113,15 @@ export function isPastQuietPeriod(
 /** What the planner puts on the send queue: ids only, no personal data. */
 export const SendRequestSchema = z.object({
   version: z.literal(1),
-  customerId: z.string().min(1),
-  campaignId: z.string().min(1),
-  occasion: z.string().min(1),
+  customerId: z.string().check(z.minLength(1)),
+  campaignId: z.string().check(z.minLength(1)),
+  occasion: z.string().check(z.minLength(1)),
   channel: ChannelSchema,
   plannedAt: z.iso.datetime(),
   /** The sender puts a message that arrives earlier back on the queue, delayed (see send-message.ts). */
-  notBefore: z.iso.datetime().optional(),
+  notBefore: z.optional(z.iso.datetime()),
   /** How many times the provider has throttled this message so far (its back-off grows with it). */
-  throttled: z.int().min(1).optional(),
+  throttled: z.optional(z.int().check(z.gte(1))),
 });
 export type SendRequest = z.infer<typeof SendRequestSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { type DeliveryStatus, deliveryKey } from './delivery';
 import { fromSesTags } from './ses-tags';
 
@@ -25,41 +25,49 @@ import { fromSesTags } from './ses-tags';
 //   complained from any sent state                       + suppresses the address
 //   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown / queued
 
-const TagsSchema = z.record(z.string(), z.array(z.string())).transform(fromSesTags);
+const TagsSchema = z.pipe(z.record(z.string(), z.array(z.string())), z.transform(fromSesTags));
 const MailSchema = z.object({
-  messageId: z.string().min(1),
+  messageId: z.string().check(z.minLength(1)),
   timestamp: z.string(),
-  destination: z.array(z.string().transform((address) => address.toLowerCase())).default([]),
-  tags: TagsSchema.default({}),
+  destination: z._default(
+    z.array(
+      z.pipe(
+        z.string(),
+        z.transform((address) => address.toLowerCase()),
+      ),
+    ),
+    [],
+  ),
+  tags: z._default(TagsSchema, {}),
 });
-const When = z.object({ timestamp: z.string().optional() });
+const When = z.object({ timestamp: z.optional(z.string()) });
 
 export const SesEventDetailSchema = z.discriminatedUnion('eventType', [
   z.object({
     eventType: z.literal('Bounce'),
     mail: MailSchema,
-    bounce: When.extend({
+    bounce: z.extend(When, {
       bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
-      bounceSubType: z.string().optional(),
-      bouncedRecipients: z.array(z.object({ emailAddress: z.string() })).default([]),
+      bounceSubType: z.optional(z.string()),
+      bouncedRecipients: z._default(z.array(z.object({ emailAddress: z.string() })), []),
     }),
   }),
   z.object({
     eventType: z.literal('Complaint'),
     mail: MailSchema,
-    complaint: When.extend({
-      complainedRecipients: z.array(z.object({ emailAddress: z.string() })).default([]),
-      complaintFeedbackType: z.string().optional(),
+    complaint: z.extend(When, {
+      complainedRecipients: z._default(z.array(z.object({ emailAddress: z.string() })), []),
+      complaintFeedbackType: z.optional(z.string()),
     }),
   }),
-  z.object({ eventType: z.literal('Send'), mail: MailSchema, send: z.object({}).loose().optional() }),
+  z.object({ eventType: z.literal('Send'), mail: MailSchema, send: z.optional(z.looseObject({})) }),
   z.object({ eventType: z.literal('Delivery'), mail: MailSchema, delivery: When }),
   z.object({ eventType: z.literal('Open'), mail: MailSchema, open: When }),
   z.object({ eventType: z.literal('Click'), mail: MailSchema, click: When }),
   z.object({
     eventType: z.literal('Reject'),
     mail: MailSchema,
-    reject: z.object({ reason: z.string().optional() }),
+    reject: z.object({ reason: z.optional(z.string()) }),
   }),
 ]);
 export type SesEventDetail = z.infer<typeof SesEventDetailSchema>;
@@ -68,7 +76,7 @@ export type SesEventDetail = z.infer<typeof SesEventDetailSchema>;
 export const SesEventSchema = z.object({
   source: z.literal('aws.ses'),
   'detail-type': z.string(),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: SesEventDetailSchema,
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { smsCountry } from '../measurement/sms-country';
 
 // Sending at the provider's rate, in messages per second, across every sender instance at once.
@@ -24,19 +24,19 @@ import { smsCountry } from '../measurement/sms-country';
 
 /** Texts per second per origination identity, by destination country (ISO 3166) and `default`. */
 export const SmsRatesSchema = z.record(
-  z.string().regex(/^([A-Z]{2}|default)$/, 'must be a two-letter country code or default'),
-  z.number().positive().max(10_000),
+  z.string().check(z.regex(/^([A-Z]{2}|default)$/, 'must be a two-letter country code or default')),
+  z.number().check(z.positive(), z.lte(10_000)),
 );
 
 export const SendRateSettingsSchema = z.strictObject({
   /** Emails per second for the whole account; absent: SES's `SendQuota.MaxSendRate` (GetAccount). */
-  email: z.number().positive().max(10_000).optional(),
+  email: z.optional(z.number().check(z.positive(), z.lte(10_000))),
   /**
    * Texts per second per destination country. AWS's defaults (AWS End User Messaging SMS, "MPS
    * limits"): US toll-free 3, US 10DLC 1 per number until raised, US/CA short code 100, long codes
    * elsewhere usually 1; sender IDs vary by country. Default: 1 everywhere (the lowest of them).
    */
-  sms: SmsRatesSchema.default({ default: 1 }),
+  sms: z._default(SmsRatesSchema, { default: 1 }),
 });
 export type SendRateSettings = z.infer<typeof SendRateSettingsSchema>;
 

@@ -15,7 +15,7 @@
 //   mbg-cnbd-k   MBG/CNBD-k, k = 2…4
 // MODEL_NAMES is in order of simplicity: a tie in holdout error goes to the earlier one. Pure: no I/O.
 
-import * as z from 'zod';
+import * as z from '../../zod';
 import {
   type BgNbdParams,
   medianTimeToNextPurchase as bgMedian,
@@ -54,7 +54,7 @@ export const MODEL_NAMES = [
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const ModelNameSchema = z.enum(MODEL_NAMES);
 
-const positive = z.number().positive().finite();
+const positive = z.number().check(z.positive());
 const BgFamilySchema = z.object({
   name: z.enum([
     'bg-nbd',
@@ -70,7 +70,7 @@ const BgFamilySchema = z.object({
   alpha: positive,
   a: positive,
   b: positive,
-  logLikelihood: z.number().finite(),
+  logLikelihood: z.number(),
 });
 const ParetoSchema = z.object({
   name: z.literal('pareto-nbd'),
@@ -78,7 +78,7 @@ const ParetoSchema = z.object({
   alpha: positive,
   s: positive,
   beta: positive,
-  logLikelihood: z.number().finite(),
+  logLikelihood: z.number(),
 });
 /** A fitted purchase model as stored in a model version. */
 export const PurchaseModelSchema = z.union([ParetoSchema, BgFamilySchema]);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 
 // Campaign measurement, pre-aggregated. The CampaignStats table holds, per campaign, one counters
 // row per group and period; the Deliveries stream (funnel stages) and the Orders stream
@@ -43,8 +43,8 @@ export const FUNNEL_STAGES = [
 ] as const;
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
-const count = z.number().int().min(0).default(0);
-const amount = z.number().min(0).default(0);
+const count = z._default(z.number().check(z.int(), z.gte(0)), 0);
+const amount = z._default(z.number().check(z.gte(0)), 0);
 
 /** One counters row (all amounts in the reporting currency). */
 export const CampaignCountersSchema = z.object({
@@ -61,9 +61,15 @@ export const CampaignCountersSchema = z.object({
   /** Emails accepted by the provider (priced per 1,000). */
   sentEmail: count,
   /** SMS accepted by the provider, per destination country (ISO 3166 alpha-2; priced per country). */
-  sentSmsByCountry: z.record(z.string().regex(/^[A-Z]{2}$|^ZZ$/), z.number().int().min(0)).default({}),
+  sentSmsByCountry: z._default(
+    z.record(z.string().check(z.regex(/^[A-Z]{2}$|^ZZ$/)), z.number().check(z.int(), z.gte(0))),
+    {},
+  ),
   /** Skipped messages by the send-time guard's (or the sender's) reason: `frequency_cap`, `left_segment`… */
-  skippedByReason: z.record(z.string().regex(SKIP_REASON_KEY), z.number().int().min(0)).default({}),
+  skippedByReason: z._default(
+    z.record(z.string().check(z.regex(SKIP_REASON_KEY)), z.number().check(z.int(), z.gte(0))),
+    {},
+  ),
   /** Deliveries with at least one attributed order. */
   conversions: count,
   /** Attributed orders. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { roundMoney } from '../money';
 import {
   type CampaignCounters,
@@ -38,30 +38,35 @@ import {
 export const Z95 = 1.959963984540054;
 const ALPHA = 0.05;
 
-const price = z.number().min(0);
+const price = z.number().check(z.gte(0));
 
 /** Sending prices and report thresholds (from the deployment config). Prices in the reporting currency. */
 export const ReportSettingsSchema = z.strictObject({
-  costs: z
-    .strictObject({
+  costs: z.prefault(
+    z.strictObject({
       /** SES: price per 1,000 emails. */
-      emailPer1000: price.default(0.1),
+      emailPer1000: z._default(price, 0.1),
       /** SNS: price per SMS for countries not in `smsByCountry`. */
-      smsDefault: price.default(0.05),
+      smsDefault: z._default(price, 0.05),
       /** SNS: price per SMS by destination country (ISO 3166 alpha-2). */
-      smsByCountry: z
-        .record(z.string().regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166 alpha-2 code' }), price)
-        .default({ GB: 0.035, IE: 0.06, US: 0.007, DE: 0.075, FR: 0.06 }),
-    })
-    .prefault({}),
+      smsByCountry: z._default(
+        z.record(
+          z.string().check(z.regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166 alpha-2 code' })),
+          price,
+        ),
+        { GB: 0.035, IE: 0.06, US: 0.007, DE: 0.075, FR: 0.06 },
+      ),
+    }),
+    {},
+  ),
   /** Share of revenue that is margin: 1 reports ROI on revenue; e.g. 0.4 reports ROI on gross margin. */
-  grossMargin: z.number().gt(0).max(1).default(1),
+  grossMargin: z._default(z.number().check(z.gt(0), z.lte(1)), 1),
   /** Fewer members than this in either group: `insufficient-data`. */
-  minGroupSize: z.int().min(2).default(100),
+  minGroupSize: z._default(z.int().check(z.gte(2)), 100),
   /** Fewer expected conversions (or non-conversions) than this in either group: `insufficient-data`. */
-  minExpectedConversions: z.number().min(0).default(5),
+  minExpectedConversions: z._default(z.number().check(z.gte(0)), 5),
   /** Days in the per-day series of an all-time report (ending at the report's date). */
-  seriesDays: z.int().min(1).max(366).default(28),
+  seriesDays: z._default(z.int().check(z.gte(1), z.lte(366)), 28),
 });
 export type ReportSettings = z.infer<typeof ReportSettingsSchema>;
 export const DEFAULT_REPORT_SETTINGS: ReportSettings = ReportSettingsSchema.parse({});

@@ -16,6 +16,7 @@ import { recomputeSatisfaction } from '../../../lib/use-cases/recompute-satisfac
 import { recordSurvey } from '../../../lib/use-cases/record-survey';
 import { refreshProfile } from '../../../lib/use-cases/refresh-profile';
 import { signUp } from '../../../lib/use-cases/sign-up';
+import * as z from '../../../lib/zod';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryDueCustomers } from '../../fakes/in-memory-due-customers';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
@@ -158,7 +159,7 @@ describe('GET /customers/{id} and GET /customers?email=', () => {
     const response = await request('GET /customers/{id}', { id: 'cus_1' });
     expect(response.statusCode).toBe(200);
     const { messages, ...view } = bodyOf(response);
-    expect(ProfileViewSchema.strict().parse(view)).toBeTruthy();
+    expect(z.strictObject(ProfileViewSchema.shape).parse(view)).toBeTruthy();
     // The message history from the ledger: campaign, occasion, channel, status and dates, no ids.
     expect(messages).toEqual([
       {
