@@ -4,7 +4,9 @@ import type { Env } from '../../lib/config/env-names';
 import { type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
 import * as z from '../../lib/zod';
 import { plannerDeps } from '../shared/campaign-deps';
+import { type HttpResult, isHttpRequest } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { plannerRunsHandler } from './planner-runs';
 
 /** The schedule's input: its scheduled time (`<aws.scheduler.scheduled-time>`), so a late or retried run plans as of its hour. */
 const PlannerEventSchema = z.catchall(z.partial(z.object({ time: z.iso.datetime() })), z.unknown());
@@ -37,8 +39,19 @@ export function plannerHandler(
   };
 }
 
-export function createHandler(env: Env): (event: unknown, context?: Context) => Promise<PlannerResult> {
-  return plannerHandler(plannerDeps(env, dynamoDocumentClient(env)), loggerFor(env, 'campaign-planner'));
+/**
+ * One function owns planning: the hourly schedule's pass and `POST /planner/runs` (an operator's pass
+ * "as of" an instant, see planner-runs.ts), told apart by the event's shape.
+ */
+export function createHandler(
+  env: Env,
+): (event: unknown, context?: Context) => Promise<PlannerResult | HttpResult> {
+  const deps = plannerDeps(env, dynamoDocumentClient(env));
+  const logger = loggerFor(env, 'campaign-planner');
+  const scheduled = plannerHandler(deps, logger);
+  const runs = plannerRunsHandler(deps, logger);
+  return (event, context) =>
+    isHttpRequest(event) ? runs(event, context as Context) : scheduled(event, context);
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -1,15 +1,18 @@
 import type { Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
+import { dynamoDocumentClient, eventBridgeClient } from '../../lib/adapters/aws/clients';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { DynamoProfileScan } from '../../lib/adapters/dynamodb/dynamo-profile-scan';
+import { EventBridgePublisher } from '../../lib/adapters/eventbridge/eventbridge-publisher';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { type RefitDeps, refitModel } from '../../lib/use-cases/refit-model';
 import * as z from '../../lib/zod';
+import { type HttpResult, isHttpRequest } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { scoringDeps } from '../shared/scoring-deps';
+import { refitRequestsHandler } from './refit-requests';
 
 /** What the invocation returns (and logs): counts and the version, never a customer. */
 export interface RefitResult {
@@ -76,8 +79,14 @@ export function refitHandler(
   };
 }
 
-export function createHandler(env: Env): (event: unknown, context?: Context) => Promise<RefitResult> {
-  const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable]);
+/**
+ * One function owns refitting: the nightly schedule, `ModelRefitRequested` from the bus, and the
+ * `POST /model/refit` request that puts that event there (refit-requests.ts), told apart by shape.
+ */
+export function createHandler(
+  env: Env,
+): (event: unknown, context?: Context) => Promise<RefitResult | HttpResult> {
+  const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable, ENV.eventBusName]);
   const db = dynamoDocumentClient(env);
   const { modelRepository, rules, settings } = scoringDeps(env, db);
   const deps: RefitDeps = {
@@ -93,7 +102,18 @@ export function createHandler(env: Env): (event: unknown, context?: Context) => 
       orderIds: config[ENV.orderIdsTable],
     }),
   };
-  return refitHandler(deps, loggerFor(env, 'model-refit'));
+  const logger = loggerFor(env, 'model-refit');
+  const refit = refitHandler(deps, logger);
+  const requests = refitRequestsHandler(
+    {
+      models: modelRepository,
+      events: new EventBridgePublisher(eventBridgeClient(env), config[ENV.eventBusName]),
+      clock: systemClock,
+    },
+    logger,
+  );
+  return (event, context) =>
+    isHttpRequest(event) ? requests(event, context as Context) : refit(event, context);
 }
 
 export const handler = lambdaEntry(createHandler);

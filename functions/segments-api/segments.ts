@@ -1,30 +1,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { purchaseModelOf } from '../../lib/domain/scoring-model';
-import type { Clock } from '../../lib/ports/clock';
-import type { EventPublisher } from '../../lib/ports/event-publisher';
 import type { ModelRepository } from '../../lib/ports/model-repository';
 import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
 
 /**
- * The admin routes over segments and the scoring model (IAM-authenticated):
+ * The admin route over segments and the scoring model (IAM-authenticated; `POST /model/refit` is the
+ * refit function's own, see functions/model-refit):
  * - `GET /segments`: each segment's size and revenue share, the 80/20 point, and the model they were
  *   scored with — the summary the last refit stored, so the request reads two items, never the
  *   customers. 404 `no_summary` before the first refit.
- * - `POST /model/refit`: asks for a refit now (puts `ModelRefitRequested` on the app's bus, which
- *   invokes the refit function as the nightly schedule does); 202, the refit runs in the background.
  */
 export interface SegmentsDeps {
   models: Pick<ModelRepository, 'current' | 'latestSummary'>;
-  events: EventPublisher;
-  clock: Clock;
 }
 
-export async function handleSegments(
-  event: APIGatewayProxyEventV2,
-  deps: SegmentsDeps,
-  logger: Logger,
-): Promise<HttpResult> {
+export async function handleSegments(event: APIGatewayProxyEventV2, deps: SegmentsDeps): Promise<HttpResult> {
   switch (event.routeKey) {
     case 'GET /segments': {
       const [summary, model] = await Promise.all([deps.models.latestSummary(), deps.models.current()]);
@@ -53,17 +44,10 @@ export async function handleSegments(
         },
       });
     }
-    case 'POST /model/refit': {
-      const requestedAt = deps.clock.now().toISOString();
-      const current = await deps.models.current();
-      await deps.events.publish([{ type: 'ModelRefitRequested', detail: { version: 1, requestedAt } }]);
-      logger.info('model refit requested', { currentVersion: current?.version ?? 0 });
-      return json(202, { status: 'requested', requestedAt, currentVersion: current?.version ?? 0 });
-    }
     default:
       throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
   }
 }
 
 export const segmentsHandler = (deps: SegmentsDeps, logger: Logger): HttpHandler =>
-  httpHandler(logger, (event) => handleSegments(event, deps, logger));
+  httpHandler(logger, (event) => handleSegments(event, deps));

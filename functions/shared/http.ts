@@ -16,6 +16,13 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
 
 export const MAX_BODY_BYTES = 10 * 1024;
 
+/** An API Gateway (HTTP API, payload 2.0) request, as opposed to a schedule's or the bus's event. */
+export const isHttpRequest = (event: unknown): event is APIGatewayProxyEventV2 =>
+  typeof event === 'object' &&
+  event !== null &&
+  typeof (event as { routeKey?: unknown }).routeKey === 'string' &&
+  typeof (event as { requestContext?: { http?: unknown } }).requestContext?.http === 'object';
+
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(

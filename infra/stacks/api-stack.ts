@@ -130,15 +130,12 @@ export class ApiStack extends Stack {
 
     const segments = this.fn('SegmentsApi', 'segments-api', {
       [ENV.modelsTable]: props.models.tableName,
-      [ENV.eventBusName]: props.bus.eventBusName,
     });
-    // Reads the stored segment summary and model (two items, never the customers); asks for a refit
-    // by putting ModelRefitRequested on the app's bus.
+    // Reads the stored segment summary and model (two items, never the customers). `POST /model/refit`
+    // belongs to the refit function (PrecisMessaging).
     props.models.grant(segments, 'dynamodb:GetItem');
-    props.bus.grantPutEventsTo(segments);
     this.segmentsApi = segments;
     this.route('/segments', HttpMethod.GET, segments, 'iam');
-    this.route('/model/refit', HttpMethod.POST, segments, 'iam');
 
     // The pages behind the links in our emails (public: the signed token is the authentication):
     // double opt-in confirmation, one-click unsubscribe (RFC 8058), the manage-your-details page

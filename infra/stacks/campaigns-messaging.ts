@@ -304,18 +304,12 @@ export class CampaignsMessaging extends Construct {
     );
     new StreamConsumer(this, 'AttributionStreamConsumer', { table: props.orders, fn: attributionStream });
 
-    // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …).
-    const runs = new PrecisFunction(this, 'PlannerRuns', {
-      role: 'campaigns-api',
-      logRetention,
-      timeout: Duration.seconds(29),
-      environment: plannerEnv,
-    });
-    grantPlanning(runs, props, this.sendQueue);
+    // `POST /planner/runs`: one pass on demand, waiting for the sender (precis planner --at …), by
+    // the planner itself (API Gateway ends the request at 29 s: the route waits 20 s at most).
     new HttpRoute(this, 'PlannerRunsRoute', {
       httpApi: props.httpApi,
       routeKey: HttpRouteKey.with('/planner/runs', HttpMethod.POST),
-      integration: new HttpLambdaIntegration('PlannerRunsIntegration', runs),
+      integration: new HttpLambdaIntegration('PlannerRunsIntegration', this.planner),
       authorizer: new HttpIamAuthorizer(),
     });
 

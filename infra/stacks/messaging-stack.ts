@@ -1,5 +1,7 @@
 import { Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
-import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -143,6 +145,8 @@ export class MessagingStack extends Stack {
         // Order histories of a sample of buyers, for the model choice by time split.
         [ENV.ordersTable]: props.orders.tableName,
         [ENV.orderIdsTable]: props.orderIds.tableName,
+        // `POST /model/refit` puts ModelRefitRequested here (see below).
+        [ENV.eventBusName]: props.bus.eventBusName,
         ...scoring,
       },
     });
@@ -165,7 +169,15 @@ export class MessagingStack extends Stack {
         maxEventAge: Duration.hours(6),
       }),
     });
-    // `POST /model/refit` (precis model refit) asks for one now.
+    // `POST /model/refit` (precis model refit) asks for one now: the refit function owns the route,
+    // answers 202 and puts ModelRefitRequested on the bus, whose rule invokes it in the background.
+    props.bus.grantPutEventsTo(modelRefit);
+    new HttpRoute(this, 'ModelRefitRoute', {
+      httpApi: props.httpApi,
+      routeKey: HttpRouteKey.with('/model/refit', HttpMethod.POST),
+      integration: new HttpLambdaIntegration('ModelRefitIntegration', modelRefit),
+      authorizer: new HttpIamAuthorizer(),
+    });
     new Rule(this, 'ModelRefitRequestedRule', {
       eventBus: props.bus,
       description: 'A refit asked for by an operator',

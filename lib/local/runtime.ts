@@ -506,7 +506,7 @@ const bulkTarget = (
   };
 };
 
-/** The admin route of a planner pass "as of" an instant (`{"at": ISO}`; functions/campaigns-api). */
+/** The admin route of a planner pass "as of" an instant (`{"at": ISO}`; functions/campaign-planner). */
 const PLANNER_RUNS_ROUTE = 'POST /planner/runs';
 
 /** How long the clock stays at a planner pass's instant after it answered, for the runtime to settle. */

@@ -14,7 +14,6 @@ const CEILINGS_KB: Record<string, number> = {
   'message-sender': 560,
   'signup-api': 450,
   'campaign-triggers': 335,
-  'campaigns-api': 335,
   'attribution-stream': 335,
   'campaign-planner': 330,
   'segment-triggers': 330,

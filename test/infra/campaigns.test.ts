@@ -153,11 +153,19 @@ describe('the planner', () => {
     expect(allActions(entry).filter((a) => a.startsWith('ses:') || a.startsWith('sns:'))).toEqual([]);
   });
 
-  it('answers POST /planner/runs for operators only (IAM)', () => {
+  it('answers POST /planner/runs for operators only (IAM), by the planner itself', () => {
     messaging.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /planner/runs',
       AuthorizationType: 'AWS_IAM',
     });
+    messaging.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationUri: { 'Fn::GetAtt': [functionId('functions/campaign-planner/handler.ts'), 'Arn'] },
+    });
+    expect(
+      Object.values(messaging.toJSON().Resources as Record<string, { Metadata?: Record<string, string> }>)
+        .map((r) => r.Metadata?.['precis:entry'])
+        .filter((e) => e?.startsWith('functions/campaigns-api')),
+    ).toEqual([]);
   });
 });
 

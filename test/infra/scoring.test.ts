@@ -105,7 +105,7 @@ describe('the nightly refit', () => {
     });
   });
 
-  it('may scan and update customers, read and write models and query order histories, nothing else', () => {
+  it('may scan and update customers, read and write models, query order histories and ask for itself on the bus, nothing else', () => {
     expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Customers')).toEqual([
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
@@ -122,6 +122,7 @@ describe('the nightly refit', () => {
       'dynamodb:Query',
       'dynamodb:Scan',
       'dynamodb:UpdateItem',
+      'events:PutEvents', // POST /model/refit: ModelRefitRequested on the app bus
       'sqs:GetQueueAttributes', // its own failure queue
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
@@ -174,18 +175,28 @@ describe('the stream consumers that score', () => {
   });
 });
 
-describe('the segment routes', () => {
-  it.each(['GET /segments', 'POST /model/refit'])('routes %s with IAM authorization', (routeKey) => {
-    api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: routeKey,
-      AuthorizationType: 'AWS_IAM',
-    });
-  });
+describe('the segment and refit routes, each with its owner', () => {
+  const integrationOf = (template: Template, routeKey: string): string => {
+    const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+    const [route] = Object.values(routes) as { Properties: { AuthorizationType: string; Target: unknown } }[];
+    expect(route?.Properties.AuthorizationType).toBe('AWS_IAM');
+    return JSON.stringify(route?.Properties.Target);
+  };
 
-  it('the segments function may read models and ask for a refit on the app bus, nothing more', () => {
+  it('routes GET /segments to the segments function, which may read models and nothing more', () => {
+    integrationOf(api, 'GET /segments');
     expect(functionId(api, 'functions/segments-api/handler.ts')).toBeDefined();
     expect(actionsOn(api, 'SegmentsApiServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
-    expect(allActions(api, 'SegmentsApiServiceRole')).toEqual(['dynamodb:GetItem', 'events:PutEvents']);
+    expect(allActions(api, 'SegmentsApiServiceRole')).toEqual(['dynamodb:GetItem']);
+  });
+
+  it('routes POST /model/refit to the refit function, which may put its request on the app bus', () => {
+    const refit = functionId(messaging, 'functions/model-refit/handler.ts');
+    const target = integrationOf(messaging, 'POST /model/refit');
+    const integrations = messaging.findResources('AWS::ApiGatewayV2::Integration');
+    const [integrationId] = Object.keys(integrations).filter((id) => target.includes(id));
+    expect(JSON.stringify(integrations[integrationId as string])).toContain(refit);
+    expect(allActions(messaging, 'ModelRefitServiceRole')).toContain('events:PutEvents');
   });
 });
 

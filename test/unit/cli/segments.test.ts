@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { refitRequestsHandler } from '../../../functions/model-refit/refit-requests';
 import { segmentsHandler } from '../../../functions/segments-api/segments';
 import { main } from '../../../lib/cli/main';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
@@ -21,7 +22,12 @@ const clock = { now: () => NOW };
 const customers = new InMemoryCustomerRepository();
 const models = new InMemoryModelRepository();
 const events = new RecordingEventPublisher();
-const handler = segmentsHandler({ models, events, clock }, new Logger({ logLevel: 'SILENT' }));
+const silent = new Logger({ logLevel: 'SILENT' });
+// Each route to its owner, as the HTTP API routes it.
+const handler = (routeKey: string) =>
+  routeKey === 'POST /model/refit'
+    ? refitRequestsHandler({ models, events, clock }, silent)
+    : segmentsHandler({ models }, silent);
 const refit = () =>
   refitModel({
     scan: new InMemoryProfileScan(customers),
@@ -42,7 +48,7 @@ beforeAll(async () => {
   server = createServer(async (req, res) => {
     if (req.headers['x-api-key'] !== KEY) return res.writeHead(401).end('{"error":"unauthorized"}');
     const routeKey = `${req.method} ${req.url}`;
-    const result = await handler(httpEvent(routeKey, undefined, {}), lambdaContext);
+    const result = await handler(routeKey)(httpEvent(routeKey, undefined, {}), lambdaContext);
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body);
     if (routeKey === 'POST /model/refit') setTimeout(() => void refit(), 50);
   });

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { refitRequestsHandler } from '../../../functions/model-refit/refit-requests';
 import { segmentsHandler } from '../../../functions/segments-api/segments';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
 import { refitModel } from '../../../lib/use-cases/refit-model';
@@ -17,9 +18,14 @@ let models: InMemoryModelRepository;
 let events: RecordingEventPublisher;
 let customers: InMemoryCustomerRepository;
 
-const handler = () => segmentsHandler({ models, events, clock }, new Logger({ logLevel: 'SILENT' }));
+const silent = new Logger({ logLevel: 'SILENT' });
+// Each route goes to its owner, as the HTTP API routes it: the segments API, the refit function.
+const handler = (routeKey: string) =>
+  routeKey === 'POST /model/refit'
+    ? refitRequestsHandler({ models, events, clock }, silent)
+    : segmentsHandler({ models }, silent);
 const call = async (routeKey: string) => {
-  const result = await handler()(httpEvent(routeKey, undefined, {}), lambdaContext);
+  const result = await handler(routeKey)(httpEvent(routeKey, undefined, {}), lambdaContext);
   return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') };
 };
 
@@ -78,7 +84,7 @@ describe('GET /segments', () => {
   });
 });
 
-describe('POST /model/refit', () => {
+describe('POST /model/refit (the refit function)', () => {
   it('asks for a refit on the bus and answers 202 with the current version', async () => {
     await refit();
     expect(await call('POST /model/refit')).toEqual({

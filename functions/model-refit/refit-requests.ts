@@ -1,0 +1,28 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Clock } from '../../lib/ports/clock';
+import type { EventPublisher } from '../../lib/ports/event-publisher';
+import type { ModelRepository } from '../../lib/ports/model-repository';
+import { HttpError, type HttpHandler, httpHandler, json } from '../shared/http';
+
+export interface RefitRequestDeps {
+  models: Pick<ModelRepository, 'current'>;
+  events: EventPublisher;
+  clock: Clock;
+}
+
+/**
+ * `POST /model/refit` (admin, IAM): asks for a refit now. A refit takes minutes, longer than an HTTP
+ * answer may, so the request puts `ModelRefitRequested` on the app's bus, whose rule invokes this same
+ * function in the background as the nightly schedule does; 202 with the version in use until then.
+ */
+export function refitRequestsHandler(deps: RefitRequestDeps, logger: Logger): HttpHandler {
+  return httpHandler(logger, async (event) => {
+    if (event.routeKey !== 'POST /model/refit')
+      throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
+    const requestedAt = deps.clock.now().toISOString();
+    const current = await deps.models.current();
+    await deps.events.publish([{ type: 'ModelRefitRequested', detail: { version: 1, requestedAt } }]);
+    logger.info('model refit requested', { currentVersion: current?.version ?? 0 });
+    return json(202, { status: 'requested', requestedAt, currentVersion: current?.version ?? 0 });
+  });
+}
