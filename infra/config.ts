@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { IANAZone } from 'luxon';
-import { CampaignSettingsSchema, CampaignsSchema } from '../lib/domain/campaigns/campaign';
+import { CampaignSettingsSchema } from '../lib/domain/campaigns/campaign';
+import { CheckedCampaignsSchema } from '../lib/domain/campaigns/checked-campaigns';
 import { SendRateSettingsSchema } from '../lib/domain/campaigns/send-rate';
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
@@ -73,7 +74,7 @@ export const PrecisConfigSchema = z.strictObject({
    * Campaigns as code (see lib/domain/campaigns/campaign.ts and infra/campaigns.ts): validated here,
    * templates included, so a template using a field that does not exist fails synth naming it.
    */
-  campaigns: z.prefault(CampaignsSchema, DEFAULT_CAMPAIGNS),
+  campaigns: z.prefault(CheckedCampaignsSchema, DEFAULT_CAMPAIGNS),
   /** Frequency cap, SMS quiet hours, brand name and the public base URL of links in messages. */
   campaignSettings: z.prefault(CampaignSettingsSchema, {}),
   /**

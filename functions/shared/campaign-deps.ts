@@ -18,7 +18,7 @@ import { systemClock } from '../../lib/ports/clock';
 import type { PlannerDeps } from '../../lib/use-cases/plan-campaigns';
 import { parseConfig } from './scoring-deps';
 
-/** The campaigns and their settings, validated (templates included) at cold start. */
+/** The campaigns and their settings, validated at cold start (templates were checked at synth). */
 export function campaignConfig(env: Env): { campaigns: Campaign[]; settings: CampaignSettings } {
   const config = readEnv(env, [ENV.campaigns, ENV.campaignSettings]);
   let json: string;

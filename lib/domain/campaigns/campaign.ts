@@ -1,12 +1,12 @@
 import * as z from '../../zod';
 import { RuleSchema } from '../rule-segments';
-import { templateProblems } from './templates';
 
 // Campaigns as code: each campaign says when it fires (trigger), who it is for (audience, a rule
 // over the profile as in rule-segments.ts), on which channel, with which templates per locale,
 // inside which local send window, with which holdout and attribution window, and which offer each
-// segment gets. Validated at synth, at `npm start` and at every cold start: a bad campaign, or a
-// template that uses a field the template context does not have, fails naming the path.
+// segment gets. Validated at synth, at `npm start` and at every cold start: a bad campaign fails
+// naming the path. Templates are parsed and their fields checked at synth and `npm start`
+// (checked-campaigns.ts), so only the functions that render carry liquidjs.
 
 const TIME_OF_DAY = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const TimeOfDaySchema = z
@@ -66,21 +66,14 @@ export const CHANNEL_PREFERENCES = ['email', 'sms', 'email-then-sms'] as const;
 export type ChannelPreference = (typeof CHANNEL_PREFERENCES)[number];
 export type Channel = 'email' | 'sms';
 
-const templateText = (kind: 'html' | 'text') =>
-  z.string().check(
-    z.minLength(1),
-    z.superRefine((source, ctx) => {
-      for (const problem of templateProblems(source, kind))
-        ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  );
+const TemplateTextSchema = z.string().check(z.minLength(1));
 
 export const EmailTemplateSchema = z.strictObject({
-  subject: templateText('text'),
-  html: templateText('html'),
-  text: templateText('text'),
+  subject: TemplateTextSchema,
+  html: TemplateTextSchema,
+  text: TemplateTextSchema,
 });
-export const SmsTemplateSchema = z.strictObject({ text: templateText('text') });
+export const SmsTemplateSchema = z.strictObject({ text: TemplateTextSchema });
 export const LocaleTemplatesSchema = z.strictObject({
   email: z.optional(EmailTemplateSchema),
   sms: z.optional(SmsTemplateSchema),

@@ -6,7 +6,7 @@ import { Liquid, type Template } from 'liquidjs';
 //   as text, never as markup. The plain-text and SMS versions are rendered without escaping.
 // - strictVariables: rendering a name that is not in the context throws instead of printing "".
 // - Every global name a template uses is checked against TEMPLATE_FIELDS when the config is loaded
-//   (synth, `npm start`, cold start), so `{{ customer.fristName }}` fails the deploy naming the
+//   (synth, `npm start`: checked-campaigns.ts), so `{{ customer.fristName }}` fails the deploy naming the
 //   template and the field, not a send at 9 a.m. on someone's birthday.
 
 /**
@@ -42,10 +42,17 @@ export interface TemplateContext {
 
 type FieldTree = { readonly [name: string]: true | FieldTree };
 
-const htmlEngine = new Liquid({ outputEscape: 'escape', strictVariables: true, strictFilters: true });
-const textEngine = new Liquid({ strictVariables: true, strictFilters: true });
-
 export type TemplateKind = 'html' | 'text';
+
+// Made on first use: a module without top-level effects lets esbuild drop liquidjs (~82 KB) from
+// bundles that import this file's neighbours but never render (customers-api needs productOf only).
+const engines: Partial<Record<TemplateKind, Liquid>> = {};
+const engineFor = (kind: TemplateKind): Liquid =>
+  (engines[kind] ??= new Liquid({
+    ...(kind === 'html' && { outputEscape: 'escape' as const }),
+    strictVariables: true,
+    strictFilters: true,
+  }));
 
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
@@ -54,7 +61,7 @@ export class TemplateError extends Error {
 
 /** Parses a template and lists its problems: syntax errors and fields outside TEMPLATE_FIELDS. */
 export function templateProblems(source: string, kind: TemplateKind = 'text'): string[] {
-  const engine = kind === 'html' ? htmlEngine : textEngine;
+  const engine = engineFor(kind);
   let parsed: Template[];
   try {
     parsed = engine.parse(source);
@@ -83,7 +90,7 @@ const cache = new Map<string, Template[]>();
 
 /** Renders a validated template. HTML escapes every output; text does not. */
 export function renderTemplate(source: string, context: TemplateContext, kind: TemplateKind): string {
-  const engine = kind === 'html' ? htmlEngine : textEngine;
+  const engine = engineFor(kind);
   const key = `${kind}\u0000${source}`;
   let parsed = cache.get(key);
   if (!parsed) {
