@@ -1,9 +1,12 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import type { SegmentRow } from '../lib/domain/segment-summary';
+import type { SegmentsView } from '../lib/domain/segments-view';
+import type { CustomerView } from '../lib/use-cases/view-customer';
 import { authHeaders, CognitoSession, type Credentials, loadConfig, SignInError } from './auth';
 import { loadCampaigns } from './campaigns';
-import { type MessageRow, messageHistory } from './messages';
+import { messageHistory } from './messages';
 import { loadOutbox } from './outbox';
 import { loadUpcoming } from './upcoming';
 
@@ -15,53 +18,10 @@ import { loadUpcoming } from './upcoming';
 
 const KEY_STORAGE = 'precis.adminKey';
 
-interface SegmentRow {
-  kind: string;
-  segment: string;
-  customers: number;
-  customerShare: number;
-  revenue: number;
-  revenueShare: number;
-}
-interface Charts {
-  rfmGrid: number[][];
-  matrix: { volume: string; satisfaction: string; strategy: string; customers: number }[];
-  matrixUnknownSatisfaction: number;
-  ltv: { edges: number[]; counts: number[] };
-  pareto: { customerShare: number[]; revenueShare: number[] };
-  months: { month: string; customers: number; firstOrders: number }[];
-}
-interface Summary {
-  asOf: string;
-  modelVersion: number;
-  customers: number;
-  buyers: number;
-  revenue: number;
-  top20RevenueShare: number | null;
-  vipValueShare: number | null;
-  segments: SegmentRow[];
-  charts?: Charts;
-  model?: {
-    fittedAt: string | null;
-    notes: string[];
-    purchaseModel?: { name: string } | null;
-    modelChoice?: ModelChoice | null;
-  };
-}
-interface ModelChoice {
-  chosen: string;
-  splitDay: string;
-  holdoutDays: number;
-  customers: number;
-  scores: {
-    model: string;
-    converged: boolean;
-    rmse: number | null;
-    mae: number | null;
-    correlation: number | null;
-    bias: number | null;
-  }[];
-}
+// The API's shapes come from the server's own types (type-only imports: nothing of the server is
+// bundled), so a change there fails the dashboard's typecheck instead of drawing blanks.
+type Summary = SegmentsView;
+type Charts = NonNullable<SegmentsView['charts']>;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const count = (n: number) => n.toLocaleString('en-GB');
@@ -367,39 +327,8 @@ function renderPareto(p: Charts['pareto'], top20: number | null): void {
 
 // ---- customer search ----------------------------------------------------------------------------
 
-interface Profile {
-  customerId: string;
-  firstName?: string;
-  lastName?: string;
-  email?: string;
-  birthday?: string;
-  timeZone: string;
-  interests: string[];
-  consent: { email: { status: string }; sms: { status: string } };
-  metrics: {
-    orderCount: number;
-    totalSpend: number;
-    averageOrderValue: number | null;
-    firstOrderAt: string | null;
-    lastOrderAt: string | null;
-    satisfaction: { mean: number; count: number } | null;
-  };
-  ltv?: {
-    clv12m: number | null;
-    historicalClv: number | null;
-    pAlive: number | null;
-    expectedOrders12m: number | null;
-    nextOrderDate: string | null;
-  };
-  segments?: {
-    rfm: { r: number; f: number; m: number; name: string } | null;
-    valueTier: string;
-    lifecycle: string;
-    matrix: { strategy: string } | null;
-    rules: string[];
-  };
-  messages?: MessageRow[];
-}
+/** `GET /customers/{id}` and `GET /customers?email=`. */
+type Profile = CustomerView;
 
 async function search(query: string): Promise<void> {
   const q = query.trim();

@@ -1,23 +1,11 @@
+import type { MessageView } from '../lib/use-cases/view-customer';
 import { el, instant } from './dom';
 
 // A customer's message history (the Deliveries ledger rows the profile view carries): campaign,
 // occasion, channel, status and dates, newest first. Held-out rows are the control group.
 
-export interface MessageRow {
-  campaignId: string;
-  occasion: string;
-  channel: 'email' | 'sms';
-  status: string;
-  plannedAt: string;
-  claimedAt: string;
-  updatedAt: string;
-  sentAt?: string;
-  /** Why it was skipped or failed. */
-  reason?: string;
-  /** Put off by the send-time guard (send_window, quiet_hours…) until `notBefore`. */
-  deferReason?: string;
-  notBefore?: string;
-}
+/** A ledger row as the profile view carries it (the server's MessageView). */
+export type MessageRow = MessageView;
 
 /** The status cell: `skipped (frequency cap)`, `queued (deferred: send window, until …)`. */
 export function statusText(m: Pick<MessageRow, 'status' | 'reason' | 'deferReason' | 'notBefore'>): string {

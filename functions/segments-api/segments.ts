@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { purchaseModelOf } from '../../lib/domain/scoring-model';
+import { segmentsView } from '../../lib/domain/segments-view';
 import type { ModelRepository } from '../../lib/ports/model-repository';
 import { HttpError, type HttpHandler, type HttpResult, httpHandler, json } from '../shared/http';
 
@@ -25,24 +25,7 @@ export async function handleSegments(event: APIGatewayProxyEventV2, deps: Segmen
           message: 'no segment summary yet: the model has not been fitted (POST /model/refit runs it now)',
         });
       }
-      const { asOfDay, ...rest } = summary;
-      return json(200, {
-        asOf: asOfDay,
-        ...rest,
-        model: model && {
-          version: model.version,
-          fittedAt: model.fittedAt,
-          customers: model.customers,
-          repeatCustomers: model.repeatCustomers,
-          triples: model.triples,
-          bgnbd: model.bgnbd,
-          purchaseModel: purchaseModelOf(model),
-          modelChoice: model.modelChoice,
-          gammaGamma: model.gammaGamma,
-          ltvFromVersion: model.ltvFromVersion,
-          notes: model.notes,
-        },
-      });
+      return json(200, segmentsView(summary, model));
     }
     default:
       throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
