@@ -10,6 +10,13 @@ import { DEFAULT_SMS_COUNTRIES } from '../lib/domain/signup';
 import * as z from '../lib/zod';
 import { DEFAULT_CAMPAIGNS } from './campaigns';
 
+/** The AWS managed WAF rule groups `publicEdge.managedRules` may name. */
+export const MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+  'AWSManagedRulesCommonRuleSet',
+] as const;
+
 const ScheduleExpressionSchema = z
   .string()
   .check(z.regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression'));
@@ -26,7 +33,7 @@ export const PrecisConfigSchema = z.strictObject({
   allowedOrigins: z._default(z.array(z.url()).check(z.minLength(1)), ['http://localhost:3000']),
   /**
    * Where a plain HTML form is redirected after a signup (303). Default: Precis's own thank-you page,
-   * `GET /thanks` under the public base URL (`campaignSettings.publicBaseUrl`, else the API's URL).
+   * `GET /thanks` under the public base URL (`campaignSettings.publicBaseUrl`, else the edge's or API's URL).
    */
   thankYouUrl: z.optional(z.url()),
   defaultTimeZone: z._default(
@@ -149,6 +156,33 @@ export const PrecisConfigSchema = z.strictObject({
     }),
     {},
   ),
+  /**
+   * The public edge (off by default): CloudFront in front of the HTTP API with a WAF web ACL (in
+   * us-east-1, as CloudFront requires) that limits the public routes per client address:
+   * `rateLimitPer5Minutes` requests per address in any 5 minutes (WAF's minimum is 10), beyond that
+   * 429. `managedRules`: the AWS managed rule groups evaluated too (each $1/month). When on, links in
+   * messages point at the distribution (unless `campaignSettings.publicBaseUrl`), and the public
+   * functions refuse requests that did not come through it.
+   */
+  publicEdge: z.prefault(
+    z.strictObject({
+      enabled: z._default(z.boolean(), false),
+      rateLimitPer5Minutes: z._default(z.number().check(z.int(), z.gte(10), z.lte(2_000_000_000)), 300),
+      managedRules: z._default(z.array(z.enum(MANAGED_RULE_GROUPS)), [
+        'AWSManagedRulesAmazonIpReputationList',
+        'AWSManagedRulesKnownBadInputsRuleSet',
+      ]),
+    }),
+    {},
+  ),
+  /**
+   * The AWS region every stack is pinned to. Needed by `publicEdge` (its web ACL lives in us-east-1,
+   * referenced across regions); default there: the CLI's region (CDK_DEFAULT_REGION). Unset and no
+   * edge: region-agnostic templates, deployed to the CLI's region.
+   */
+  region: z.optional(
+    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')),
+  ),
   /** Who is told when an alarm fires: an email subscription to the alarm topic (confirm it once). */
   operatorEmail: z.optional(z.email()),
   /** Alarm thresholds (CloudWatch alarms in the PrecisOperations stack). */
@@ -184,6 +218,7 @@ const JSON_KEYS = new Set([
   'dashboard',
   'sms',
   'identityLegacyLookup',
+  'publicEdge',
 ]);
 
 export class InvalidConfigError extends Error {}

@@ -20,10 +20,15 @@ export function synthTemplates(overrides: Partial<PrecisConfig> = {}): Record<st
     const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: object };
     const app = new App({ outdir, context: { ...context, [BUNDLING_STACKS]: [] } });
     // The local runtime serves its own dashboard with the admin key: no PrecisDashboard stack (its
-    // Cognito-authorized copies of the read routes have nothing to emulate) unless asked for.
-    const config = {
-      ...loadConfig((key) => app.node.tryGetContext(key)),
+    // Cognito-authorized copies of the read routes have nothing to emulate) unless asked for. No
+    // public edge either (CloudFront and WAF have no local stand-in; the local server limits per
+    // address itself), so no origin check in the functions and no region pinned.
+    const loaded = loadConfig((key) => app.node.tryGetContext(key));
+    const config: PrecisConfig = {
+      ...loaded,
       dashboard: { enabled: false },
+      publicEdge: { ...loaded.publicEdge, enabled: false },
+      region: undefined,
       ...overrides,
     };
     const stacks: Stack[] = buildStacks(app, config);

@@ -10,6 +10,7 @@ import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { exportCustomer } from '../../lib/use-cases/export-customer';
 import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
+import { throughEdge } from '../shared/edge-origin';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
@@ -64,9 +65,12 @@ export function createHandler(env: Env): HttpHandler {
     }),
   };
   const verify = { customers, consent: manage.consent, links, clock: systemClock };
-  return withLinkKeys(
-    links,
-    consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage, verify),
+  return throughEdge(
+    env,
+    withLinkKeys(
+      links,
+      consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage, verify),
+    ),
   );
 }
 

@@ -4,6 +4,7 @@ import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-cus
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
+import { throughEdge } from '../shared/edge-origin';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
@@ -37,7 +38,10 @@ export function createHandler(env: Env): HttpHandler {
     smsCountries: config[ENV.smsAllowedCountries].split(','),
     answerFloorMs: Number(env[ENV.signupAnswerFloorMs] ?? SIGNUP_ANSWER_FLOOR_MS),
   };
-  return withLinkKeys(links, signupHandler(deps, settings, logger, metricsFor(env, 'signup-api')));
+  return throughEdge(
+    env,
+    withLinkKeys(links, signupHandler(deps, settings, logger, metricsFor(env, 'signup-api'))),
+  );
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -21,6 +21,7 @@ import {
   linkSigningSecretId,
   publicBaseUrlOf,
 } from './campaigns-messaging';
+import { isPublicPath, PublicEdge } from './edge-stack';
 import { grantIdentities, type IdentityStore } from './identity-grants';
 
 export interface ApiStackProps extends StackProps, IdentityStore {
@@ -37,6 +38,8 @@ export interface ApiStackProps extends StackProps, IdentityStore {
   linkSigningKey: ISecret;
   /** The SES configuration set: the manage-your-details link is emailed through it. */
   configurationSet: CfnConfigurationSet;
+  /** The public edge's web ACL (EdgeAclStack, us-east-1) when `publicEdge` is on: CloudFront in front. */
+  webAclArn?: string;
 }
 
 /**
@@ -49,6 +52,10 @@ export class ApiStack extends Stack {
   /** The admin read functions the dashboard API (PrecisDashboard) also routes to. */
   readonly customersApi: PrecisFunction;
   readonly segmentsApi: PrecisFunction;
+  /** CloudFront and the WAF in front of the API, when `publicEdge` is on. */
+  readonly edge: PublicEdge | undefined;
+  /** Where links in messages and the default thank-you page point: config, else the edge, else the API. */
+  readonly publicBaseUrl: string;
   private readonly props: ApiStackProps;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -64,11 +71,16 @@ export class ApiStack extends Stack {
       },
     });
     configureStage(this.api, config, props.logRetention);
+    this.edge =
+      props.webAclArn === undefined
+        ? undefined
+        : new PublicEdge(this, 'PublicEdge', { api: this.api, webAclArn: props.webAclArn });
+    this.publicBaseUrl = publicBaseUrlOf(config, this.edge?.url ?? this.api.apiEndpoint);
 
     const signup = this.fn('SignupApi', 'signup-api', {
       [ENV.customersTable]: props.customers.tableName,
       // A plain HTML form is answered 303 to the thank-you page: the operator's, else ours (GET /thanks).
-      [ENV.thankYouUrl]: config.thankYouUrl ?? `${publicBaseUrlOf(config, this.api)}/thanks`,
+      [ENV.thankYouUrl]: config.thankYouUrl ?? `${this.publicBaseUrl}/thanks`,
       [ENV.smsAllowedCountries]: config.sms.allowedCountries.join(','),
       // Signs the token of the phone verification page a signup that asked for texts is given.
       [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
@@ -78,6 +90,7 @@ export class ApiStack extends Stack {
     props.customers.grant(signup, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     grantIdentities(props, signup, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
     grantLinkSigningKey(props.linkSigningKey, signup);
+    this.edge?.guard(signup);
     this.route('/signups', HttpMethod.POST, signup, 'public');
 
     const orders = this.fn('OrdersApi', 'orders-api', orderEnvironment(props, config));
@@ -150,7 +163,7 @@ export class ApiStack extends Stack {
       [ENV.campaigns]: packJson(config.campaigns),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
       [ENV.deliveriesTable]: props.deliveries.tableName,
-      [ENV.publicBaseUrl]: publicBaseUrlOf(config, this.api),
+      [ENV.publicBaseUrl]: this.publicBaseUrl,
       [ENV.senderEmail]: config.senderEmail,
       [ENV.sesConfigurationSet]: props.configurationSet.ref,
     });
@@ -165,6 +178,7 @@ export class ApiStack extends Stack {
     props.surveys.grant(consent, 'dynamodb:Query');
     grantLinkSigningKey(props.linkSigningKey, consent);
     grantSendEmail(consent, config, props.configurationSet.ref);
+    this.edge?.guard(consent);
     this.route('/confirm', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.GET, consent, 'public');
     this.route('/unsubscribe', HttpMethod.POST, consent, 'public');
@@ -193,6 +207,10 @@ export class ApiStack extends Stack {
   }
 
   private route(path: string, method: HttpMethod, fn: IFunction, access: 'public' | 'iam'): void {
+    if (access === 'public' && !isPublicPath(path))
+      throw new Error(
+        `public route ${path} is outside PUBLIC_PATHS (edge-stack.ts): the edge would not limit it`,
+      );
     const routes = this.api.addRoutes({
       path,
       methods: [method],
@@ -205,7 +223,8 @@ export class ApiStack extends Stack {
         route,
         'AwsSolutions-APIG4',
         'Public on purpose: web forms post signups without credentials (CORS limited to the configured ' +
-          'origins, a honeypot field, stage throttling), and the consent links carry their own signed token.',
+          'origins, a honeypot field, stage throttling, with publicEdge a per-address WAF rate rule), and ' +
+          'the consent links carry their own signed token.',
       );
     }
   }

@@ -46,6 +46,8 @@ export interface CampaignsMessagingProps extends IdentityStore {
   /** The link-signing key's secret: the sender signs unsubscribe and confirmation links with it. */
   linkSigningKey: ISecret;
   httpApi: IHttpApi;
+  /** Where links in messages point (ApiStack.publicBaseUrl). */
+  publicBaseUrl: string;
 }
 
 /** The SES event types (EventBridge detail-types) the feedback function handles. */
@@ -135,7 +137,7 @@ export class CampaignsMessaging extends Construct {
         [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
         // A message not due yet (outside the person's send window) goes back on the queue, delayed.
         [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
-        [ENV.publicBaseUrl]: publicBaseUrlOf(config, props.httpApi),
+        [ENV.publicBaseUrl]: props.publicBaseUrl,
         // The provider's rate: each of the at most `sendConcurrency` senders paces to its share.
         [ENV.sendRates]: JSON.stringify(config.sendRates),
         [ENV.sendRateInstances]: String(config.sendConcurrency),
@@ -401,11 +403,12 @@ export function grantSendEmail(fn: IFunction, config: PrecisConfig, configuratio
 
 /**
  * Where the links in messages and the default thank-you page point: the configured
- * `campaignSettings.publicBaseUrl` (a custom domain), else the HTTP API's own URL — locally the
- * runtime resolves that to http://localhost:<PORT>.
+ * `campaignSettings.publicBaseUrl` (a custom domain), else `ownUrl`: the public edge's URL when
+ * `publicEdge` is on, else the HTTP API's own URL — locally the runtime resolves that to
+ * http://localhost:<PORT>.
  */
-export const publicBaseUrlOf = (config: PrecisConfig, api: IHttpApi): string =>
-  config.campaignSettings.publicBaseUrl ?? api.apiEndpoint;
+export const publicBaseUrlOf = (config: PrecisConfig, ownUrl: string): string =>
+  config.campaignSettings.publicBaseUrl ?? ownUrl;
 
 /**
  * Read access to the link-signing key's value, and nothing else of the secret. A secret named in

@@ -43,6 +43,8 @@ export interface MessagingStackProps extends StackProps, IdentityStore {
   linkSigningKey: ISecret;
   /** The HTTP API, for the campaigns admin route (`POST /planner/runs`). */
   httpApi: IHttpApi;
+  /** Where links in messages point (ApiStack.publicBaseUrl: config, else the edge, else the API). */
+  publicBaseUrl: string;
 }
 
 /** Where a function that scores profiles finds the model and the operator's scoring config. */

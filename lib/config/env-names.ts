@@ -21,7 +21,8 @@ export const ENV = {
   thankYouUrl: 'THANK_YOU_URL',
   /**
    * Where links in messages and the default thank-you page point: the configured
-   * `campaignSettings.publicBaseUrl`, else the HTTP API's own URL (locally http://localhost:PORT).
+   * `campaignSettings.publicBaseUrl`, else the public edge's URL (`publicEdge`), else the HTTP API's own
+   * URL (locally http://localhost:PORT).
    */
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Comma-separated ISO 3166 alpha-2 codes whose mobile numbers may be given SMS consent. */
@@ -62,6 +63,11 @@ export const ENV = {
    */
   identityKeySecret: 'IDENTITY_KEY_SECRET',
   identityLegacyLookup: 'IDENTITY_LEGACY_LOOKUP',
+  /**
+   * ARN of the Secrets Manager secret whose value CloudFront sends in the origin-verify header (set
+   * on the public functions only when `publicEdge` is on): requests without it are refused 403.
+   */
+  edgeOriginSecret: 'EDGE_ORIGIN_SECRET',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   /** CloudWatch namespace of the custom metrics (Powertools Metrics). */
@@ -83,3 +89,9 @@ export const ENV = {
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 export type Env = Record<string, string | undefined>;
+
+/**
+ * The header CloudFront adds to every request it forwards when `publicEdge` is on, its value the
+ * secret named by EDGE_ORIGIN_SECRET (lower case: HTTP API events' header names are).
+ */
+export const ORIGIN_VERIFY_HEADER = 'x-precis-origin-verify';
