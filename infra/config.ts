@@ -117,6 +117,10 @@ export const PrecisConfigSchema = z.strictObject({
   /**
    * SMS from the public form: `allowedCountries` (ISO 3166 alpha-2) are the only countries whose
    * mobile numbers may be given SMS consent (any other → 400 on `phone`); see DEFAULT_SMS_COUNTRIES.
+   * Texts go out through AWS End User Messaging SMS: `originationIdentity` is the phone number, pool
+   * or sender ID they are sent from (its ID or ARN; unset: the service picks one of the account's),
+   * `optOutList` the opt-out list that identity uses, where STOP replies land (default: the
+   * account's `Default` list, which every number and pool uses unless set otherwise).
    */
   sms: z.prefault(
     z.strictObject({
@@ -125,6 +129,17 @@ export const PrecisConfigSchema = z.strictObject({
           .array(z.string().check(z.regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as GB')))
           .check(z.minLength(1)),
         DEFAULT_SMS_COUNTRIES,
+      ),
+      originationIdentity: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(/^[A-Za-z0-9_:/+-]{1,256}$/, 'must be a phone number, pool or sender ID, or its ARN'),
+          ),
+      ),
+      optOutList: z._default(
+        z.string().check(z.regex(/^[A-Za-z0-9_:/-]{1,256}$/, 'must be an opt-out list name or ARN')),
+        'Default',
       ),
     }),
     {},

@@ -1,4 +1,4 @@
-import { dynamoDocumentClient, sesClient, snsClient, sqsClient } from '../../lib/adapters/aws/clients';
+import { dynamoDocumentClient, sesClient, smsVoiceClient, sqsClient } from '../../lib/adapters/aws/clients';
 import { DynamoConsentStore } from '../../lib/adapters/dynamodb/dynamo-consent-store';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
@@ -6,7 +6,7 @@ import { DynamoSmsNumberDays } from '../../lib/adapters/dynamodb/dynamo-sms-numb
 import { InProcessSendPacer } from '../../lib/adapters/pacing/in-process-send-pacer';
 import { sesMaxSendRate } from '../../lib/adapters/ses/ses-account-rate';
 import { SesEmailSender } from '../../lib/adapters/ses/ses-email-sender';
-import { SnsSmsSender } from '../../lib/adapters/sns/sns-sms-sender';
+import { EumSmsSender } from '../../lib/adapters/sms-voice/eum-sms-sender';
 import { SqsSendQueue } from '../../lib/adapters/sqs/sqs-send-queue';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { ConfigError, readEnv } from '../../lib/config/read-env';
@@ -24,13 +24,15 @@ import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { parseConfig } from '../shared/scoring-deps';
 import { type QueueHandler, senderHandler } from './sender';
 
-/** Composition root of the message sender (the send queue's consumer): SES v2 email, SNS SMS. */
+/** Composition root of the message sender (the send queue's consumer): SES v2 email, End User Messaging SMS. */
 export function createHandler(env: Env): QueueHandler {
   const config = readEnv(env, [
     ENV.customersTable,
     ENV.deliveriesTable,
     ENV.senderEmail,
     ENV.sesConfigurationSet,
+    ENV.smsConfigurationSet,
+    ENV.smsOptOutList,
     ENV.linkSigningSecret,
     ENV.sendQueueUrl,
     ENV.identitiesTable,
@@ -49,7 +51,11 @@ export function createHandler(env: Env): QueueHandler {
       from: config[ENV.senderEmail],
       configurationSet: config[ENV.sesConfigurationSet],
     }),
-    sms: new SnsSmsSender(snsClient(env, { sending: true })),
+    sms: new EumSmsSender(smsVoiceClient(env, { sending: true }), {
+      configurationSet: config[ENV.smsConfigurationSet],
+      optOutList: config[ENV.smsOptOutList],
+      ...(env[ENV.smsOriginationIdentity] ? { originationIdentity: env[ENV.smsOriginationIdentity] } : {}),
+    }),
     links,
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, {

@@ -8,7 +8,10 @@ import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { type FeedbackHandler, sesFeedbackHandler } from './feedback';
 
-/** Composition root of the SES feedback consumer (EventBridge rule on `source: aws.ses`). */
+/**
+ * Composition root of the provider feedback consumer: SES events (EventBridge rule on `source:
+ * aws.ses`) and End User Messaging SMS events (the SMS configuration set's SNS topic).
+ */
 export function createHandler(env: Env): FeedbackHandler {
   const config = readEnv(env, [ENV.customersTable, ENV.identitiesTable, ENV.deliveriesTable]);
   const db = dynamoDocumentClient(env);

@@ -1,11 +1,12 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { HttpMethod, HttpRoute, HttpRouteKey, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -19,10 +20,14 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { CfnConfigurationSet as CfnSmsConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import { packJson } from '../../lib/config/packed-json';
+import { SMS_FEEDBACK_EVENT_TYPES } from '../../lib/domain/campaigns/feedback';
 import type { PrecisConfig } from '../config';
 import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
@@ -68,7 +73,7 @@ const SENDER_TIMEOUT = Duration.seconds(30);
 /**
  * Campaigns: the hourly planner (EventBridge Scheduler) finds who is due through the sparse indexes,
  * claims each occasion in the Deliveries ledger and queues the message; the sender (SQS consumer,
- * reserved concurrency = the SES/SNS quota's throttle) renders and sends it. `POST /planner/runs`
+ * reserved concurrency = the SES/SMS quota's throttle) renders and sends it. `POST /planner/runs`
  * runs one pass on demand (`precis planner`).
  */
 export class CampaignsMessaging extends Construct {
@@ -168,32 +173,14 @@ export class CampaignsMessaging extends Construct {
       this.sender.addToRolePolicy(
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['ses:GetAccount'], resources: ['*'] }),
       );
+      if (this.sender.role) {
+        acknowledge(
+          this.sender.role,
+          'AwsSolutions-IAM5[Resource::*]',
+          'ses:GetAccount has no resource-level permissions.',
+        );
+      }
     }
-    // SMS straight to a phone number has no resource ARN to scope to; topics are denied. Before a
-    // text, the number is checked against the account's opted-out list (people who replied STOP).
-    this.sender.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['sns:Publish', 'sns:CheckIfPhoneNumberIsOptedOut'],
-        resources: ['*'],
-      }),
-    );
-    this.sender.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.DENY,
-        actions: ['sns:Publish'],
-        resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })],
-      }),
-    );
-    if (this.sender.role) {
-      acknowledge(
-        this.sender.role,
-        'AwsSolutions-IAM5[Resource::*]',
-        'SMS goes straight to a phone number, which has no ARN to scope sns:Publish to (topics are denied ' +
-          'above); sns:CheckIfPhoneNumberIsOptedOut and ses:GetAccount have no resource-level permissions.',
-      );
-    }
-
     // SES feedback: the configuration set publishes to the default bus (data stack); this rule
     // takes the events that matter to the ledger and to suppression. An event the function cannot
     // handle is retried, then kept whole in a failure queue.
@@ -220,6 +207,60 @@ export class CampaignsMessaging extends Construct {
       eventPattern: { source: ['aws.ses'], detailType: [...SES_FEEDBACK_DETAIL_TYPES] },
       targets: [new LambdaFunction(feedback, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
     });
+
+    // SMS through AWS End User Messaging SMS: the sender's texts go through this configuration set,
+    // whose event destination publishes every text's events (with our ids in `context`) to an SNS
+    // topic the feedback function is subscribed to. The events carry the destination number, so the
+    // topic is encrypted with a key of ours that End User Messaging may use (the AWS managed SNS key
+    // cannot be used by a service principal).
+    const stack = Stack.of(this);
+    const smsService = new ServicePrincipal('sms-voice.amazonaws.com');
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
+    const smsEventsKey = new Key(this, 'SmsEventsKey', {
+      description: 'Precis SMS events topic (End User Messaging SMS publishes to it)',
+      enableKeyRotation: true,
+    });
+    smsEventsKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [smsService],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: fromThisAccount,
+      }),
+    );
+    const smsEvents = new Topic(this, 'SmsEvents', {
+      displayName: 'Precis SMS events',
+      masterKey: smsEventsKey,
+      enforceSSL: true,
+    });
+    smsEvents.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [smsService],
+        actions: ['sns:Publish'],
+        resources: [smsEvents.topicArn],
+        conditions: fromThisAccount,
+      }),
+    );
+    // SNS invokes the function asynchronously: the same retries and failure queue as the SES events.
+    smsEvents.addSubscription(new LambdaSubscription(feedback));
+    const smsConfigurationSet = new CfnSmsConfigurationSet(this, 'SmsConfigurationSet', {
+      eventDestinations: [
+        {
+          eventDestinationName: 'precis-feedback',
+          enabled: true,
+          matchingEventTypes: [...SMS_FEEDBACK_EVENT_TYPES],
+          snsDestination: { topicArn: smsEvents.topicArn },
+        },
+      ],
+    });
+    // The service checks it may publish when the destination is created: the topic policy first.
+    smsConfigurationSet.node.addDependency(smsEvents);
+    this.sender.addEnvironment(ENV.smsConfigurationSet, smsConfigurationSet.ref);
+    this.sender.addEnvironment(ENV.smsOptOutList, config.sms.optOutList);
+    if (config.sms.originationIdentity) {
+      this.sender.addEnvironment(ENV.smsOriginationIdentity, config.sms.originationIdentity);
+    }
+    grantSendText(this.sender, config, smsConfigurationSet.attrArn);
 
     // The Customers stream's second consumer (profile-stream is the first): the double opt-in
     // confirmation email on a new request, the welcome on confirmation. Same claim → queue path.
@@ -379,6 +420,59 @@ function grantPlanning(fn: IFunction, props: CampaignsMessagingProps, queue: Que
 
 /** How a function names the link-signing secret: its full ARN, or its name when imported by name. */
 export const linkSigningSecretId = (secret: ISecret): string => secret.secretFullArn ?? secret.secretName;
+
+/**
+ * End User Messaging SMS: SendTextMessage through the SMS configuration set from the configured
+ * origination identity (without one, the service picks among the account's phone numbers, pools
+ * and sender IDs, so those are granted); DescribeOptedOutNumbers on the opt-out list STOP replies
+ * land on.
+ */
+export function grantSendText(fn: PrecisFunction, config: PrecisConfig, configurationSetArn: string): void {
+  const stack = Stack.of(fn);
+  const smsArn = (resource: string, resourceName: string) =>
+    stack.formatArn({
+      service: 'sms-voice',
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  const identity = config.sms.originationIdentity;
+  const origination = identity?.startsWith('arn:')
+    ? [identity]
+    : [smsArn('phone-number', '*'), smsArn('pool', '*'), smsArn('sender-id', '*')];
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['sms-voice:SendTextMessage'],
+      resources: [configurationSetArn, ...origination],
+    }),
+  );
+  const optOutList = config.sms.optOutList;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['sms-voice:DescribeOptedOutNumbers'],
+      resources: [optOutList.startsWith('arn:') ? optOutList : smsArn('opt-out-list', optOutList)],
+    }),
+  );
+  if (!identity?.startsWith('arn:') && fn.role) {
+    acknowledge(
+      fn.role,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
+      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
+    );
+    acknowledge(
+      fn.role,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:pool/*]',
+      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
+    );
+    acknowledge(
+      fn.role,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:sender-id/*]',
+      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
+    );
+  }
+}
 
 /** SES SendEmail from the configured sender identity (address or its domain), through the configuration set. */
 export function grantSendEmail(fn: IFunction, config: PrecisConfig, configurationSetName: string): void {

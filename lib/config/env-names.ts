@@ -52,6 +52,14 @@ export const ENV = {
   senderEmail: 'SENDER_EMAIL',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   /**
+   * End User Messaging SMS: the configuration set texts go through (its SNS event destination feeds
+   * the feedback function), the opt-out list STOP replies land on, and the origination identity
+   * (phone number, pool or sender ID; unset: the service picks one of the account's).
+   */
+  smsConfigurationSet: 'SMS_CONFIGURATION_SET',
+  smsOptOutList: 'SMS_OPT_OUT_LIST',
+  smsOriginationIdentity: 'SMS_ORIGINATION_IDENTITY',
+  /**
    * ARN (or name) of the Secrets Manager secret holding the HMAC key(s) of unsubscribe and
    * confirmation links; the key itself is never in the environment.
    */
@@ -77,7 +85,7 @@ export const ENV = {
   region: 'AWS_REGION',
   endpointDynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
   endpointSesv2: 'AWS_ENDPOINT_URL_SESV2',
-  endpointSns: 'AWS_ENDPOINT_URL_SNS',
+  endpointSmsVoice: 'AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2',
   endpointEventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   endpointSqs: 'AWS_ENDPOINT_URL_SQS',
   endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',

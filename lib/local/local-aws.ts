@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { EventBus } from './event-bus';
 import { type LoopbackServer, listenOnLoopback } from './http-server';
 import type { LocalSecrets } from './secrets';
-import type { SmsSink } from './sms-sink';
+import { SMS_TARGET_PREFIX, type SmsSink } from './sms-sink';
 import type { SqsService } from './sqs';
 
 // One loopback HTTP endpoint for the AWS APIs that have no usable emulator on npm:
-//   POST /  form-encoded (awsQuery)           → SNS: Publish (SMS), opt-out calls  (sms-sink.ts)
+//   POST /  X-Amz-Target: PinpointSMSVoiceV2.* → End User Messaging SMS: SendTextMessage, opt-outs (sms-sink.ts)
 //   POST /  X-Amz-Target: AWSEvents.*          → EventBridge PutEvents              (event-bus.ts)
 //   POST /  X-Amz-Target: AmazonSQS.*          → SQS queues from the templates      (sqs.ts)
 //   POST /  X-Amz-Target: secretsmanager.*     → GetSecretValue                      (secrets.ts)
@@ -75,7 +75,7 @@ export const startLocalAws = async (options: {
     }
     if (method === 'GET' && url.pathname === '/') {
       return json(res, 200, {
-        service: 'precis local AWS (SNS SMS sink, EventBridge, SQS)',
+        service: 'precis local AWS (End User Messaging SMS, EventBridge, SQS)',
         endpoints: ['GET /messages', 'POST /clear', 'POST /opt-out', 'GET /events', 'GET /queues'],
       });
     }
@@ -107,6 +107,16 @@ export const startLocalAws = async (options: {
       for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
       return json(res, result.status, result.body, 'application/x-amz-json-1.0');
     }
+    if (typeof target === 'string' && target.startsWith(SMS_TARGET_PREFIX)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return json(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+      }
+      const result = sms.handle(target, parsed);
+      return json(res, result.status, result.body, 'application/x-amz-json-1.0');
+    }
     if (typeof target === 'string' && target.startsWith('secretsmanager.') && options.secrets) {
       let parsed: unknown;
       try {
@@ -135,10 +145,6 @@ export const startLocalAws = async (options: {
         return json(res, 503, { __type: 'ServiceUnavailable', message: 'The local runtime is starting' });
       const result = bus.handle(target, parsed);
       return json(res, result.status, result.body, 'application/x-amz-json-1.1');
-    }
-    if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      const result = sms.handle(new URLSearchParams(body.toString('utf8')));
-      return send(res, result.status, 'text/xml', result.body);
     }
     return json(res, 404, { message: 'Not Found' });
   };

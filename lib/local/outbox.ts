@@ -58,12 +58,12 @@ export async function readOutbox(
     })),
     ...texts.map((sms) => ({
       channel: 'sms' as const,
-      to: sms.phoneNumber ?? '',
+      to: sms.phoneNumber,
       subject: null,
       text: sms.message,
       html: null,
-      campaign: sms.attributes['precis.campaign'] ?? null,
-      occasion: sms.attributes['precis.occasion'] ?? null,
+      campaign: sms.context.campaign ?? null,
+      occasion: sms.context.occasion ?? null,
       sentAt: sms.at,
     })),
   ];

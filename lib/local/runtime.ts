@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { parseLinkSigningKeys } from '../adapters/secrets/secret-link-signer';
 import { ENV } from '../config/env-names';
 import { Activity } from './activity';
-import { AsyncInvoker } from './async-invoke';
+import { AsyncInvoker, DEFAULT_ASYNC_RETRY } from './async-invoke';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { EventBus } from './event-bus';
 import { FailureLog, type LocalFailure } from './failures';
@@ -85,6 +86,11 @@ export interface StartLocalRuntimeOptions {
    */
   sesSendEvents?: boolean;
   /**
+   * Deliver End User Messaging SMS's events (TEXT_QUEUED, TEXT_SUCCESSFUL) of each accepted text to
+   * the functions subscribed to its configuration set's SNS event destination (default true).
+   */
+  smsEvents?: boolean;
+  /**
    * Secrets Manager values by secret name (e.g. `LinkSigningKey`); a secret not given gets a
    * generated value, kept in dataDir/secrets.json when there is a data folder.
    */
@@ -140,6 +146,33 @@ export interface LocalRuntime {
   /** Idempotent; stops only what this runtime started. */
   stop(): Promise<void>;
 }
+
+/** The event SNS invokes a subscribed Lambda function with, for one message. */
+const snsLambdaEvent = (topicArn: string, message: string, at: Date) => {
+  const messageId = randomUUID();
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: messageId,
+          TopicArn: topicArn,
+          Subject: null,
+          Message: message,
+          Timestamp: at.toISOString(),
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  } as const;
+};
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -241,7 +274,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     }
 
     const throttle = new ProviderThrottle(options.throttleShare ?? 0, options.throttleRandom);
-    const sms = new SmsSink(throttle);
+    const sms = new SmsSink(throttle, () => clock.now());
     const secrets = new LocalSecrets(
       options.dataDir ? join(options.dataDir, 'secrets.json') : undefined,
       options.secrets,
@@ -308,7 +341,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SESV2: sesEndpoint,
-      AWS_ENDPOINT_URL_SNS: localAws.endpoint,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: localAws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: localAws.endpoint,
       AWS_ENDPOINT_URL_SQS: localAws.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: localAws.endpoint,
@@ -335,6 +368,30 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
 
     const invoker = new AsyncInvoker({ activity, failures });
     stoppers.push(() => invoker.stop());
+    if (options.smsEvents ?? true) {
+      // As End User Messaging publishes to the SNS topic, and SNS invokes each subscribed function
+      // asynchronously with the record as the message.
+      sms.publishEventsTo((records, configurationSet) => {
+        for (const destination of model.smsEventDestinations) {
+          if (destination.configurationSet !== configurationSet) continue;
+          for (const record of records) {
+            const types = destination.eventTypes;
+            if (!types.includes(record.eventType) && !types.includes('TEXT_ALL') && !types.includes('ALL'))
+              continue;
+            const event = snsLambdaEvent(destination.topicArn, JSON.stringify(record), clock.now());
+            for (const key of destination.functionKeys) {
+              void invoker.invoke({
+                fn: fnFor(key),
+                event,
+                source: `topic ${destination.topicArn}`,
+                eventId: event.Records[0].Sns.MessageId,
+                settings: model.asyncConfigs.get(key) ?? DEFAULT_ASYNC_RETRY,
+              });
+            }
+          }
+        }
+      });
+    }
     bus = new EventBus({
       rules: model.rules,
       busNames: model.buses.map((b) => b.name),

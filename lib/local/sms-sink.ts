@@ -1,131 +1,171 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderThrottle } from './provider-throttle';
 
-// A local stand-in for SNS SMS: the installed @aws-sdk/client-sns speaks the awsQuery protocol
-// (form-encoded request, XML response), so this answers Publish, CheckIfPhoneNumberIsOptedOut,
-// OptInPhoneNumber and ListPhoneNumbersOptedOut in that protocol and keeps what was "sent" in
-// memory for tests and the developer to read back.
+// A local stand-in for AWS End User Messaging SMS (API `pinpoint-sms-voice-v2`, the awsJson1_0
+// protocol: POST with `X-Amz-Target: PinpointSMSVoiceV2.<Operation>` and a JSON body). It answers
+// SendTextMessage, DescribeOptedOutNumbers, PutOptedOutNumber and DeleteOptedOutNumber, keeps what
+// was "sent" in memory for tests and the developer to read back, and hands each accepted text's
+// events to `onEvents` (the runtime delivers them as the configuration set's event destination would).
 //
-// Publish is refused (400, `InvalidParameter`, as SNS answers; SnsSmsSender then throws
-// ProviderRejectedError) where SNS documents a refusal:
-//   - PhoneNumber in E.164: `+`, country code, at most 15 digits (SNS developer guide, "Publishing
-//     SMS messages to a mobile phone").
-//   - Message not empty; an SMS at most 1,600 bytes in all ("The total size quota for a single SMS
-//     publish action is 1,600 bytes", same page; the Publish API reference says 1,600 characters:
-//     the stricter reading is kept); any other message at most 256 KB (Publish API reference).
-//   - MessageAttributes (SNS developer guide, "Amazon SNS message attributes"): a name of letters,
-//     digits, `_`, `-`, `.`, at most 256 characters, no leading, trailing or doubled `.`, unique,
-//     not starting with `AWS.` or `Amazon.` in any case except SNS's own SMS attributes
-//     (`AWS.SNS.SMS.*`, `AWS.MM.SMS.*`); a DataType of String, String.Array, Number or Binary (an
-//     optional `.suffix`), at most 256 bytes; a value, never empty; `AWS.SNS.SMS.SMSType`
-//     Promotional or Transactional.
+// SendTextMessage is refused as the API reference documents (ValidationException with its `Reason`;
+// EumSmsSender then throws ProviderRejectedError):
+//   - DestinationPhoneNumber required, in E.164 (`+`, country code, at most 15 digits; the API's own
+//     pattern is looser, but a number outside E.164 is not deliverable).
+//   - MessageBody 1 to 1,600 characters; MessageType TRANSACTIONAL or PROMOTIONAL.
+//   - Context at most 5 entries, keys 1–100 and values 1–800 characters, no whitespace (`\S+`).
+//   - ConfigurationSetName and OriginationIdentity 1–256 of `[A-Za-z0-9_:/-]` (`+` too in an
+//     identity); TimeToLive 5–259,200 seconds; MaxPrice a decimal such as `0.50`.
+// A destination on the opt-out list (it replied STOP) is refused with ConflictException, reason
+// DESTINATION_PHONE_NUMBER_OPTED_OUT, and nothing is sent. Over the rate: ThrottlingException.
 
 export interface SmsMessage {
   messageId: string;
   at: string;
-  phoneNumber?: string;
-  topicArn?: string;
-  subject?: string;
+  phoneNumber: string;
   message: string;
-  /** MessageAttributes by name (e.g. AWS.SNS.SMS.SMSType), string values only. */
-  attributes: Record<string, string>;
-  /** Like SNS: a message to an opted-out number is accepted but never delivered. */
-  status: 'delivered' | 'opted-out' | 'topic-not-emulated';
+  messageType: 'TRANSACTIONAL' | 'PROMOTIONAL';
+  configurationSet?: string;
+  originationIdentity?: string;
+  /** SendTextMessage's Context: our ids (campaign, occasion, customer), echoed in every event. */
+  context: Record<string, string>;
 }
 
-export interface QueryResponse {
+/** An SMS event record as End User Messaging publishes it to an event destination. */
+export interface SmsEventRecord {
+  eventType: string;
+  eventVersion: '1.0';
+  eventTimestamp: number;
+  isFinal: boolean;
+  originationPhoneNumber: string;
+  destinationPhoneNumber: string;
+  isInternationalSend: boolean;
+  messageId: string;
+  messageRequestTimestamp: number;
+  messageEncoding: 'GSM' | 'UCS2';
+  messageType: 'TRANSACTIONAL' | 'PROMOTIONAL';
+  messageStatus: string;
+  messageStatusDescription: string;
+  context: Record<string, string>;
+  totalMessageParts: number;
+}
+
+export interface JsonResponse {
   status: number;
-  body: string;
+  body: unknown;
 }
 
-const NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+export const SMS_TARGET_PREFIX = 'PinpointSMSVoiceV2.';
+export const SMS_MAX_CHARACTERS = 1600;
+export const CONTEXT_MAX_ENTRIES = 5;
+export const CONTEXT_KEY_MAX = 100;
+export const CONTEXT_VALUE_MAX = 800;
+/** The account's opt-out list every phone number and pool uses unless set otherwise. */
+export const DEFAULT_OPT_OUT_LIST = 'Default';
+/** The origination number events name when the request named none (a local stand-in's own). */
+const LOCAL_ORIGINATION = '+15555550100';
+
 const E164 = /^\+[1-9]\d{1,14}$/;
+const RESOURCE_NAME = /^[A-Za-z0-9_:/-]{1,256}$/;
+const IDENTITY = /^[A-Za-z0-9_:/+-]{1,256}$/;
+const NO_SPACE = /^\S+$/;
+const MAX_PRICE = /^[0-9]{0,2}\.[0-9]{1,5}$/;
+const NAMESPACE = 'com.amazonaws.pinpointsmsvoicev2';
 
-const escapeXml = (text: string): string =>
-  text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
-  );
-
-const ok = (action: string, result: string): QueryResponse => ({
-  status: 200,
-  body: `<?xml version="1.0"?>\n<${action}Response xmlns="${NAMESPACE}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
-});
-
-const fail = (status: number, code: string, message: string): QueryResponse => ({
+const fail = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) => ({
   status,
-  body: `<?xml version="1.0"?>\n<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  body: { __type: `${NAMESPACE}#${type}`, Message: message, ...extra },
 });
+const invalid = (reason: string, message: string) =>
+  fail(400, 'ValidationException', message, { Reason: reason });
 
-/** The longest SMS one Publish takes, in UTF-8 bytes, and the longest message to a topic. */
-export const SMS_MAX_BYTES = 1600;
-export const MESSAGE_MAX_BYTES = 256 * 1024;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
-const DATA_TYPE = /^(?:String|String\.Array|Number|Binary)(?:\.[A-Za-z0-9_-]+)?$/;
-const SMS_ATTRIBUTE = /^AWS\.(?:SNS|MM)\.SMS\./;
-const SMS_TYPES = new Set(['Promotional', 'Transactional']);
-
-interface MessageAttribute {
-  name: string;
-  dataType: string;
-  stringValue?: string;
-  binaryValue?: string;
-}
-
-/** `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` / `.Value.BinaryValue`. */
-const parseAttributes = (params: URLSearchParams): MessageAttribute[] => {
-  const attributes: MessageAttribute[] = [];
-  for (let n = 1; params.has(`MessageAttributes.entry.${n}.Name`); n++) {
-    const prefix = `MessageAttributes.entry.${n}`;
-    const stringValue = params.get(`${prefix}.Value.StringValue`);
-    const binaryValue = params.get(`${prefix}.Value.BinaryValue`);
-    attributes.push({
-      name: params.get(`${prefix}.Name`) as string,
-      dataType: params.get(`${prefix}.Value.DataType`) ?? '',
-      ...(stringValue !== null ? { stringValue } : {}),
-      ...(binaryValue !== null ? { binaryValue } : {}),
-    });
-  }
-  return attributes;
+/** GSM 03.38's basic set (a text outside it goes as UCS-2, 70 characters a part). */
+const GSM = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/;
+const partsOf = (text: string): { encoding: 'GSM' | 'UCS2'; parts: number } => {
+  const gsm = GSM.test(text);
+  const [single, multi] = gsm ? [160, 153] : [70, 67];
+  const length = [...text].length;
+  return { encoding: gsm ? 'GSM' : 'UCS2', parts: length <= single ? 1 : Math.ceil(length / multi) };
 };
 
-/** Why SNS would refuse these MessageAttributes, or undefined. */
-export function messageAttributesProblem(attributes: readonly MessageAttribute[]): string | undefined {
-  const seen = new Set<string>();
-  for (const { name, dataType, stringValue, binaryValue } of attributes) {
-    if (name.length === 0 || name.length > 256 || !ATTRIBUTE_NAME.test(name)) {
-      return `Invalid parameter: MessageAttributes Reason: invalid attribute name ${name}`;
+/** Why End User Messaging would refuse this SendTextMessage request, or undefined. */
+export function sendTextMessageRefusal(input: Record<string, unknown>): JsonResponse | undefined {
+  const phone = input.DestinationPhoneNumber;
+  if (typeof phone !== 'string' || phone === '') {
+    return invalid('MISSING_PARAMETER', 'DestinationPhoneNumber is required');
+  }
+  if (!E164.test(phone)) return invalid('INVALID_PARAMETER', 'DestinationPhoneNumber is not an E.164 number');
+  const body = input.MessageBody;
+  if (typeof body !== 'string' || body === '') return invalid('MISSING_PARAMETER', 'MessageBody is required');
+  if ([...body].length > SMS_MAX_CHARACTERS) {
+    return invalid('MAXIMUM_SIZE_EXCEEDED', `MessageBody is longer than ${SMS_MAX_CHARACTERS} characters`);
+  }
+  const type = input.MessageType;
+  if (type !== undefined && type !== 'TRANSACTIONAL' && type !== 'PROMOTIONAL') {
+    return invalid('INVALID_PARAMETER', 'MessageType must be TRANSACTIONAL or PROMOTIONAL');
+  }
+  const context = input.Context;
+  if (context !== undefined) {
+    if (!isRecord(context)) return invalid('INVALID_PARAMETER', 'Context must be a map of strings');
+    const entries = Object.entries(context);
+    if (entries.length > CONTEXT_MAX_ENTRIES) {
+      return invalid('INVALID_PARAMETER', `Context has more than ${CONTEXT_MAX_ENTRIES} entries`);
     }
-    if (/^(?:aws|amazon)\./i.test(name) && !SMS_ATTRIBUTE.test(name)) {
-      return `Invalid parameter: MessageAttributes Reason: the attribute name ${name} uses a reserved prefix`;
+    for (const [key, value] of entries) {
+      if (key.length > CONTEXT_KEY_MAX || !NO_SPACE.test(key)) {
+        return invalid(
+          'INVALID_PARAMETER',
+          `Context key ${key.slice(0, 100)} is not 1-${CONTEXT_KEY_MAX} characters without spaces`,
+        );
+      }
+      if (typeof value !== 'string' || value.length > CONTEXT_VALUE_MAX || !NO_SPACE.test(value)) {
+        return invalid(
+          'INVALID_PARAMETER',
+          `Context value of ${key} is not 1-${CONTEXT_VALUE_MAX} characters without spaces`,
+        );
+      }
     }
-    if (seen.has(name))
-      return `Invalid parameter: MessageAttributes Reason: duplicate attribute name ${name}`;
-    seen.add(name);
-    if (!DATA_TYPE.test(dataType) || Buffer.byteLength(dataType) > 256) {
-      return `Invalid parameter: MessageAttributes Reason: invalid data type for ${name}`;
-    }
-    const value = dataType.startsWith('Binary') ? binaryValue : stringValue;
-    if (value === undefined || value === '') {
-      return `Invalid parameter: MessageAttributes Reason: the attribute ${name} has no value`;
-    }
-    if (dataType.startsWith('Number') && !Number.isFinite(Number(value))) {
-      return `Invalid parameter: MessageAttributes Reason: the value of ${name} is not a number`;
-    }
-    if (name === 'AWS.SNS.SMS.SMSType' && !SMS_TYPES.has(value)) {
-      return 'Invalid parameter: MessageAttributes Reason: AWS.SNS.SMS.SMSType must be Promotional or Transactional';
-    }
+  }
+  const set = input.ConfigurationSetName;
+  if (set !== undefined && (typeof set !== 'string' || !RESOURCE_NAME.test(set))) {
+    return invalid('INVALID_PARAMETER', 'ConfigurationSetName is not valid');
+  }
+  const identity = input.OriginationIdentity;
+  if (identity !== undefined && (typeof identity !== 'string' || !IDENTITY.test(identity))) {
+    return invalid('INVALID_PARAMETER', 'OriginationIdentity is not valid');
+  }
+  const ttl = input.TimeToLive;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 5 || ttl > 259_200)) {
+    return invalid('INVALID_PARAMETER', 'TimeToLive must be 5 to 259200 seconds');
+  }
+  const price = input.MaxPrice;
+  if (price !== undefined && (typeof price !== 'string' || !MAX_PRICE.test(price))) {
+    return invalid('INVALID_PARAMETER', 'MaxPrice is not a price such as 0.50');
   }
   return undefined;
 }
 
 export class SmsSink {
   private messages: SmsMessage[] = [];
-  private readonly optedOut = new Set<string>();
+  /** Opt-out list name → opted-out numbers. */
+  private readonly optOutLists = new Map<string, Set<string>>([[DEFAULT_OPT_OUT_LIST, new Set()]]);
+  private onEvents: ((events: SmsEventRecord[], configurationSet: string) => void) | undefined;
 
-  /** Answers a share of Publish calls as SNS does over its rate (provider-throttle.ts). */
-  constructor(private readonly throttle?: ProviderThrottle) {}
+  /**
+   * `throttle`: answers a share of SendTextMessage calls as the service does over its rate
+   * (provider-throttle.ts). `now`: the events' clock (the runtime's shared clock).
+   */
+  constructor(
+    private readonly throttle?: ProviderThrottle,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Where an accepted text's events go (the configuration set's event destinations). */
+  publishEventsTo(listener: (events: SmsEventRecord[], configurationSet: string) => void): void {
+    this.onEvents = listener;
+  }
 
   /** Newest first. */
   list(): SmsMessage[] {
@@ -136,95 +176,134 @@ export class SmsSink {
     this.messages = [];
   }
 
-  /** Simulates the recipient replying STOP. */
-  optOut(phoneNumber: string): void {
-    this.optedOut.add(phoneNumber);
+  /** Simulates the recipient replying STOP: the number joins the default opt-out list. */
+  optOut(phoneNumber: string, list = DEFAULT_OPT_OUT_LIST): void {
+    this.listNamed(list, true)?.add(phoneNumber);
   }
 
-  handle(params: URLSearchParams): QueryResponse {
-    const action = params.get('Action') ?? '';
-    switch (action) {
-      case 'Publish':
-        // SNS over the account's SMS rate: ThrottledException, HTTP 429, nothing sent.
-        if (this.throttle?.take()) return fail(429, 'Throttled', 'Rate exceeded');
-        return this.publish(params);
-      case 'CheckIfPhoneNumberIsOptedOut': {
-        const phoneNumber = params.get('phoneNumber') ?? '';
-        if (!E164.test(phoneNumber)) return fail(400, 'InvalidParameter', 'Invalid parameter: phoneNumber');
-        return ok(action, `<isOptedOut>${this.optedOut.has(phoneNumber)}</isOptedOut>`);
+  private listNamed(name: unknown, create = false): Set<string> | undefined {
+    if (typeof name !== 'string') return undefined;
+    let list = this.optOutLists.get(name);
+    if (!list && create) {
+      list = new Set();
+      this.optOutLists.set(name, list);
+    }
+    return list;
+  }
+
+  handle(target: string, input: unknown): JsonResponse {
+    const body = isRecord(input) ? input : {};
+    const operation = target.slice(SMS_TARGET_PREFIX.length);
+    switch (operation) {
+      case 'SendTextMessage':
+        return this.sendTextMessage(body);
+      case 'DescribeOptedOutNumbers': {
+        const list = this.listNamed(body.OptOutListName);
+        if (!list) {
+          return fail(404, 'ResourceNotFoundException', 'No such opt-out list', {
+            ResourceType: 'opt-out-list',
+            ResourceId: String(body.OptOutListName),
+          });
+        }
+        const wanted = Array.isArray(body.OptedOutNumbers) ? body.OptedOutNumbers : [...list];
+        return {
+          status: 200,
+          body: {
+            OptOutListName: body.OptOutListName,
+            OptedOutNumbers: wanted
+              .filter((n): n is string => typeof n === 'string' && list.has(n))
+              .map((n) => ({ OptedOutNumber: n, OptedOutTimestamp: 0, EndUserOptedOut: true })),
+          },
+        };
       }
-      case 'OptInPhoneNumber': {
-        const phoneNumber = params.get('phoneNumber') ?? '';
-        if (!E164.test(phoneNumber)) return fail(400, 'InvalidParameter', 'Invalid parameter: phoneNumber');
-        this.optedOut.delete(phoneNumber);
-        return ok(action, '');
-      }
-      case 'ListPhoneNumbersOptedOut': {
-        const members = [...this.optedOut].map((number) => `<member>${escapeXml(number)}</member>`).join('');
-        return ok(action, `<phoneNumbers>${members}</phoneNumbers>`);
+      case 'PutOptedOutNumber':
+      case 'DeleteOptedOutNumber': {
+        const list = this.listNamed(body.OptOutListName);
+        const number = body.OptedOutNumber;
+        if (!list)
+          return fail(404, 'ResourceNotFoundException', 'No such opt-out list', {
+            ResourceType: 'opt-out-list',
+          });
+        if (typeof number !== 'string' || !E164.test(number)) {
+          return invalid('INVALID_PARAMETER', 'OptedOutNumber is not an E.164 number');
+        }
+        if (operation === 'PutOptedOutNumber') list.add(number);
+        else list.delete(number);
+        return { status: 200, body: { OptOutListName: body.OptOutListName, OptedOutNumber: number } };
       }
       default:
-        return fail(
-          400,
-          'InvalidAction',
-          `The action ${action || '(none)'} is not valid for this local SNS sink`,
-        );
+        return fail(400, 'UnknownOperationException', `${target} is not emulated locally`);
     }
   }
 
-  private publish(params: URLSearchParams): QueryResponse {
-    const message = params.get('Message') ?? '';
-    if (message === '') return fail(400, 'InvalidParameter', 'Invalid parameter: Empty message');
-    const phoneNumber = params.get('PhoneNumber') ?? undefined;
-    const topicArn = params.get('TopicArn') ?? params.get('TargetArn') ?? undefined;
-    if (!phoneNumber && !topicArn) {
-      return fail(
-        400,
-        'InvalidParameter',
-        'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
-      );
+  private sendTextMessage(input: Record<string, unknown>): JsonResponse {
+    const refusal = sendTextMessageRefusal(input);
+    if (refusal) return refusal;
+    const phoneNumber = input.DestinationPhoneNumber as string;
+    // Every phone number and pool uses the account's default opt-out list unless set otherwise.
+    if (this.optOutLists.get(DEFAULT_OPT_OUT_LIST)?.has(phoneNumber)) {
+      return fail(400, 'ConflictException', 'The destination phone number is opted out', {
+        Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+        ResourceType: 'opt-out-list',
+        ResourceId: DEFAULT_OPT_OUT_LIST,
+      });
     }
-    if (phoneNumber && !E164.test(phoneNumber)) {
-      return fail(400, 'InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not an E.164 number');
-    }
-    const attributes = parseAttributes(params);
-    const attributesProblem = messageAttributesProblem(attributes);
-    if (attributesProblem) return fail(400, 'InvalidParameter', attributesProblem);
-    // Attribute names, types and values count toward the message's size (SNS message attributes).
-    const size =
-      Buffer.byteLength(message) +
-      attributes.reduce(
-        (sum, a) =>
-          sum +
-          Buffer.byteLength(a.name) +
-          Buffer.byteLength(a.dataType) +
-          Buffer.byteLength(a.stringValue ?? a.binaryValue ?? ''),
-        0,
-      );
-    if (phoneNumber && Buffer.byteLength(message) > SMS_MAX_BYTES) {
-      return fail(400, 'InvalidParameter', 'Invalid parameter: Message too long');
-    }
-    if (size > MESSAGE_MAX_BYTES) {
-      return fail(400, 'InvalidParameter', 'Invalid parameter: Message too long');
-    }
+    if (this.throttle?.take()) return fail(400, 'ThrottlingException', 'Rate exceeded');
     const messageId = randomUUID();
-    const subject = params.get('Subject') ?? undefined;
+    const at = this.now();
+    const messageType: SmsMessage['messageType'] =
+      input.MessageType === 'TRANSACTIONAL' ? 'TRANSACTIONAL' : 'PROMOTIONAL';
+    const context = (isRecord(input.Context) ? input.Context : {}) as Record<string, string>;
+    const configurationSet =
+      typeof input.ConfigurationSetName === 'string' ? input.ConfigurationSetName : undefined;
+    const originationIdentity =
+      typeof input.OriginationIdentity === 'string' ? input.OriginationIdentity : undefined;
+    const message = input.MessageBody as string;
     this.messages.push({
       messageId,
-      at: new Date().toISOString(),
-      ...(phoneNumber ? { phoneNumber } : {}),
-      ...(topicArn ? { topicArn } : {}),
-      ...(subject ? { subject } : {}),
+      at: at.toISOString(),
+      phoneNumber,
       message,
-      attributes: Object.fromEntries(
-        attributes.flatMap((a) => (a.stringValue !== undefined ? [[a.name, a.stringValue]] : [])),
-      ),
-      status: phoneNumber
-        ? this.optedOut.has(phoneNumber)
-          ? 'opted-out'
-          : 'delivered'
-        : 'topic-not-emulated',
+      messageType,
+      ...(configurationSet ? { configurationSet } : {}),
+      ...(originationIdentity ? { originationIdentity } : {}),
+      context,
     });
-    return ok('Publish', `<MessageId>${messageId}</MessageId>`);
+    if (configurationSet && this.onEvents) {
+      const { encoding, parts } = partsOf(message);
+      const record = (
+        eventType: string,
+        status: string,
+        description: string,
+        isFinal: boolean,
+      ): SmsEventRecord => ({
+        eventType,
+        eventVersion: '1.0' as const,
+        eventTimestamp: this.now().getTime(),
+        isFinal,
+        originationPhoneNumber: originationIdentity?.startsWith('+')
+          ? originationIdentity
+          : LOCAL_ORIGINATION,
+        destinationPhoneNumber: phoneNumber,
+        isInternationalSend: false,
+        messageId,
+        messageRequestTimestamp: at.getTime(),
+        messageEncoding: encoding,
+        messageType,
+        messageStatus: status,
+        messageStatusDescription: description,
+        context,
+        totalMessageParts: parts,
+      });
+      // Queued at once (the service took it), then the carrier's acceptance.
+      this.onEvents(
+        [
+          record('TEXT_QUEUED', 'QUEUED', 'Message is queued for delivery', false),
+          record('TEXT_SUCCESSFUL', 'SUCCESSFUL', 'Message has been accepted by phone carrier', true),
+        ],
+        configurationSet,
+      );
+    }
+    return { status: 200, body: { MessageId: messageId } };
   }
 }

@@ -426,6 +426,20 @@ export interface SesEventDestinationModel {
   busName: string;
 }
 
+/**
+ * An End User Messaging SMS configuration set's SNS event destination
+ * (AWS::SMSVOICE::ConfigurationSet EventDestinations) and the functions subscribed to its topic
+ * (AWS::SNS::Subscription, protocol `lambda`): the local SMS stand-in delivers the events to them.
+ */
+export interface SmsEventDestinationModel {
+  id: ResourceId;
+  configurationSet: string;
+  /** MatchingEventTypes as in the template (`TEXT_SUCCESSFUL`, `TEXT_ALL`, `ALL`, …). */
+  eventTypes: string[];
+  topicArn: string;
+  functionKeys: string[];
+}
+
 export interface LocalModel {
   set: TemplateSet;
   tables: TableModel[];
@@ -442,6 +456,8 @@ export interface LocalModel {
   asyncConfigs: Map<string, RetrySettings>;
   /** Enabled SES event destinations that publish to EventBridge (the local SES stand-in emits them). */
   sesEventDestinations: SesEventDestinationModel[];
+  /** Enabled SMS event destinations to SNS topics with Lambda subscribers (the SMS stand-in emits them). */
+  smsEventDestinations: SmsEventDestinationModel[];
   /** Wiring the local runtime does not emulate, to be logged once at startup. */
   notes: string[];
 }
@@ -891,6 +907,42 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     });
   }
 
+  // SNS topic key → the functions subscribed to it (protocol lambda).
+  const subscribers = new Map<string, string[]>();
+  for (const { id, resource } of set.all('AWS::SNS::Subscription')) {
+    const p = resource.Properties;
+    const what = `Subscription ${id.key}`;
+    if (p.Protocol !== 'lambda') {
+      notes.push(`${what}: protocol ${String(p.Protocol)} is not emulated`);
+      continue;
+    }
+    const topic = set.targetOf(p.TopicArn, id.stack, ['AWS::SNS::Topic'], `${what} TopicArn`);
+    const fn = localFunction(p.Endpoint, id.stack, `${what} Endpoint`);
+    subscribers.set(topic.id.key, [...(subscribers.get(topic.id.key) ?? []), fn]);
+  }
+  const smsEventDestinations: SmsEventDestinationModel[] = [];
+  for (const { id, resource } of set.all('AWS::SMSVOICE::ConfigurationSet')) {
+    const p = resource.Properties;
+    const what = `SMS ConfigurationSet ${id.key}`;
+    const configurationSet = localAttribute({ tablePrefix: '' })({ id, resource, attribute: 'Ref' });
+    for (const destination of Array.isArray(p.EventDestinations) ? (p.EventDestinations as Json[]) : []) {
+      if (!isRecord(destination) || !isTrue(destination.Enabled)) continue;
+      const sns = isRecord(destination.SnsDestination) ? destination.SnsDestination : undefined;
+      if (!sns) {
+        notes.push(`${what}: only SNS event destinations are emulated`);
+        continue;
+      }
+      const topic = set.targetOf(sns.TopicArn, id.stack, ['AWS::SNS::Topic'], `${what} SnsDestination`);
+      smsEventDestinations.push({
+        id,
+        configurationSet,
+        eventTypes: stringList(destination.MatchingEventTypes).map((type) => type.toUpperCase()),
+        topicArn: localAttribute({ tablePrefix: '' })({ ...topic, attribute: 'Ref' }),
+        functionKeys: subscribers.get(topic.id.key) ?? [],
+      });
+    }
+  }
+
   return {
     set,
     tables,
@@ -905,6 +957,7 @@ export const buildLocalModel = (templates: Record<string, CfnTemplate>): LocalMo
     schedules,
     asyncConfigs,
     sesEventDestinations,
+    smsEventDestinations,
     notes,
   };
 };
@@ -1000,6 +1053,12 @@ export const localAttribute =
       case 'AWS::SES::ConfigurationSet':
         if (attribute === 'Ref') return named('Name');
         throw unsupported();
+      case 'AWS::SMSVOICE::ConfigurationSet': {
+        const name = named('ConfigurationSetName');
+        if (attribute === 'Ref' || attribute === 'ConfigurationSetName') return name;
+        if (attribute === 'Arn') return arn('sms-voice', `configuration-set/${name}`);
+        throw unsupported();
+      }
       case 'AWS::ApiGatewayV2::Api':
         // Every HTTP API of the app is served by the one local HTTP server, on the port it bound.
         if (attribute === 'ApiEndpoint' && naming.apiEndpoint) return naming.apiEndpoint;

@@ -382,11 +382,19 @@ async function deliver(
     }
     return { status: 'unknown', errorName: (err as Error)?.name ?? 'Error' };
   }
-  await deps.ledger.transition(key, 'unknown', 'sent', {
+  const recorded = await deps.ledger.transition(key, 'unknown', 'sent', {
     ...(country !== undefined && { country }),
     providerMessageId: messageId,
     sentAt: now.toISOString(),
   });
+  if (!recorded && country !== undefined) {
+    // The provider's own event got there first (it moved the row on with this message id): the
+    // text's country, which only the sender knows, still goes on the row for its report.
+    const [row] = await deps.ledger.getMany([key]);
+    if (row && row.providerMessageId === messageId && row.country === undefined) {
+      await deps.ledger.transition(key, row.status, row.status, { country });
+    }
+  }
   return { status: 'sent', messageId };
 }
 

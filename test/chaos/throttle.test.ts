@@ -134,7 +134,7 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
     const byPhone = new Map([...phones].map(([email, phone]) => [phone, email]));
     for (const text of runtime.smsMessages()) {
       const to = byPhone.get(text.phoneNumber ?? '');
-      if (to && text.attributes['precis.campaign'] === 'birthday')
+      if (to && text.context.campaign === 'birthday')
         perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
     }
     const sent = [...perPerson.values()].reduce((sum, n) => sum + n, 0);
@@ -147,7 +147,7 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
       sent,
       texts: runtime
         .smsMessages()
-        .filter((m) => byPhone.has(m.phoneNumber ?? '') && m.attributes['precis.campaign'] === 'birthday')
+        .filter((m) => byPhone.has(m.phoneNumber ?? '') && m.context.campaign === 'birthday')
         .length,
       duplicates: [...perPerson.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
       lost: people.filter((p) => !perPerson.has(p)).length,

@@ -4,6 +4,7 @@ import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { buildStacks } from '../../infra/stacks';
+import { SMS_FEEDBACK_EVENT_TYPES } from '../../lib/domain/campaigns/feedback';
 
 // The campaigns side of the deployment: the Deliveries ledger, the configuration set, the send
 // queue and its DLQ, the hourly planner schedule, the sender's concurrency, the admin route, and
@@ -23,6 +24,12 @@ beforeAll(() => {
   ) as [Stack, Stack, Stack];
   [data, api, messaging] = [Template.fromStack(d), Template.fromStack(a), Template.fromStack(m)];
 });
+
+const smsConfigurationSetId = (): string => {
+  const [id] = Object.keys(messaging.findResources('AWS::SMSVOICE::ConfigurationSet'));
+  if (!id) throw new Error('no SMS configuration set');
+  return id;
+};
 
 const functionId = (entry: string): string => {
   const found = Object.entries(
@@ -202,13 +209,46 @@ describe('the sender', () => {
     });
   });
 
-  it('may publish SMS to phone numbers but not to topics', () => {
-    const publish = statements(entry).filter((s) => [s.Action].flat().includes('sns:Publish'));
-    expect(publish.map((s) => s.Effect).sort()).toEqual(['Allow', 'Deny']);
-    expect(JSON.stringify(publish.find((s) => s.Effect === 'Deny')?.Resource)).toContain(':sns:');
+  it('texts through End User Messaging SMS: SendTextMessage on the SMS configuration set only, no SNS at all', () => {
+    const send = statements(entry).filter((s) => [s.Action].flat().includes('sms-voice:SendTextMessage'));
+    expect(send).toHaveLength(1);
+    expect(send[0]?.Effect).toBe('Allow');
+    const resources = JSON.stringify(send[0]?.Resource);
+    expect(resources).toContain(smsConfigurationSetId());
+    // No origination identity configured: the account's numbers, pools and sender IDs, nothing else.
+    for (const kind of ['phone-number/*', 'pool/*', 'sender-id/*']) expect(resources).toContain(`:${kind}`);
+    expect(allActions(entry).filter((a) => a.startsWith('sns:'))).toEqual([]);
     expect(allActions(entry)).toEqual(
-      expect.arrayContaining(['ses:SendEmail', 'sns:Publish', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+      expect.arrayContaining([
+        'ses:SendEmail',
+        'sms-voice:SendTextMessage',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+      ]),
     );
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SMS_CONFIGURATION_SET: { Ref: smsConfigurationSetId() },
+          SMS_OPT_OUT_LIST: 'Default',
+        }),
+      },
+    });
+  });
+
+  it('with an origination identity ARN configured, may send from that identity only', () => {
+    const arn = 'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-1234567890abcdef';
+    const [, , m] = buildStacks(
+      new App({ context: { [BUNDLING_STACKS]: [] } }),
+      loadConfig((key) => (key === 'sms' ? { originationIdentity: arn } : undefined), '/nonexistent'),
+    );
+    const template = Template.fromStack(m as Stack);
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(arn);
+    expect(policies).not.toContain('phone-number/*');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SMS_ORIGINATION_IDENTITY: arn }) },
+    });
   });
 });
 
@@ -327,9 +367,74 @@ describe('SES feedback', () => {
     ]);
   });
 
-  it('the sender checks the SMS opted-out list before texting, and marks an opted-out number on its identity', () => {
-    expect(allActions('functions/message-sender/handler.ts')).toContain('sns:CheckIfPhoneNumberIsOptedOut');
+  it('the sender checks the SMS opt-out list before texting, and marks an opted-out number on its identity', () => {
+    const describe = statements('functions/message-sender/handler.ts').filter((s) =>
+      [s.Action].flat().includes('sms-voice:DescribeOptedOutNumbers'),
+    );
+    expect(JSON.stringify(describe.map((s) => s.Resource))).toContain(':opt-out-list/Default');
     expect(actionsOn('functions/message-sender/handler.ts', 'Identities')).toEqual(['dynamodb:UpdateItem']);
+  });
+});
+
+describe('SMS feedback', () => {
+  const entry = 'functions/ses-feedback/handler.ts';
+
+  it('the SMS configuration set publishes every text event the ledger uses to an encrypted SNS topic', () => {
+    messaging.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', {
+      EventDestinations: [
+        {
+          EventDestinationName: 'precis-feedback',
+          Enabled: true,
+          MatchingEventTypes: [...SMS_FEEDBACK_EVENT_TYPES],
+          SnsDestination: { TopicArn: { Ref: Match.stringLikeRegexp('SmsEvents') } },
+        },
+      ],
+    });
+    messaging.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'Precis SMS events',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    messaging.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('only End User Messaging, from this account, may publish to the topic and use its key', () => {
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': Match.anyValue() } };
+    messaging.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'sms-voice.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: fromThisAccount,
+          }),
+        ]),
+      }),
+    });
+    messaging.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'sms-voice.amazonaws.com' },
+            Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+            Condition: fromThisAccount,
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('the feedback function is subscribed to the topic (asynchronous: its retries and failure queue apply)', () => {
+    messaging.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('SmsEvents') },
+      Endpoint: { 'Fn::GetAtt': [functionId(entry), 'Arn'] },
+    });
+    messaging.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'sns.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [functionId(entry), 'Arn'] },
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
@@ -58,7 +58,7 @@ type ClientUse = { sending?: boolean };
 const attempts = (use: ClientUse) => (use.sending ? { maxAttempts: 1 } : {});
 export const sesClient = (env: Env, use: ClientUse = {}): SESv2Client =>
   new SESv2Client({ ...clientConfig(env, env[ENV.endpointSesv2]), ...attempts(use) });
-export const snsClient = (env: Env, use: ClientUse = {}): SNSClient =>
-  new SNSClient({ ...clientConfig(env, env[ENV.endpointSns]), ...attempts(use) });
+export const smsVoiceClient = (env: Env, use: ClientUse = {}): PinpointSMSVoiceV2Client =>
+  new PinpointSMSVoiceV2Client({ ...clientConfig(env, env[ENV.endpointSmsVoice]), ...attempts(use) });
 export const secretsManagerClient = (env: Env): SecretsManagerClient =>
   new SecretsManagerClient(clientConfig(env, env[ENV.endpointSecretsManager]));

@@ -266,9 +266,9 @@ const SesStoreSchema = z.object({
 const SmsListSchema = z.array(
   z.object({
     at: z.string(),
-    phoneNumber: z.optional(z.string()),
+    phoneNumber: z.string(),
     message: z.string(),
-    attributes: z.record(z.string(), z.string()),
+    context: z.record(z.string(), z.string()),
   }),
 );
 
@@ -301,11 +301,11 @@ export async function fetchOutbox(env: Env): Promise<OutboxEntry[]> {
     })),
     ...texts.data.map((sms) => ({
       channel: 'sms' as const,
-      to: sms.phoneNumber ?? '',
+      to: sms.phoneNumber,
       subject: null,
       text: sms.message,
-      campaign: sms.attributes['precis.campaign'] ?? null,
-      occasion: sms.attributes['precis.occasion'] ?? null,
+      campaign: sms.context.campaign ?? null,
+      occasion: sms.context.occasion ?? null,
       sentAt: sms.at,
     })),
   ];

@@ -24,6 +24,18 @@ import { fromSesTags } from './ses-tags';
 //   bounced    from sent / unknown / queued / delivered  + a permanent bounce suppresses the address
 //   complained from any sent state                       + suppresses the address
 //   failed     (reject: SES refused it after accepting, e.g. a virus) from sent / unknown / queued
+//
+// Texts: AWS End User Messaging SMS publishes an event record per status change of every text sent
+// through the campaigns' SMS configuration set (its SNS event destination, SmsEventSchema below),
+// carrying the message id and our SendTextMessage `Context` ({ campaign, occasion, customer }, the
+// same ids as the email tags). The same table, for texts:
+//   sent       (TEXT_QUEUED, TEXT_PENDING: the service took it) from unknown / queued
+//   delivered  (TEXT_SUCCESSFUL: the carrier took it; TEXT_DELIVERED, used interchangeably in some
+//              countries) from sent / unknown / queued
+//   failed     (TEXT_BLOCKED, TEXT_CARRIER_BLOCKED, TEXT_SPAM, TEXT_INVALID, TEXT_INVALID_MESSAGE,
+//              TEXT_UNREACHABLE, TEXT_CARRIER_UNREACHABLE, TEXT_TTL_EXPIRED, TEXT_PROTECT_BLOCKED,
+//              TEXT_UNKNOWN: taken, then not delivered; the event type is the reason) from sent /
+//              unknown / queued
 
 const TagsSchema = z.pipe(z.record(z.string(), z.array(z.string())), z.transform(fromSesTags));
 const MailSchema = z.object({
@@ -105,16 +117,23 @@ export const isAwaitingProvider = (status: DeliveryStatus): boolean => AWAITING.
 
 const tag = (tags: Record<string, string[]>, name: string): string | undefined => tags[name]?.[0];
 
+/** The ledger row our ids name, when all three are there. */
+const rowOf = (ids: Record<string, string | undefined>): Pick<Feedback, 'row'> => {
+  const { customer, campaign, occasion } = ids;
+  return customer && campaign && occasion
+    ? { row: { customerId: customer, deliveryKey: deliveryKey(campaign, occasion) } }
+    : {};
+};
+
 export function interpretSesEvent(detail: SesEventDetail): Feedback {
   const { mail } = detail;
-  const customerId = tag(mail.tags, 'customer');
-  const campaign = tag(mail.tags, 'campaign');
-  const occasion = tag(mail.tags, 'occasion');
   const base = {
     messageId: mail.messageId,
-    ...(customerId &&
-      campaign &&
-      occasion && { row: { customerId, deliveryKey: deliveryKey(campaign, occasion) } }),
+    ...rowOf({
+      customer: tag(mail.tags, 'customer'),
+      campaign: tag(mail.tags, 'campaign'),
+      occasion: tag(mail.tags, 'occasion'),
+    }),
   };
   switch (detail.eventType) {
     case 'Send':
@@ -165,4 +184,45 @@ export function interpretSesEvent(detail: SesEventDetail): Feedback {
     case 'Reject':
       return { ...base, status: 'failed', from: SENT, reason: 'rejected', at: mail.timestamp };
   }
+}
+
+/** The SMS event types and what each means for the row (the table above). */
+const SMS_TAKEN = ['TEXT_QUEUED', 'TEXT_PENDING'] as const;
+const SMS_DELIVERED = ['TEXT_SUCCESSFUL', 'TEXT_DELIVERED'] as const;
+const SMS_FAILED = [
+  'TEXT_BLOCKED',
+  'TEXT_CARRIER_BLOCKED',
+  'TEXT_SPAM',
+  'TEXT_INVALID',
+  'TEXT_INVALID_MESSAGE',
+  'TEXT_UNREACHABLE',
+  'TEXT_CARRIER_UNREACHABLE',
+  'TEXT_TTL_EXPIRED',
+  'TEXT_PROTECT_BLOCKED',
+  'TEXT_UNKNOWN',
+] as const;
+/** Every SMS event type the feedback function handles (the configuration set's MatchingEventTypes). */
+export const SMS_FEEDBACK_EVENT_TYPES = [...SMS_TAKEN, ...SMS_DELIVERED, ...SMS_FAILED] as const;
+
+/** An SMS event record (End User Messaging SMS, "Example SMS event data"); other fields ignored. */
+export const SmsEventSchema = z.object({
+  eventType: z.enum(SMS_FEEDBACK_EVENT_TYPES),
+  messageId: z.string().check(z.minLength(1)),
+  /** Epoch milliseconds. */
+  eventTimestamp: z.number(),
+  context: z._default(z.record(z.string(), z.string()), {}),
+});
+export type SmsEvent = z.infer<typeof SmsEventSchema>;
+
+export function interpretSmsEvent(event: SmsEvent): Feedback {
+  const base = {
+    messageId: event.messageId,
+    ...rowOf(event.context),
+    at: new Date(event.eventTimestamp).toISOString(),
+  };
+  const type = event.eventType;
+  if ((SMS_TAKEN as readonly string[]).includes(type)) return { ...base, status: 'sent', from: AWAITING };
+  if ((SMS_DELIVERED as readonly string[]).includes(type))
+    return { ...base, status: 'delivered', from: SENT };
+  return { ...base, status: 'failed', from: SENT, reason: type };
 }

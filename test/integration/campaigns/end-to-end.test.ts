@@ -265,7 +265,7 @@ describe('a birthday today in Pacific/Auckland', () => {
     expect(texts[0]).toMatchObject({ channel: 'sms', campaign: 'birthday', occasion: '2026' });
     expect(texts[0]!.text).toMatch(/^Happy birthday sam from Precis!.*Reply STOP to opt out$/);
     const sms = campaignTexts(runtime, phones.sam as string)[0];
-    expect(sms?.attributes['AWS.SNS.SMS.SMSType']).toBe('Promotional');
+    expect(sms?.messageType).toBe('PROMOTIONAL');
   });
 
   it('sends the email with the one-click unsubscribe headers, through the configuration set', async () => {

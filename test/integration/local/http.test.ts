@@ -94,7 +94,7 @@ describe('HTTP API', () => {
       AWS_REGION: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamoEndpoint,
       AWS_ENDPOINT_URL_SESV2: runtime.sesEndpoint,
-      AWS_ENDPOINT_URL_SNS: runtime.localAwsEndpoint,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: runtime.localAwsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: runtime.localAwsEndpoint,
       EXTRA: 'from-caller',
     });

@@ -1,27 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import {
-  CheckIfPhoneNumberIsOptedOutCommand,
-  ListPhoneNumbersOptedOutCommand,
-  OptInPhoneNumberCommand,
-  PublishCommand,
-  SNSClient,
-} from '@aws-sdk/client-sns';
+  DeleteOptedOutNumberCommand,
+  DescribeOptedOutNumbersCommand,
+  PinpointSMSVoiceV2Client,
+  SendTextMessageCommand,
+  type SendTextMessageCommandInput,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SnsSmsSender } from '../../../lib/adapters/sns/sns-sms-sender';
+import { EumSmsSender } from '../../../lib/adapters/sms-voice/eum-sms-sender';
 import type { EventFailure } from '../../../lib/local/failures';
 import type { SmsMessage } from '../../../lib/local/sms-sink';
 import { ProviderRejectedError, ProviderThrottledError } from '../../../lib/ports/message-senders';
 import { invocationsOf, resetRecorder } from '../../fixtures/local/functions/recorder';
 import { startTestRuntime, type TestRuntime } from '../../support/runtime';
 
-// The AWS APIs without an npm emulator, driven through the installed SDK clients: SNS (SMS) and
+// The AWS APIs without an npm emulator, driven through the installed SDK clients: End User
+// Messaging SMS and
 // EventBridge on the runtime's local AWS endpoint, and SES v2 on the shared emulator.
 
 let runtime: TestRuntime;
-let sns: SNSClient;
+let sms: PinpointSMSVoiceV2Client;
 let events: EventBridgeClient;
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -29,12 +30,12 @@ const PHONE = '+447911123456';
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  sns = new SNSClient({ endpoint: runtime.localAwsEndpoint, region: 'local', credentials });
+  sms = new PinpointSMSVoiceV2Client({ endpoint: runtime.localAwsEndpoint, region: 'local', credentials });
   events = new EventBridgeClient({ endpoint: runtime.localAwsEndpoint, region: 'local', credentials });
 });
 
 afterAll(async () => {
-  sns?.destroy();
+  sms?.destroy();
   events?.destroy();
   await runtime?.stop();
 });
@@ -44,28 +45,30 @@ beforeEach(() => resetRecorder());
 const messages = async (): Promise<SmsMessage[]> =>
   (await (await fetch(`${runtime.localAwsEndpoint}/messages`)).json()) as SmsMessage[];
 
-describe('SMS sink (SNS Publish)', () => {
-  it('records an SMS published with the real SNS client, newest first', async () => {
+describe('SMS stand-in (End User Messaging SMS, pinpoint-sms-voice-v2)', () => {
+  const send = (input: Partial<SendTextMessageCommandInput>) =>
+    sms.send(new SendTextMessageCommand({ DestinationPhoneNumber: PHONE, MessageBody: 'Hi', ...input }));
+
+  it('records a text sent with the real client, newest first, with its Context and type', async () => {
     await fetch(`${runtime.localAwsEndpoint}/clear`, { method: 'POST' });
-    const first = await sns.send(
-      new PublishCommand({
-        PhoneNumber: PHONE,
-        Message: 'Happy birthday, Ada: 20% off today',
-        MessageAttributes: {
-          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Promotional' },
-          'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: 'Precis' },
-        },
-      }),
-    );
-    const second = await sns.send(new PublishCommand({ PhoneNumber: '+15550100999', Message: 'second' }));
+    const first = await send({
+      MessageBody: 'Happy birthday, Ada: 20% off today',
+      MessageType: 'PROMOTIONAL',
+      ConfigurationSetName: 'precis-sms',
+      OriginationIdentity: '+15555550123',
+      Context: { campaign: 'birthday', occasion: '2026', customer: 'c-1' },
+    });
+    const second = await send({ DestinationPhoneNumber: '+15550100999', MessageBody: 'second' });
     expect(first.MessageId).toEqual(expect.any(String));
     const list = await messages();
     expect(list.map((m) => m.messageId)).toEqual([second.MessageId, first.MessageId]);
     expect(list[1]).toMatchObject({
       phoneNumber: PHONE,
       message: 'Happy birthday, Ada: 20% off today',
-      attributes: { 'AWS.SNS.SMS.SMSType': 'Promotional', 'AWS.SNS.SMS.SenderID': 'Precis' },
-      status: 'delivered',
+      messageType: 'PROMOTIONAL',
+      configurationSet: 'precis-sms',
+      originationIdentity: '+15555550123',
+      context: { campaign: 'birthday', occasion: '2026', customer: 'c-1' },
     });
     expect(runtime.smsMessages()).toEqual(list);
 
@@ -73,65 +76,49 @@ describe('SMS sink (SNS Publish)', () => {
     expect(await messages()).toEqual([]);
   });
 
-  it('rejects what SNS rejects, as an SDK error', async () => {
-    await expect(
-      sns.send(new PublishCommand({ PhoneNumber: '07911 123456', Message: 'x' })),
-    ).rejects.toMatchObject({
-      name: 'InvalidParameterException',
-    });
-    await expect(sns.send(new PublishCommand({ PhoneNumber: PHONE, Message: '' }))).rejects.toMatchObject({
-      name: 'InvalidParameterException',
-    });
-  });
-
-  const attribute = (StringValue: string, DataType = 'String') => ({ DataType, StringValue });
   it.each([
-    ['an SMS over 1,600 bytes', { Message: 'é'.repeat(801) }],
+    ['a number not in E.164', { DestinationPhoneNumber: '07911 123456' }, 'INVALID_PARAMETER'],
+    ['an empty body', { MessageBody: '' }, 'MISSING_PARAMETER'],
+    ['a body over 1,600 characters', { MessageBody: 'é'.repeat(1601) }, 'MAXIMUM_SIZE_EXCEEDED'],
     [
-      'an attribute name with a reserved prefix',
-      { MessageAttributes: { 'Amazon.campaign': attribute('x') } },
+      'six Context entries',
+      { Context: { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' } },
+      'INVALID_PARAMETER',
     ],
-    [
-      'an attribute name with two dots in a row',
-      { MessageAttributes: { 'precis..campaign': attribute('x') } },
-    ],
-    ['an attribute name with a colon', { MessageAttributes: { 'precis:campaign': attribute('x') } }],
-    [
-      'an attribute of an unknown data type',
-      { MessageAttributes: { 'precis.campaign': attribute('x', 'Text') } },
-    ],
-    ['an attribute without a value', { MessageAttributes: { 'precis.campaign': attribute('') } }],
-    [
-      'a Number attribute that is not a number',
-      { MessageAttributes: { 'precis.n': attribute('ten', 'Number') } },
-    ],
-    [
-      'an SMS type SNS does not know',
-      { MessageAttributes: { 'AWS.SNS.SMS.SMSType': attribute('Marketing') } },
-    ],
-  ])('refuses %s (InvalidParameter), and records nothing', async (_what, input) => {
+    ['a Context key over 100 characters', { Context: { ['k'.repeat(101)]: 'v' } }, 'INVALID_PARAMETER'],
+    ['a Context value over 800 characters', { Context: { k: 'v'.repeat(801) } }, 'INVALID_PARAMETER'],
+    ['a Context value with a space', { Context: { k: 'a b' } }, 'INVALID_PARAMETER'],
+    ['a TimeToLive under 5 seconds', { TimeToLive: 4 }, 'INVALID_PARAMETER'],
+    ['a configuration set name with a space', { ConfigurationSetName: 'a b' }, 'INVALID_PARAMETER'],
+  ])('refuses %s (ValidationException), and records nothing', async (_what, input, reason) => {
     await fetch(`${runtime.localAwsEndpoint}/clear`, { method: 'POST' });
-    await expect(
-      sns.send(new PublishCommand({ PhoneNumber: PHONE, Message: 'Your basket misses you', ...input })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
+    await expect(send(input as Partial<SendTextMessageCommandInput>)).rejects.toMatchObject({
+      name: 'ValidationException',
+      Reason: reason,
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(await messages()).toEqual([]);
   });
 
-  it('SnsSmsSender takes an SMS of exactly 1,600 bytes with our ids (an ISO instant too), and sees a longer one refused for good', async () => {
-    const sender = new SnsSmsSender(sns);
+  it('EumSmsSender sends 1,600 characters with our ids in Context (an ISO instant too), and sees a longer text refused for good', async () => {
+    const sender = new EumSmsSender(sms, { configurationSet: 'precis-sms', optOutList: 'Default' });
     const tags = { campaign: 'basket', occasion: '2026-12-07T09:00:00.000Z', customer: 'c-1' };
     const sent = await sender.send({ to: PHONE, text: 'a'.repeat(1600), tags });
-    expect((await messages()).find((m) => m.messageId === sent.messageId)?.attributes).toMatchObject({
-      'precis.occasion': '2026-12-07T09:00:00.000Z',
+    expect((await messages()).find((m) => m.messageId === sent.messageId)).toMatchObject({
+      context: tags,
+      configurationSet: 'precis-sms',
+      messageType: 'PROMOTIONAL',
     });
+    const code = await sender.send({ to: PHONE, text: '123456', tags, transactional: true });
+    expect((await messages()).find((m) => m.messageId === code.messageId)?.messageType).toBe('TRANSACTIONAL');
     await expect(sender.send({ to: PHONE, text: 'a'.repeat(1601), tags })).rejects.toBeInstanceOf(
       ProviderRejectedError,
     );
   });
 
-  it('with the throttle switch on, answers Publish as SNS over its rate (429 Throttled): nothing sent, SnsSmsSender sees a throttle', async () => {
+  it('with the throttle switch on, answers SendTextMessage with ThrottlingException: nothing sent, EumSmsSender sees a throttle', async () => {
     await fetch(`${runtime.localAwsEndpoint}/clear`, { method: 'POST' });
-    const client = new SNSClient({
+    const client = new PinpointSMSVoiceV2Client({
       endpoint: runtime.localAwsEndpoint,
       region: 'local',
       credentials,
@@ -141,10 +128,13 @@ describe('SMS sink (SNS Publish)', () => {
     try {
       const calls = runtime.throttle.calls;
       await expect(
-        client.send(new PublishCommand({ PhoneNumber: PHONE, Message: 'Happy birthday' })),
-      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 429 } });
+        client.send(
+          new SendTextMessageCommand({ DestinationPhoneNumber: PHONE, MessageBody: 'Happy birthday' }),
+        ),
+      ).rejects.toMatchObject({ name: 'ThrottlingException' });
       const tags = { campaign: 'birthday', occasion: '2026', customer: 'c-1' };
-      await expect(new SnsSmsSender(client).send({ to: PHONE, text: 'Hi', tags })).rejects.toBeInstanceOf(
+      const sender = new EumSmsSender(client, { configurationSet: 'precis-sms', optOutList: 'Default' });
+      await expect(sender.send({ to: PHONE, text: 'Hi', tags })).rejects.toBeInstanceOf(
         ProviderThrottledError,
       );
       expect(runtime.throttle.calls - calls).toBe(2);
@@ -155,27 +145,29 @@ describe('SMS sink (SNS Publish)', () => {
     }
   });
 
-  it('keeps an opt-out list: opted-out numbers are reported and not delivered to', async () => {
+  it('keeps an opt-out list: a number that replied STOP is reported, and a text to it is refused', async () => {
     const number = '+447911000111';
-    expect(
-      (await sns.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: number }))).isOptedOut,
-    ).toBe(false);
+    const sender = new EumSmsSender(sms, { configurationSet: 'precis-sms', optOutList: 'Default' });
+    expect(await sender.isOptedOut(number)).toBe(false);
     await fetch(`${runtime.localAwsEndpoint}/opt-out`, {
       method: 'POST',
       body: JSON.stringify({ phoneNumber: number }),
     });
-    expect(
-      (await sns.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: number }))).isOptedOut,
-    ).toBe(true);
-    expect((await sns.send(new ListPhoneNumbersOptedOutCommand({}))).phoneNumbers).toContain(number);
+    expect(await sender.isOptedOut(number)).toBe(true);
+    const listed = await sms.send(new DescribeOptedOutNumbersCommand({ OptOutListName: 'Default' }));
+    expect(listed.OptedOutNumbers?.map((n) => n.OptedOutNumber)).toContain(number);
+    await expect(send({ DestinationPhoneNumber: number })).rejects.toMatchObject({
+      name: 'ConflictException',
+      Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+    });
+    const tags = { campaign: 'birthday', occasion: '2026', customer: 'c-1' };
+    await expect(sender.send({ to: number, text: 'offer', tags })).rejects.toBeInstanceOf(
+      ProviderRejectedError,
+    );
+    expect((await messages()).some((m) => m.phoneNumber === number)).toBe(false);
 
-    const sent = await sns.send(new PublishCommand({ PhoneNumber: number, Message: 'offer' }));
-    expect((await messages()).find((m) => m.messageId === sent.MessageId)?.status).toBe('opted-out');
-
-    await sns.send(new OptInPhoneNumberCommand({ phoneNumber: number }));
-    expect(
-      (await sns.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: number }))).isOptedOut,
-    ).toBe(false);
+    await sms.send(new DeleteOptedOutNumberCommand({ OptOutListName: 'Default', OptedOutNumber: number }));
+    expect(await sender.isOptedOut(number)).toBe(false);
   });
 });
 

@@ -62,8 +62,8 @@ describe('readOutbox', () => {
     at,
     phoneNumber,
     message: `Happy birthday from ${campaign}`,
-    attributes: { 'precis.campaign': campaign, 'precis.occasion': '2026' },
-    status: 'delivered',
+    messageType: 'PROMOTIONAL',
+    context: { campaign, occasion: '2026', customer: 'c-1' },
   });
   const emptySes = async () => {
     const { createServer } = await import('node:http');

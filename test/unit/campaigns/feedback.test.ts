@@ -7,8 +7,11 @@ import { HmacLinkSigner } from '../../../lib/adapters/crypto/hmac-link-signer';
 import type { Delivery, DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
 import {
   interpretSesEvent,
+  interpretSmsEvent,
   SesEventDetailSchema,
   SesEventSchema,
+  SMS_FEEDBACK_EVENT_TYPES,
+  SmsEventSchema,
 } from '../../../lib/domain/campaigns/feedback';
 import type { Customer } from '../../../lib/domain/customer';
 import { ValidationError } from '../../../lib/domain/validation';
@@ -328,6 +331,149 @@ describe('recording feedback', () => {
     await expect(
       handler({ source: 'aws.ses', 'detail-type': 'Email Bounced', detail: {} }),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+// An SMS event record as End User Messaging SMS publishes it ("Example SMS event data"), inside
+// the Lambda event SNS delivers (one record, the event record as its Message).
+const TEXT_ID = '862a8790-60c0-4430-9b2b-658bdexample';
+const smsRecord = (
+  eventType: string,
+  context: Record<string, string> = { campaign: 'birthday', occasion: '2026', customer: 'cus_ana' },
+) => ({
+  eventType,
+  eventVersion: '1.0',
+  eventTimestamp: 1781514002000,
+  isFinal: eventType !== 'TEXT_QUEUED' && eventType !== 'TEXT_PENDING',
+  originationPhoneNumber: '+12065550152',
+  destinationPhoneNumber: '+64211234567',
+  isInternationalSend: false,
+  mcc: '530',
+  mnc: '01',
+  messageId: TEXT_ID,
+  messageRequestTimestamp: 1781514001000,
+  messageEncoding: 'GSM',
+  messageType: 'PROMOTIONAL',
+  messageStatus: 'SUCCESSFUL',
+  messageStatusDescription: 'Message has been accepted by phone carrier',
+  context,
+  totalMessageParts: 1,
+  totalMessagePrice: 0.0075,
+  totalCarrierFee: 0.003,
+});
+const viaSns = (record: object) => ({
+  Records: [
+    {
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:SmsEvents:sub',
+      Sns: {
+        Type: 'Notification',
+        MessageId: 'sns-1',
+        TopicArn: 'arn:aws:sns:eu-west-1:123456789012:SmsEvents',
+        Message: JSON.stringify(record),
+        Timestamp: '2026-06-15T09:00:02.000Z',
+      },
+    },
+  ],
+});
+const textRow = (status: DeliveryStatus, providerMessageId: string | undefined = TEXT_ID): Delivery => ({
+  ...sentRow(status, providerMessageId),
+  channel: 'sms',
+});
+
+describe('reading SMS events', () => {
+  it('each event type moves the row as the one table says: taken → sent, carrier → delivered, the rest → failed with the type', () => {
+    const moves = Object.fromEntries(
+      SMS_FEEDBACK_EVENT_TYPES.map((type) => {
+        const feedback = interpretSmsEvent(SmsEventSchema.parse(smsRecord(type)));
+        return [
+          type,
+          `${feedback.status}${feedback.reason ? `:${feedback.reason}` : ''} from ${feedback.from.join('/')}`,
+        ];
+      }),
+    );
+    expect(moves).toEqual({
+      TEXT_QUEUED: 'sent from unknown/queued',
+      TEXT_PENDING: 'sent from unknown/queued',
+      TEXT_SUCCESSFUL: 'delivered from sent/unknown/queued',
+      TEXT_DELIVERED: 'delivered from sent/unknown/queued',
+      TEXT_BLOCKED: 'failed:TEXT_BLOCKED from sent/unknown/queued',
+      TEXT_CARRIER_BLOCKED: 'failed:TEXT_CARRIER_BLOCKED from sent/unknown/queued',
+      TEXT_SPAM: 'failed:TEXT_SPAM from sent/unknown/queued',
+      TEXT_INVALID: 'failed:TEXT_INVALID from sent/unknown/queued',
+      TEXT_INVALID_MESSAGE: 'failed:TEXT_INVALID_MESSAGE from sent/unknown/queued',
+      TEXT_UNREACHABLE: 'failed:TEXT_UNREACHABLE from sent/unknown/queued',
+      TEXT_CARRIER_UNREACHABLE: 'failed:TEXT_CARRIER_UNREACHABLE from sent/unknown/queued',
+      TEXT_TTL_EXPIRED: 'failed:TEXT_TTL_EXPIRED from sent/unknown/queued',
+      TEXT_PROTECT_BLOCKED: 'failed:TEXT_PROTECT_BLOCKED from sent/unknown/queued',
+      TEXT_UNKNOWN: 'failed:TEXT_UNKNOWN from sent/unknown/queued',
+    });
+  });
+
+  it('finds the row from our Context, with the message id and the event time; no number is kept', () => {
+    const feedback = interpretSmsEvent(SmsEventSchema.parse(smsRecord('TEXT_QUEUED')));
+    expect(feedback).toEqual({
+      messageId: TEXT_ID,
+      row: { customerId: 'cus_ana', deliveryKey: 'birthday#2026' },
+      status: 'sent',
+      from: ['unknown', 'queued'],
+      at: '2026-06-15T09:00:02.000Z',
+    });
+    expect(JSON.stringify(feedback)).not.toContain('+64211234567');
+  });
+
+  it('a text without our ids (not sent by Precis) has no row', () => {
+    expect(interpretSmsEvent(SmsEventSchema.parse(smsRecord('TEXT_SUCCESSFUL', {}))).row).toBeUndefined();
+    expect(
+      interpretSmsEvent(SmsEventSchema.parse(smsRecord('TEXT_SUCCESSFUL', { campaign: 'birthday' }))).row,
+    ).toBeUndefined();
+  });
+
+  it('refuses what is not an SMS event record (a voice event, no message id)', () => {
+    expect(SmsEventSchema.safeParse(smsRecord('VOICE_COMPLETED')).success).toBe(false);
+    expect(SmsEventSchema.safeParse({ ...smsRecord('TEXT_QUEUED'), messageId: '' }).success).toBe(false);
+  });
+});
+
+describe('recording SMS feedback (SNS)', () => {
+  it('TEXT_QUEUED resolves a crash-left `unknown` text to sent, with its message id and time; then TEXT_SUCCESSFUL delivers it', async () => {
+    const { handler, ledger } = feedbackSetup(textRow('unknown', undefined));
+    expect(await handler(viaSns(smsRecord('TEXT_QUEUED')))).toEqual({ row: 'resolved', suppressed: false });
+    expect(ledger.row('birthday#2026')).toMatchObject({
+      status: 'sent',
+      providerMessageId: TEXT_ID,
+      sentAt: '2026-06-15T09:00:02.000Z',
+    });
+    expect(await handler(viaSns(smsRecord('TEXT_SUCCESSFUL')))).toEqual({
+      row: 'updated',
+      suppressed: false,
+    });
+    // Replayed, late or out of order: changes nothing.
+    expect(await handler(viaSns(smsRecord('TEXT_QUEUED')))).toEqual({ row: 'unchanged', suppressed: false });
+    expect(ledger.row('birthday#2026')?.status).toBe('delivered');
+  });
+
+  it('a carrier failure marks a sent text failed with the event type, and suppresses nobody', async () => {
+    const { handler, ledger, suppressed } = feedbackSetup(textRow('sent'));
+    expect(await handler(viaSns(smsRecord('TEXT_UNREACHABLE')))).toEqual({
+      row: 'updated',
+      suppressed: false,
+    });
+    expect(ledger.row('birthday#2026')).toMatchObject({ status: 'failed', reason: 'TEXT_UNREACHABLE' });
+    expect(suppressed).toEqual([]);
+  });
+
+  it('an event of an earlier attempt (another message id) changes nothing', async () => {
+    const { handler, status } = feedbackSetup(textRow('sent', 'the-retry'));
+    expect(await handler(viaSns(smsRecord('TEXT_QUEUED')))).toEqual({ row: 'mismatch', suppressed: false });
+    expect(status()).toBe('sent');
+  });
+
+  it('an SNS message that is not an SMS event record is refused (kept in the failure queue after retries)', async () => {
+    const { handler } = feedbackSetup();
+    await expect(handler(viaSns({ eventType: 'TEXT_QUEUED' }))).rejects.toBeInstanceOf(ValidationError);
+    await expect(handler({ Records: [] })).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
