@@ -86,7 +86,7 @@ export interface StartLocalRuntimeOptions {
    */
   sesSendEvents?: boolean;
   /**
-   * Deliver End User Messaging SMS's events (TEXT_QUEUED, TEXT_SUCCESSFUL) of each accepted text to
+   * Deliver End User Messaging SMS's TEXT_QUEUED event of each accepted text to
    * the functions subscribed to its configuration set's SNS event destination (default true).
    */
   smsEvents?: boolean;

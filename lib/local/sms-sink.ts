@@ -5,7 +5,8 @@ import type { ProviderThrottle } from './provider-throttle';
 // protocol: POST with `X-Amz-Target: PinpointSMSVoiceV2.<Operation>` and a JSON body). It answers
 // SendTextMessage, DescribeOptedOutNumbers, PutOptedOutNumber and DeleteOptedOutNumber, keeps what
 // was "sent" in memory for tests and the developer to read back, and hands each accepted text's
-// events to `onEvents` (the runtime delivers them as the configuration set's event destination would).
+// TEXT_QUEUED event (the service took it) to `publishEventsTo`'s listener: the runtime delivers it
+// as the configuration set's SNS event destination would.
 //
 // SendTextMessage is refused as the API reference documents (ValidationException with its `Reason`;
 // EumSmsSender then throws ProviderRejectedError):
@@ -295,12 +296,10 @@ export class SmsSink {
         context,
         totalMessageParts: parts,
       });
-      // Queued at once (the service took it), then the carrier's acceptance.
+      // The service's own first event: it took the text. Carriers' events (TEXT_SUCCESSFUL,
+      // TEXT_DELIVERED, failures) are not simulated, as the SES stand-in publishes only `Send`.
       this.onEvents(
-        [
-          record('TEXT_QUEUED', 'QUEUED', 'Message is queued for delivery', false),
-          record('TEXT_SUCCESSFUL', 'SUCCESSFUL', 'Message has been accepted by phone carrier', true),
-        ],
+        [record('TEXT_QUEUED', 'QUEUED', 'Message is queued for delivery', false)],
         configurationSet,
       );
     }
