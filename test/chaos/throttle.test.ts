@@ -6,10 +6,10 @@ import { synthTemplates } from '../../infra/synth';
 import { verifyPhone, verifyTokenOf } from '../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
-// The providers throttling a birthday morning: 30% of the answers to SES SendEmail and SNS Publish
-// are `TooManyRequestsException` / `Throttled` (429), as they answer a send over the account's rate.
-// Every due person still gets exactly one birthday message — an email, or a text for those who gave
-// only SMS consent (paced at SNS's default 1 a second for Japan, so most texts wait or are deferred
+// The providers throttling a birthday morning: 30% of the answers to SES SendEmail and End User
+// Messaging SendTextMessage are `TooManyRequestsException` (429) / `ThrottlingException`, as they
+// answer a send over the account's rate. Every due person still gets exactly one birthday message —
+// an email, or a text for those who gave only SMS consent (paced at 1 a second for Japan, so most texts wait or are deferred
 // for the rate too): a throttled message goes back on the queue with a back-off (the row stays
 // `queued`), nothing is dropped, nothing ends in the dead-letter queue, nothing is sent twice. The
 // sender's send calls make one attempt each (no SDK retries), so every throttle is one the sender
@@ -105,7 +105,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
+describe('a birthday pass with 30% of SES and SMS send calls throttled', () => {
   it('sends every due person exactly one birthday message: 0 lost, 0 duplicated, 0 in the dead-letter queue', async () => {
     runtime.throttle.share = SHARE;
     runtime.throttle.calls = 0;
@@ -134,8 +134,7 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
     const byPhone = new Map([...phones].map(([email, phone]) => [phone, email]));
     for (const text of runtime.smsMessages()) {
       const to = byPhone.get(text.phoneNumber ?? '');
-      if (to && text.context.campaign === 'birthday')
-        perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
+      if (to && text.context.campaign === 'birthday') perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
     }
     const sent = [...perPerson.values()].reduce((sum, n) => sum + n, 0);
     const figures = {
@@ -147,8 +146,7 @@ describe('a birthday pass with 30% of SES and SNS send calls throttled', () => {
       sent,
       texts: runtime
         .smsMessages()
-        .filter((m) => byPhone.has(m.phoneNumber ?? '') && m.context.campaign === 'birthday')
-        .length,
+        .filter((m) => byPhone.has(m.phoneNumber ?? '') && m.context.campaign === 'birthday').length,
       duplicates: [...perPerson.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
       lost: people.filter((p) => !perPerson.has(p)).length,
       deadLettered: runtime.failures().filter((f) => f.kind === 'queue').length,
