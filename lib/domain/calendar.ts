@@ -35,6 +35,11 @@ export function parseBirthday(value: string): { year?: number; month: number; da
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** The date `days` after a `YYYY-MM-DD` date (before, for a negative count). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** `MM-DD` of a birthday, the key the birthday index is partitioned by. */
 export function monthDayKey(birthday: string): string | undefined {
   const parsed = parseBirthday(birthday);
