@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DateTime } from 'luxon';
 import { loadConfig } from '../infra/config';
 import { synthTemplates } from '../infra/synth';
 import { dynamoDocumentClient } from '../lib/adapters/aws/clients';
@@ -16,12 +15,14 @@ import { DynamoDeliveryLedger } from '../lib/adapters/dynamodb/dynamo-delivery-l
 import { DynamoDueCustomers } from '../lib/adapters/dynamodb/dynamo-due-customers';
 import { DynamoSmsNumberDays } from '../lib/adapters/dynamodb/dynamo-sms-number-days';
 import { SesEmailSender } from '../lib/adapters/ses/ses-email-sender';
+import { addDays } from '../lib/domain/calendar';
 import type { Delivery, DeliveryStatus, SendRequest } from '../lib/domain/campaigns/delivery';
 import { lastOrderIndexKeys } from '../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../lib/domain/customer';
 import { MEASUREMENT_GROUPS, statsKeys } from '../lib/domain/measurement/campaign-stats';
 import { DEFAULT_REPORT_SETTINGS, daysBetween, resolvePeriod } from '../lib/domain/measurement/report';
 import { birthdayIndexKeys } from '../lib/domain/occasion-keys';
+import { localDate, offsetAtLocalNoon } from '../lib/domain/zoned-time';
 import { startDynamoLocal } from '../lib/local/dynamo-local';
 import { startSesLocal } from '../lib/local/ses-local';
 import { buildLocalModel, ensureTables } from '../lib/local/template';
@@ -73,9 +74,7 @@ const rand = (i: number, salt: number): number => {
 function customerItem(i: number): Record<string, unknown> {
   const timeZone = ZONES[i % ZONES.length] as string;
   const day = Math.floor(rand(i, 1) * 365);
-  const birthday = DateTime.fromObject({ year: 1990, month: 1, day: 1 })
-    .plus({ days: day })
-    .toISODate() as string;
+  const birthday = addDays('1990-01-01', day);
   const consentRoll = rand(i, 2);
   const status = consentRoll < 0.85 ? 'confirmed' : consentRoll < 0.9 ? 'unsubscribed' : 'pending';
   const base: Customer = {
@@ -96,17 +95,14 @@ function customerItem(i: number): Record<string, unknown> {
     version: 1,
   };
   const item: Record<string, unknown> = { ...base, ...birthdayIndexKeys(base, AT) };
-  const today = DateTime.fromJSDate(AT, { zone: timeZone });
+  const today = localDate(AT, timeZone) as string;
   if (rand(i, 3) < 0.3) {
-    const date = today.plus({ days: Math.floor(rand(i, 4) * 30) }).toISODate() as string;
+    const date = addDays(today, Math.floor(rand(i, 4) * 30));
     item.nextOrderKey = date;
-    item.nextOrderOffset = DateTime.fromISO(`${date}T12:00`, { zone: timeZone }).offset;
+    item.nextOrderOffset = offsetAtLocalNoon(date, timeZone);
   }
   if (rand(i, 5) < 0.3) {
-    const lastOrderAt = today
-      .minus({ days: Math.floor(rand(i, 6) * 30) })
-      .toUTC()
-      .toISO() as string;
+    const lastOrderAt = new Date(AT.getTime() - Math.floor(rand(i, 6) * 30) * 86_400_000).toISOString();
     const metrics = {
       orderCount: 1,
       repeatOrderCount: 0,

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { IANAZone } from 'luxon';
 import { CampaignSettingsSchema } from '../lib/domain/campaigns/campaign';
 import { CheckedCampaignsSchema } from '../lib/domain/campaigns/checked-campaigns';
 import { SendRateSettingsSchema } from '../lib/domain/campaigns/send-rate';
@@ -7,6 +6,7 @@ import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
 import { DEFAULT_SMS_COUNTRIES } from '../lib/domain/signup';
+import { isValidTimeZone } from '../lib/domain/zoned-time';
 import * as z from '../lib/zod';
 import { DEFAULT_CAMPAIGNS } from './campaigns';
 
@@ -37,7 +37,9 @@ export const PrecisConfigSchema = z.strictObject({
    */
   thankYouUrl: z.optional(z.url()),
   defaultTimeZone: z._default(
-    z.string().check(z.refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone')),
+    z
+      .string()
+      .check(z.refine((zone) => isValidTimeZone(zone), 'must be an IANA time zone such as Europe/London')),
     'Europe/London',
   ),
   defaultLocale: z._default(z.string(), 'en-GB'),

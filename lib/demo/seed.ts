@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import { birthdayPartitions, monthDayKey } from '../domain/calendar';
+import { instantOf, localDate } from '../domain/zoned-time';
 import { BulkTargetSchema, DemoBulkLoader } from './bulk-load';
 import {
   type DemoCustomer,
@@ -300,8 +300,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     const zones = [...new Set(confirmed.map((c) => c.signup.timeZone))];
     await Promise.all(
       zones.map(async (zone) => {
-        const local = DateTime.fromJSDate(now, { zone });
-        const at = DateTime.fromISO(`${local.toISODate()}T09:30`, { zone }).toUTC().toISO();
+        const at = new Date(instantOf(`${localDate(now, zone)}T09:30`, zone) as number).toISOString();
         const response = await call('POST', '/planner/runs', { at });
         if (response.status === 404) return;
         if (response.status !== 200) throw await refused('the planner pass', response);
@@ -377,9 +376,9 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
 /** Whether the customer's birthday is today on their own calendar (Feb 29 on Feb 28 in other years). */
 function birthdayIsToday(c: DemoCustomer, now: Date): boolean {
-  const today = DateTime.fromJSDate(now, { zone: c.signup.timeZone }).toISODate();
+  const today = localDate(now, c.signup.timeZone);
   const key = monthDayKey(c.signup.birthday);
-  return today !== null && key !== undefined && birthdayPartitions(today).includes(key);
+  return today !== undefined && key !== undefined && birthdayPartitions(today).includes(key);
 }
 
 /** The one-line summary a person reads after seeding. */

@@ -1,6 +1,6 @@
-import { DateTime } from 'luxon';
 import { celebrationDate, monthDayKey } from './calendar';
 import type { Customer } from './customer';
+import { isoDateOf, localParts, offsetAtLocalNoon } from './zoned-time';
 
 /**
  * Keys of the sparse birthday index, derived from the profile. The hourly planner queries one
@@ -19,12 +19,11 @@ export function birthdayIndexKeys(
 ): BirthdayIndexKeys | undefined {
   const key = customer.birthday === undefined ? undefined : monthDayKey(customer.birthday);
   if (key === undefined) return undefined;
-  const today = DateTime.fromJSDate(now, { zone: customer.timeZone });
-  if (!today.isValid) return undefined;
+  const today = localParts(now, customer.timeZone);
+  if (!today) return undefined;
   const thisYear = celebrationDate(key, today.year);
-  const next = thisYear >= today.toISODate()! ? thisYear : celebrationDate(key, today.year + 1);
-  const noon = DateTime.fromISO(`${next}T12:00`, { zone: customer.timeZone });
-  return { birthdayKey: key, birthdayOffset: noon.offset };
+  const next = thisYear >= isoDateOf(today) ? thisYear : celebrationDate(key, today.year + 1);
+  return { birthdayKey: key, birthdayOffset: offsetAtLocalNoon(next, customer.timeZone) as number };
 }
 
 /**
@@ -44,9 +43,9 @@ export function nextOrderIndexKeys(
 ): NextOrderIndexKeys | undefined {
   const date = customer.ltv?.nextOrderDate;
   if (!date || customer.erasedAt !== undefined) return undefined;
-  const noon = DateTime.fromISO(`${date}T12:00`, { zone: customer.timeZone });
-  if (!noon.isValid) return undefined;
-  return { nextOrderKey: date, nextOrderOffset: noon.offset };
+  const offset = offsetAtLocalNoon(date, customer.timeZone);
+  if (offset === undefined) return undefined;
+  return { nextOrderKey: date, nextOrderOffset: offset };
 }
 
 /** Every derived index key of a profile. */

@@ -1,8 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
-import { IANAZone } from 'luxon';
 import * as z from '../zod';
 import { parseBirthday } from './calendar';
 import { emailSchema } from './email-address';
+import { isValidTimeZone } from './zoned-time';
 
 /**
  * What a web form sends to `POST /signups`, and the normalised signup it becomes.
@@ -53,12 +53,7 @@ export const birthdaySchema = (today: string) =>
   );
 export const timeZoneSchema = z
   .string({ error: 'must be text' })
-  .check(
-    z.refine(
-      (zone) => (IANAZone.isValidZone(zone) && zone.includes('/')) || zone === 'UTC',
-      'must be an IANA time zone such as Europe/London',
-    ),
-  );
+  .check(z.refine((zone) => isValidTimeZone(zone), 'must be an IANA time zone such as Europe/London'));
 export const localeSchema = z.pipe(
   z.string({ error: 'must be text' }).check(z.maxLength(35, 'is too long')),
   z.transform((locale, ctx) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
+import { daysInMonth } from '../domain/calendar';
+import { instantOf, type LocalParts, localParts } from '../domain/zoned-time';
 import { type AsyncInvoker, type AsyncOutcome, DEFAULT_ASYNC_RETRY } from './async-invoke';
 import type { LocalFunction } from './lambda-host';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type RetrySettings, type ScheduleModel } from './template';
@@ -83,16 +84,16 @@ const cronNext = (body: string, zone: string): NextFn => {
   const hours = parseField(hourF, 0, 23, [], 'hours');
   const months = parseField(monthF, 1, 12, MONTHS, 'month');
   const years = parseField(yearF, 1970, 2199, [], 'year');
-  let dayMatches: (day: DateTime) => boolean;
+  let dayMatches: (day: LocalParts) => boolean;
   if (domF === 'L') {
-    dayMatches = (day) => day.day === day.daysInMonth;
+    dayMatches = (day) => day.day === daysInMonth(day.year, day.month);
   } else if (domF !== '?') {
     if (/W/.test(domF)) throw new ScheduleExpressionError(`cron(${body}): W is not supported locally`);
     const doms = parseField(domF, 1, 31, [], 'day-of-month');
     dayMatches = (day) => doms.has(day.day);
   } else {
-    // AWS numbers days of the week 1 (SUN) to 7 (SAT); luxon 1 (Mon) to 7 (Sun).
-    const awsDow = (day: DateTime) => (day.weekday % 7) + 1;
+    // AWS numbers days of the week 1 (SUN) to 7 (SAT); ISO 1 (Mon) to 7 (Sun).
+    const awsDow = (day: LocalParts) => (day.weekday % 7) + 1;
     const nth = dowF.match(/^(\w+)#([1-5])$/);
     const last = dowF.match(/^(\w+)L$/);
     if (nth) {
@@ -101,7 +102,7 @@ const cronNext = (body: string, zone: string): NextFn => {
       dayMatches = (day) => dow.has(awsDow(day)) && Math.ceil(day.day / 7) === n;
     } else if (last) {
       const dow = parseField(last[1] as string, 1, 7, DAYS, 'day-of-week');
-      dayMatches = (day) => dow.has(awsDow(day)) && day.day + 7 > (day.daysInMonth ?? 31);
+      dayMatches = (day) => dow.has(awsDow(day)) && day.day + 7 > daysInMonth(day.year, day.month);
     } else {
       const dows = parseField(dowF, 1, 7, DAYS, 'day-of-week');
       dayMatches = (day) => dows.has(awsDow(day));
@@ -109,19 +110,29 @@ const cronNext = (body: string, zone: string): NextFn => {
   }
   const sortedHours = [...hours].sort((a, b) => a - b);
   const sortedMinutes = [...minutes].sort((a, b) => a - b);
+  // The start of the local day an instant is in; a repeated hour is read at the offset `near` has.
+  const startOfDay = (instant: number): number => {
+    const local = localParts(instant, zone) as LocalParts;
+    return instantOf({ year: local.year, month: local.month, day: local.day }, zone, instant) as number;
+  };
   return (after) => {
-    const start = DateTime.fromMillis(after, { zone }).startOf('minute').plus({ minutes: 1 });
-    let day = start.startOf('day');
-    for (let i = 0; i < 366 * 10; i++, day = day.plus({ days: 1 }).startOf('day')) {
-      if (!years.has(day.year) || !months.has(day.month) || !dayMatches(day)) continue;
-      for (const hour of sortedHours) {
-        for (const minute of sortedMinutes) {
-          const candidate = day.set({ hour, minute });
-          // Times skipped by a DST change shift forward in luxon; keep only real wall-clock matches.
-          if (candidate.hour !== hour || candidate.minute !== minute) continue;
-          if (candidate.toMillis() >= start.toMillis()) return candidate.toMillis();
+    if (localParts(after, zone) === undefined) return undefined; // an unknown zone never fires
+    const start = Math.floor(after / 60_000) * 60_000 + 60_000;
+    let dayStart = startOfDay(start);
+    for (let i = 0; i < 366 * 10; i++) {
+      const day = localParts(dayStart, zone) as LocalParts;
+      if (years.has(day.year) && months.has(day.month) && dayMatches(day)) {
+        for (const hour of sortedHours) {
+          for (const minute of sortedMinutes) {
+            const candidate = instantOf({ ...day, hour, minute }, zone, dayStart) as number;
+            // Times skipped by a DST change shift forward; keep only real wall-clock matches.
+            const local = localParts(candidate, zone) as LocalParts;
+            if (local.hour !== hour || local.minute !== minute) continue;
+            if (candidate >= start) return candidate;
+          }
         }
       }
+      dayStart = startOfDay(instantOf({ ...day, day: day.day + 1 }, zone, dayStart) as number);
     }
     return undefined;
   };
@@ -141,9 +152,9 @@ export const parseScheduleExpression = (expression: string, zone: string, anchor
   if (cron) return cronNext(cron[1] as string, zone);
   const at = expression.match(/^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/);
   if (at) {
-    const when = DateTime.fromISO(at[1] as string, { zone });
-    if (!when.isValid) throw new ScheduleExpressionError(`${expression}: invalid date`);
-    const time = when.toMillis();
+    // A repeated local time (a fall-back change) is its first occurrence, whatever the date today.
+    const time = instantOf(at[1] as string, zone);
+    if (time === undefined) throw new ScheduleExpressionError(`${expression}: invalid date`);
     return (after) => (time > after ? time : undefined);
   }
   throw new ScheduleExpressionError(`Unsupported schedule expression ${expression}`);

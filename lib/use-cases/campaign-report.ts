@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { Campaign } from '../domain/campaigns/campaign';
 import {
   buildCampaignReport,
@@ -9,6 +8,7 @@ import {
   type ReportSettings,
   resolvePeriod,
 } from '../domain/measurement/report';
+import { localDate } from '../domain/zoned-time';
 import type { CampaignStatsReader } from '../ports/campaign-stats-reader';
 import type { Clock } from '../ports/clock';
 import type { ModelRepository } from '../ports/model-repository';
@@ -31,7 +31,7 @@ export class UnknownCampaignError extends Error {
 
 /** Today in the operator's zone (the default date of a day or week report). */
 export const localToday = (deps: Pick<CampaignReportDeps, 'clock' | 'timeZone'>): string =>
-  DateTime.fromJSDate(deps.clock.now(), { zone: deps.timeZone }).toISODate() as string;
+  localDate(deps.clock.now(), deps.timeZone) as string;
 
 /**
  * The report of one configured campaign over all time, one ISO week or one day (`date`, default

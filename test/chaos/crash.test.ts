@@ -4,13 +4,13 @@ import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { synthTemplates } from '../../infra/synth';
 import { CONFIRMATION_CAMPAIGN } from '../../lib/domain/campaigns/confirmation';
 import { type Delivery, sendRequestOf } from '../../lib/domain/campaigns/delivery';
 import { encodeSesTag } from '../../lib/domain/campaigns/ses-tags';
+import { instantOf } from '../../lib/domain/zoned-time';
 import { REPO_ROOT } from '../../lib/local/runtime';
 import { TEST_ADMIN_KEY, TEST_IDENTITY_KEY, uniquePrefix } from '../support/runtime';
 import { ChaosRuntime } from './support/chaos-runtime';
@@ -38,7 +38,7 @@ const CRASHES = Number(process.env.CHAOS_CRASHES ?? 12);
 const RULE = process.env.CHAOS_RULE === 'today' ? 'today' : 'quiet-period';
 const SUITE = `chaos${Date.now().toString(36)}`;
 const ZONE = 'Pacific/Auckland';
-const AT = DateTime.fromISO('2026-06-15T09:30', { zone: ZONE }).toUTC().toISO() as string;
+const AT = new Date(instantOf('2026-06-15T09:30', ZONE) as number).toISOString();
 const minutesAfter = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();
 const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 

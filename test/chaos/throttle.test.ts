@@ -1,8 +1,8 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { synthTemplates } from '../../infra/synth';
+import { instantOf } from '../../lib/domain/zoned-time';
 import { verifyPhone, verifyTokenOf } from '../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../support/runtime';
 
@@ -23,7 +23,7 @@ const SUITE = `thr${Date.now().toString(36)}`;
 const ZONE = 'Asia/Tokyo';
 // Inside the birthday window (09:00–11:00 local): the clock runs on from here while the pass and
 // every deferred retry are sent.
-const AT = DateTime.fromISO('2026-06-15T09:15', { zone: ZONE }).toUTC().toISO() as string;
+const AT = new Date(instantOf('2026-06-15T09:15', ZONE) as number).toISOString();
 const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 const config = loadConfig(() => undefined, '/nonexistent');

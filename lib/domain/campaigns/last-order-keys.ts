@@ -1,5 +1,6 @@
-import { DateTime } from 'luxon';
+import { addDays } from '../calendar';
 import type { Customer } from '../customer';
+import { localDate, offsetAtLocalNoon } from '../zoned-time';
 
 // The post-purchase survey's index (`byLastOrder` on the Customers table, sparse): partition = the
 // local date of the person's most recent order, sort = their zone's UTC offset in minutes at local
@@ -27,11 +28,9 @@ export function lastOrderIndexKeys(
 ): LastOrderKeys | undefined {
   const lastOrderAt = customer.metrics?.lastOrderAt;
   if (!lastOrderAt || customer.erasedAt !== undefined) return undefined;
-  const local = DateTime.fromISO(lastOrderAt, { zone: customer.timeZone });
-  if (!local.isValid) return undefined;
-  const date = local.toISODate() as string;
-  const noon = DateTime.fromISO(`${date}T12:00`, { zone: customer.timeZone });
-  return { lastOrderKey: date, lastOrderOffset: noon.offset };
+  const date = localDate(Date.parse(lastOrderAt), customer.timeZone);
+  if (date === undefined) return undefined;
+  return { lastOrderKey: date, lastOrderOffset: offsetAtLocalNoon(date, customer.timeZone) as number };
 }
 
 /** Whether the stored item's keys (read from the raw stream image) differ from the wanted ones. */
@@ -44,5 +43,5 @@ export function lastOrderKeysChanged(
 
 /** The local date `days` before a `YYYY-MM-DD` date. */
 export function daysBefore(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+  return addDays(date, -days);
 }

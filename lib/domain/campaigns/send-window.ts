@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import type { Customer } from '../customer';
+import { instantOf, isoDateOf, type LocalParts, localParts } from '../zoned-time';
 import {
   type Campaign,
   type CampaignSettings,
@@ -54,9 +54,9 @@ export function dueRanges(at: Date, window: TimeWindow): DueRange[] {
 
 /** The person's local date and minutes since local midnight at an instant. */
 export function localClock(at: Date, timeZone: string): { date: string; minutes: number } | undefined {
-  const local = DateTime.fromJSDate(at, { zone: timeZone });
-  if (!local.isValid) return undefined;
-  return { date: local.toISODate() as string, minutes: local.hour * 60 + local.minute };
+  const local = localParts(at, timeZone);
+  if (!local) return undefined;
+  return { date: isoDateOf(local), minutes: local.hour * 60 + local.minute };
 }
 
 /** Whether local minutes of day fall inside a window (start inclusive, end exclusive). */
@@ -75,20 +75,27 @@ export function nextSendTime(at: Date, timeZone: string, windows: readonly TimeW
   const start = Math.max(...windows.map((w) => minutesOfDay(w.start)));
   const end = Math.min(...windows.map((w) => minutesOfDay(w.end)));
   if (windows.length === 0 || start >= end) return undefined;
-  const local = DateTime.fromJSDate(at, { zone: timeZone });
-  if (!local.isValid) return undefined;
-  const inside = (time: DateTime) => {
+  const local = localParts(at, timeZone);
+  if (!local) return undefined;
+  const inside = (time: LocalParts) => {
     const minutes = time.hour * 60 + time.minute;
     return minutes >= start && minutes < end;
   };
   if (inside(local)) return at;
   // Today's opening if still ahead, else the next day's. An opening in a daylight-saving gap moves
   // forward with the clocks; when that lands past the window's end (the whole window was skipped),
-  // the day after's opening it is.
+  // the day after's opening it is. A repeated hour is read at the offset of the day's same clock
+  // time (luxon's plus-then-set, which planned times were made with).
   for (let days = 0; days <= 2; days++) {
-    const day = local.plus({ days });
-    const opening = day.set({ hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 });
-    if (opening.toMillis() > at.getTime() && inside(opening)) return opening.toJSDate();
+    const sameTime = instantOf({ ...local, day: local.day + days }, timeZone, at) as number;
+    const day = localParts(sameTime, timeZone) as LocalParts;
+    const opening = instantOf(
+      { ...day, hour: Math.floor(start / 60), minute: start % 60, second: 0 },
+      timeZone,
+      sameTime,
+    ) as number;
+    if (opening > at.getTime() && inside(localParts(opening, timeZone) as LocalParts))
+      return new Date(opening);
   }
   return undefined;
 }

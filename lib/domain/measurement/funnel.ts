@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import type { Delivery, DeliveryStatus } from '../campaigns/delivery';
+import { localDate } from '../zoned-time';
 import {
   type CampaignCounters,
   FUNNEL_STAGES,
@@ -54,21 +54,16 @@ export function newlyReached(before: FunnelRow | undefined, after: FunnelRow): F
 export const groupOf = (row: Pick<Delivery, 'status'>): MeasurementGroup =>
   row.status === 'held_out' ? 'holdout' : 'treated';
 
-/** `YYYY-MM-DD` of an instant in a time zone. */
-export function localDate(instant: string, timeZone: string): string {
-  const date = DateTime.fromISO(instant, { zone: timeZone });
-  if (!date.isValid) throw new RangeError(`not an instant in a known time zone: ${instant} (${timeZone})`);
-  return date.toISODate() as string;
-}
-
 /**
  * The counters periods a delivery counts in: all time, and the day of its `plannedAt` in the
  * operator's default time zone (a week is the sum of its days).
  */
-export const periodsOf = (plannedAt: string, timeZone: string): [string, string] => [
-  statsKeys.allPeriod,
-  statsKeys.dayPeriod(localDate(plannedAt, timeZone)),
-];
+export function periodsOf(plannedAt: string, timeZone: string): [string, string] {
+  const day = localDate(Date.parse(plannedAt), timeZone);
+  if (day === undefined)
+    throw new RangeError(`not an instant in a known time zone: ${plannedAt} (${timeZone})`);
+  return [statsKeys.allPeriod, statsKeys.dayPeriod(day)];
+}
 
 /** What measurement needs to know about a ledger row, whatever its later status. */
 export interface MeasuredDelivery {

@@ -2,7 +2,6 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
@@ -11,6 +10,7 @@ import type { OutboxEntry } from '../../../lib/cli/commands/campaigns';
 import { isScheduledTrigger } from '../../../lib/domain/campaigns/campaign';
 import type { Customer } from '../../../lib/domain/customer';
 import { unfittedModel } from '../../../lib/domain/scoring-model';
+import { instantOf } from '../../../lib/domain/zoned-time';
 import { runCli } from '../../support/cli';
 import { campaignTexts, verifyPhone, verifyTokenOf } from '../../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
@@ -43,7 +43,7 @@ const answers: Record<string, unknown> = {};
 const AUCKLAND = 'Pacific/Auckland';
 /** "Today" for the birthday people: 15 June 2026 in Auckland (NZST, +12:00). */
 const localInstant = (zone: string, date: string, time: string) =>
-  DateTime.fromISO(`${date}T${time}`, { zone }).toUTC().toISO() as string;
+  new Date(instantOf(`${date}T${time}`, zone) as number).toISOString();
 
 async function signup(name: string, extra: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${runtime.url}/signups`, {

@@ -1,12 +1,13 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
+import { addDays } from '../../../lib/domain/calendar';
 import { encodeSesTag } from '../../../lib/domain/campaigns/ses-tags';
 import type { Customer } from '../../../lib/domain/customer';
+import { instantOf, localDate } from '../../../lib/domain/zoned-time';
 import { campaignTexts, codeIn, codeTexts, verifyPhone, verifyTokenOf } from '../../support/phone';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger, readProfile } from '../../support/tables';
@@ -191,16 +192,14 @@ describe('one-click unsubscribe', () => {
   });
 
   it('the planner then skips the person on their birthday, saying why', async () => {
-    const nine = DateTime.fromISO('2026-06-15T09:00', { zone: 'Europe/London' }).toUTC().toISO() as string;
-    const run = await planner(nine);
+    const run = await planner(londonNine());
     expect(run.skipped.unsubscribed).toBe(1);
     expect(run.queued).toBe(0);
     expect((await mailTo('ana')).filter((m) => m.subject.includes('birthday'))).toEqual([]);
   });
 });
 
-const londonNine = () =>
-  DateTime.fromISO('2026-06-15T09:00', { zone: 'Europe/London' }).toUTC().toISO() as string;
+const londonNine = () => new Date(instantOf('2026-06-15T09:00', 'Europe/London') as number).toISOString();
 
 describe('SES feedback', () => {
   let bo: string;
@@ -467,12 +466,12 @@ describe('event-driven triggers', () => {
         }),
       )
     ).Item!;
-    const orderDay = DateTime.fromISO(orderedAt, { zone: 'Europe/London' }).toISODate() as string;
+    const orderDay = localDate(Date.parse(orderedAt), 'Europe/London') as string;
     expect(unmarshall(olga)).toMatchObject({ lastOrderKey: orderDay, lastOrderOffset: expect.any(Number) });
 
-    const surveyDay = DateTime.fromISO(orderDay).plus({ days: 7 }).toISODate() as string;
+    const surveyDay = addDays(orderDay, 7);
     const at = (time: string) =>
-      DateTime.fromISO(`${surveyDay}T${time}`, { zone: 'Europe/London' }).toUTC().toISO() as string;
+      new Date(instantOf(`${surveyDay}T${time}`, 'Europe/London') as number).toISOString();
     const early = await planner(at('08:00'));
     expect(early.queued).toBe(0);
     const nine = await planner(at('09:00'));
@@ -511,15 +510,14 @@ describe('event-driven triggers', () => {
     );
     events.destroy();
     // No settled() from here on: the held message sits delayed on the send queue.
-    const nine = DateTime.fromISO(at, { zone: timeZone })
-      .plus({ days: 1 })
-      .set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    const nextDay = addDays(localDate(Date.parse(at), timeZone) as string, 1);
+    const nine = new Date(instantOf(`${nextDay}T09:00`, timeZone) as number).toISOString();
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 100 && !row; i++) {
       row = (await ledger(id)).find((r) => r.campaignId === 'win-back');
       if (!row) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(row).toMatchObject({ status: 'queued', notBefore: nine.toUTC().toISO() });
+    expect(row).toMatchObject({ status: 'queued', notBefore: nine });
     expect((await mailTo('walt')).filter((m) => m.subject.startsWith('We miss you'))).toEqual([]);
   });
 });

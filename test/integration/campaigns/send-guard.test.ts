@@ -1,9 +1,9 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
+import { instantOf, localDate } from '../../../lib/domain/zoned-time';
 import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
@@ -14,7 +14,7 @@ import { readLedger } from '../../support/tables';
 const SUITE = `grd${Date.now().toString(36)}`;
 const address = (name: string) => `${name}.${SUITE}@example.com`;
 const LONDON = 'Europe/London';
-const london = (date: string, time: string) => DateTime.fromISO(`${date}T${time}`, { zone: LONDON }).toUTC();
+const london = (date: string, time: string) => new Date(instantOf(`${date}T${time}`, LONDON) as number);
 // Without the welcome email (it answers the confirmation, at whatever hour the suite runs).
 const campaigns = loadConfig(() => undefined, '/nonexistent')
   .campaigns.filter((c) => c.id !== 'welcome')
@@ -109,7 +109,7 @@ describe('the send-time guard on the local runtime', () => {
     const response = await fetch(`${runtime.url}/planner/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_KEY },
-      body: JSON.stringify({ at: london('2026-06-15', '09:30').toISO() }),
+      body: JSON.stringify({ at: london('2026-06-15', '09:30').toISOString() }),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ due: 1, queued: 1, pending: 0 });
@@ -123,21 +123,21 @@ describe('the send-time guard on the local runtime', () => {
     const id = await customer('dora', '1991-06-16');
     // A late planner pass: as of 10:55 (its scheduled hour), running while the runtime's clock says
     // 11:20 — the message it queues reaches the sender after the window closed.
-    runtime.clock.set(london('2026-06-16', '11:20').toJSDate());
+    runtime.clock.set(london('2026-06-16', '11:20'));
     try {
       const outcome = await runtime.scheduler.runScheduleNow(
         'CampaignsPlannerSchedule',
-        london('2026-06-16', '10:55').toJSDate(),
+        london('2026-06-16', '10:55'),
       );
       expect(outcome).toMatchObject({ status: 'succeeded', result: { due: 1, queued: 1 } });
       await settle();
     } finally {
       runtime.clock.reset();
     }
-    const next = london('2026-06-17', '09:00').toISO();
+    const next = london('2026-06-17', '09:00').toISOString();
     expect(await row(id, 'birthday')).toMatchObject({
       status: 'queued',
-      plannedAt: london('2026-06-16', '10:55').toISO(),
+      plannedAt: london('2026-06-16', '10:55').toISOString(),
       notBefore: next,
       deferReason: 'send_window',
     });
@@ -160,8 +160,8 @@ describe('the send-time guard on the local runtime', () => {
       region: 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const now = london(DateTime.now().setZone(LONDON).toISODate() as string, '09:30');
-    runtime.clock.set(now.toJSDate());
+    const now = london(localDate(Date.now(), LONDON) as string, '09:30');
+    runtime.clock.set(now);
     try {
       await events.send(
         new PutEventsCommand({
@@ -175,7 +175,7 @@ describe('the send-time guard on the local runtime', () => {
                 customerId: id,
                 kind: 'lifecycle',
                 segment: 'at_risk',
-                at: now.toISO(),
+                at: now.toISOString(),
                 eventId: `${SUITE}-wes`,
               }),
             },

@@ -1,11 +1,11 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { encodeSesTag } from '../../../lib/domain/campaigns/ses-tags';
+import { instantOf } from '../../../lib/domain/zoned-time';
 import { LOG_EVERYTHING, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
 import { readLedger } from '../../support/tables';
 
@@ -21,7 +21,7 @@ import { readLedger } from '../../support/tables';
 
 const SUITE = `unk${Date.now().toString(36)}`;
 const ZONE = 'Pacific/Auckland';
-const AT = DateTime.fromISO('2026-06-15T09:30', { zone: ZONE }).toUTC().toISO() as string;
+const AT = new Date(instantOf('2026-06-15T09:30', ZONE) as number).toISOString();
 const minutesAfter = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();
 // The birthday campaign only: the welcome that a confirmation triggers is sent at once by day
 // but delayed to 08:00 local by night (the real hour in Auckland), and settled() would wait for it.

@@ -217,7 +217,7 @@ describe('the send-time guard', () => {
   });
 });
 
-// An independent oracle for the local time: Intl (ICU), not luxon, which the guard uses.
+// An independent oracle for the local time: Intl read directly, not the cached zoned-time module the guard uses.
 const localMinutes = (at: Date, timeZone: string): number => {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../lib/domain/campaigns/delivery';
 import {
   funnelChange,
-  localDate,
   type MeasuredDelivery,
   measuredDelivery,
   newlyReached,
@@ -97,7 +96,7 @@ describe('the periods a delivery counts in', () => {
   });
 
   it('refuses an unknown zone instead of counting on the wrong day', () => {
-    expect(() => localDate('2026-05-16T23:30:00.000Z', 'Mars/Olympus')).toThrow(RangeError);
+    expect(() => periodsOf('2026-05-16T23:30:00.000Z', 'Mars/Olympus')).toThrow(RangeError);
   });
 });
 
