@@ -168,13 +168,14 @@ export const CampaignSettingsSchema = z.strictObject({
   /**
    * How long a row left `unknown` by an interrupted send waits for the provider's own event before it
    * is sent again (delivery.ts). Email: longer than SES takes to publish its `Send` event (seconds;
-   * 15 minutes leaves a wide margin). SMS: null, never (SNS delivery-status records carry no tags
-   * and may lag by hours), unless an operator prefers a retry after that many minutes.
+   * 15 minutes leaves a wide margin). SMS: likewise longer than End User Messaging takes to publish
+   * its own TEXT_QUEUED event through the SNS destination (seconds; the carriers' later events may
+   * lag by hours, but any one resolves the row); null: never sent again, only reported.
    */
   unknownQuietPeriod: z.prefault(
     z.strictObject({
       emailMinutes: z._default(z.int().check(z.gte(5), z.lte(1440)), 15),
-      smsMinutes: z._default(z.nullable(z.int().check(z.gte(5), z.lte(10_080))), null),
+      smsMinutes: z._default(z.nullable(z.int().check(z.gte(5), z.lte(1440))), 15),
     }),
     {},
   ),

@@ -23,9 +23,8 @@ import { ValueTierSchema } from '../value-tier';
 // that retry from being a second message: it is far longer than SES takes to publish `Send`.
 // Residual risk: a `Send` event later than the quiet period (an EventBridge or SES delay of more
 // than 15 minutes) finds the row retried; if it lands before the retry calls SES it still wins (it
-// moves `queued` too), after that the person gets two emails. SMS has no such tagged event (SNS
-// delivery-status records carry no tags and may lag by hours), so SMS rows are not retried unless
-// an operator sets an SMS quiet period.
+// moves `queued` too), after that the person gets two emails. Texts follow the same rule: End User
+// Messaging SMS publishes TEXT_QUEUED, with our ids in its `context`, for every text it took.
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -87,7 +86,7 @@ export const UNKNOWN_AFTER_SECONDS = 120;
 export const isStuckUnknown = (row: Pick<Delivery, 'status' | 'updatedAt'>, now: Date): boolean =>
   row.status === 'unknown' && now.getTime() - Date.parse(row.updatedAt) > UNKNOWN_AFTER_SECONDS * 1000;
 
-/** Per channel, minutes without a provider event after which an `unknown` row is sent again; null: never. */
+/** Per channel, minutes without a provider event after which an `unknown` row is sent again; null: never (SMS only). */
 export interface UnknownQuietPeriod {
   emailMinutes: number;
   smsMinutes: number | null;

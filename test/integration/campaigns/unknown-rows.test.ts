@@ -18,6 +18,9 @@ import { readLedger } from '../../support/tables';
 //     row back and sends it, exactly once more. (His first copy is in the emulator, but no Send
 //     event for it ever reaches Precis: to Precis that is a crash before SES took the message, the
 //     one case the retry is for; hence two copies in the emulator, one per attempt.)
+// Texts, the same two cases: Cai's row resolved by End User Messaging's TEXT_QUEUED event (our ids in
+// its `context`, delivered by the SMS configuration set's SNS topic), Dee's retried once past the SMS
+// quiet period (15 minutes by default).
 
 const SUITE = `unk${Date.now().toString(36)}`;
 const ZONE = 'Pacific/Auckland';
@@ -35,7 +38,10 @@ let dynamo: DynamoDBClient;
 const people = {
   ana: { email: `ana.${SUITE}@example.com`, id: '' },
   ben: { email: `ben.${SUITE}@example.com`, id: '' },
+  cai: { email: `cai.${SUITE}@example.com`, id: '', phone: '+64211000001' },
+  dee: { email: `dee.${SUITE}@example.com`, id: '', phone: '+64211000002' },
 };
+const texted = (person: Person): person is 'cai' | 'dee' => person === 'cai' || person === 'dee';
 type Person = keyof typeof people;
 
 const plannerRun = async (at: string) => {
@@ -64,6 +70,12 @@ const birthdayEmailsTo = async (person: Person) => {
   return store.emails.filter((e) => e.destination.to.includes(people[person].email) && birthday(e));
 };
 
+/** The birthday texts to one person in the SMS stand-in. */
+const birthdayTextsTo = (person: 'cai' | 'dee') =>
+  runtime
+    .smsMessages()
+    .filter((m) => m.phoneNumber === people[person].phone && m.context.campaign === 'birthday');
+
 const birthdayRow = async (person: Person) =>
   (await readLedger(dynamo, runtime.tableNames.Deliveries!, people[person].id)).find(
     (row) => row.deliveryKey === 'birthday#2026',
@@ -87,7 +99,7 @@ const signUp = async (person: Person) => {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      firstName: person === 'ana' ? 'Ana' : 'Ben',
+      firstName: person.charAt(0).toUpperCase() + person.slice(1),
       email,
       birthday: '1990-06-15',
       timeZone: ZONE,
@@ -99,20 +111,23 @@ const signUp = async (person: Person) => {
     headers: { 'x-api-key': TEST_ADMIN_KEY },
   });
   people[person].id = ((await found.json()) as { customerId: string }).customerId;
+  const consent = (status: string) => ({
+    M: { status: { S: status }, updatedAt: { S: '2026-01-01T00:00:00.000Z' }, source: { S: 'test' } },
+  });
+  // Ana and Ben are emailed; Cai and Dee texted only (a verified number, no email consent).
   await dynamo.send(
     new UpdateItemCommand({
       TableName: runtime.tableNames.Customers!,
       Key: { customerId: { S: people[person].id } },
-      UpdateExpression: 'SET consent.email = :c',
-      ExpressionAttributeValues: {
-        ':c': {
-          M: {
-            status: { S: 'confirmed' },
-            updatedAt: { S: '2026-01-01T00:00:00.000Z' },
-            source: { S: 'test' },
-          },
-        },
-      },
+      ...(texted(person)
+        ? {
+            UpdateExpression: 'SET phone = :p, consent.sms = :c',
+            ExpressionAttributeValues: { ':p': { S: people[person].phone }, ':c': consent('opted_in') },
+          }
+        : {
+            UpdateExpression: 'SET consent.email = :c',
+            ExpressionAttributeValues: { ':c': consent('confirmed') },
+          }),
     }),
   );
 };
@@ -123,8 +138,7 @@ beforeAll(async () => {
     env: LOG_EVERYTHING,
   });
   dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local });
-  await signUp('ana');
-  await signUp('ben');
+  for (const person of ['ana', 'ben', 'cai', 'dee'] as const) await signUp(person);
   await runtime.settled();
 });
 
@@ -136,14 +150,25 @@ afterAll(async () => {
 describe('a crash between the provider call and the ledger update', () => {
   let anaMessageId: string;
 
-  it('sends each birthday email once; the crash leaves both rows `unknown`', async () => {
-    expect(await plannerRun(AT)).toMatchObject({ due: 2, queued: 2 });
+  let caiMessageId: string;
+
+  it('sends each birthday email and text once; the crash leaves all four rows `unknown`', async () => {
+    expect(await plannerRun(AT)).toMatchObject({ due: 4, queued: 4 });
     expect(await birthdayEmailsTo('ana')).toHaveLength(1);
     expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+    expect(birthdayTextsTo('cai')).toHaveLength(1);
+    expect(birthdayTextsTo('dee')).toHaveLength(1);
+    // The text carried our ids in Context, and its TEXT_QUEUED event went through the SNS path.
+    expect(birthdayTextsTo('cai')[0]?.context).toEqual({
+      campaign: 'birthday',
+      occasion: '2026',
+      customer: people.cai.id,
+    });
     anaMessageId = (await birthdayRow('ana'))?.providerMessageId as string;
+    caiMessageId = (await birthdayRow('cai'))?.providerMessageId as string;
     expect(anaMessageId).toBeTruthy();
-    await crashLeft('ana', AT);
-    await crashLeft('ben', AT);
+    expect(caiMessageId).toBe(birthdayTextsTo('cai')[0]?.messageId);
+    for (const person of ['ana', 'ben', 'cai', 'dee'] as const) await crashLeft(person, AT);
     await runtime.settled();
   });
 
@@ -171,7 +196,41 @@ describe('a crash between the provider call and the ledger update', () => {
     expect((await birthdayRow('ben'))?.status).toBe('unknown');
   });
 
-  it('inside the quiet period the redelivered message sends nothing, and the sender reports Ben’s row', async () => {
+  it("End User Messaging's TEXT_QUEUED event for Cai's text (our ids in its context, via SNS) moves her row to sent", async () => {
+    const feedback = [...runtime.functions.values()].find((fn) => fn.entry.includes('ses-feedback'));
+    const record = {
+      eventType: 'TEXT_QUEUED',
+      eventVersion: '1.0',
+      eventTimestamp: Date.parse(AT) + 1000,
+      isFinal: false,
+      originationPhoneNumber: '+15555550100',
+      destinationPhoneNumber: people.cai.phone,
+      isInternationalSend: false,
+      messageId: caiMessageId,
+      messageRequestTimestamp: Date.parse(AT),
+      messageEncoding: 'GSM',
+      messageType: 'PROMOTIONAL',
+      messageStatus: 'QUEUED',
+      messageStatusDescription: 'Message is queued for delivery',
+      context: { campaign: 'birthday', occasion: '2026', customer: people.cai.id },
+      totalMessageParts: 1,
+    };
+    // As SNS invokes a subscribed function: one record, the event record as its Message.
+    const outcome = await feedback?.invoke({
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          EventVersion: '1.0',
+          Sns: { Type: 'Notification', MessageId: 'sns-1', Message: JSON.stringify(record), Timestamp: AT },
+        },
+      ],
+    });
+    expect(outcome).toEqual({ row: 'resolved', suppressed: false });
+    expect(await birthdayRow('cai')).toMatchObject({ status: 'sent', providerMessageId: caiMessageId });
+    expect((await birthdayRow('dee'))?.status).toBe('unknown');
+  });
+
+  it('inside the quiet period the redelivered messages send nothing, and the sender reports Ben’s and Dee’s rows', async () => {
     const queues = (await (await fetch(`${runtime.localAwsEndpoint}/queues`)).json()) as {
       name: string;
       url: string;
@@ -185,7 +244,7 @@ describe('a crash between the provider call and the ledger update', () => {
         customerId: people[person].id,
         campaignId: 'birthday',
         occasion: '2026',
-        channel: 'email',
+        channel: texted(person) ? 'sms' : 'email',
         plannedAt: AT,
       });
     // The handlers run in this process: their structured log lines go to stdout/stderr.
@@ -199,7 +258,7 @@ describe('a crash between the provider call and the ledger update', () => {
     // SQS redelivers after the visibility timeout (3 minutes): well inside the quiet period.
     runtime.clock.set(new Date(minutesAfter(5)));
     try {
-      for (const person of ['ana', 'ben'] as const) {
+      for (const person of ['ana', 'ben', 'cai', 'dee'] as const) {
         await sqs.send(new SendMessageCommand({ QueueUrl: sendQueue?.url, MessageBody: body(person) }));
       }
       await runtime.settled();
@@ -211,30 +270,47 @@ describe('a crash between the provider call and the ledger update', () => {
     }
     expect(await birthdayEmailsTo('ana')).toHaveLength(1);
     expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+    expect(birthdayTextsTo('cai')).toHaveLength(1);
+    expect(birthdayTextsTo('dee')).toHaveLength(1);
     expect((await birthdayRow('ben'))?.status).toBe('unknown');
+    expect((await birthdayRow('dee'))?.status).toBe('unknown');
     const reported = logged.filter((line) => line.includes('message state unknown'));
-    expect(reported).toHaveLength(1);
-    expect(reported[0]).toContain(people.ben.id);
-    expect(reported[0]).toContain('interrupted');
-    expect(reported[0]).not.toContain(people.ben.email);
+    expect(reported).toHaveLength(2);
+    expect(reported.some((line) => line.includes(people.ben.id))).toBe(true);
+    expect(reported.some((line) => line.includes(people.dee.id))).toBe(true);
+    for (const line of reported) {
+      expect(line).toContain('interrupted');
+      expect(line).not.toContain(people.ben.email);
+      expect(line).not.toContain(people.dee.phone);
+    }
   });
 
-  it('a planner pass inside the quiet period counts Ben’s row unknown and queues nothing', async () => {
-    expect(await plannerRun(minutesAfter(10))).toMatchObject({ due: 2, queued: 0, unknown: 1, retried: 0 });
+  it('a planner pass inside the quiet period counts Ben’s and Dee’s rows unknown and queues nothing', async () => {
+    expect(await plannerRun(minutesAfter(10))).toMatchObject({ due: 4, queued: 0, unknown: 2, retried: 0 });
     await runtime.settled();
     expect(await birthdayEmailsTo('ben')).toHaveLength(1);
+    expect(birthdayTextsTo('dee')).toHaveLength(1);
   });
 
-  it('past the quiet period with no event, a planner pass sends Ben his email once more; Ana gets nothing', async () => {
-    expect(await plannerRun(minutesAfter(20))).toMatchObject({ due: 2, queued: 0, unknown: 0, retried: 1 });
+  it('past the quiet period with no event, a planner pass sends Ben his email and Dee her text once more; Ana and Cai get nothing', async () => {
+    expect(await plannerRun(minutesAfter(20))).toMatchObject({ due: 4, queued: 0, unknown: 0, retried: 2 });
     await runtime.settled();
     expect(await birthdayEmailsTo('ben')).toHaveLength(2);
     expect(await birthdayEmailsTo('ana')).toHaveLength(1);
+    expect(birthdayTextsTo('dee')).toHaveLength(2);
+    expect(birthdayTextsTo('cai')).toHaveLength(1);
     expect((await birthdayRow('ben'))?.status).toBe('sent');
+    // Dee's second text is resolved by its own TEXT_QUEUED too: the row names the new message.
+    expect(await birthdayRow('dee')).toMatchObject({
+      status: 'sent',
+      providerMessageId: birthdayTextsTo('dee')[0]?.messageId,
+    });
     // Another pass (or the hourly one) sends nothing more.
     expect(await plannerRun(minutesAfter(30))).toMatchObject({ queued: 0, unknown: 0, retried: 0 });
     await runtime.settled();
     expect(await birthdayEmailsTo('ben')).toHaveLength(2);
     expect(await birthdayEmailsTo('ana')).toHaveLength(1);
+    expect(birthdayTextsTo('dee')).toHaveLength(2);
+    expect(birthdayTextsTo('cai')).toHaveLength(1);
   });
 });
