@@ -325,8 +325,9 @@ function acknowledgeDeploymentHandler(stack: Stack, site: Bucket): void {
     'AwsSolutions-IAM5[Action::s3:List*]',
     'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
     'AwsSolutions-IAM5[Action::s3:Abort*]',
-    // The assets bucket is per region: named by the pinned region (config `region`) if there is one.
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}/*]`,
+    // The assets bucket is per region: named by the pinned region (config `region`) if there is one,
+    // which also fixes the partition.
+    `AwsSolutions-IAM5[Resource::arn:${nagPseudo(stack.partition, 'Partition')}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${nagPseudo(stack.region, 'Region')}/*]`,
     `AwsSolutions-IAM5[Resource::${siteArn}/*]`,
     'AwsSolutions-IAM5[Resource::*]',
     // Its runtime is pinned by aws-cdk-lib (a Python handler with the AWS CLI layer).
@@ -335,3 +336,7 @@ function acknowledgeDeploymentHandler(stack: Stack, site: Bucket): void {
     acknowledge(handler, finding, reason);
   }
 }
+
+/** A stack's pseudo parameter as cdk-nag writes it in a finding: its value if known, else `<AWS::…>`. */
+const nagPseudo = (value: string, name: string): string =>
+  Token.isUnresolved(value) ? `<AWS::${name}>` : value;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
@@ -5,6 +7,7 @@ import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../infra/config';
+import { REPO_ROOT } from '../../infra/constructs/precis-function';
 import { buildStacks } from '../../infra/stacks';
 import { isPublicPath, PUBLIC_PATHS } from '../../infra/stacks/edge-stack';
 import { ENV, ORIGIN_VERIFY_HEADER } from '../../lib/config/env-names';
@@ -24,8 +27,11 @@ let messaging: Template;
 let findings: string[];
 
 beforeAll(() => {
+  // With cdk.json's feature flags, as `npx cdk synth` runs (a known region also fixes the partition).
+  const { context } = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: object };
   const app = new App({
     context: {
+      ...context,
       [BUNDLING_STACKS]: [],
       publicEdge: JSON.stringify({ enabled: true, rateLimitPer5Minutes: 250 }),
       region: 'eu-west-2',
