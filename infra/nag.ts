@@ -1,4 +1,4 @@
-import { type App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type App, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -47,4 +47,17 @@ export function acknowledgeIndexGrants(table: Table): void {
   for (const arn of [nagAttribute(cfnTable, 'Arn'), nagExportedAttribute(stack, table.tableArn)]) {
     acknowledge(stack.node.root, `AwsSolutions-IAM5[Resource::${arn}/index/*]`, reason);
   }
+}
+
+/**
+ * A stack's pseudo parameters as cdk-nag writes them in a finding: `<AWS::Region>` and so on, or the
+ * value itself when the stack is pinned to a region (config `region`), which also fixes the partition.
+ */
+export function nagPseudo(stack: Stack): { partition: string; region: string; account: string } {
+  const named = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+  return {
+    partition: named(stack.partition, 'Partition'),
+    region: named(stack.region, 'Region'),
+    account: named(stack.account, 'AccountId'),
+  };
 }

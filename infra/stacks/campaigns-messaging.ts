@@ -32,7 +32,7 @@ import type { PrecisConfig } from '../config';
 import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
 import { StreamConsumer } from '../constructs/stream-consumer';
-import { acknowledge } from '../nag';
+import { acknowledge, nagPseudo } from '../nag';
 import { grantIdentities, type IdentityStore } from './identity-grants';
 
 export interface CampaignsMessagingProps extends IdentityStore {
@@ -456,21 +456,15 @@ export function grantSendText(fn: PrecisFunction, config: PrecisConfig, configur
     }),
   );
   if (!identity?.startsWith('arn:') && fn.role) {
-    acknowledge(
-      fn.role,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
-      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
-    );
-    acknowledge(
-      fn.role,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:pool/*]',
-      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
-    );
-    acknowledge(
-      fn.role,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:sender-id/*]',
-      "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
-    );
+    // As cdk-nag names them: pseudo parameters, or their values when the stack is pinned to a region.
+    const { partition, region } = nagPseudo(stack);
+    for (const resource of ['phone-number', 'pool', 'sender-id']) {
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::arn:${partition}:sms-voice:${region}:<AWS::AccountId>:${resource}/*]`,
+        "No origination identity ARN is configured (sms.originationIdentity): End User Messaging picks one of the account's phone numbers, pools or sender IDs.",
+      );
+    }
   }
 }
 

@@ -7,7 +7,6 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
-  Token,
 } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -39,7 +38,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import type { PrecisConfig } from '../config';
 import { REPO_ROOT } from '../constructs/precis-function';
-import { acknowledge, nagAttribute } from '../nag';
+import { acknowledge, nagAttribute, nagPseudo } from '../nag';
 import { configureStage } from './api-stack';
 
 /** The routes the dashboard reads, and nothing else: the same paths the main API has, so the same functions answer. */
@@ -318,6 +317,7 @@ function acknowledgeDeploymentHandler(stack: Stack, site: Bucket): void {
     'wildcards of its grants (read the CDK assets bucket, write and prune the site bucket, invalidate ' +
     'the distribution, which CloudFront only grants on *) are set by the library.';
   const siteArn = nagAttribute(site.node.defaultChild as CfnElement, 'Arn');
+  const pseudo = nagPseudo(stack);
   for (const finding of [
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     'AwsSolutions-IAM5[Action::s3:GetObject*]',
@@ -327,7 +327,7 @@ function acknowledgeDeploymentHandler(stack: Stack, site: Bucket): void {
     'AwsSolutions-IAM5[Action::s3:Abort*]',
     // The assets bucket is per region: named by the pinned region (config `region`) if there is one,
     // which also fixes the partition.
-    `AwsSolutions-IAM5[Resource::arn:${nagPseudo(stack.partition, 'Partition')}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${nagPseudo(stack.region, 'Region')}/*]`,
+    `AwsSolutions-IAM5[Resource::arn:${pseudo.partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${pseudo.region}/*]`,
     `AwsSolutions-IAM5[Resource::${siteArn}/*]`,
     'AwsSolutions-IAM5[Resource::*]',
     // Its runtime is pinned by aws-cdk-lib (a Python handler with the AWS CLI layer).
@@ -336,7 +336,3 @@ function acknowledgeDeploymentHandler(stack: Stack, site: Bucket): void {
     acknowledge(handler, finding, reason);
   }
 }
-
-/** A stack's pseudo parameter as cdk-nag writes it in a finding: its value if known, else `<AWS::…>`. */
-const nagPseudo = (value: string, name: string): string =>
-  Token.isUnresolved(value) ? `<AWS::${name}>` : value;
