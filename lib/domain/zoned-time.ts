@@ -215,6 +215,7 @@ export function instantOf(
  * daylight-saving change that night is already accounted for. Undefined for an unknown zone.
  */
 export function offsetAtLocalNoon(date: string, timeZone: string): number | undefined {
-  const noon = instantOf(`${date}T12:00`, timeZone);
+  const day = parseIsoDate(date);
+  const noon = day && instantOf({ ...day, hour: 12 }, timeZone);
   return noon === undefined ? undefined : offsetAt(noon, timeZone);
 }
