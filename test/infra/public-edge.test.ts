@@ -228,3 +228,21 @@ describe('with the edge off (the default)', () => {
     vi.unstubAllEnvs();
   });
 });
+
+describe('the publicEdge config', () => {
+  const load = (context: Record<string, string>) => () => loadConfig((key) => context[key], '/nonexistent');
+  it('refuses a limit under WAF minimum, an unknown rule group and a malformed region, naming the key', () => {
+    expect(load({ publicEdge: '{"enabled":true,"rateLimitPer5Minutes":5}' })).toThrow(
+      /publicEdge\.rateLimitPer5Minutes/,
+    );
+    expect(load({ publicEdge: '{"managedRules":["AWSManagedRulesBotControlRuleSet"]}' })).toThrow(
+      /publicEdge\.managedRules\.0/,
+    );
+    expect(load({ region: 'Ireland' })).toThrow(/region: must be an AWS region/);
+    expect(load({})().publicEdge).toEqual({
+      enabled: false,
+      rateLimitPer5Minutes: 300,
+      managedRules: ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesKnownBadInputsRuleSet'],
+    });
+  });
+});
