@@ -11,7 +11,7 @@ export interface BundleSize {
   entry: string;
   /** Bytes of the minified `index.mjs` Lambda runs, without its source map. */
   bytes: number;
-  /** Bytes in the bundle by package (`zod`, `luxon`, …) or by our own top folder (`lib/domain`). */
+  /** Bytes in the bundle by package (`zod`, `liquidjs`, …) or by our own top folder (`lib/domain`). */
   byOrigin: Map<string, number>;
 }
 
