@@ -14,6 +14,7 @@ import type { SqsService } from './sqs';
 //   GET  /messages                             → SMS sent so far, newest first (JSON)
 //   POST /clear                                → forget the SMS sent so far
 //   POST /opt-out  {"phoneNumber":"+44…"}      → simulate a recipient replying STOP
+//   POST /sms-events/replay                    → every kept text's TEXT_QUEUED event again
 //   GET  /events                               → the latest bus events and the rules they matched
 
 export type LocalAwsServer = LoopbackServer;
@@ -76,7 +77,14 @@ export const startLocalAws = async (options: {
     if (method === 'GET' && url.pathname === '/') {
       return json(res, 200, {
         service: 'precis local AWS (End User Messaging SMS, EventBridge, SQS)',
-        endpoints: ['GET /messages', 'POST /clear', 'POST /opt-out', 'GET /events', 'GET /queues'],
+        endpoints: [
+          'GET /messages',
+          'POST /clear',
+          'POST /opt-out',
+          'POST /sms-events/replay',
+          'GET /events',
+          'GET /queues',
+        ],
       });
     }
     if (method !== 'POST') return json(res, 404, { message: 'Not Found' });
@@ -84,6 +92,9 @@ export const startLocalAws = async (options: {
     if (url.pathname === '/clear') {
       sms.clear();
       return json(res, 200, { cleared: true });
+    }
+    if (url.pathname === '/sms-events/replay') {
+      return json(res, 200, { replayed: sms.replayEvents() });
     }
     if (url.pathname === '/opt-out') {
       const parsed: unknown = JSON.parse(body.toString('utf8') || '{}');

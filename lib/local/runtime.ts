@@ -274,7 +274,11 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     }
 
     const throttle = new ProviderThrottle(options.throttleShare ?? 0, options.throttleRandom);
-    const sms = new SmsSink(throttle, () => clock.now());
+    const sms = new SmsSink(
+      throttle,
+      () => clock.now(),
+      options.dataDir ? join(options.dataDir, 'sms-messages.jsonl') : undefined,
+    );
     const secrets = new LocalSecrets(
       options.dataDir ? join(options.dataDir, 'secrets.json') : undefined,
       options.secrets,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ProviderThrottle } from './provider-throttle';
 
 // A local stand-in for AWS End User Messaging SMS (API `pinpoint-sms-voice-v2`, the awsJson1_0
@@ -156,12 +157,22 @@ export class SmsSink {
 
   /**
    * `throttle`: answers a share of SendTextMessage calls as the service does over its rate
-   * (provider-throttle.ts). `now`: the events' clock (the runtime's shared clock).
+   * (provider-throttle.ts). `now`: the events' clock (the runtime's shared clock). `file`: where the
+   * texts taken are kept (JSON lines, written before the answer), so they outlive the runtime as the
+   * provider's do; read back at start.
    */
   constructor(
     private readonly throttle?: ProviderThrottle,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly file?: string,
+  ) {
+    if (file && existsSync(file)) {
+      this.messages = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as SmsMessage);
+    }
+  }
 
   /** Where an accepted text's events go (the configuration set's event destinations). */
   publishEventsTo(listener: (events: SmsEventRecord[], configurationSet: string) => void): void {
@@ -175,6 +186,16 @@ export class SmsSink {
 
   clear(): void {
     this.messages = [];
+    if (this.file) writeFileSync(this.file, '');
+  }
+
+  /**
+   * Every kept text's TEXT_QUEUED event again: what the SNS topic would still deliver (at least
+   * once) after the runtime that held the local topic died. The feedback function is idempotent.
+   */
+  replayEvents(): number {
+    for (const message of this.messages) this.publishQueued(message);
+    return this.messages.length;
   }
 
   /** Simulates the recipient replying STOP: the number joins the default opt-out list. */
@@ -237,6 +258,35 @@ export class SmsSink {
     }
   }
 
+  /**
+   * The service's own first event for a text it took: TEXT_QUEUED. Carriers' events
+   * (TEXT_SUCCESSFUL, TEXT_DELIVERED, failures) are not simulated, as the SES stand-in publishes
+   * only `Send`.
+   */
+  private publishQueued(message: SmsMessage): void {
+    if (!message.configurationSet || !this.onEvents) return;
+    const { encoding, parts } = partsOf(message.message);
+    const origination = message.originationIdentity;
+    const record: SmsEventRecord = {
+      eventType: 'TEXT_QUEUED',
+      eventVersion: '1.0',
+      eventTimestamp: this.now().getTime(),
+      isFinal: false,
+      originationPhoneNumber: origination?.startsWith('+') ? origination : LOCAL_ORIGINATION,
+      destinationPhoneNumber: message.phoneNumber,
+      isInternationalSend: false,
+      messageId: message.messageId,
+      messageRequestTimestamp: Date.parse(message.at),
+      messageEncoding: encoding,
+      messageType: message.messageType,
+      messageStatus: 'QUEUED',
+      messageStatusDescription: 'Message is queued for delivery',
+      context: message.context,
+      totalMessageParts: parts,
+    };
+    this.onEvents([record], message.configurationSet);
+  }
+
   private sendTextMessage(input: Record<string, unknown>): JsonResponse {
     const refusal = sendTextMessageRefusal(input);
     if (refusal) return refusal;
@@ -259,50 +309,19 @@ export class SmsSink {
       typeof input.ConfigurationSetName === 'string' ? input.ConfigurationSetName : undefined;
     const originationIdentity =
       typeof input.OriginationIdentity === 'string' ? input.OriginationIdentity : undefined;
-    const message = input.MessageBody as string;
-    this.messages.push({
+    const message: SmsMessage = {
       messageId,
       at: at.toISOString(),
       phoneNumber,
-      message,
+      message: input.MessageBody as string,
       messageType,
       ...(configurationSet ? { configurationSet } : {}),
       ...(originationIdentity ? { originationIdentity } : {}),
       context,
-    });
-    if (configurationSet && this.onEvents) {
-      const { encoding, parts } = partsOf(message);
-      const record = (
-        eventType: string,
-        status: string,
-        description: string,
-        isFinal: boolean,
-      ): SmsEventRecord => ({
-        eventType,
-        eventVersion: '1.0' as const,
-        eventTimestamp: this.now().getTime(),
-        isFinal,
-        originationPhoneNumber: originationIdentity?.startsWith('+')
-          ? originationIdentity
-          : LOCAL_ORIGINATION,
-        destinationPhoneNumber: phoneNumber,
-        isInternationalSend: false,
-        messageId,
-        messageRequestTimestamp: at.getTime(),
-        messageEncoding: encoding,
-        messageType,
-        messageStatus: status,
-        messageStatusDescription: description,
-        context,
-        totalMessageParts: parts,
-      });
-      // The service's own first event: it took the text. Carriers' events (TEXT_SUCCESSFUL,
-      // TEXT_DELIVERED, failures) are not simulated, as the SES stand-in publishes only `Send`.
-      this.onEvents(
-        [record('TEXT_QUEUED', 'QUEUED', 'Message is queued for delivery', false)],
-        configurationSet,
-      );
-    }
+    };
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(message)}\n`);
+    this.messages.push(message);
+    this.publishQueued(message);
     return { status: 200, body: { MessageId: messageId } };
   }
 }

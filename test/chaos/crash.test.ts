@@ -31,8 +31,13 @@ import { ChaosRuntime } from './support/chaos-runtime';
 // hours); the local stand-in that publishes them dies with the child, so after each restart this
 // suite delivers SES's `Email Sent` event again for every email the emulator holds, as AWS would
 // deliver the ones in flight (at least once: the feedback rule is idempotent, which (b) checks).
+// The first CHAOS_TEXTED of them (default 40) gave SMS consent only: their birthday message is a text
+// through the End User Messaging stand-in, which keeps the texts it took in the runtime's data
+// folder (they survive the kills, as the provider's do) and, asked after each restart, delivers
+// every kept text's TEXT_QUEUED event again through the SNS path (at least once, as SNS would).
 
 const PEOPLE = Number(process.env.CHAOS_PEOPLE ?? 200);
+const TEXTED = Math.min(PEOPLE, Number(process.env.CHAOS_TEXTED ?? 40));
 const CRASHES = Number(process.env.CHAOS_CRASHES ?? 12);
 /** `today`: no retry within the run (the quiet period at its 24-hour maximum), for the figure before. */
 const RULE = process.env.CHAOS_RULE === 'today' ? 'today' : 'quiet-period';
@@ -53,9 +58,11 @@ const campaignSettings = {
 
 let runtime: ChaosRuntime;
 let dynamo: DynamoDBClient;
-const people: { email: string; id: string }[] = Array.from({ length: PEOPLE }, (_, i) => ({
+const people: { email: string; id: string; phone?: string }[] = Array.from({ length: PEOPLE }, (_, i) => ({
   email: `p${i}.${SUITE}@example.com`,
   id: '',
+  // New Zealand mobiles (+64 21 …), one each: texted at 09:30 local, inside SMS quiet hours.
+  ...(i < TEXTED && { phone: `+6421${String(1_000_000 + i)}` }),
 }));
 const idByEmail = new Map<string, string>();
 
@@ -69,12 +76,14 @@ interface PassResult {
 const figures = {
   rule: RULE,
   people: PEOPLE,
+  texted: TEXTED,
   crashes: 0,
   crashesWhileSending: 0,
   passesCut: 0,
   unknownFound: 0,
   retried: 0,
   sendEventsDelivered: 0,
+  textEventsDelivered: 0,
   replayedMessages: 0,
   duplicates: 0,
   leftUnsent: 0,
@@ -112,11 +121,28 @@ const storedEmails = async (): Promise<StoredEmail[]> => {
   return store.emails.filter((e) => e.destination.to.some((to) => idByEmail.has(to)));
 };
 
-/** Emails per person and campaign (the confirmation and the birthday: one each at most). */
+/** This suite's texts in the SMS stand-in (kept across the kills in the runtime's data folder). */
+const storedTexts = async () => {
+  const emailByPhone = new Map(people.flatMap((p) => (p.phone ? [[p.phone, p.email] as const] : [])));
+  const texts = (await (await fetch(`${runtime.localAwsEndpoint}/messages`)).json()) as {
+    phoneNumber: string;
+    context: Record<string, string>;
+  }[];
+  return texts.flatMap((text) => {
+    const email = emailByPhone.get(text.phoneNumber);
+    return email ? [{ email, campaign: text.context.campaign ?? '' }] : [];
+  });
+};
+
+/** Messages per person and campaign (the confirmation and the birthday: one each at most). */
 const countPerPerson = async () => {
   const counts = new Map<string, number>();
   for (const email of await storedEmails()) {
     const key = `${email.destination.to[0]}\u0000${campaignOf(email)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (const text of await storedTexts()) {
+    const key = `${text.email}\u0000${text.campaign}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const birthdays = people.map((p) => counts.get(`${p.email}\u0000birthday`) ?? 0);
@@ -163,6 +189,8 @@ const deliverSendEvents = async () => {
   } finally {
     events.destroy();
   }
+  const replay = await fetch(`${runtime.localAwsEndpoint}/sms-events/replay`, { method: 'POST' });
+  figures.textEventsDelivered += ((await replay.json()) as { replayed: number }).replayed;
   await runtime.settle();
 };
 
@@ -199,21 +227,24 @@ const seed = async () => {
     });
     person.id = ((await found.json()) as { customerId: string }).customerId;
     idByEmail.set(person.email, person.id);
-    // Confirmed (the double opt-in's link clicked): the birthday email may go.
+    // Confirmed (the double opt-in's link clicked): the birthday email may go. Or, for the texted
+    // ones, a verified number with SMS consent and no email consent: the birthday text may go.
+    const consent = (status: string) => ({
+      M: { status: { S: status }, updatedAt: { S: '2026-01-01T00:00:00.000Z' }, source: { S: 'test' } },
+    });
     await dynamo.send(
       new UpdateItemCommand({
         TableName: runtime.tableNames.Customers,
         Key: { customerId: { S: person.id } },
-        UpdateExpression: 'SET consent.email = :c',
-        ExpressionAttributeValues: {
-          ':c': {
-            M: {
-              status: { S: 'confirmed' },
-              updatedAt: { S: '2026-01-01T00:00:00.000Z' },
-              source: { S: 'test' },
-            },
-          },
-        },
+        ...(person.phone
+          ? {
+              UpdateExpression: 'SET phone = :p, consent.sms = :c',
+              ExpressionAttributeValues: { ':p': { S: person.phone }, ':c': consent('opted_in') },
+            }
+          : {
+              UpdateExpression: 'SET consent.email = :c',
+              ExpressionAttributeValues: { ':c': consent('confirmed') },
+            }),
       }),
     );
   });
@@ -276,7 +307,12 @@ const random = (() => {
 beforeAll(async () => {
   dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), ...local });
   runtime = new ChaosRuntime({
-    templates: synthTemplates({ campaigns, campaignSettings }),
+    // Texts paced at 10 a second (a short code's order), so they keep up with the emails.
+    templates: synthTemplates({
+      campaigns,
+      campaignSettings,
+      sendRates: { ...config.sendRates, sms: { default: 10 } },
+    }),
     dynamoEndpoint: inject('dynamoEndpoint'),
     sesEndpoint: inject('sesEndpoint'),
     tablePrefix: uniquePrefix(),
@@ -295,11 +331,13 @@ afterAll(async () => {
     '',
     `chaos: crash and replay (${figures.rule === 'today' ? 'no retry: the rule before' : 'Send events + 15-minute quiet period'})`,
     line('people due (birthday pass)', figures.people),
+    line('  of them texted (SMS consent only)', figures.texted),
     line('kill -9 of the runtime', figures.crashes),
     line('  of them while the pass was sending', figures.crashesWhileSending),
     line('rows found unknown inside the quiet period', figures.unknownFound),
     line('rows retried past the quiet period', figures.retried),
     line('SES Send events delivered (at least once)', figures.sendEventsDelivered),
+    line('SMS TEXT_QUEUED events delivered (again)', figures.textEventsDelivered),
     line('queue messages redelivered (replay)', figures.replayedMessages),
     line('duplicates after the crashes', figures.duplicates),
     line('duplicates after the replay', figures.replayDuplicates),
@@ -318,7 +356,7 @@ afterAll(async () => {
 });
 
 describe(`a birthday pass for ${PEOPLE} people through ${CRASHES} crashes of the runtime`, () => {
-  it('sends nobody two birthday emails and leaves at most 1% of them unsent', async () => {
+  it('sends nobody two birthday messages (emails or texts) and leaves at most 1% of them unsent', async () => {
     for (let i = 0; i < CRASHES; i++) {
       // Passes two minutes apart (as the clock moves on between restarts): later ones find rows
       // earlier crashes left, and past the quiet period, retry them (and may be cut short again).
@@ -358,7 +396,7 @@ describe(`a birthday pass for ${PEOPLE} people through ${CRASHES} crashes of the
     if (RULE === 'quiet-period') expect(counted.unsent).toBeLessThanOrEqual(Math.floor(PEOPLE / 100));
   });
 
-  it('replayed stream records, queue messages and SES events send nothing more', async () => {
+  it('replayed stream records, queue messages, SES and SMS events send nothing more', async () => {
     await runtime.kill();
     // Every stream record from the start of each stream, on the next start.
     try {

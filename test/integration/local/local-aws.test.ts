@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DeleteOptedOutNumberCommand,
@@ -12,7 +15,7 @@ import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EumSmsSender } from '../../../lib/adapters/sms-voice/eum-sms-sender';
 import type { EventFailure } from '../../../lib/local/failures';
-import type { SmsMessage } from '../../../lib/local/sms-sink';
+import { type SmsEventRecord, type SmsMessage, SmsSink } from '../../../lib/local/sms-sink';
 import { ProviderRejectedError, ProviderThrottledError } from '../../../lib/ports/message-senders';
 import { invocationsOf, resetRecorder } from '../../fixtures/local/functions/recorder';
 import { startTestRuntime, type TestRuntime } from '../../support/runtime';
@@ -168,6 +171,41 @@ describe('SMS stand-in (End User Messaging SMS, pinpoint-sms-voice-v2)', () => {
 
     await sms.send(new DeleteOptedOutNumberCommand({ OptOutListName: 'Default', OptedOutNumber: number }));
     expect(await sender.isOptedOut(number)).toBe(false);
+  });
+});
+
+describe('SMS stand-in kept in a data folder', () => {
+  it('keeps the texts it took across a restart, and delivers their TEXT_QUEUED events again on request', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'precis-sms-'));
+    try {
+      const file = join(dir, 'sms-messages.jsonl');
+      const first = new SmsSink(undefined, () => new Date('2026-06-15T09:30:00.000Z'), file);
+      const events: SmsEventRecord[] = [];
+      first.publishEventsTo((records) => events.push(...records));
+      const context = { campaign: 'birthday', occasion: '2026', customer: 'c-1' };
+      const sent = first.handle('PinpointSMSVoiceV2.SendTextMessage', {
+        DestinationPhoneNumber: PHONE,
+        MessageBody: 'Happy birthday',
+        ConfigurationSetName: 'precis-sms',
+        Context: context,
+      });
+      const { MessageId } = sent.body as { MessageId: string };
+      expect(events.map((e) => [e.eventType, e.messageId, e.context])).toEqual([
+        ['TEXT_QUEUED', MessageId, context],
+      ]);
+
+      // The runtime died; the one started on the same folder still has the text.
+      const second = new SmsSink(undefined, () => new Date('2026-06-15T09:40:00.000Z'), file);
+      const replayed: SmsEventRecord[] = [];
+      second.publishEventsTo((records) => replayed.push(...records));
+      expect(second.list().map((m) => [m.messageId, m.context])).toEqual([[MessageId, context]]);
+      expect(second.replayEvents()).toBe(1);
+      expect(replayed.map((e) => [e.eventType, e.messageId])).toEqual([['TEXT_QUEUED', MessageId]]);
+      second.clear();
+      expect(new SmsSink(undefined, undefined, file).list()).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
