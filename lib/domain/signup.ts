@@ -1,7 +1,8 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { type MetadataJson, parsePhoneNumberFromString as parseWith } from 'libphonenumber-js/core';
 import * as z from '../zod';
 import { parseBirthday } from './calendar';
 import { emailSchema } from './email-address';
+import mobileMetadata from './phone-metadata.json';
 import { isValidTimeZone } from './zoned-time';
 
 /**
@@ -196,7 +197,12 @@ export const DEFAULT_SMS_COUNTRIES = [
   'NZ',
 ];
 
-type CountryCode = Parameters<typeof parsePhoneNumberFromString>[1];
+type CountryCode = Parameters<typeof parseWith>[1];
+
+// libphonenumber's mobile metadata without its display formats (bin/phone-tables.ts): half the
+// weight in the signup and consent bundles, the same answers (test/unit/domain/phone-metadata.test.ts).
+const parsePhone = (phone: string, country: string | undefined) =>
+  parseWith(phone, country as CountryCode, mobileMetadata as unknown as MetadataJson);
 
 // The public form takes mobile numbers only, read with libphonenumber's mobile metadata: a number
 // is valid only when its type is MOBILE (or FIXED_LINE_OR_MOBILE where the numbering plan cannot
@@ -207,7 +213,7 @@ const NOT_MOBILE =
 
 /** The E.164 form of a mobile number, or undefined when it is not one (see NOT_MOBILE). */
 export function toE164(phone: string, country?: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(phone, country as CountryCode);
+  const parsed = parsePhone(phone, country);
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
@@ -217,7 +223,7 @@ export function phoneProblem(
   country: string | undefined,
   rules: { sms: boolean; countries: readonly string[] },
 ): string | undefined {
-  const parsed = parsePhoneNumberFromString(phone, country as CountryCode);
+  const parsed = parsePhone(phone, country);
   if (!parsed?.isValid()) return NOT_MOBILE;
   if (rules.sms && !rules.countries.includes(parsed.country ?? '')) {
     return `cannot receive texts from us: we send SMS only to numbers in ${rules.countries.join(', ')}`;

@@ -4,7 +4,7 @@ import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
 import { smsCountry } from '../../../lib/domain/measurement/sms-country';
 
-// smsCountry reads a generated table (bin/sms-country-table.ts) so the sender carries no
+// smsCountry reads a generated table (bin/phone-tables.ts) so the sender carries no
 // libphonenumber; here it is held to libphonenumber's own answer (full metadata) for every number
 // signup can store: mobile numbers, valid by the mobile metadata.
 
