@@ -51,11 +51,15 @@ export function createHandler(env: Env): QueueHandler {
       from: config[ENV.senderEmail],
       configurationSet: config[ENV.sesConfigurationSet],
     }),
-    sms: new EumSmsSender(smsVoiceClient(env, { sending: true }), {
-      configurationSet: config[ENV.smsConfigurationSet],
-      optOutList: config[ENV.smsOptOutList],
-      ...(env[ENV.smsOriginationIdentity] ? { originationIdentity: env[ENV.smsOriginationIdentity] } : {}),
-    }),
+    sms: new EumSmsSender(
+      smsVoiceClient(env, { sending: true }),
+      {
+        configurationSet: config[ENV.smsConfigurationSet],
+        optOutList: config[ENV.smsOptOutList],
+        ...(env[ENV.smsOriginationIdentity] ? { originationIdentity: env[ENV.smsOriginationIdentity] } : {}),
+      },
+      smsVoiceClient(env),
+    ),
     links,
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),
     consent: new DynamoConsentStore(db, {

@@ -31,14 +31,16 @@ const CONTEXT_VALUE = /^\S{1,800}$/;
 
 /** AWS End User Messaging SMS (`pinpoint-sms-voice-v2` SendTextMessage), with our ids in `Context`. */
 export class EumSmsSender implements SmsSender {
+  /** `reads`: the client of the opted-out check, which keeps the SDK's retries (sends make one attempt). */
   constructor(
     private readonly client: PinpointSMSVoiceV2Client,
     private readonly settings: EumSmsSettings,
+    private readonly reads: PinpointSMSVoiceV2Client = client,
   ) {}
 
   async isOptedOut(phone: string): Promise<boolean> {
     try {
-      const out = await this.client.send(
+      const out = await this.reads.send(
         new DescribeOptedOutNumbersCommand({
           OptOutListName: this.settings.optOutList,
           OptedOutNumbers: [phone],
