@@ -3,25 +3,22 @@ import {
   DynamoConfirmationLimiter,
   PHONE_CODES,
 } from '../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
-import { DynamoLastOrderIndex } from '../../lib/adapters/dynamodb/dynamo-last-order-index';
-import { ENV, type Env } from '../../lib/config/env-names';
-import { readEnv } from '../../lib/config/read-env';
+import type { Env } from '../../lib/config/env-names';
 import { plannerDeps } from '../shared/campaign-deps';
 import { identityTable } from '../shared/identities';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import type { StreamHandler } from '../shared/stream';
 import { campaignTriggersHandler } from './triggers';
 
-/** Composition root of the Customers stream's message triggers (confirmation email, welcome, survey keys). */
+/** Composition root of the Customers stream's message triggers (confirmation email, phone code, welcome). */
 export function createHandler(env: Env): StreamHandler {
   const db = dynamoDocumentClient(env);
-  const lastOrder = new DynamoLastOrderIndex(db, readEnv(env, [ENV.customersTable])[ENV.customersTable]);
   // Confirmation emails counted per mailbox, under a keyed pseudonym in the Identities table.
   const confirmations = new DynamoConfirmationLimiter(db, identityTable(env));
   // Verification code texts counted per number, the same way.
   const phoneCodes = new DynamoConfirmationLimiter(db, identityTable(env), PHONE_CODES);
   return campaignTriggersHandler(
-    { ...plannerDeps(env, db), lastOrder, confirmations, phoneCodes },
+    { ...plannerDeps(env, db), confirmations, phoneCodes },
     loggerFor(env, 'campaign-triggers'),
   );
 }

@@ -2,19 +2,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { CustomerSchema } from '../../lib/domain/customer';
 import type { ConfirmationLimiter } from '../../lib/ports/confirmation-limiter';
-import type { LastOrderIndex } from '../../lib/ports/last-order-index';
-import { onProfileChange, syncLastOrderKeys, type TriggerDeps } from '../../lib/use-cases/trigger-message';
+import { onProfileChange, type TriggerDeps } from '../../lib/use-cases/trigger-message';
 import { images, type StreamHandler, streamHandler } from '../shared/stream';
 
 /**
  * The Customers stream's second consumer: the double opt-in confirmation email, the phone
  * verification code text and the welcome
- * after confirmation (see onProfileChange), and the survey index keys (byLastOrder). A record that
- * fails is retried by the stream; the ledger claim makes the retry send nothing twice.
+ * after confirmation (see onProfileChange). It wakes for the person's facts only (FilterCriteria:
+ * lib/config/stream-filters.ts) and writes no profile. A record that fails is retried by the
+ * stream; the ledger claim makes the retry send nothing twice.
  */
 export function campaignTriggersHandler(
   deps: TriggerDeps & {
-    lastOrder: LastOrderIndex;
     confirmations: ConfirmationLimiter;
     phoneCodes: ConfirmationLimiter;
   },
@@ -31,7 +30,6 @@ export function campaignTriggersHandler(
     });
     for (const outcome of outcomes)
       logger.info('message triggered', { customerId: after.customerId, ...outcome });
-    await syncLastOrderKeys(deps.lastOrder, newImage, after);
   });
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
@@ -10,6 +10,8 @@ export interface StreamConsumerProps {
   table: ITable;
   fn: IFunction;
   batchSize?: number;
+  /** Lambda FilterCriteria patterns: only records matching one of them invoke the function. */
+  filters?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -37,6 +39,7 @@ export class StreamConsumer extends Construct {
         maxRecordAge: Duration.hours(6),
         parallelizationFactor: 1,
         onFailure: new SqsDlq(this.failureQueue),
+        ...(props.filters && { filters: props.filters.map((pattern) => FilterCriteria.filter(pattern)) }),
       }),
     );
     if (props.fn.role) {

@@ -27,6 +27,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import { packJson } from '../../lib/config/packed-json';
+import { TRIGGER_STREAM_FILTERS } from '../../lib/config/stream-filters';
 import { SMS_FEEDBACK_EVENT_TYPES } from '../../lib/domain/campaigns/feedback';
 import type { PrecisConfig } from '../config';
 import { FailureQueue } from '../constructs/failure-queue';
@@ -273,7 +274,12 @@ export class CampaignsMessaging extends Construct {
     grantTriggering(triggers, props, this.sendQueue);
     // The confirmation emails per mailbox: a counter item under the mailbox's keyed pseudonym.
     grantIdentities(props, triggers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    new StreamConsumer(this, 'TriggersConsumer', { table: props.customers, fn: triggers });
+    // Wakes for the person's facts only (stream-filters.ts).
+    new StreamConsumer(this, 'TriggersConsumer', {
+      table: props.customers,
+      fn: triggers,
+      filters: TRIGGER_STREAM_FILTERS,
+    });
 
     // Campaigns on entering a segment (win-back on lifecycle:at_risk): a rule on the app's bus for
     // the SegmentEntered events of the segments some enabled campaign is on.
@@ -391,7 +397,8 @@ export class CampaignsMessaging extends Construct {
 
 /** An event-driven trigger: read the profile, add to its recent-sends list, claim, queue. */
 function grantTriggering(fn: IFunction, props: CampaignsMessagingProps, queue: Queue): void {
-  props.customers.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  // Read only: a trigger writes no profile (the survey's index keys are the orders stream's).
+  props.customers.grant(fn, 'dynamodb:GetItem');
   props.deliveries.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:PutItem');
   queue.grantSendMessages(fn);
 }

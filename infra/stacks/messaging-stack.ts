@@ -18,6 +18,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
+import { PROFILE_STREAM_FILTERS } from '../../lib/config/stream-filters';
 import type { PrecisConfig } from '../config';
 import { FailureQueue } from '../constructs/failure-queue';
 import { PrecisFunction } from '../constructs/precis-function';
@@ -79,7 +80,13 @@ export class MessagingStack extends Stack {
     props.customers.grant(profileStream, 'dynamodb:UpdateItem');
     props.models.grant(profileStream, 'dynamodb:GetItem');
     props.bus.grantPutEventsTo(profileStream);
-    new StreamConsumer(this, 'ProfileStreamConsumer', { table: props.customers, fn: profileStream });
+    // Wakes for the person's facts and for segment changes, never for send bookkeeping or a derived
+    // write that moved no segment (stream-filters.ts).
+    new StreamConsumer(this, 'ProfileStreamConsumer', {
+      table: props.customers,
+      fn: profileStream,
+      filters: PROFILE_STREAM_FILTERS,
+    });
 
     const ordersStream = new PrecisFunction(this, 'OrdersStream', {
       role: 'orders-stream',

@@ -9,7 +9,7 @@ import {
 import { HmacIdentityKeys } from '../adapters/crypto/hmac-identity-keys';
 import { orderClaimItem, orderItem } from '../adapters/dynamodb/dynamo-order-repository';
 import { surveyClaimKey, surveyItems } from '../adapters/dynamodb/dynamo-survey-repository';
-import { newCustomer } from '../domain/customer';
+import { CHANGE_ATTRIBUTE, type ChangeKind, newCustomer } from '../domain/customer';
 import { orderFingerprint, orderSchema } from '../domain/order';
 import { signupSchema } from '../domain/signup';
 import { surveyFingerprint, surveySchema } from '../domain/survey';
@@ -131,7 +131,7 @@ export class DemoBulkLoader {
         identity: this.identityKeys.writeKey('email', signup.email as string),
         customerId: customer.customerId,
       });
-      profiles.push(customer);
+      profiles.push({ ...customer, [CHANGE_ATTRIBUTE]: 'facts' satisfies ChangeKind });
     }
     await this.putMany(this.target.tables.identities, identities);
     await this.putMany(this.target.tables.customers, profiles, (n) => onDone(duplicates + n));

@@ -70,6 +70,9 @@ export const CustomerSchema = z.object({
   /** Derived: sparse keys of the next-order index (absent = not indexed). */
   nextOrderKey: z.optional(z.string()),
   nextOrderOffset: z.optional(z.number()),
+  /** Derived: sparse keys of the last-order index, for the post-purchase survey (absent = not indexed). */
+  lastOrderKey: z.optional(z.string()),
+  lastOrderOffset: z.optional(z.number()),
   /** Campaigns: channels that must not be messaged (hard bounce, complaint, carrier opt-out). */
   suppression: z.optional(SuppressionSchema),
   /**
@@ -251,3 +254,18 @@ export const PROFILE_FIELDS = [
 function sameProfile(a: Customer, b: Customer): boolean {
   return PROFILE_FIELDS.every((field) => JSON.stringify(a[field]) === JSON.stringify(b[field]));
 }
+
+/**
+ * What a write to the Customers item changed, stored on the item as `change` so that each stream
+ * consumer wakes only for the changes it acts on (FilterCriteria: lib/config/stream-filters.ts):
+ * - `facts`: what the person told us or did — signup, manage page, confirmation, unsubscribe, phone
+ *   verification, a survey answer, erasure;
+ * - `derived`: metrics, lifetime value, scores or index keys, no segment membership changed;
+ * - `segments`: the same, with a segment membership change (the profile stream announces it);
+ * - `sends`: send bookkeeping — confirmation sent, phone code and its tries, suppression, manage link.
+ * Every write to the item sets it (the repository and consent store adapters), so a stale value never
+ * outlives the write after it.
+ */
+export const CHANGE_KINDS = ['facts', 'derived', 'segments', 'sends'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export const CHANGE_ATTRIBUTE = 'change';

@@ -1,4 +1,5 @@
 import { celebrationDate, monthDayKey } from './calendar';
+import { type LastOrderKeys, lastOrderIndexKeys } from './campaigns/last-order-keys';
 import type { Customer } from './customer';
 import { isoDateOf, localParts, offsetAtLocalNoon } from './zoned-time';
 
@@ -48,20 +49,33 @@ export function nextOrderIndexKeys(
   return { nextOrderKey: date, nextOrderOffset: offset };
 }
 
-/** Every derived index key of a profile. */
-export type DerivedKeys = BirthdayIndexKeys & NextOrderIndexKeys;
+/**
+ * Every derived index key of a profile, all in this one home: birthday, next order and last order
+ * (the post-purchase survey's `byLastOrder`, see campaigns/last-order-keys.ts). They are written
+ * with the rest of the derived state, in the same single update.
+ */
+export type DerivedKeys = BirthdayIndexKeys & NextOrderIndexKeys & LastOrderKeys;
 export const DERIVED_KEY_NAMES = [
   'birthdayKey',
   'birthdayOffset',
   'nextOrderKey',
   'nextOrderOffset',
+  'lastOrderKey',
+  'lastOrderOffset',
 ] as const satisfies readonly (keyof DerivedKeys)[];
-export const NEXT_ORDER_KEY_NAMES = [
+/** The keys an order changes (its metrics and lifetime value): the orders stream writes these. */
+export const ORDER_KEY_NAMES = [
   'nextOrderKey',
   'nextOrderOffset',
+  'lastOrderKey',
+  'lastOrderOffset',
 ] as const satisfies readonly (keyof DerivedKeys)[];
 
 /** The derived keys a profile should carry; `undefined` fields are to be removed from the item. */
 export function derivedKeys(customer: Customer, now: Date): Partial<DerivedKeys> {
-  return { ...(birthdayIndexKeys(customer, now) ?? {}), ...(nextOrderIndexKeys(customer) ?? {}) };
+  return {
+    ...(birthdayIndexKeys(customer, now) ?? {}),
+    ...(nextOrderIndexKeys(customer) ?? {}),
+    ...(lastOrderIndexKeys(customer) ?? {}),
+  };
 }

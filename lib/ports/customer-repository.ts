@@ -74,6 +74,8 @@ export interface DerivedUpdate {
   metrics?: ProfileMetrics;
   scores?: Scores;
   keys?: Partial<DerivedKeys>;
+  /** The scores move the person into or out of a segment: the write is a `segments` change (see ChangeKind). */
+  segmentsChanged?: boolean;
 }
 
 export class IdentityTakenError extends Error {

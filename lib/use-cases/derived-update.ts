@@ -29,15 +29,17 @@ export function derivedUpdate(
   const scores = scoreProfile(customer, run.model, utcDay(run.now), run.rules);
   // The model version alone is no reason to write: a refit that leaves a profile's values as they
   // were costs nothing (the stored modelVersion is then the version that last changed them).
+  const segmentsChanged = !sameValue(customer.segments, scores.segments);
   const scoresChanged =
     !sameValue(customer.ltv && { ...customer.ltv, modelVersion: 0 }, { ...scores.ltv, modelVersion: 0 }) ||
-    !sameValue(customer.segments, scores.segments);
+    segmentsChanged;
   const wanted = derivedKeys({ ...customer, ltv: scores.ltv }, run.now);
   const keys = Object.fromEntries(
     run.keyNames.filter((name) => customer[name] !== wanted[name]).map((name) => [name, wanted[name]]),
   ) as Partial<DerivedKeys>;
   const update: DerivedUpdate = {
     ...(scoresChanged && { scores }),
+    ...(segmentsChanged && { segmentsChanged }),
     ...(Object.keys(keys).length > 0 && { keys }),
   };
   return { scores, update, changed: scoresChanged || update.keys !== undefined };

@@ -1,4 +1,4 @@
-import { NEXT_ORDER_KEY_NAMES } from '../domain/occasion-keys';
+import { ORDER_KEY_NAMES } from '../domain/occasion-keys';
 import { computeProfileMetrics } from '../domain/profile-metrics';
 import type { RuleSegment } from '../domain/rule-segments';
 import { sameValue } from '../domain/scoring';
@@ -22,7 +22,7 @@ const UNFITTED = { models: fixedModel(unfittedModel()), rules: [] };
 /**
  * Recomputes a customer's metrics from their whole order history (a query, never an increment), so
  * replayed, duplicated or out-of-order stream records cannot double count, and scores the profile
- * with the current model. Metrics, lifetime value, segments and the next-order index keys go in ONE
+ * with the current model. Metrics, lifetime value, segments and the next- and last-order index keys go in ONE
  * write, and only what changed; nothing is written when nothing changed.
  */
 export async function recomputeMetrics(
@@ -51,8 +51,8 @@ export async function recomputeMetrics(
       model: await scoring.models.current(customer.ltv?.modelVersion),
       rules: scoring.rules,
       now: (deps.clock ?? systemClock).now(),
-      // The birthday keys follow profile data: the profile stream keeps them.
-      keyNames: NEXT_ORDER_KEY_NAMES,
+      // The birthday keys follow the person's facts: the profile stream keeps them.
+      keyNames: ORDER_KEY_NAMES,
     },
   );
   const metricsChanged = !sameValue(metrics, customer.metrics);

@@ -2,7 +2,6 @@ import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/ca
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
 import { type Delivery, deliveryKey } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
-import { lastOrderIndexKeys, lastOrderKeysChanged } from '../domain/campaigns/last-order-keys';
 import { confirmationRequested, emailConfirmed } from '../domain/consent';
 import type { Customer } from '../domain/customer';
 import { PHONE_CODE_CAMPAIGN, verificationRequested } from '../domain/phone-verification';
@@ -10,7 +9,6 @@ import type { Clock } from '../ports/clock';
 import type { ConfirmationLimiter } from '../ports/confirmation-limiter';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryLedger } from '../ports/delivery-ledger';
-import type { LastOrderIndex } from '../ports/last-order-index';
 import type { SendQueue } from '../ports/send-queue';
 import { claimOccasion, settleClaimed } from './claim-occasion';
 
@@ -235,21 +233,6 @@ export async function onProfileChange(
 
 /** The welcome is sent once per person, whatever happens to their consent later. */
 export const WELCOME_OCCASION = 'once';
-
-/**
- * Keeps the post-purchase survey's sparse index keys (byLastOrder) on the profile current: written
- * only when the local date of the last order (or the zone) changed, removed on erasure.
- */
-export async function syncLastOrderKeys(
-  index: LastOrderIndex,
-  stored: Record<string, unknown>,
-  after: Customer,
-): Promise<'updated' | 'unchanged'> {
-  const wanted = lastOrderIndexKeys(after);
-  if (!lastOrderKeysChanged(stored, wanted)) return 'unchanged';
-  await index.save(after.customerId, wanted);
-  return 'updated';
-}
 
 /** A `SegmentEntered` event from the app's bus (published by the profile stream). */
 export interface SegmentEnteredEvent {

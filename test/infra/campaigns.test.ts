@@ -4,6 +4,7 @@ import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
 import { buildStacks } from '../../infra/stacks';
+import { TRIGGER_STREAM_FILTERS } from '../../lib/config/stream-filters';
 import { SMS_FEEDBACK_EVENT_TYPES } from '../../lib/domain/campaigns/feedback';
 
 // The campaigns side of the deployment: the Deliveries ledger, the configuration set, the send
@@ -307,8 +308,19 @@ describe('the Customers stream triggers (confirmation email, welcome)', () => {
     });
   });
 
-  it('read and update profiles, read and claim ledger rows, queue messages: nothing else', () => {
-    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  it('wake only for the person’s facts (FilterCriteria on the change a write stored)', () => {
+    const mapping = Object.values(
+      messaging.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: functionId(entry) } },
+      }),
+    )[0] as { Properties: { FilterCriteria: { Filters: { Pattern: string }[] } } };
+    expect(mapping.Properties.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern))).toEqual(
+      TRIGGER_STREAM_FILTERS,
+    );
+  });
+
+  it('read profiles (never write one), read and claim ledger rows, queue messages: nothing else', () => {
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem']);
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     expect(allActions(entry)).not.toContain('dynamodb:Scan');
     expect(allActions(entry)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
@@ -469,7 +481,7 @@ describe('event-driven triggers', () => {
       FunctionName: { Ref: functionId(entry) },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
-    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem']);
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     expect(allActions(entry)).not.toContain('dynamodb:Query');
   });

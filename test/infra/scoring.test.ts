@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
+import { PROFILE_STREAM_FILTERS } from '../../lib/config/stream-filters';
 import { actionsOn, allActions, functionId, grants, synthStacks } from './support';
 
 // The scoring side of the deployment: the Models table, the next-order index, the nightly refit
@@ -151,6 +152,18 @@ describe('the stream consumers that score', () => {
         }),
       },
     });
+  });
+
+  it('the profile stream wakes for facts and segment changes only (FilterCriteria on the change a write stored)', () => {
+    const fn = functionId(messaging, 'functions/profile-stream/handler.ts');
+    const mapping = Object.values(
+      messaging.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: fn } },
+      }),
+    )[0] as { Properties: { FilterCriteria: { Filters: { Pattern: string }[] } } };
+    expect(mapping.Properties.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern))).toEqual(
+      PROFILE_STREAM_FILTERS,
+    );
   });
 
   it('the orders stream may also read the model, and nothing new besides', () => {

@@ -1,9 +1,30 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CHANGE_ATTRIBUTE, type ChangeKind } from '../../domain/customer';
 import type { PhoneCode } from '../../domain/phone-verification';
 import type { ConsentStore, SuppressionEntry } from '../../ports/consent-store';
 import type { IdentityKind } from '../../ports/customer-repository';
 import type { IdentityTable } from './dynamo-customer-repository';
+
+type Update = ConstructorParameters<typeof UpdateCommand>[0];
+
+/**
+ * Marks a Customers update as send bookkeeping (`change = sends`, see ChangeKind): neither the profile
+ * stream nor the message triggers wake for it.
+ */
+function sends(input: Update): Update {
+  return {
+    ...input,
+    UpdateExpression: /^SET /.test(input.UpdateExpression ?? '')
+      ? input.UpdateExpression?.replace(/^SET /, 'SET #change = :change, ')
+      : `SET #change = :change ${input.UpdateExpression ?? ''}`,
+    ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#change': CHANGE_ATTRIBUTE },
+    ExpressionAttributeValues: {
+      ...input.ExpressionAttributeValues,
+      ':change': 'sends' satisfies ChangeKind,
+    },
+  };
+}
 
 /**
  * Consent bookkeeping on the Customers item (nested updates, no version bump: these are not changes
@@ -19,15 +40,18 @@ export class DynamoConsentStore implements ConsentStore {
   async recordConfirmationSent(customerId: string, requestedAt: string, at: string): Promise<void> {
     try {
       const _out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.customers,
-          Key: { customerId },
-          UpdateExpression: 'SET consent.email.confirmationSentAt = :at',
-          ConditionExpression: 'consent.email.#status = :pending AND consent.email.requestedAt = :requested',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':pending': 'pending', ':requested': requestedAt },
-          ReturnConsumedCapacity: 'INDEXES',
-        }),
+        new UpdateCommand(
+          sends({
+            TableName: this.tables.customers,
+            Key: { customerId },
+            UpdateExpression: 'SET consent.email.confirmationSentAt = :at',
+            ConditionExpression:
+              'consent.email.#status = :pending AND consent.email.requestedAt = :requested',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':at': at, ':pending': 'pending', ':requested': requestedAt },
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        ),
       );
     } catch (err) {
       // Confirmed, renewed or gone in the meantime: nothing to record.
@@ -60,7 +84,7 @@ export class DynamoConsentStore implements ConsentStore {
 
   private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
     try {
-      const _out = await this.db.send(new UpdateCommand(input));
+      const _out = await this.db.send(new UpdateCommand(sends(input)));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -71,15 +95,17 @@ export class DynamoConsentStore implements ConsentStore {
   async claimManageLinkSend(customerId: string, at: string, since: string): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.customers,
-          Key: { customerId },
-          UpdateExpression: 'SET manageLinkSentAt = :at',
-          ConditionExpression:
-            'attribute_exists(customerId) AND (attribute_not_exists(manageLinkSentAt) OR manageLinkSentAt <= :since)',
-          ExpressionAttributeValues: { ':at': at, ':since': since },
-          ReturnConsumedCapacity: 'INDEXES',
-        }),
+        new UpdateCommand(
+          sends({
+            TableName: this.tables.customers,
+            Key: { customerId },
+            UpdateExpression: 'SET manageLinkSentAt = :at',
+            ConditionExpression:
+              'attribute_exists(customerId) AND (attribute_not_exists(manageLinkSentAt) OR manageLinkSentAt <= :since)',
+            ExpressionAttributeValues: { ':at': at, ':since': since },
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        ),
       );
       return true;
     } catch (err) {
@@ -107,12 +133,14 @@ export class DynamoConsentStore implements ConsentStore {
       for (const attempt of attempts) {
         try {
           const _out = await this.db.send(
-            new UpdateCommand({
-              TableName: this.tables.customers,
-              Key: { customerId },
-              ...attempt,
-              ReturnConsumedCapacity: 'INDEXES',
-            }),
+            new UpdateCommand(
+              sends({
+                TableName: this.tables.customers,
+                Key: { customerId },
+                ...attempt,
+                ReturnConsumedCapacity: 'INDEXES',
+              }),
+            ),
           );
           return true;
         } catch (err) {

@@ -5,7 +5,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Customer, CustomerSchema, PROFILE_FIELDS, type Suppression } from '../../domain/customer';
+import {
+  CHANGE_ATTRIBUTE,
+  type ChangeKind,
+  type Customer,
+  CustomerSchema,
+  PROFILE_FIELDS,
+  type Suppression,
+} from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
 import type { Satisfaction } from '../../domain/satisfaction';
@@ -136,7 +143,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
             {
               Put: {
                 TableName: this.tables.customers,
-                Item: customer,
+                Item: { ...customer, [CHANGE_ATTRIBUTE]: 'facts' satisfies ChangeKind },
                 ConditionExpression: 'attribute_not_exists(customerId)',
               },
             },
@@ -172,13 +179,17 @@ export class DynamoCustomerRepository implements CustomerRepository {
       TableName: this.tables.customers,
       Key: { customerId: customer.customerId },
       UpdateExpression:
-        `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}` +
+        `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}, #change = :change` +
         (remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : ''),
       ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: Object.fromEntries([...set, ...remove].map((name) => [`#${name}`, name])),
+      ExpressionAttributeNames: {
+        ...Object.fromEntries([...set, ...remove].map((name) => [`#${name}`, name])),
+        '#change': CHANGE_ATTRIBUTE,
+      },
       ExpressionAttributeValues: {
         ...Object.fromEntries(set.map((name) => [`:${name}`, customer[name]])),
         ':expected': expectedVersion,
+        ':change': 'facts' satisfies ChangeKind,
       },
     };
     try {
@@ -234,8 +245,9 @@ export class DynamoCustomerRepository implements CustomerRepository {
       if (value === undefined) remove.push(name);
       else set[name] = value;
     }
+    if (Object.keys(set).length === 0 && remove.length === 0) return 'updated';
+    set[CHANGE_ATTRIBUTE] = (update.segmentsChanged ? 'segments' : 'derived') satisfies ChangeKind;
     const setNames = Object.keys(set);
-    if (setNames.length === 0 && remove.length === 0) return 'updated';
     // Every name through a placeholder: METRICS (and others) are DynamoDB reserved words.
     const clauses = [
       setNames.length > 0 ? `SET ${setNames.map((name) => `#${name} = :${name}`).join(', ')}` : '',
@@ -273,10 +285,11 @@ export class DynamoCustomerRepository implements CustomerRepository {
       new UpdateCommand({
         TableName: this.tables.customers,
         Key: { customerId },
-        UpdateExpression: 'SET #satisfaction = :satisfaction',
+        // A survey answer is what the person told us: the profile stream re-scores the matrix cell.
+        UpdateExpression: 'SET #satisfaction = :satisfaction, #change = :change',
         ConditionExpression: 'attribute_exists(customerId)',
-        ExpressionAttributeNames: { '#satisfaction': 'satisfaction' },
-        ExpressionAttributeValues: { ':satisfaction': satisfaction },
+        ExpressionAttributeNames: { '#satisfaction': 'satisfaction', '#change': CHANGE_ATTRIBUTE },
+        ExpressionAttributeValues: { ':satisfaction': satisfaction, ':change': 'facts' satisfies ChangeKind },
         ReturnConsumedCapacity: 'INDEXES',
       }),
     );
@@ -322,10 +335,11 @@ export class DynamoCustomerRepository implements CustomerRepository {
           Key: { customerId: erased.customerId },
           UpdateExpression:
             'SET interests = :interests, consent = :consent, erasedAt = :erasedAt, updatedAt = :updatedAt, ' +
-            `#version = :version REMOVE ${[...PERSONAL_ATTRIBUTES, ...DERIVED_PERSONAL_ATTRIBUTES].join(', ')}`,
+            `#version = :version, #change = :change REMOVE ${[...PERSONAL_ATTRIBUTES, ...DERIVED_PERSONAL_ATTRIBUTES].join(', ')}`,
           ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeNames: { '#version': 'version', '#change': CHANGE_ATTRIBUTE },
           ExpressionAttributeValues: {
+            ':change': 'facts' satisfies ChangeKind,
             ':interests': erased.interests,
             ':consent': erased.consent,
             ':erasedAt': erased.erasedAt,

@@ -20,8 +20,6 @@ export interface LastOrderKeys {
   lastOrderOffset: number;
 }
 
-export const LAST_ORDER_KEY_NAMES = ['lastOrderKey', 'lastOrderOffset'] as const;
-
 /** The keys a profile should carry; undefined = not indexed (no order, erased, bad zone). */
 export function lastOrderIndexKeys(
   customer: Pick<Customer, 'metrics' | 'timeZone' | 'erasedAt'>,
@@ -31,14 +29,6 @@ export function lastOrderIndexKeys(
   const date = localDate(Date.parse(lastOrderAt), customer.timeZone);
   if (date === undefined) return undefined;
   return { lastOrderKey: date, lastOrderOffset: offsetAtLocalNoon(date, customer.timeZone) as number };
-}
-
-/** Whether the stored item's keys (read from the raw stream image) differ from the wanted ones. */
-export function lastOrderKeysChanged(
-  stored: Record<string, unknown>,
-  wanted: LastOrderKeys | undefined,
-): boolean {
-  return LAST_ORDER_KEY_NAMES.some((name) => stored[name] !== wanted?.[name]);
 }
 
 /** The local date `days` before a `YYYY-MM-DD` date. */

@@ -5,7 +5,7 @@ import type { Delivery, SendRequest } from '../../../lib/domain/campaigns/delive
 import { daysBefore, lastOrderIndexKeys } from '../../../lib/domain/campaigns/last-order-keys';
 import type { Customer } from '../../../lib/domain/customer';
 import { planCampaigns } from '../../../lib/use-cases/plan-campaigns';
-import { onProfileChange, onSegmentEntered, syncLastOrderKeys } from '../../../lib/use-cases/trigger-message';
+import { onProfileChange, onSegmentEntered } from '../../../lib/use-cases/trigger-message';
 import { InMemoryConfirmationLimiter } from '../../fakes/in-memory-confirmation-limiter';
 import { InMemoryDeliveryLedger } from '../../fakes/in-memory-delivery-ledger';
 
@@ -101,17 +101,6 @@ describe('the survey index keys (byLastOrder)', () => {
 
   it('counts days back across month ends', () => {
     expect(daysBefore('2026-03-03', 7)).toBe('2026-02-24');
-  });
-
-  it('writes the keys only when the last order day changes', async () => {
-    const saved: unknown[] = [];
-    const index = { save: async (_: string, keys: unknown) => void saved.push(keys) };
-    const ana = customer({ metrics: metrics('2026-06-08T01:00:00.000Z') });
-    expect(await syncLastOrderKeys(index, {}, ana)).toBe('updated');
-    expect(await syncLastOrderKeys(index, { lastOrderKey: '2026-06-08', lastOrderOffset: 720 }, ana)).toBe(
-      'unchanged',
-    );
-    expect(saved).toEqual([{ lastOrderKey: '2026-06-08', lastOrderOffset: 720 }]);
   });
 });
 

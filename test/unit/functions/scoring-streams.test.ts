@@ -5,6 +5,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { metricsStreamHandler } from '../../../functions/orders-stream/metrics';
 import { profileStreamHandler } from '../../../functions/profile-stream/profile';
+import { lastOrderIndexKeys } from '../../../lib/domain/campaigns/last-order-keys';
 import { applySignup, type Customer } from '../../../lib/domain/customer';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
 import { signupSchema } from '../../../lib/domain/signup';
@@ -143,15 +144,19 @@ beforeEach(async () => {
 });
 
 describe('one profile write per order', () => {
-  it('the orders stream writes metrics, ltv, segments and next-order keys in one update; the profile stream then writes nothing', async () => {
+  it('the orders stream writes metrics, ltv, segments and the next- and last-order keys in one update; the profile stream then writes nothing', async () => {
     const writesBefore = customers.derivedWrites.length;
     await placeOrders(order('cus_ana', 'o1', 40, 60), order('cus_ana', 'o2', 10, 60));
     expect(customers.derivedWrites.slice(writesBefore)).toHaveLength(1);
     const [write] = customers.derivedWrites.slice(writesBefore);
-    expect(Object.keys(write!.update).sort()).toEqual(['keys', 'metrics', 'scores']);
+    expect(Object.keys(write!.update).sort()).toEqual(['keys', 'metrics', 'scores', 'segmentsChanged']);
     const stored = (await customers.get('cus_ana'))!;
     expect(stored.ltv).toMatchObject({ modelVersion: 7, nextOrderDate: expect.any(String) });
     expect(stored.nextOrderKey).toBe(stored.ltv?.nextOrderDate);
+    // The post-purchase survey's index: the local date of the last order, in the same write.
+    expect(stored.metrics?.lastOrderAt).toBeDefined();
+    expect(stored).toMatchObject(lastOrderIndexKeys(stored) ?? { lastOrderKey: 'missing' });
+    expect(write!.update.keys).toMatchObject({ lastOrderKey: stored.lastOrderKey });
     expect(stored.segments?.rules).toEqual(['cat-lovers']);
 
     await settle();
