@@ -10,7 +10,7 @@ export const METRIC = {
   /** Orders stored (a duplicate of a stored order is not counted again). */
   ordersIngested: 'OrdersIngested',
   ordersCancelled: 'OrdersCancelled',
-  /** Messages handed to SES / SNS, dimension `channel` (email, sms). */
+  /** Messages handed to SES / End User Messaging SMS, dimension `channel` (email, sms). */
   messagesSent: 'MessagesSent',
   /** Messages not sent, dimension `reason` (unsubscribed, quiet_hours, suppressed, …). */
   messagesSkipped: 'MessagesSkipped',

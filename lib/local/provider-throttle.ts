@@ -1,6 +1,6 @@
-// A switch on the local provider stand-ins (the SES stand-in and the SNS SMS sink): a given share of
-// send calls is answered as the provider answers a send over its rate — SES v2 `TooManyRequestsException`
-// (HTTP 429), SNS `Throttled` (HTTP 429, ThrottledException in the SDK) — and nothing is sent. For
+// A switch on the local provider stand-ins (the SES stand-in and the End User Messaging SMS stand-in):
+// a given share of send calls is answered as the provider answers a send over its rate — SES v2
+// `TooManyRequestsException` (HTTP 429), End User Messaging `ThrottlingException` — and nothing is sent. For
 // chaos tests and for trying the sender's back-off by hand (`npm start` with PRECIS_THROTTLE_SHARE).
 // It counts what it saw, so a test can print calls and throttles.
 

@@ -41,7 +41,7 @@ import {
 //
 // Ports (all bound to 127.0.0.1):
 //   API (HTTP API routes, GET /health, optional static files)  port option, default 3000 (PORT)
-//   local AWS: SNS SMS sink, EventBridge, SQS                   localAwsPort, default 4566 (LOCAL_AWS_PORT)
+//   local AWS: End User Messaging SMS, EventBridge, SQS         localAwsPort, default 4566 (LOCAL_AWS_PORT)
 //     GET /messages · POST /clear · POST /opt-out · GET /events · GET /queues
 //   on the API port, local only (admin key): GET /local/outbox?limit=N (emails with HTML, texts),
 //     POST /local/clock {from, to} (fires the schedules through a span of simulated time)
@@ -50,7 +50,7 @@ import {
 //   DynamoDB Local (Java)                                       a free port unless dynamoEndpoint is given
 // Port 0 picks a free port for any of them (tests do).
 //
-// Start order: HTTP port bound (GET /health → 503) → DynamoDB → tables → SES, SNS/EventBridge →
+// Start order: HTTP port bound (GET /health → 503) → DynamoDB → tables → SES, SMS/EventBridge →
 // handlers (createHandler once per function) → stream pollers → schedules → routes; only then
 // /health answers 200.
 
@@ -75,8 +75,8 @@ export interface StartLocalRuntimeOptions {
   /** The started SES emulator's account MaxSendRate (GetAccount); default DEFAULT_LOCAL_MAX_SEND_RATE. */
   sesMaxSendRate?: number;
   /**
-   * The share (0–1) of SES SendEmail and SNS Publish calls answered as throttled (429
-   * TooManyRequestsException / Throttled), nothing sent; default 0. `throttleRandom` decides each call.
+   * The share (0–1) of SES SendEmail and SMS SendTextMessage calls answered as throttled (429
+   * TooManyRequestsException / ThrottlingException), nothing sent; default 0. `throttleRandom` decides each call.
    */
   throttleShare?: number;
   throttleRandom?: () => number;
