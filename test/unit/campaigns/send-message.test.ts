@@ -438,12 +438,21 @@ describe('a row left `unknown` by an interrupted send', () => {
     expect(sent).toEqual([]);
   });
 
-  it('an SMS row is not retried by default (no tagged SMS event to tell it apart from a sent one)', async () => {
-    const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'ses-2' }));
+  it('an SMS row keeps its own quiet period (End User Messaging publishes TEXT_QUEUED with our context): reported inside it, never retried when the operator sets smsMinutes null', async () => {
+    const { deps, ledger, sent, status } = setup(async () => ({ messageId: 'sms-2' }));
     const row = ledger.row('birthday#2026') as Delivery;
     ledger.put({ ...row, channel: 'sms' });
-    interrupted(deps, ledger, 60 * 24);
+    interrupted(deps, ledger, 10);
     expect(await sendMessage(deps, { ...request, channel: 'sms' })).toEqual({
+      status: 'unknown',
+      errorName: INTERRUPTED,
+    });
+    interrupted(deps, ledger, 60 * 24);
+    const never = {
+      ...deps,
+      settings: { ...deps.settings, unknownQuietPeriod: { emailMinutes: 15, smsMinutes: null } },
+    };
+    expect(await sendMessage(never, { ...request, channel: 'sms' })).toEqual({
       status: 'unknown',
       errorName: INTERRUPTED,
     });
