@@ -3,7 +3,7 @@
 // and related expressions" (2005), as implemented by lifetimes' ParetoNBDFitter and BTYD.
 //
 // Exports:
-//   paretoNbdLogLikelihood(params, triples)          Σ weight · log L(x, t_x, T)
+//   paretoNbdLogLikelihood(params, triples, grad?)   Σ weight · log L(x, t_x, T), and ∂/∂(r, α, s, β)
 //   fitParetoNbd(triples, opts?)                     maximum likelihood on weighted triples
 //   paretoPAlive(params, x, tx, T)                   P(alive at T | x, t_x, T)
 //   paretoExpectedPurchases(params, t, x, tx, T)     E[Y(t) | x, t_x, T]
@@ -18,12 +18,14 @@
 //   with m = max(α, β) and c = s+1 if α ≥ β, else r+x (note eq. 19–20).
 // 2F1(A, c; A+1; z) is evaluated after Euler's transform, (1−z)^{1−c} 2F1(1, A+1−c; A+1; z), whose
 // series has positive terms shrinking at least as fast as zⁿ, in log space — it neither overflows
-// for x in the thousands nor cancels. Gradients are central differences of the log-likelihood (the
-// 2F1's derivatives in its parameters have no practical closed form). Pure: no I/O.
+// for x in the thousands nor cancels. Gradients are analytic: the series' derivatives in A, b and z are
+// summed with it (exact for the summed terms), then the chain rule through A = r+s+x, c, z and m; the
+// fit walks log-parameters with them (as fast as 3–4× fewer passes over the triples than central
+// differences, and without their noise). Pure: no I/O.
 
 import type { WeightedTriple } from './bgnbd';
 import { minimise } from './optimiser';
-import { logGamma } from './special-functions';
+import { digamma, logGamma } from './special-functions';
 
 export interface ParetoNbdParams {
   r: number;
@@ -40,48 +42,142 @@ export interface ParetoNbdFit extends ParetoNbdParams {
   gradientNorm: number;
 }
 
-/** log 2F1(A, c; A+1; z) for 0 ≤ z < 1 via Euler's transform (see the header). */
-function logHyp2f1Plus1(A: number, c: number, z: number): number {
-  if (z === 0) return 0;
+// Series partials of log 2F1(A, c; A+1; z) (see logHyp2f1Plus1), filled by it when asked:
+// [∂/∂A with b = A+1−c held, ∂/∂b, ∂/∂c through the (1−z)^{1−c} prefactor only, ∂/∂z].
+const hypPartials = new Float64Array(4);
+
+/**
+ * log 2F1(A, c; A+1; z) for 0 ≤ z < 1 via Euler's transform (see the header). With `partials`, also
+ * the exact derivatives of the summed series: term n is Π_{k<n} (b+k)/(A+1+k)·z, so its log has
+ * ∂/∂b = Σ_{k<n} 1/(b+k), ∂/∂A = −Σ_{k<n} 1/(A+1+k) and ∂/∂z = n/z, accumulated alongside.
+ */
+function logHyp2f1Plus1(A: number, c: number, z: number, partials?: Float64Array): number {
   const b = A + 1 - c;
+  if (z === 0) {
+    if (partials) {
+      partials[0] = 0;
+      partials[1] = 0;
+      partials[2] = 0;
+      partials[3] = c - 1 + b / (A + 1);
+    }
+    return 0;
+  }
   // 2F1(1, b; A+1; z) = Σ_n (b)_n/(A+1)_n zⁿ.
   let term = 1;
   let sum = 1;
+  if (!partials) {
+    for (let n = 0; n < 10_000_000; n++) {
+      term *= ((b + n) / (A + 1 + n)) * z;
+      sum += term;
+      if (term <= 1e-17 * sum) break;
+    }
+    return (1 - c) * Math.log1p(-z) + Math.log(sum);
+  }
+  let hA = 0;
+  let hb = 0;
+  let sumA = 0;
+  let sumB = 0;
+  let sumN = 0;
   for (let n = 0; n < 10_000_000; n++) {
-    term *= ((b + n) / (A + 1 + n)) * z;
+    const ia = 1 / (A + 1 + n);
+    hA += ia;
+    hb += 1 / (b + n);
+    term *= (b + n) * ia * z;
     sum += term;
+    sumA += term * hA;
+    sumB += term * hb;
+    sumN += (n + 1) * term;
     if (term <= 1e-17 * sum) break;
   }
-  return (1 - c) * Math.log1p(-z) + Math.log(sum);
+  const log1mz = Math.log1p(-z);
+  partials[0] = -sumA / sum;
+  partials[1] = sumB / sum;
+  partials[2] = -log1mz;
+  partials[3] = (c - 1) / (1 - z) + sumN / (z * sum);
+  return (1 - c) * log1mz + Math.log(sum);
 }
 
-/** log A₀ (−∞ when t_x = T). */
-function logA0(params: ParetoNbdParams, x: number, tx: number, T: number): number {
+// ∂ log P(u) / ∂(r, α, s, β) for the two ends of A₀, where P(u) = F(u)/(m+u)^{r+s+x}.
+const dP1 = new Float64Array(4);
+const dP2 = new Float64Array(4);
+
+/** log P(u) = log F(u) − (r+s+x)·log(m+u); with `d`, its gradient in (r, α, s, β). */
+function logP(params: ParetoNbdParams, x: number, u: number, d?: Float64Array): number {
   const { r, alpha, s, beta } = params;
-  const [m, c] = alpha >= beta ? [alpha, s + 1] : [beta, r + x];
-  const diff = Math.abs(alpha - beta);
+  const aGeB = alpha >= beta;
+  const [m, c] = aGeB ? [alpha, s + 1] : [beta, r + x];
   const A = r + s + x;
-  const first = logHyp2f1Plus1(A, c, diff / (m + tx)) - A * Math.log(m + tx);
+  const lm = Math.log(m + u);
+  const z = Math.abs(alpha - beta) / (m + u);
+  const value = logHyp2f1Plus1(A, c, z, d ? hypPartials : undefined) - A * lm;
+  if (!d) return value;
+  const [fA, fb, fc, fz] = hypPartials;
+  // b = A+1−c is r+x when α ≥ β (c = s+1), s+1 otherwise (c = r+x); A = r+s+x.
+  d[0] = fA! + (aGeB ? fb! : fc!) - lm;
+  d[2] = fA! + (aGeB ? fc! : fb!) - lm;
+  if (aGeB) {
+    // z = (α−β)/(α+u)
+    d[1] = (fz! * (beta + u)) / ((alpha + u) * (alpha + u)) - A / (m + u);
+    d[3] = -fz! / (alpha + u);
+  } else {
+    // z = (β−α)/(β+u)
+    d[1] = -fz! / (beta + u);
+    d[3] = (fz! * (alpha + u)) / ((beta + u) * (beta + u)) - A / (m + u);
+  }
+  return value;
+}
+
+/** log A₀ (−∞ when t_x = T); with `d`, its gradient in (r, α, s, β) (left alone when −∞). */
+function logA0(params: ParetoNbdParams, x: number, tx: number, T: number, d?: Float64Array): number {
   if (T === tx) return Number.NEGATIVE_INFINITY;
-  const second = logHyp2f1Plus1(A, c, diff / (m + T)) - A * Math.log(m + T);
+  const first = logP(params, x, tx, d ? dP1 : undefined);
+  const second = logP(params, x, T, d ? dP2 : undefined);
   // log(e^first − e^second), first > second.
   const delta = second - first;
-  return first + (delta > -Math.LN2 ? Math.log(-Math.expm1(delta)) : Math.log1p(-Math.exp(delta)));
+  const log1mE = delta > -Math.LN2 ? Math.log(-Math.expm1(delta)) : Math.log1p(-Math.exp(delta));
+  if (d) {
+    // ∂ log(e^p₁ − e^p₂) = (∂p₁ − e^δ ∂p₂)/(1 − e^δ).
+    const e = Math.exp(delta);
+    const inv = 1 / Math.exp(log1mE);
+    for (let i = 0; i < 4; i++) d[i] = (dP1[i]! - e * dP2[i]!) * inv;
+  }
+  return first + log1mE;
 }
 
-/** Per-triple log-likelihood pieces: the total, and its "alive at T" part. */
+const dDead = new Float64Array(4);
+
+/**
+ * Per-triple log-likelihood pieces: the total, and its "alive at T" part. With `gradient`, adds
+ * weight · ∂ll/∂(r, α, s, β) into it; `psiR` is ψ(r), shared by every triple.
+ */
 function logLikelihoodParts(
   params: ParetoNbdParams,
   x: number,
   tx: number,
   T: number,
+  gradient?: { g: Float64Array; weight: number; psiR: number },
 ): { ll: number; logAlive: number } {
   const { r, alpha, s, beta } = params;
-  const a1 = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + s * Math.log(beta);
-  const alive = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
-  const dead = Math.log(s) + logA0(params, x, tx, T) - Math.log(r + s + x);
+  const A = r + s + x;
+  const la = Math.log(alpha);
+  const lb = Math.log(beta);
+  const laT = Math.log(alpha + T);
+  const lbT = Math.log(beta + T);
+  const a1 = logGamma(r + x) - logGamma(r) + r * la + s * lb;
+  const alive = -(r + x) * laT - s * lbT;
+  const dead = Math.log(s) + logA0(params, x, tx, T, gradient ? dDead : undefined) - Math.log(A);
   const mx = Math.max(alive, dead);
   const mix = mx + Math.log1p(Math.exp(Math.min(alive, dead) - mx));
+  if (gradient) {
+    const { g, weight, psiR } = gradient;
+    const wAlive = Math.exp(alive - mix);
+    const wDead = dead === Number.NEGATIVE_INFINITY ? 0 : Math.exp(dead - mix);
+    const dr = x === 0 ? 0 : digamma(r + x) - psiR;
+    g[0]! += weight * (dr + la - wAlive * laT + (wDead > 0 ? wDead * (dDead[0]! - 1 / A) : 0));
+    g[1]! += weight * (r / alpha - (wAlive * (r + x)) / (alpha + T) + (wDead > 0 ? wDead * dDead[1]! : 0));
+    g[2]! += weight * (lb - wAlive * lbT + (wDead > 0 ? wDead * (1 / s + dDead[2]! - 1 / A) : 0));
+    g[3]! += weight * (s / beta - (wAlive * s) / (beta + T) + (wDead > 0 ? wDead * dDead[3]! : 0));
+  }
   return { ll: a1 + mix, logAlive: a1 + alive };
 }
 
@@ -91,17 +187,24 @@ function checkTriple(x: number, tx: number, T: number, w: number): void {
   }
 }
 
-export function paretoNbdLogLikelihood(params: ParetoNbdParams, triples: readonly WeightedTriple[]): number {
+/** Σ weight·log L over the triples; when `gradient` is given, fills ∂/∂(r, α, s, β). */
+export function paretoNbdLogLikelihood(
+  params: ParetoNbdParams,
+  triples: readonly WeightedTriple[],
+  gradient?: Float64Array,
+): number {
+  const acc = gradient ? { g: gradient.fill(0), weight: 0, psiR: digamma(params.r) } : undefined;
   let ll = 0;
   for (const { x, tx, T, weight } of triples) {
     checkTriple(x, tx, T, weight);
-    if (weight > 0) ll += weight * logLikelihoodParts(params, x, tx, T).ll;
+    if (!(weight > 0)) continue;
+    if (acc) acc.weight = weight;
+    ll += weight * logLikelihoodParts(params, x, tx, T, acc).ll;
   }
   return ll;
 }
 
 const LOG_BOUND = 18;
-const FD_STEP = 1e-5;
 
 export function fitParetoNbd(
   triples: readonly WeightedTriple[],
@@ -120,29 +223,25 @@ export function fitParetoNbd(
   const alpha0 = Math.max(1e-3, sumT / Math.max(sumX, 1e-3 * total));
   const scale = 1 / total;
   const penalty = opts.penalty ?? 0;
-  const toParams = (theta: ArrayLike<number>): ParetoNbdParams => ({
+  const toParams = (theta: Float64Array): ParetoNbdParams => ({
     r: Math.exp(theta[0]!),
     alpha: Math.exp(theta[1]!),
     s: Math.exp(theta[2]!),
     beta: Math.exp(theta[3]!),
   });
-  const value = (theta: ArrayLike<number>): number => {
-    let prior = 0;
-    for (let i = 0; i < 4; i++) prior += penalty * theta[i]! * theta[i]!;
-    return -paretoNbdLogLikelihood(toParams(theta), triples) * scale + prior;
-  };
-  const probe = new Float64Array(4);
+  const grad = new Float64Array(4);
   const result = minimise(
     (theta, g) => {
+      const p = toParams(theta);
+      const ll = paretoNbdLogLikelihood(p, triples, grad);
+      const values = [p.r, p.alpha, p.s, p.beta];
+      let prior = 0;
       for (let i = 0; i < 4; i++) {
-        probe.set(theta);
-        probe[i] = theta[i]! + FD_STEP;
-        const up = value(probe);
-        probe[i] = theta[i]! - FD_STEP;
-        const down = value(probe);
-        g[i] = (up - down) / (2 * FD_STEP);
+        // Chain rule to the log-parameters the minimiser walks: ∂/∂log p = p·∂/∂p.
+        g[i] = -grad[i]! * values[i]! * scale + 2 * penalty * theta[i]!;
+        prior += penalty * theta[i]! * theta[i]!;
       }
-      return value(theta);
+      return -ll * scale + prior;
     },
     [0, Math.log(alpha0), 0, Math.log(alpha0)],
     {

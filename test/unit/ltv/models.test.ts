@@ -57,6 +57,25 @@ describe('Pareto/NBD on CDNOW', () => {
     expect(m.logLikelihood).toBeCloseTo(-9594.98, 1);
   });
 
+  it('converges on the inner split the model choice uses (calibration to 1997-07-01) to an interior maximum', () => {
+    const inner = compressSummaries(
+      summariseOrders(ordersToColumns(cdnowOrders()).columns, { calibrationEndDay: CALIBRATION_END - 91 }),
+      'weeks',
+    ).triples;
+    const f = fitPurchaseModel('pareto-nbd', inner);
+    expect(f.converged).toBe(true);
+    expect(f.gradientNorm).toBeLessThan(1e-7);
+    const m = f.model;
+    if (m.name !== 'pareto-nbd') throw new Error('wrong model');
+    // Not off along the s, β ridge (s → ∞ with s/β fixed): every parameter well inside its bound.
+    for (const v of [m.r, m.alpha, m.s, m.beta]) expect(Math.abs(Math.log(v))).toBeLessThan(5);
+    for (const key of ['r', 'alpha', 's', 'beta'] as const) {
+      for (const factor of [0.99, 1.01]) {
+        expect(paretoNbdLogLikelihood({ ...m, [key]: m[key] * factor }, inner)).toBeLessThan(m.logLikelihood);
+      }
+    }
+  });
+
   it('has log-likelihood −9595.01 at the published parameters', () => {
     const published = { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67 };
     expect(paretoNbdLogLikelihood(published, triples)).toBeCloseTo(-9595.01, 1);
@@ -258,6 +277,28 @@ describe('likelihood properties (random parameters and histories)', () => {
         const h = 1e-6 * params[key];
         const up = cnbdLogLikelihood({ ...params, [key]: params[key] + h }, data);
         const down = cnbdLogLikelihood({ ...params, [key]: params[key] - h }, data);
+        const numeric = (up - down) / (2 * h);
+        expect(Math.abs(gradient[i]! - numeric), `${key} trial ${trial}`).toBeLessThan(
+          1e-5 * Math.max(1, Math.abs(numeric), Math.abs(ll) / params[key]),
+        );
+      });
+    }
+  });
+
+  it('Pareto/NBD: the analytic gradient matches central differences, on both sides of α = β', () => {
+    for (let trial = 0; trial < 60; trial++) {
+      const data = randomTriples();
+      const alpha = draw(0.05, 200);
+      // A third of the points put β within 1% of α, where the 2F1 argument |α−β|/max(α, β) is near 0.
+      const beta = trial % 3 === 0 ? alpha * (1 + 0.01 * (2 * rng.uniform() - 1)) : draw(0.05, 200);
+      const params = { r: draw(0.05, 20), alpha, s: draw(0.05, 20), beta };
+      const gradient = new Float64Array(4);
+      const ll = paretoNbdLogLikelihood(params, data, gradient);
+      expect(ll).toBe(paretoNbdLogLikelihood(params, data));
+      (['r', 'alpha', 's', 'beta'] as const).forEach((key, i) => {
+        const h = 1e-6 * params[key];
+        const up = paretoNbdLogLikelihood({ ...params, [key]: params[key] + h }, data);
+        const down = paretoNbdLogLikelihood({ ...params, [key]: params[key] - h }, data);
         const numeric = (up - down) / (2 * h);
         expect(Math.abs(gradient[i]! - numeric), `${key} trial ${trial}`).toBeLessThan(
           1e-5 * Math.max(1, Math.abs(numeric), Math.abs(ll) / params[key]),
