@@ -19,9 +19,9 @@
 // 2F1(A, c; A+1; z) is evaluated after Euler's transform, (1−z)^{1−c} 2F1(1, A+1−c; A+1; z), whose
 // series has positive terms shrinking at least as fast as zⁿ, in log space — it neither overflows
 // for x in the thousands nor cancels. Gradients are analytic: the series' derivatives in A, b and z are
-// summed with it (exact for the summed terms), then the chain rule through A = r+s+x, c, z and m; the
-// fit walks log-parameters with them (as fast as 3–4× fewer passes over the triples than central
-// differences, and without their noise). Pure: no I/O.
+// summed with it (exact for the summed terms), then the chain rule through A = r+s+x, c, z and m. The
+// fit walks log-parameters with them: one pass over the triples per gradient instead of the eight of
+// central differences, and no difference noise for the Newton steps. Pure: no I/O.
 
 import type { WeightedTriple } from './bgnbd';
 import { minimise } from './optimiser';
