@@ -3,7 +3,7 @@ import { capacityPlan, MeasuredUnitsSchema, type Workload } from '../lib/capacit
 import { capacityMarkdown, planText } from '../lib/capacity/render';
 import { option, UNITS_FILE } from './support';
 
-// `npm run capacity -- --customers N --orders-per-second R --messages-per-day M
+// `npm run capacity -- --customers N --orders-per-second R --messages-per-day M [--index-shards S]
 //                      [--orders-per-day D] [--signups-per-day S] [--send-hours H] [--markdown]`
 // Prints what the account needs (DynamoDB units, partitions and cost, stream shards, Lambda and API
 // rates, SES rates) and the limits in the order the shop reaches them, from the capacity units the
@@ -33,6 +33,7 @@ if (args.includes('--markdown')) {
     ...(n('orders-per-day') !== undefined && { ordersPerDay: n('orders-per-day') }),
     ...(n('signups-per-day') !== undefined && { signupsPerDay: n('signups-per-day') }),
     ...(n('send-hours') !== undefined && { sendHours: n('send-hours') }),
+    ...(n('index-shards') !== undefined && { indexShards: n('index-shards') }),
   };
   process.stdout.write(planText(measured, capacityPlan(measured, workload)));
 }

@@ -3,6 +3,7 @@ import { CampaignSettingsSchema } from '../lib/domain/campaigns/campaign';
 import { CheckedCampaignsSchema } from '../lib/domain/campaigns/checked-campaigns';
 import { SendRateSettingsSchema } from '../lib/domain/campaigns/send-rate';
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
+import { MAX_INDEX_SHARDS } from '../lib/domain/occasion-keys';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
 import { ScoringSettingsSchema } from '../lib/domain/scoring-model';
 import { DEFAULT_SMS_COUNTRIES } from '../lib/domain/signup';
@@ -97,6 +98,11 @@ export const PrecisConfigSchema = z.strictObject({
    * senders at once, each pacing to this share of `sendRates`.
    */
   sendConcurrency: z._default(z.number().check(z.int(), z.gte(2), z.lte(100)), 5),
+  /**
+   * Write shards of the day-keyed indexes (byBirthday, byNextOrder, byLastOrder): 1 = unsharded. Raise
+   * it when one day's writes could pass a partition's 1,000 units a second (`npm run capacity`).
+   */
+  indexShards: z._default(z.number().check(z.int(), z.gte(1), z.lte(MAX_INDEX_SHARDS)), 1),
   /**
    * Messages per second: `email` for the account (default: SES's MaxSendRate, read at each sender's
    * cold start), `sms` per destination country's origination identity (default 1 everywhere).
@@ -222,7 +228,13 @@ export const PrecisConfigSchema = z.strictObject({
 export type PrecisConfig = z.infer<typeof PrecisConfigSchema>;
 
 const LIST_KEYS = new Set(['allowedOrigins']);
-const NUMBER_KEYS = new Set(['apiRateLimit', 'apiBurstLimit', 'logRetentionDays', 'sendConcurrency']);
+const NUMBER_KEYS = new Set([
+  'apiRateLimit',
+  'apiBurstLimit',
+  'logRetentionDays',
+  'sendConcurrency',
+  'indexShards',
+]);
 const JSON_KEYS = new Set([
   'ruleSegments',
   'scoring',

@@ -9,6 +9,7 @@ import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
+import { indexShardsOf } from '../shared/index-shards';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { customersHandler } from './customers';
 
@@ -35,7 +36,7 @@ export function createHandler(env: Env): HttpHandler {
     }),
     surveys: new DynamoSurveyRepository(db, config[ENV.surveysTable]),
     deliveries: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
-    due: new DynamoDueCustomers(db, config[ENV.customersTable]),
+    due: new DynamoDueCustomers(db, config[ENV.customersTable], indexShardsOf(env)),
     clock: systemClock,
   };
   return customersHandler(deps, loggerFor(env, 'customers-api'));

@@ -88,7 +88,7 @@ export function createHandler(
 ): (event: unknown, context?: Context) => Promise<RefitResult | HttpResult> {
   const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable, ENV.eventBusName]);
   const db = dynamoDocumentClient(env);
-  const { modelRepository, rules, settings } = scoringDeps(env, db);
+  const { modelRepository, rules, settings, indexShards } = scoringDeps(env, db);
   const deps: RefitDeps = {
     scan: new DynamoProfileScan(db, config[ENV.customersTable]),
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
@@ -96,6 +96,7 @@ export function createHandler(
     clock: systemClock,
     rules,
     settings,
+    indexShards,
     // Reads order histories only (the model choice's sample); the id table is named because the adapter takes both.
     orderHistories: new DynamoOrderRepository(db, {
       orders: config[ENV.ordersTable],

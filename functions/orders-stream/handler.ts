@@ -13,7 +13,7 @@ import { metricsStreamHandler } from './metrics';
 export function createHandler(env: Env): StreamHandler {
   const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable]);
   const db = dynamoDocumentClient(env);
-  const { models, rules } = scoringDeps(env, db);
+  const { models, rules, indexShards } = scoringDeps(env, db);
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     orders: new DynamoOrderRepository(db, {
@@ -21,7 +21,7 @@ export function createHandler(env: Env): StreamHandler {
       orderIds: config[ENV.orderIdsTable],
     }),
     clock: systemClock,
-    scoring: { models, rules },
+    scoring: { models, rules, indexShards },
   };
   return metricsStreamHandler(deps, loggerFor(env, 'orders-stream'));
 }

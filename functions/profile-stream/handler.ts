@@ -13,12 +13,13 @@ import { profileStreamHandler } from './profile';
 export function createHandler(env: Env): StreamHandler {
   const config = readEnv(env, [ENV.customersTable, ENV.eventBusName]);
   const db = dynamoDocumentClient(env);
-  const { models, rules } = scoringDeps(env, db);
+  const { models, rules, indexShards } = scoringDeps(env, db);
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
     events: new EventBridgePublisher(eventBridgeClient(env), config[ENV.eventBusName]),
     models,
     rules,
+    indexShards,
     clock: systemClock,
   };
   return profileStreamHandler(deps, loggerFor(env, 'profile-stream'));

@@ -16,6 +16,7 @@ import {
 } from '../../lib/domain/campaigns/campaign';
 import { systemClock } from '../../lib/ports/clock';
 import type { PlannerDeps } from '../../lib/use-cases/plan-campaigns';
+import { indexShardsOf } from './index-shards';
 import { parseConfig } from './scoring-deps';
 
 /** The campaigns and their settings, validated at cold start (templates were checked at synth). */
@@ -47,7 +48,7 @@ export function plannerDeps(env: Env, db: DynamoDBDocumentClient): PlannerDeps {
   const { campaigns, settings } = campaignConfig(env);
   const customersTable = config[ENV.customersTable];
   return {
-    due: new DynamoDueCustomers(db, customersTable),
+    due: new DynamoDueCustomers(db, customersTable, indexShardsOf(env)),
     customers: new DynamoCustomerRepository(db, { customers: customersTable }),
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
     queue: new SqsSendQueue(sqsClient(env), config[ENV.sendQueueUrl]),

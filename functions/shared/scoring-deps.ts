@@ -7,6 +7,7 @@ import { type ScoringSettings, ScoringSettingsSchema } from '../../lib/domain/sc
 import { systemClock } from '../../lib/ports/clock';
 import { ModelCache } from '../../lib/use-cases/model-cache';
 import type * as z from '../../lib/zod';
+import { indexShardsOf } from './index-shards';
 
 /** What every function that scores profiles is built from: the model store and the operator's config. */
 export function scoringDeps(
@@ -17,12 +18,19 @@ export function scoringDeps(
   modelRepository: DynamoModelRepository;
   rules: RuleSegment[];
   settings: ScoringSettings;
+  indexShards: number;
 } {
   const config = readEnv(env, [ENV.modelsTable, ENV.ruleSegments, ENV.scoringConfig]);
   const rules = parseConfig(ENV.ruleSegments, RuleSegmentsSchema, config[ENV.ruleSegments]);
   const settings = parseConfig(ENV.scoringConfig, ScoringSettingsSchema, config[ENV.scoringConfig]);
   const modelRepository = new DynamoModelRepository(db, config[ENV.modelsTable]);
-  return { models: new ModelCache(modelRepository, systemClock, settings), modelRepository, rules, settings };
+  return {
+    models: new ModelCache(modelRepository, systemClock, settings),
+    modelRepository,
+    rules,
+    settings,
+    indexShards: indexShardsOf(env),
+  };
 }
 
 /** Parses a JSON config variable; a bad one fails the cold start naming the variable and the path. */

@@ -110,6 +110,8 @@ export class ApiStack extends Stack {
 
     const customers = this.fn('CustomersApi', 'customers-api', {
       [ENV.customersTable]: props.customers.tableName,
+      // GET /customers/upcoming reads every write shard of the day-keyed indexes.
+      [ENV.indexShards]: String(config.indexShards),
       [ENV.ordersTable]: props.orders.tableName,
       [ENV.orderIdsTable]: props.orderIds.tableName,
       [ENV.surveysTable]: props.surveys.tableName,

@@ -103,6 +103,8 @@ export class CampaignsMessaging extends Construct {
 
     const plannerEnv = {
       [ENV.customersTable]: props.customers.tableName,
+      // The planner reads every write shard of the day-keyed indexes.
+      [ENV.indexShards]: String(config.indexShards),
       [ENV.deliveriesTable]: props.deliveries.tableName,
       [ENV.sendQueueUrl]: this.sendQueue.queueUrl,
       ...campaignEnv,

@@ -54,6 +54,8 @@ export function scoringEnvironment(models: ITable, config: PrecisConfig): Record
     [ENV.modelsTable]: models.tableName,
     [ENV.ruleSegments]: JSON.stringify(config.ruleSegments),
     [ENV.scoringConfig]: JSON.stringify(config.scoring),
+    // Whoever writes the day-keyed index keys shards them as the planner reads them.
+    [ENV.indexShards]: String(config.indexShards),
   };
 }
 

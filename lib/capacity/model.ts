@@ -35,6 +35,8 @@ export interface Workload {
   signupsPerDay?: number;
   /** Hours of the day the messages of a zone go out in (the campaigns' send window; default 2). */
   sendHours?: number;
+  /** The config's `indexShards`: write shards of the day-keyed indexes (default 1, unsharded). */
+  indexShards?: number;
 }
 
 /** AWS's published figures (us-east-1, on-demand), each with where it is written. */
@@ -116,6 +118,7 @@ export function capacityPlan(measured: MeasuredUnits, input: Workload): Capacity
     ordersPerDay: input.ordersPerDay ?? (input.customers * 3.7) / 365,
     signupsPerDay: input.signupsPerDay ?? input.customers / 10 / 365,
     sendHours: input.sendHours ?? 2,
+    indexShards: input.indexShards ?? 1,
     ...input,
   };
   const missing = UNITS_EVENTS.filter((event) => measured[event] === undefined);
@@ -199,12 +202,13 @@ export function capacityPlan(measured: MeasuredUnits, input: Workload): Capacity
         });
       }
       if (units.write > 0 && DAY_KEYED_INDEXES.has(target)) {
+        const shards = workload.indexShards;
         found.push({
-          what: `DynamoDB ${target}: one partition key per day (a hot key)`,
-          reachedAt: AWS.partitionWriteUnitsPerSecond / units.write,
+          what: `DynamoDB ${target}: ${shards === 1 ? 'one partition key' : `${shards.toLocaleString('en-US')} partition keys`} per day (a hot key)`,
+          reachedAt: (shards * AWS.partitionWriteUnitsPerSecond) / units.write,
           unit: 'orders/s',
           quota: `${AWS.partitionWriteUnitsPerSecond.toLocaleString('en-US')} write units/s per partition (no quota raises it)`,
-          remedy: 'write-shard the day key (issue 14 item 3, not built yet)',
+          remedy: `raise indexShards (now ${shards.toLocaleString('en-US')}): each write shard of the day key adds a partition`,
         });
       }
       return found;

@@ -48,6 +48,10 @@ export function capacityMarkdown(measured: MeasuredUnits): string {
     ['10^7 customers', { customers: 1e7, ordersPerSecond: 1_000, messagesPerDay: 1e6 }],
     ['10^8 customers', { customers: 1e8, ordersPerSecond: 20_000, messagesPerDay: 1e7 }],
     ['Double 11 peak', { customers: 1e8, ordersPerSecond: 544_000, messagesPerDay: 1e7 }],
+    [
+      'Double 11 peak, indexShards 1,000',
+      { customers: 1e8, ordersPerSecond: 544_000, messagesPerDay: 1e7, indexShards: 1_000 },
+    ],
   ];
   return [
     '# Capacity',

@@ -13,6 +13,8 @@ export const ENV = {
   ruleSegments: 'RULE_SEGMENTS',
   /** JSON object of scoring settings: { ltv, lifecycle } (validated with ScoringSettingsSchema). */
   scoringConfig: 'SCORING_CONFIG',
+  /** Write shards of the day-keyed indexes (occasion-keys.ts): the same number where keys are written and read. */
+  indexShards: 'INDEX_SHARDS',
   reportingCurrency: 'REPORTING_CURRENCY',
   /** JSON object: units of the reporting currency per unit of each other accepted currency. */
   exchangeRates: 'EXCHANGE_RATES',

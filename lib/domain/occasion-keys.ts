@@ -71,11 +71,44 @@ export const ORDER_KEY_NAMES = [
   'lastOrderOffset',
 ] as const satisfies readonly (keyof DerivedKeys)[];
 
+/**
+ * Write-sharding of the day-keyed indexes: one day's people (a birthday `MM-DD`, an expected or a
+ * last order date) share one partition, and DynamoDB writes at most 1,000 units a second to one
+ * partition — a single-zone shop's orders on its busiest day all land on today's `byLastOrder` key.
+ * With `shards` > 1 the partition key is `<day>#<k>`, k a stable hash of the customer id, so the day
+ * spreads over `shards` partitions and the planner queries each of them (indexPartitions). 1, the
+ * default, is the plain day. Changing it re-keys every profile at the next refit (see the README).
+ */
+export const MAX_INDEX_SHARDS = 1_000;
+
+export function shardedPartition(day: string, customerId: string, shards: number): string {
+  return shards > 1 ? `${day}#${shardOf(customerId, shards)}` : day;
+}
+
+/** Every partition a day's people may be under: what the planner queries. */
+export function indexPartitions(day: string, shards: number): string[] {
+  return shards > 1 ? Array.from({ length: shards }, (_, k) => `${day}#${k}`) : [day];
+}
+
+/** FNV-1a of the id, mod `shards`: stable across runs and processes, even over ids like `cus_<uuid>`. */
+function shardOf(customerId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) {
+    hash ^= customerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
 /** The derived keys a profile should carry; `undefined` fields are to be removed from the item. */
-export function derivedKeys(customer: Customer, now: Date): Partial<DerivedKeys> {
+export function derivedKeys(customer: Customer, now: Date, shards = 1): Partial<DerivedKeys> {
+  const birthday = birthdayIndexKeys(customer, now);
+  const nextOrder = nextOrderIndexKeys(customer);
+  const lastOrder = lastOrderIndexKeys(customer);
+  const shard = (day: string) => shardedPartition(day, customer.customerId, shards);
   return {
-    ...(birthdayIndexKeys(customer, now) ?? {}),
-    ...(nextOrderIndexKeys(customer) ?? {}),
-    ...(lastOrderIndexKeys(customer) ?? {}),
+    ...(birthday && { ...birthday, birthdayKey: shard(birthday.birthdayKey) }),
+    ...(nextOrder && { ...nextOrder, nextOrderKey: shard(nextOrder.nextOrderKey) }),
+    ...(lastOrder && { ...lastOrder, lastOrderKey: shard(lastOrder.lastOrderKey) }),
   };
 }

@@ -12,6 +12,8 @@ export interface ScoringRun {
   now: Date;
   /** Which derived index keys the caller maintains. */
   keyNames: readonly (keyof DerivedKeys)[];
+  /** The day-keyed indexes' write shards (`indexShards` in the config; 1 = unsharded). */
+  indexShards?: number;
 }
 
 /** The UTC calendar day of an instant: the granularity scores are computed at. */
@@ -33,7 +35,7 @@ export function derivedUpdate(
   const scoresChanged =
     !sameValue(customer.ltv && { ...customer.ltv, modelVersion: 0 }, { ...scores.ltv, modelVersion: 0 }) ||
     segmentsChanged;
-  const wanted = derivedKeys({ ...customer, ltv: scores.ltv }, run.now);
+  const wanted = derivedKeys({ ...customer, ltv: scores.ltv }, run.now, run.indexShards);
   const keys = Object.fromEntries(
     run.keyNames.filter((name) => customer[name] !== wanted[name]).map((name) => [name, wanted[name]]),
   ) as Partial<DerivedKeys>;

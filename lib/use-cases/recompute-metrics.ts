@@ -14,7 +14,7 @@ export interface RecomputeDeps {
   orders: OrderRepository;
   clock?: Clock;
   /** The current model and the operator's rule segments; without them, the unfitted model, no rules. */
-  scoring?: { models: ModelSource; rules: readonly RuleSegment[] };
+  scoring?: { models: ModelSource; rules: readonly RuleSegment[]; indexShards?: number };
 }
 
 const UNFITTED = { models: fixedModel(unfittedModel()), rules: [] };
@@ -44,7 +44,7 @@ export async function recomputeMetrics(
         lineItems: order.lineItems,
       })),
   );
-  const scoring = deps.scoring ?? UNFITTED;
+  const scoring: NonNullable<RecomputeDeps['scoring']> = deps.scoring ?? UNFITTED;
   const { update, changed } = derivedUpdate(
     { ...customer, metrics },
     {
@@ -53,6 +53,7 @@ export async function recomputeMetrics(
       now: (deps.clock ?? systemClock).now(),
       // The birthday keys follow the person's facts: the profile stream keeps them.
       keyNames: ORDER_KEY_NAMES,
+      indexShards: scoring.indexShards,
     },
   );
   const metricsChanged = !sameValue(metrics, customer.metrics);

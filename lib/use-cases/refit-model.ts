@@ -68,6 +68,8 @@ export interface RefitDeps {
   clock: Clock;
   rules: readonly RuleSegment[];
   settings: ScoringSettings;
+  /** The day-keyed indexes' write shards (default 1: unsharded). */
+  indexShards?: number;
   /** Parallel scan segments per pass (default 4). */
   scanSegments?: number;
   /** Profile writes in flight per scan segment (default 8). */
@@ -324,7 +326,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   started = performance.now();
   const summary = new SegmentSummaryBuilder(deps.rules.map((rule) => rule.id));
   const rescored = { written: 0, stale: 0, unchanged: 0 };
-  const run = { model, rules: deps.rules, now, keyNames: DERIVED_KEY_NAMES };
+  const run = { model, rules: deps.rules, now, keyNames: DERIVED_KEY_NAMES, indexShards: deps.indexShards };
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       const writes = new WritePool(deps.writeConcurrency ?? 8);

@@ -14,6 +14,8 @@ export interface RefreshProfileDeps {
   models: ModelSource;
   rules: readonly RuleSegment[];
   clock: Clock;
+  /** The day-keyed indexes' write shards (default 1: unsharded). */
+  indexShards?: number;
 }
 
 /** One change of a profile, as the Customers stream reports it. */
@@ -59,6 +61,7 @@ export async function refreshProfile(
     rules: deps.rules,
     now: deps.clock.now(),
     keyNames: DERIVED_KEY_NAMES,
+    indexShards: deps.indexShards,
   });
   const write = changed
     ? await deps.customers.saveDerived(after.customerId, update, { version: after.version })

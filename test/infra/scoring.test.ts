@@ -234,3 +234,34 @@ describe('config', () => {
     );
   });
 });
+
+describe('indexShards', () => {
+  it('reaches every function that writes the day-keyed index keys and every one that reads them, the same number', () => {
+    const sharded = synthStacks({ indexShards: '8' });
+    const shardsOf = (template: Template, entry: string) => {
+      const id = functionId(template, entry);
+      const fn = template.toJSON().Resources[id] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      };
+      return fn.Properties.Environment.Variables.INDEX_SHARDS;
+    };
+    for (const entry of [
+      'functions/orders-stream/handler.ts',
+      'functions/profile-stream/handler.ts',
+      'functions/model-refit/handler.ts',
+      'functions/campaign-planner/handler.ts',
+    ]) {
+      expect(shardsOf(sharded.messaging, entry), entry).toBe('8');
+      expect(shardsOf(messaging, entry), entry).toBe('1');
+    }
+    expect(shardsOf(sharded.api, 'functions/customers-api/handler.ts')).toBe('8');
+  });
+
+  it('is a whole number from 1 to 1,000, refused by name otherwise', () => {
+    for (const bad of ['0', '1001', '2.5']) {
+      expect(() => loadConfig((key) => (key === 'indexShards' ? bad : undefined), '/nonexistent')).toThrow(
+        /indexShards/,
+      );
+    }
+  });
+});

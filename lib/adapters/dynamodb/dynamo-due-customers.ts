@@ -1,14 +1,19 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { indexPartitions } from '../../domain/occasion-keys';
 import type { DueCustomers } from '../../ports/due-customers';
 import * as z from '../../zod';
 
 const KeysSchema = z.object({ customerId: z.string() });
 
-/** The Customers table's sparse byBirthday / byNextOrder / byLastOrder indexes (keys only): one query per range. */
+/**
+ * The Customers table's sparse byBirthday / byNextOrder / byLastOrder indexes (keys only): one query
+ * per range and write shard (`indexShards`, see occasion-keys.ts).
+ */
 export class DynamoDueCustomers implements DueCustomers {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly indexShards = 1,
   ) {}
 
   byBirthday(monthDay: string, lowOffset: number, highOffset: number): Promise<string[]> {
@@ -24,6 +29,22 @@ export class DynamoDueCustomers implements DueCustomers {
   }
 
   private async query(
+    index: string,
+    partition: string,
+    sort: string,
+    day: string,
+    low: number,
+    high: number,
+  ): Promise<string[]> {
+    const shards = await Promise.all(
+      indexPartitions(day, this.indexShards).map((key) =>
+        this.queryOne(index, partition, sort, key, low, high),
+      ),
+    );
+    return shards.flat();
+  }
+
+  private async queryOne(
     index: string,
     partition: string,
     sort: string,

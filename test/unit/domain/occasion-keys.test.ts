@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { celebrationDate, monthDayKey, parseBirthday } from '../../../lib/domain/calendar';
-import { birthdayIndexKeys } from '../../../lib/domain/occasion-keys';
+import type { Customer } from '../../../lib/domain/customer';
+import {
+  birthdayIndexKeys,
+  derivedKeys,
+  indexPartitions,
+  shardedPartition,
+} from '../../../lib/domain/occasion-keys';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
 
@@ -47,5 +53,45 @@ describe('birthday index keys', () => {
       '05-17',
     );
     expect(birthdayIndexKeys({ timeZone: 'Europe/Paris' }, NOW)).toBeUndefined();
+  });
+});
+
+describe('write-sharded day keys', () => {
+  const ana = {
+    customerId: 'cus_ana',
+    birthday: '1990-05-17',
+    timeZone: 'Europe/London',
+    ltv: { nextOrderDate: '2026-12-01' },
+    metrics: { lastOrderAt: '2026-11-20T10:00:00.000Z' },
+  } as unknown as Customer;
+  const now = new Date('2026-11-24T10:00:00.000Z');
+
+  it('one shard is the plain day: the keys are what they always were', () => {
+    expect(derivedKeys(ana, now, 1)).toEqual(derivedKeys(ana, now));
+    expect(derivedKeys(ana, now)).toMatchObject({ birthdayKey: '05-17', nextOrderKey: '2026-12-01' });
+    expect(indexPartitions('05-17', 1)).toEqual(['05-17']);
+  });
+
+  it('with 8 shards every day key carries the same shard of the customer, and the planner asks all 8', () => {
+    const keys = derivedKeys(ana, now, 8);
+    const shard = (keys.birthdayKey as string).split('#')[1];
+    expect(keys).toMatchObject({
+      birthdayKey: `05-17#${shard}`,
+      nextOrderKey: `2026-12-01#${shard}`,
+      lastOrderKey: `2026-11-20#${shard}`,
+      birthdayOffset: 60,
+    });
+    expect(indexPartitions('05-17', 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => `05-17#${k}`));
+    expect(indexPartitions('05-17', 8)).toContain(keys.birthdayKey);
+  });
+
+  it('spreads 10,000 customers evenly (each of 8 shards within 10% of an eighth) and stably', () => {
+    const counts = new Array(8).fill(0);
+    for (let i = 0; i < 10_000; i++) {
+      const key = shardedPartition('2026-11-24', `cus_${i.toString(36)}-${(i * 7919) % 10007}`, 8);
+      counts[Number(key.split('#')[1])]++;
+    }
+    for (const n of counts) expect(Math.abs(n - 1250)).toBeLessThan(125);
+    expect(shardedPartition('2026-11-24', 'cus_ana', 8)).toBe(shardedPartition('2026-11-24', 'cus_ana', 8));
   });
 });
