@@ -97,88 +97,134 @@ function logHyp2f1Plus1(A: number, c: number, z: number, partials?: Float64Array
   return (1 - c) * log1mz + Math.log(sum);
 }
 
-// ∂ log P(u) / ∂(r, α, s, β) for the two ends of A₀, where P(u) = F(u)/(m+u)^{r+s+x}.
-const dP1 = new Float64Array(4);
-const dP2 = new Float64Array(4);
-
-/** log P(u) = log F(u) − (r+s+x)·log(m+u); with `d`, its gradient in (r, α, s, β). */
+/** log P(u) = log F(u) − (r+s+x)·log(m+u), P(u) = F(u)/(m+u)^{r+s+x}; with `d`, ∂/∂(r, α, s, β). */
 function logP(params: ParetoNbdParams, x: number, u: number, d?: Float64Array): number {
   const { r, alpha, s, beta } = params;
   const aGeB = alpha >= beta;
-  const [m, c] = aGeB ? [alpha, s + 1] : [beta, r + x];
+  const m = aGeB ? alpha : beta;
   const A = r + s + x;
   const lm = Math.log(m + u);
   const z = Math.abs(alpha - beta) / (m + u);
-  const value = logHyp2f1Plus1(A, c, z, d ? hypPartials : undefined) - A * lm;
+  const value = logHyp2f1Plus1(A, aGeB ? s + 1 : r + x, z, d ? hypPartials : undefined) - A * lm;
   if (!d) return value;
-  const [fA, fb, fc, fz] = hypPartials;
+  const fA = hypPartials[0]!;
+  const fb = hypPartials[1]!;
+  const fc = hypPartials[2]!;
+  const fz = hypPartials[3]!;
   // b = A+1−c is r+x when α ≥ β (c = s+1), s+1 otherwise (c = r+x); A = r+s+x.
-  d[0] = fA! + (aGeB ? fb! : fc!) - lm;
-  d[2] = fA! + (aGeB ? fc! : fb!) - lm;
+  d[0] = fA + (aGeB ? fb : fc) - lm;
+  d[2] = fA + (aGeB ? fc : fb) - lm;
   if (aGeB) {
     // z = (α−β)/(α+u)
-    d[1] = (fz! * (beta + u)) / ((alpha + u) * (alpha + u)) - A / (m + u);
-    d[3] = -fz! / (alpha + u);
+    d[1] = (fz * (beta + u)) / ((alpha + u) * (alpha + u)) - A / (m + u);
+    d[3] = -fz / (alpha + u);
   } else {
     // z = (β−α)/(β+u)
-    d[1] = -fz! / (beta + u);
-    d[3] = (fz! * (alpha + u)) / ((beta + u) * (beta + u)) - A / (m + u);
+    d[1] = -fz / (beta + u);
+    d[3] = (fz * (alpha + u)) / ((beta + u) * (beta + u)) - A / (m + u);
   }
   return value;
 }
 
-/** log A₀ (−∞ when t_x = T); with `d`, its gradient in (r, α, s, β) (left alone when −∞). */
-function logA0(params: ParetoNbdParams, x: number, tx: number, T: number, d?: Float64Array): number {
-  if (T === tx) return Number.NEGATIVE_INFINITY;
-  const first = logP(params, x, tx, d ? dP1 : undefined);
-  const second = logP(params, x, T, d ? dP2 : undefined);
-  // log(e^first − e^second), first > second.
-  const delta = second - first;
-  const log1mE = delta > -Math.LN2 ? Math.log(-Math.expm1(delta)) : Math.log1p(-Math.exp(delta));
-  if (d) {
-    // ∂ log(e^p₁ − e^p₂) = (∂p₁ − e^δ ∂p₂)/(1 − e^δ).
-    const e = Math.exp(delta);
-    const inv = 1 / Math.exp(log1mE);
-    for (let i = 0; i < 4; i++) d[i] = (dP1[i]! - e * dP2[i]!) * inv;
-  }
-  return first + log1mE;
+/** log P(u) with its gradient (zeros without one). */
+interface PEnd {
+  value: number;
+  d: Float64Array;
 }
 
-const dDead = new Float64Array(4);
-
 /**
- * Per-triple log-likelihood pieces: the total, and its "alive at T" part. With `gradient`, adds
- * weight · ∂ll/∂(r, α, s, β) into it; `psiR` is ψ(r), shared by every triple.
+ * One pass of the likelihood over triples at fixed parameters, with what triples share: the
+ * per-parameter logs, the per-x terms, P(t_x) per (x, t_x) and P(T) per (x, T) (few distinct T: the
+ * cohort's start days). Triples sorted by x then t_x (as the fit sorts them) hit these every time;
+ * any order is correct.
  */
-function logLikelihoodParts(
-  params: ParetoNbdParams,
-  x: number,
-  tx: number,
-  T: number,
-  gradient?: { g: Float64Array; weight: number; psiR: number },
-): { ll: number; logAlive: number } {
-  const { r, alpha, s, beta } = params;
-  const A = r + s + x;
-  const la = Math.log(alpha);
-  const lb = Math.log(beta);
-  const laT = Math.log(alpha + T);
-  const lbT = Math.log(beta + T);
-  const a1 = logGamma(r + x) - logGamma(r) + r * la + s * lb;
-  const alive = -(r + x) * laT - s * lbT;
-  const dead = Math.log(s) + logA0(params, x, tx, T, gradient ? dDead : undefined) - Math.log(A);
-  const mx = Math.max(alive, dead);
-  const mix = mx + Math.log1p(Math.exp(Math.min(alive, dead) - mx));
-  if (gradient) {
-    const { g, weight, psiR } = gradient;
-    const wAlive = Math.exp(alive - mix);
-    const wDead = dead === Number.NEGATIVE_INFINITY ? 0 : Math.exp(dead - mix);
-    const dr = x === 0 ? 0 : digamma(r + x) - psiR;
-    g[0]! += weight * (dr + la - wAlive * laT + (wDead > 0 ? wDead * (dDead[0]! - 1 / A) : 0));
-    g[1]! += weight * (r / alpha - (wAlive * (r + x)) / (alpha + T) + (wDead > 0 ? wDead * dDead[1]! : 0));
-    g[2]! += weight * (lb - wAlive * lbT + (wDead > 0 ? wDead * (1 / s + dDead[2]! - 1 / A) : 0));
-    g[3]! += weight * (s / beta - (wAlive * s) / (beta + T) + (wDead > 0 ? wDead * dDead[3]! : 0));
+class LikelihoodPass {
+  private readonly logR: number;
+  private readonly psiR: number;
+  private readonly la: number;
+  private readonly lb: number;
+  private readonly ls: number;
+  private x = -1;
+  private lgRx = 0;
+  private psiRx = 0;
+  private tx = -1;
+  private readonly p1: PEnd = { value: 0, d: new Float64Array(4) };
+  private byT = new Map<number, PEnd>();
+  private readonly dDead = new Float64Array(4);
+
+  constructor(
+    private readonly params: ParetoNbdParams,
+    /** When given, tripleLogLikelihood adds weight · ∂ll/∂(r, α, s, β) into it. */
+    private readonly gradient?: Float64Array,
+  ) {
+    this.logR = logGamma(params.r);
+    this.psiR = gradient ? digamma(params.r) : 0;
+    this.la = Math.log(params.alpha);
+    this.lb = Math.log(params.beta);
+    this.ls = Math.log(params.s);
   }
-  return { ll: a1 + mix, logAlive: a1 + alive };
+
+  private end(x: number, u: number, into: PEnd): PEnd {
+    into.value = logP(this.params, x, u, this.gradient ? into.d : undefined);
+    return into;
+  }
+
+  /** log A₀ (−∞ when t_x = T); with a gradient, its ∂/∂(r, α, s, β) in dDead. */
+  private logA0(x: number, tx: number, T: number): number {
+    if (T === tx) return Number.NEGATIVE_INFINITY;
+    if (tx !== this.tx) {
+      this.end(x, tx, this.p1);
+      this.tx = tx;
+    }
+    let p2 = this.byT.get(T);
+    if (!p2) {
+      p2 = this.end(x, T, { value: 0, d: new Float64Array(4) });
+      this.byT.set(T, p2);
+    }
+    const first = this.p1.value;
+    // log(e^first − e^second), first > second.
+    const delta = p2.value - first;
+    const log1mE = delta > -Math.LN2 ? Math.log(-Math.expm1(delta)) : Math.log1p(-Math.exp(delta));
+    if (this.gradient) {
+      // ∂ log(e^p₁ − e^p₂) = (∂p₁ − e^δ ∂p₂)/(1 − e^δ).
+      const e = Math.exp(delta);
+      const inv = 1 / Math.exp(log1mE);
+      for (let i = 0; i < 4; i++) this.dDead[i] = (this.p1.d[i]! - e * p2.d[i]!) * inv;
+    }
+    return first + log1mE;
+  }
+
+  /** The triple's log-likelihood, and its "alive at T" part. */
+  tripleLogLikelihood(x: number, tx: number, T: number, weight: number): { ll: number; logAlive: number } {
+    const { r, alpha, s, beta } = this.params;
+    if (x !== this.x) {
+      this.x = x;
+      this.lgRx = logGamma(r + x);
+      this.psiRx = this.gradient && x > 0 ? digamma(r + x) : this.psiR;
+      this.tx = -1;
+      this.byT = new Map();
+    }
+    const A = r + s + x;
+    const laT = Math.log(alpha + T);
+    const lbT = Math.log(beta + T);
+    const a1 = this.lgRx - this.logR + r * this.la + s * this.lb;
+    const alive = -(r + x) * laT - s * lbT;
+    const dead = this.ls + this.logA0(x, tx, T) - Math.log(A);
+    const mx = Math.max(alive, dead);
+    const mix = mx + Math.log1p(Math.exp(Math.min(alive, dead) - mx));
+    const g = this.gradient;
+    if (g) {
+      const wAlive = Math.exp(alive - mix);
+      const wDead = dead === Number.NEGATIVE_INFINITY ? 0 : Math.exp(dead - mix);
+      const dd = this.dDead;
+      const dr = this.psiRx - this.psiR;
+      g[0]! += weight * (dr + this.la - wAlive * laT + (wDead > 0 ? wDead * (dd[0]! - 1 / A) : 0));
+      g[1]! += weight * (r / alpha - (wAlive * (r + x)) / (alpha + T) + (wDead > 0 ? wDead * dd[1]! : 0));
+      g[2]! += weight * (this.lb - wAlive * lbT + (wDead > 0 ? wDead * (1 / s + dd[2]! - 1 / A) : 0));
+      g[3]! += weight * (s / beta - (wAlive * s) / (beta + T) + (wDead > 0 ? wDead * dd[3]! : 0));
+    }
+    return { ll: a1 + mix, logAlive: a1 + alive };
+  }
 }
 
 function checkTriple(x: number, tx: number, T: number, w: number): void {
@@ -193,13 +239,11 @@ export function paretoNbdLogLikelihood(
   triples: readonly WeightedTriple[],
   gradient?: Float64Array,
 ): number {
-  const acc = gradient ? { g: gradient.fill(0), weight: 0, psiR: digamma(params.r) } : undefined;
+  const pass = new LikelihoodPass(params, gradient?.fill(0));
   let ll = 0;
   for (const { x, tx, T, weight } of triples) {
     checkTriple(x, tx, T, weight);
-    if (!(weight > 0)) continue;
-    if (acc) acc.weight = weight;
-    ll += weight * logLikelihoodParts(params, x, tx, T, acc).ll;
+    if (weight > 0) ll += weight * pass.tripleLogLikelihood(x, tx, T, weight).ll;
   }
   return ll;
 }
@@ -221,6 +265,8 @@ export function fitParetoNbd(
   }
   if (!(total > 0)) throw new RangeError('no customers to fit');
   const alpha0 = Math.max(1e-3, sumT / Math.max(sumX, 1e-3 * total));
+  // Triples sharing x, then t_x, next to each other: each pass computes what they share once.
+  const sorted = [...triples].sort((p, q) => p.x - q.x || p.tx - q.tx);
   const scale = 1 / total;
   const penalty = opts.penalty ?? 0;
   const toParams = (theta: Float64Array): ParetoNbdParams => ({
@@ -233,7 +279,7 @@ export function fitParetoNbd(
   const result = minimise(
     (theta, g) => {
       const p = toParams(theta);
-      const ll = paretoNbdLogLikelihood(p, triples, grad);
+      const ll = paretoNbdLogLikelihood(p, sorted, grad);
       const values = [p.r, p.alpha, p.s, p.beta];
       let prior = 0;
       for (let i = 0; i < 4; i++) {
@@ -265,7 +311,7 @@ export function fitParetoNbd(
 
 /** P(alive at T | x, t_x, T) = the "alive" share of the likelihood (note eq. 36–37). */
 export function paretoPAlive(params: ParetoNbdParams, x: number, tx: number, T: number): number {
-  const { ll, logAlive } = logLikelihoodParts(params, x, tx, T);
+  const { ll, logAlive } = new LikelihoodPass(params).tripleLogLikelihood(x, tx, T, 1);
   return Math.exp(logAlive - ll);
 }
 

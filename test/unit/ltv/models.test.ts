@@ -295,6 +295,9 @@ describe('likelihood properties (random parameters and histories)', () => {
       const gradient = new Float64Array(4);
       const ll = paretoNbdLogLikelihood(params, data, gradient);
       expect(ll).toBe(paretoNbdLogLikelihood(params, data));
+      // What a pass shares between triples (same x, t_x or T) does not depend on their order.
+      const sorted = [...data].sort((p, q) => p.x - q.x || p.tx - q.tx);
+      expect(rel(paretoNbdLogLikelihood(params, sorted), ll)).toBeLessThan(1e-12);
       (['r', 'alpha', 's', 'beta'] as const).forEach((key, i) => {
         const h = 1e-6 * params[key];
         const up = paretoNbdLogLikelihood({ ...params, [key]: params[key] + h }, data);
