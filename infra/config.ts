@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CampaignSettingsSchema } from '../lib/domain/campaigns/campaign';
 import { CheckedCampaignsSchema } from '../lib/domain/campaigns/checked-campaigns';
 import { SendRateSettingsSchema } from '../lib/domain/campaigns/send-rate';
+import { MAX_COUNTER_SHARDS } from '../lib/domain/measurement/campaign-stats';
 import { ReportSettingsSchema } from '../lib/domain/measurement/report';
 import { MAX_INDEX_SHARDS } from '../lib/domain/occasion-keys';
 import { RuleSegmentsSchema } from '../lib/domain/rule-segments';
@@ -103,6 +104,11 @@ export const PrecisConfigSchema = z.strictObject({
    * it when one day's writes could pass a partition's 1,000 units a second (`npm run capacity`).
    */
   indexShards: z._default(z.number().check(z.int(), z.gte(1), z.lte(MAX_INDEX_SHARDS)), 1),
+  /**
+   * Write shards of each campaign's counters rows: 1 = one row per period and group. Raise it (never
+   * lower it) when a campaign's funnel events could pass a partition's 1,000 writes a second.
+   */
+  counterShards: z._default(z.number().check(z.int(), z.gte(1), z.lte(MAX_COUNTER_SHARDS)), 1),
   /**
    * Messages per second: `email` for the account (default: SES's MaxSendRate, read at each sender's
    * cold start), `sms` per destination country's origination identity (default 1 everywhere).
@@ -234,6 +240,7 @@ const NUMBER_KEYS = new Set([
   'logRetentionDays',
   'sendConcurrency',
   'indexShards',
+  'counterShards',
 ]);
 const JSON_KEYS = new Set([
   'ruleSegments',

@@ -5,6 +5,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { campaignConfig } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { counterShardsOf } from '../shared/shards';
 import type { StreamHandler } from '../shared/stream';
 import { attributionStreamHandler } from './attribution';
 
@@ -14,7 +15,7 @@ export function createHandler(env: Env): StreamHandler {
   const db = dynamoDocumentClient(env);
   const deps = {
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
-    stats: new DynamoCampaignStatsStore(db, config[ENV.campaignStatsTable]),
+    stats: new DynamoCampaignStatsStore(db, config[ENV.campaignStatsTable], counterShardsOf(env)),
     campaigns: campaignConfig(env).campaigns,
     timeZone: config[ENV.defaultTimeZone],
   };

@@ -9,6 +9,7 @@ import { campaignConfig } from '../shared/campaign-deps';
 import type { HttpHandler } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { parseConfig } from '../shared/scoring-deps';
+import { counterShardsOf } from '../shared/shards';
 import { campaignReportsHandler } from './reports';
 
 /** Composition root of `GET /campaigns` and `GET /campaigns/{id}/report` (IAM-authenticated admin routes). */
@@ -22,7 +23,7 @@ export function createHandler(env: Env): HttpHandler {
   ]);
   const db = dynamoDocumentClient(env);
   const deps = {
-    stats: new DynamoCampaignStatsReader(db, config[ENV.campaignStatsTable]),
+    stats: new DynamoCampaignStatsReader(db, config[ENV.campaignStatsTable], counterShardsOf(env)),
     models: new DynamoModelRepository(db, config[ENV.modelsTable]),
     clock: systemClock,
     campaigns: campaignConfig(env).campaigns,

@@ -9,8 +9,8 @@ import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
-import { indexShardsOf } from '../shared/index-shards';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
+import { indexShardsOf } from '../shared/shards';
 import { customersHandler } from './customers';
 
 /** Composition root of the admin customer routes: read, export, erase, the next days' occasions (IAM-authenticated). */

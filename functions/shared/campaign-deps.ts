@@ -16,8 +16,8 @@ import {
 } from '../../lib/domain/campaigns/campaign';
 import { systemClock } from '../../lib/ports/clock';
 import type { PlannerDeps } from '../../lib/use-cases/plan-campaigns';
-import { indexShardsOf } from './index-shards';
 import { parseConfig } from './scoring-deps';
+import { indexShardsOf } from './shards';
 
 /** The campaigns and their settings, validated at cold start (templates were checked at synth). */
 export function campaignConfig(env: Env): { campaigns: Campaign[]; settings: CampaignSettings } {

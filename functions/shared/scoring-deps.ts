@@ -7,7 +7,7 @@ import { type ScoringSettings, ScoringSettingsSchema } from '../../lib/domain/sc
 import { systemClock } from '../../lib/ports/clock';
 import { ModelCache } from '../../lib/use-cases/model-cache';
 import type * as z from '../../lib/zod';
-import { indexShardsOf } from './index-shards';
+import { indexShardsOf } from './shards';
 
 /** What every function that scores profiles is built from: the model store and the operator's config. */
 export function scoringDeps(

@@ -329,6 +329,8 @@ export class CampaignsMessaging extends Construct {
       logRetention,
       environment: {
         [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        // Counters rows are written and read over the same number of shards.
+        [ENV.counterShards]: String(config.counterShards),
         [ENV.defaultTimeZone]: config.defaultTimeZone,
       },
     });
@@ -341,6 +343,8 @@ export class CampaignsMessaging extends Construct {
       environment: {
         [ENV.deliveriesTable]: props.deliveries.tableName,
         [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        // Counters rows are written and read over the same number of shards.
+        [ENV.counterShards]: String(config.counterShards),
         [ENV.defaultTimeZone]: config.defaultTimeZone,
         ...campaignEnv,
       },
@@ -372,6 +376,8 @@ export class CampaignsMessaging extends Construct {
       logRetention,
       environment: {
         [ENV.campaignStatsTable]: props.campaignStats.tableName,
+        // Counters rows are written and read over the same number of shards.
+        [ENV.counterShards]: String(config.counterShards),
         [ENV.modelsTable]: props.models.tableName,
         [ENV.reportSettings]: JSON.stringify(config.reportSettings),
         [ENV.reportingCurrency]: config.reportingCurrency,

@@ -15,6 +15,8 @@ export const ENV = {
   scoringConfig: 'SCORING_CONFIG',
   /** Write shards of the day-keyed indexes (occasion-keys.ts): the same number where keys are written and read. */
   indexShards: 'INDEX_SHARDS',
+  /** Write shards of the campaign counters rows (campaign-stats.ts): the same where they are written and read. */
+  counterShards: 'COUNTER_SHARDS',
   reportingCurrency: 'REPORTING_CURRENCY',
   /** JSON object: units of the reporting currency per unit of each other accepted currency. */
   exchangeRates: 'EXCHANGE_RATES',

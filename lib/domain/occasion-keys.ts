@@ -1,6 +1,7 @@
 import { celebrationDate, monthDayKey } from './calendar';
 import { type LastOrderKeys, lastOrderIndexKeys } from './campaigns/last-order-keys';
 import type { Customer } from './customer';
+import { stableShard } from './shards';
 import { isoDateOf, localParts, offsetAtLocalNoon } from './zoned-time';
 
 /**
@@ -82,22 +83,12 @@ export const ORDER_KEY_NAMES = [
 export const MAX_INDEX_SHARDS = 1_000;
 
 export function shardedPartition(day: string, customerId: string, shards: number): string {
-  return shards > 1 ? `${day}#${shardOf(customerId, shards)}` : day;
+  return shards > 1 ? `${day}#${stableShard(customerId, shards)}` : day;
 }
 
 /** Every partition a day's people may be under: what the planner queries. */
 export function indexPartitions(day: string, shards: number): string[] {
   return shards > 1 ? Array.from({ length: shards }, (_, k) => `${day}#${k}`) : [day];
-}
-
-/** FNV-1a of the id, mod `shards`: stable across runs and processes, even over ids like `cus_<uuid>`. */
-function shardOf(customerId: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < customerId.length; i++) {
-    hash ^= customerId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
 }
 
 /** The derived keys a profile should carry; `undefined` fields are to be removed from the item. */

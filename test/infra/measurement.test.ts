@@ -105,3 +105,23 @@ describe('least privilege', () => {
     expect(actionsOn(api, role, 'Deliveries')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 });
+
+describe('counterShards', () => {
+  it('reaches the two functions that write the counters rows and the one that reads them, the same number', () => {
+    const sharded = synthStacks({ counterShards: '8' });
+    for (const entry of [
+      'functions/delivery-stream/handler.ts',
+      'functions/attribution-stream/handler.ts',
+      'functions/campaign-reports-api/handler.ts',
+    ]) {
+      const variables = (template: Template) =>
+        (
+          template.toJSON().Resources[functionId(template, entry)] as {
+            Properties: { Environment: { Variables: Record<string, unknown> } };
+          }
+        ).Properties.Environment.Variables;
+      expect(variables(sharded.messaging)[ENV.counterShards], entry).toBe('8');
+      expect(variables(messaging)[ENV.counterShards], entry).toBe('1');
+    }
+  });
+});

@@ -5,7 +5,7 @@ import {
   type MeasurementGroup,
   statsKeys,
 } from '../../domain/measurement/campaign-stats';
-import type { CountersRow } from '../../domain/measurement/report';
+import { type CountersRow, sumCounters } from '../../domain/measurement/report';
 import type { CampaignStatsReader, CountersQuery } from '../../ports/campaign-stats-reader';
 
 // BatchGetItem takes at most 100 keys.
@@ -23,29 +23,39 @@ export class DynamoCampaignStatsReader implements CampaignStatsReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Write shards of the counters rows (see statsKeys.counterShard): each is read and summed. */
+    private readonly counterShards = 1,
   ) {}
 
+  private shards(): number[] {
+    return Array.from({ length: this.counterShards }, (_, shard) => shard);
+  }
+
   async rows(campaignId: string, query: CountersQuery): Promise<CountersRow[]> {
-    const { pk } = statsKeys.counters(campaignId, statsKeys.allPeriod, 'treated');
     const reads: Promise<CountersRow[]>[] = [];
-    if (query.allTime)
-      reads.push(this.query(pk, 'begins_with(sk, :from)', { ':from': `${statsKeys.allPeriod}#` }));
-    if (query.days) {
-      // `day#2026-05-11#holdout` … `day#2026-05-17#treated`: '~' sorts after every group name.
-      reads.push(
-        this.query(pk, 'sk BETWEEN :from AND :to', {
-          ':from': `${statsKeys.dayPeriod(query.days.from)}#`,
-          ':to': `${statsKeys.dayPeriod(query.days.to)}#~`,
-        }),
-      );
+    for (const shard of this.shards()) {
+      const { pk } = statsKeys.counters(campaignId, statsKeys.allPeriod, 'treated', shard);
+      if (query.allTime)
+        reads.push(this.query(pk, 'begins_with(sk, :from)', { ':from': `${statsKeys.allPeriod}#` }));
+      if (query.days) {
+        // `day#2026-05-11#holdout` … `day#2026-05-17#treated`: '~' sorts after every group name.
+        reads.push(
+          this.query(pk, 'sk BETWEEN :from AND :to', {
+            ':from': `${statsKeys.dayPeriod(query.days.from)}#`,
+            ':to': `${statsKeys.dayPeriod(query.days.to)}#~`,
+          }),
+        );
+      }
     }
-    return (await Promise.all(reads)).flat();
+    return mergeShards((await Promise.all(reads)).flat());
   }
 
   async allTime(campaignIds: readonly string[]): Promise<Map<string, CountersRow[]>> {
     const result = new Map<string, CountersRow[]>(campaignIds.map((id) => [id, []]));
     const keys = campaignIds.flatMap((id) =>
-      MEASUREMENT_GROUPS.map((group) => statsKeys.counters(id, statsKeys.allPeriod, group)),
+      this.shards().flatMap((shard) =>
+        MEASUREMENT_GROUPS.map((group) => statsKeys.counters(id, statsKeys.allPeriod, group, shard)),
+      ),
     );
     for (let i = 0; i < keys.length; i += BATCH) {
       let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH);
@@ -64,6 +74,7 @@ export class DynamoCampaignStatsReader implements CampaignStatsReader {
         pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
       }
     }
+    for (const [id, rows] of result) result.set(id, mergeShards(rows));
     return result;
   }
 
@@ -94,15 +105,31 @@ export class DynamoCampaignStatsReader implements CampaignStatsReader {
   }
 }
 
+/** One row per period and group: the shards' rows of each summed (one row each when unsharded). */
+function mergeShards(rows: readonly CountersRow[]): CountersRow[] {
+  const byKey = new Map<string, CountersRow[]>();
+  for (const row of rows) {
+    const key = `${row.period}#${row.group}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), row]);
+  }
+  return [...byKey.values()].map((same) =>
+    same.length === 1
+      ? (same[0] as CountersRow)
+      : { ...(same[0] as CountersRow), counters: sumCounters(same.map((row) => row.counters)) },
+  );
+}
+
 /** A counters row, or undefined for an item of another kind or group. Counters are validated. */
 function parseRow(item: Record<string, unknown>): { campaignId: string; row: CountersRow } | undefined {
   const { pk, sk } = item;
   if (typeof pk !== 'string' || typeof sk !== 'string' || !pk.startsWith(CAMPAIGN_PREFIX)) return undefined;
+  // `campaign#<id>` or, for shard k > 0, `campaign#<id>#<k>` (campaign ids never hold '#').
+  const campaignId = pk.slice(CAMPAIGN_PREFIX.length).split('#')[0] as string;
   const cut = sk.lastIndexOf('#');
   const group = sk.slice(cut + 1) as MeasurementGroup;
   if (cut < 0 || !MEASUREMENT_GROUPS.includes(group)) return undefined;
   return {
-    campaignId: pk.slice(CAMPAIGN_PREFIX.length),
+    campaignId,
     row: { period: sk.slice(0, cut), group, counters: CampaignCountersSchema.parse(item) },
   };
 }

@@ -18,6 +18,7 @@ import {
   statsKeys,
 } from '../../domain/measurement/campaign-stats';
 import { type CounterChange, funnelChange, type MeasuredDelivery } from '../../domain/measurement/funnel';
+import { sumCounters } from '../../domain/measurement/report';
 import {
   type AttributeResult,
   type CampaignStatsStore,
@@ -74,7 +75,15 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Write shards of the counters rows (see statsKeys.counterShard). */
+    private readonly counterShards = 1,
   ) {}
+
+  /** The counters row a delivery's counts go to, for one period. */
+  private countersKey(delivery: MeasuredDelivery, period: string) {
+    const shard = statsKeys.counterShard(delivery.customerId, this.counterShards);
+    return statsKeys.counters(delivery.campaignId, period, delivery.group, shard);
+  }
 
   async countStages(delivery: MeasuredDelivery, stages: readonly FunnelStage[]): Promise<FunnelStage[]> {
     let pending = [...new Set(stages)];
@@ -212,15 +221,20 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
   }
 
   async counters(campaignId: string, period: string, group: MeasurementGroup): Promise<CampaignCounters> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: statsKeys.counters(campaignId, period, group),
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'INDEXES',
+    const shards = await Promise.all(
+      Array.from({ length: this.counterShards }, async (_, shard) => {
+        const out = await this.db.send(
+          new GetCommand({
+            TableName: this.table,
+            Key: statsKeys.counters(campaignId, period, group, shard),
+            ConsistentRead: true,
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        );
+        return CampaignCountersSchema.parse(out.Item ?? {});
       }),
     );
-    return CampaignCountersSchema.parse(out.Item ?? {});
+    return sumCounters(shards);
   }
 
   private async measurement(delivery: Pick<MeasuredDelivery, 'customerId' | 'deliveryKey'>) {
@@ -333,7 +347,7 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
     return {
       Update: {
         TableName: this.table,
-        Key: statsKeys.counters(delivery.campaignId, period, delivery.group),
+        Key: this.countersKey(delivery, period),
         UpdateExpression: `${adds.length > 0 ? `ADD ${adds.join(', ')}` : ''}${set}`.trim(),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -345,7 +359,7 @@ export class DynamoCampaignStatsStore implements CampaignStatsStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: statsKeys.counters(delivery.campaignId, period, delivery.group),
+        Key: this.countersKey(delivery, period),
         UpdateExpression: 'SET #sms = if_not_exists(#sms, :empty), #skips = if_not_exists(#skips, :empty)',
         ExpressionAttributeNames: { '#sms': SMS_MAP, '#skips': SKIPS_MAP },
         ExpressionAttributeValues: { ':empty': {} },

@@ -1,4 +1,5 @@
 import * as z from '../../zod';
+import { stableShard } from '../shards';
 
 // Campaign measurement, pre-aggregated. The CampaignStats table holds, per campaign, one counters
 // row per group and period; the Deliveries stream (funnel stages) and the Orders stream
@@ -86,11 +87,22 @@ export type CampaignCounters = z.infer<typeof CampaignCountersSchema>;
 // Every funnel stage is a counter.
 const _stagesAreCounters: Record<FunnelStage, number> = {} as Pick<CampaignCounters, FunnelStage>;
 
+/**
+ * Write shards of the counters rows (`counterShards` in the config, default 1). Every funnel stage of a
+ * campaign updates its `all#<group>` row, and one partition takes 1,000 writes a second; with shards,
+ * a delivery's counts go to shard `stableShard(customerId)` of the campaign — shard 0 under the plain
+ * `campaign#<id>` key, shard k under `campaign#<id>#<k>` — and readers sum every shard's rows. Shard 0
+ * being the unsharded key, raising the count keeps every row counted so far; never lower it.
+ */
+export const MAX_COUNTER_SHARDS = 100;
+
 export const statsKeys = {
-  counters: (campaignId: string, period: string, group: MeasurementGroup) => ({
-    pk: `campaign#${campaignId}`,
+  counters: (campaignId: string, period: string, group: MeasurementGroup, shard = 0) => ({
+    pk: shard > 0 ? `campaign#${campaignId}#${shard}` : `campaign#${campaignId}`,
     sk: `${period}#${group}`,
   }),
+  /** The shard a delivery's counts go to. */
+  counterShard: (customerId: string, shards: number) => (shards > 1 ? stableShard(customerId, shards) : 0),
   measurement: (customerId: string, deliveryKey: string) => ({
     pk: `delivery#${customerId}#${deliveryKey}`,
     sk: 'measure',
