@@ -126,6 +126,73 @@ function logP(params: ParetoNbdParams, x: number, u: number, d?: Float64Array): 
   return value;
 }
 
+/**
+ * log((e^{eL} − 1)/e) (L when e = 0) and its partials in e and L, for the integrals of powers below.
+ */
+function logExpm1Over(e: number, L: number, out: Float64Array): number {
+  const x = e * L;
+  if (Math.abs(x) < 1e-4) {
+    // Series in x: the closed forms cancel here.
+    out[0] = L / 2 + (e * L * L) / 12;
+    out[1] = 1 / L + e / 2 + (e * e * L) / 12;
+    return Math.log(L) + Math.log(Math.expm1(x) / x || 1);
+  }
+  // 1 − e^{−x} has the sign of x, as does e^{x} − 1.
+  const oneMinus = -Math.expm1(-x);
+  out[0] = L / oneMinus - 1 / e;
+  out[1] = e / oneMinus;
+  return x > 0 ? x + Math.log(oneMinus) - Math.log(e) : Math.log(-Math.expm1(x)) - Math.log(-e);
+}
+
+const hPartials = new Float64Array(2);
+// ∂ log J / ∂(p_s, p_b, a_s, a_b), filled by logNearOneIntegral.
+const jPartials = new Float64Array(4);
+
+/**
+ * log J, J = ∫_{t_x}^{T} (a_s+τ)^{−p_s} (a_b+τ)^{−p_b} dτ with a_b − a_s = δ > 0, when
+ * t_T = (a_s+T)/δ ≤ ¼ and p_b·t_T ≤ 2: then (a_b+τ)^{−p_b} = δ^{−p_b} Σ_k (p_b)_k/k! (−t)^k,
+ * t = (a_s+τ)/δ, is an alternating series whose terms end up falling at least fourfold, with
+ * cancellation of at most ((1+t_T)/(1−t_T))^{p_b} ≤ e^{4.1} (two digits), and each term's integral
+ * of a power is closed-form. This is the case of one of α, β far above the other (the 2F1's argument
+ * near 1, where its series needs ~1/(1−z) terms): the s, β ridge of customers who rarely drop out.
+ * Partials (in jPartials) by differentiating the summed terms.
+ */
+function logNearOneIntegral(ps: number, pb: number, as: number, ab: number, tx: number, T: number): number {
+  const delta = ab - as;
+  const logT1 = Math.log(as + tx) - Math.log(delta);
+  const L = Math.log1p((T - tx) / (as + tx));
+  const dLdAs = 1 / (as + T) - 1 / (as + tx);
+  const dLogT1dAs = 1 / (as + tx) + 1 / delta;
+  let sum = 0;
+  let sumPs = 0;
+  let sumPb = 0;
+  let sumAs = 0;
+  let sumAb = 0;
+  let logE0 = 0;
+  let logCoef = 0; // log((p_b)_k/k!)
+  let dLogCoef = 0; // its ∂/∂p_b
+  for (let k = 0; k < 400; k++) {
+    const e = k + 1 - ps;
+    const logE = e * logT1 + logExpm1Over(e, L, hPartials);
+    if (k === 0) logE0 = logE;
+    const term = (k % 2 === 0 ? 1 : -1) * Math.exp(logCoef + logE - logE0);
+    sum += term;
+    sumPs -= term * (logT1 + hPartials[0]!);
+    sumPb += term * dLogCoef;
+    sumAs += term * (e * dLogT1dAs + hPartials[1]! * dLdAs);
+    sumAb -= (term * e) / delta;
+    if (Math.abs(term) < 1e-17 * Math.abs(sum)) break;
+    logCoef += Math.log((pb + k) / (k + 1));
+    dLogCoef += 1 / (pb + k);
+  }
+  const power = 1 - ps - pb;
+  jPartials[0] = -Math.log(delta) + sumPs / sum;
+  jPartials[1] = -Math.log(delta) + sumPb / sum;
+  jPartials[2] = -power / delta + sumAs / sum;
+  jPartials[3] = power / delta + sumAb / sum;
+  return power * Math.log(delta) + logE0 + Math.log(sum);
+}
+
 /** log P(u) with its gradient (zeros without one). */
 interface PEnd {
   value: number;
@@ -172,6 +239,26 @@ class LikelihoodPass {
   /** log A₀ (−∞ when t_x = T); with a gradient, its ∂/∂(r, α, s, β) in dDead. */
   private logA0(x: number, tx: number, T: number): number {
     if (T === tx) return Number.NEGATIVE_INFINITY;
+    const { r, alpha, s, beta } = this.params;
+    const A = r + s + x;
+    // A₀/(r+s+x) = ∫_{t_x}^{T} (α+τ)^{−(r+x)} (β+τ)^{−(s+1)} dτ; far from α = β the integral's own
+    // series is the short one.
+    const aLess = alpha < beta;
+    const ps = aLess ? r + x : s + 1;
+    const pb = aLess ? s + 1 : r + x;
+    const as = aLess ? alpha : beta;
+    const ab = aLess ? beta : alpha;
+    if (ab - as > 0.9 * (ab + tx) && as + T <= 0.25 * (ab - as) && pb * (as + T) <= 2 * (ab - as)) {
+      const logJ = logNearOneIntegral(ps, pb, as, ab, tx, T);
+      if (this.gradient) {
+        // jPartials holds ∂/∂(p_s, p_b, a_s, a_b); r sits in p_s when α < β, else in p_b.
+        this.dDead[0] = jPartials[aLess ? 0 : 1]! + 1 / A;
+        this.dDead[1] = jPartials[aLess ? 2 : 3]!;
+        this.dDead[2] = jPartials[aLess ? 1 : 0]! + 1 / A;
+        this.dDead[3] = jPartials[aLess ? 3 : 2]!;
+      }
+      return logJ + Math.log(A);
+    }
     if (tx !== this.tx) {
       this.end(x, tx, this.p1);
       this.tx = tx;

@@ -30,6 +30,7 @@ import {
   paretoUnconditionalExpectedPurchases,
 } from '../../../lib/domain/ltv/pareto-nbd';
 import { Random, simulateCnbdCustomer } from '../../../lib/domain/ltv/simulate';
+import { logGamma } from '../../../lib/domain/ltv/special-functions';
 import { compressSummaries, ordersToColumns, summariseOrders } from '../../../lib/domain/ltv/summarise';
 import { CALIBRATION_END, cdnowOrders } from './cdnow-data';
 
@@ -289,8 +290,15 @@ describe('likelihood properties (random parameters and histories)', () => {
     for (let trial = 0; trial < 60; trial++) {
       const data = randomTriples();
       const alpha = draw(0.05, 200);
-      // A third of the points put β within 1% of α, where the 2F1 argument |α−β|/max(α, β) is near 0.
-      const beta = trial % 3 === 0 ? alpha * (1 + 0.01 * (2 * rng.uniform() - 1)) : draw(0.05, 200);
+      // A third of the points put β within 1% of α, where the 2F1 argument |α−β|/max(α, β) is near 0;
+      // a third put one of them 10²–10⁵ times the other (argument near 1: the integral's own series).
+      const far = draw(1e2, 1e5) ** (rng.uniform() < 0.5 ? 1 : -1);
+      const beta =
+        trial % 3 === 0
+          ? alpha * (1 + 0.01 * (2 * rng.uniform() - 1))
+          : trial % 3 === 1
+            ? alpha * far
+            : draw(0.05, 200);
       const params = { r: draw(0.05, 20), alpha, s: draw(0.05, 20), beta };
       const gradient = new Float64Array(4);
       const ll = paretoNbdLogLikelihood(params, data, gradient);
@@ -307,6 +315,48 @@ describe('likelihood properties (random parameters and histories)', () => {
           1e-5 * Math.max(1, Math.abs(numeric), Math.abs(ll) / params[key]),
         );
       });
+    }
+  });
+
+  it('Pareto/NBD with α and β far apart: the likelihood is the integral of its definition', () => {
+    // L = Γ(r+x)α^r β^s/Γ(r) · [(α+T)^{−(r+x)}(β+T)^{−s} + s ∫_{t_x}^{T} (α+τ)^{−(r+x)}(β+τ)^{−(s+1)} dτ],
+    // the integral by Simpson's rule on 20,000 panels in log(α+τ) (smooth there).
+    const byHand = (
+      p: { r: number; alpha: number; s: number; beta: number },
+      x: number,
+      tx: number,
+      T: number,
+    ) => {
+      const n = 20_000;
+      const [v0, v1] = [Math.log(p.alpha + tx), Math.log(p.alpha + T)];
+      const h = (v1 - v0) / n;
+      let integral = 0;
+      for (let i = 0; i <= n; i++) {
+        const tau = Math.exp(v0 + i * h) - p.alpha;
+        // Scaled by β^s (as is the alive term) to stay in range.
+        const f = Math.exp(
+          (1 - p.r - x) * Math.log(p.alpha + tau) -
+            (p.s + 1) * Math.log(p.beta + tau) +
+            p.s * Math.log(p.beta),
+        );
+        integral += f * (i === 0 || i === n ? 1 : i % 2 === 1 ? 4 : 2);
+      }
+      integral *= h / 3;
+      const alive = Math.exp(-(p.r + x) * Math.log(p.alpha + T) - p.s * Math.log((p.beta + T) / p.beta));
+      return logGamma(p.r + x) - logGamma(p.r) + p.r * Math.log(p.alpha) + Math.log(alive + p.s * integral);
+    };
+    for (const [r, alpha, s, beta, x, tx, T] of [
+      [0.5, 2, 0.6, 2e4, 0, 0, 30],
+      [0.5, 2, 0.02, 5e6, 1, 3, 40],
+      [1.5, 20, 400, 2e5, 2, 10, 50],
+      [0.8, 3e4, 1.2, 3, 0, 0, 25],
+      [0.3, 1e5, 5, 0.5, 3, 2, 20],
+    ] as const) {
+      const p = { r, alpha, s, beta };
+      const ll = paretoNbdLogLikelihood(p, [{ x, tx, T, weight: 1 }]);
+      expect(Math.abs(ll - byHand(p, x, tx, T)), JSON.stringify(p)).toBeLessThan(
+        1e-9 * Math.max(1, Math.abs(ll)),
+      );
     }
   });
 
