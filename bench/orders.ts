@@ -3,7 +3,15 @@ import { synthTemplates } from '../infra/synth';
 import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { startLocalRuntime } from '../lib/local/runtime';
-import { capacityRows, option, percentile, recordUnits } from './support';
+import {
+  capacityRows,
+  invocationRows,
+  invocationsOnly,
+  invocationsPer,
+  option,
+  percentile,
+  recordUnits,
+} from './support';
 
 const ADMIN_KEY = 'bench-admin-key';
 
@@ -11,7 +19,8 @@ const ADMIN_KEY = 'bench-admin-key';
  * `npm run bench -- orders [--orders N] [--customers M] [--concurrency C]`: N orders through the real
  * route and stream path (POST /orders → orders function → Orders table → stream → metrics) on the
  * local runtime with DynamoDB Local, printing orders/s end to end, capacity units per order (table and
- * index, read and write, from ConsumedCapacity) and p50/p99 request time.
+ * index, read and write, from ConsumedCapacity), function invocations per order (the API's and each
+ * stream or queue consumer's, with the records they carried) and p50/p99 request time.
  */
 export async function run(args: string[]): Promise<void> {
   const arg = (name: string, fallback: number) => Number(option(args, name, String(fallback)));
@@ -73,6 +82,7 @@ export async function run(args: string[]): Promise<void> {
     await runtime.settled(120_000);
 
     capacityObservers.add(tally);
+    const invocationsBefore = runtime.invocations();
     const times: number[] = [];
     const started = performance.now();
     let next = 0;
@@ -85,6 +95,7 @@ export async function run(args: string[]): Promise<void> {
     await runtime.settled(600_000);
     const done = performance.now();
     capacityObservers.delete(tally);
+    const invocations = invocationsPer(invocationsBefore, runtime.invocations(), orders);
 
     times.sort((a, b) => a - b);
     const failures = runtime.failures().length;
@@ -103,9 +114,12 @@ export async function run(args: string[]): Promise<void> {
     print(
       `  (each customer ends with ${orders / customers} orders; the metrics query reads the whole history)`,
     );
+    print(`function invocations per order (${concurrency} in flight: stream batches hold several records):`);
+    for (const row of invocationRows(invocations)) print(row);
     recordUnits('order', tally, orders, {
       command: `npm run bench -- orders --orders ${orders} --customers ${customers}`,
       latencyMs: percentile(times, 50),
+      invocations: invocationsOnly(invocations),
     });
   } finally {
     await runtime.stop();

@@ -3,12 +3,20 @@ import { synthTemplates } from '../infra/synth';
 import { capacityObservers } from '../lib/adapters/aws/capacity-observer';
 import { CapacityTally } from '../lib/adapters/dynamodb/capacity';
 import { startLocalRuntime } from '../lib/local/runtime';
-import { capacityRows, percentile, recordUnits } from './support';
+import {
+  capacityRows,
+  invocationRows,
+  invocationsOnly,
+  invocationsPer,
+  percentile,
+  recordUnits,
+} from './support';
 
 /**
  * `npm run bench -- signup [--count N]`: DynamoDB capacity units per signup through the real path
  * (POST /signups → signup function → Customers → stream → profile-stream function) on the local
- * runtime: a new person, the same signup again, and a signup that changes the profile.
+ * runtime: a new person, the same signup again, and a signup that changes the profile; and the
+ * function invocations per signup (the API's and each stream or queue consumer's, with their records).
  */
 export async function run(args: string[]): Promise<void> {
   const at = args.indexOf('--count');
@@ -40,6 +48,7 @@ export async function run(args: string[]): Promise<void> {
   const phase = async (label: string, interests: string[], record = false) => {
     const tally = new CapacityTally();
     capacityObservers.add(tally);
+    const invocationsBefore = runtime.invocations();
     const times: number[] = [];
     const started = performance.now();
     for (let i = 0; i < count; i++) {
@@ -51,16 +60,20 @@ export async function run(args: string[]): Promise<void> {
     await runtime.settled(120_000);
     const seconds = (performance.now() - started) / 1000;
     capacityObservers.delete(tally);
+    const invocations = invocationsPer(invocationsBefore, runtime.invocations(), count);
     times.sort((a, b) => a - b);
     console.log(
       `\n${label}: ${count} in ${seconds.toFixed(1)} s end to end (${(count / seconds).toFixed(0)}/s local), HTTP p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`,
     );
     console.log('capacity units per signup, request and stream side (table / index):');
     for (const row of capacityRows(tally, count)) console.log(row);
+    console.log('function invocations per signup (one signup at a time):');
+    for (const row of invocationRows(invocations)) console.log(row);
     if (record) {
       recordUnits('signup', tally, count, {
         command: `npm run bench -- signup --count ${count}`,
         latencyMs: percentile(times, 50),
+        invocations: invocationsOnly(invocations),
       });
     }
   };

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapacityTally, Units } from '../lib/adapters/dynamodb/capacity';
 import { type MeasuredUnits, MeasuredUnitsSchema, type UnitsEvent } from '../lib/capacity/model';
+import type { InvocationCount } from '../lib/local/activity';
 
 /** Capacity units per operation, by table and index, as a printable table (local units, then AWS's). */
 export function capacityRows(tally: CapacityTally, operations: number): string[] {
@@ -14,6 +15,38 @@ export function capacityRows(tally: CapacityTally, operations: number): string[]
   rows.push(row('total', tally.total()));
   return rows;
 }
+
+/** Each function's invocations and records per operation between two counts of the runtime's (those that ran). */
+export function invocationsPer(
+  before: Record<string, InvocationCount>,
+  after: Record<string, InvocationCount>,
+  operations: number,
+): Record<string, InvocationCount> {
+  const per: Record<string, InvocationCount> = {};
+  for (const [name, count] of Object.entries(after)) {
+    const invocations = count.invocations - (before[name]?.invocations ?? 0);
+    const records = count.records - (before[name]?.records ?? 0);
+    if (invocations > 0) per[name] = { invocations: invocations / operations, records: records / operations };
+  }
+  return per;
+}
+
+/** Function invocations per operation as a printable table (records: what stream, queue and topic calls carried). */
+export function invocationRows(per: Record<string, InvocationCount>): string[] {
+  const rows = Object.entries(per)
+    .sort(([p], [q]) => p.localeCompare(q))
+    .map(
+      ([name, count]) =>
+        `  ${name.padEnd(34)} invocations ${count.invocations.toFixed(2).padStart(6)}  records ${count.records.toFixed(2).padStart(6)}`,
+    );
+  const total = Object.values(per).reduce((sum, count) => sum + count.invocations, 0);
+  rows.push(`  ${'total'.padEnd(34)} invocations ${total.toFixed(2).padStart(6)}`);
+  return rows;
+}
+
+/** Invocations per operation by function, as units.json keeps them (the capacity model prices Lambda requests from them). */
+export const invocationsOnly = (per: Record<string, InvocationCount>): Record<string, number> =>
+  Object.fromEntries(Object.entries(per).map(([name, count]) => [name, round(count.invocations)]));
 
 export const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;

@@ -189,6 +189,9 @@ export const loadFunction = async (
     name: fn.name,
     arn,
     entry: fn.entry,
-    invoke: (event) => options.activity.track(() => invokeOnce(event)),
+    invoke: (event) => {
+      options.activity.count(fn.name, event);
+      return options.activity.track(() => invokeOnce(event));
+    },
   };
 };

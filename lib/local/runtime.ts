@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { parseLinkSigningKeys } from '../adapters/secrets/secret-link-signer';
 import { ENV } from '../config/env-names';
-import { Activity } from './activity';
+import { Activity, type InvocationCount } from './activity';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY } from './async-invoke';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { EventBus } from './event-bus';
@@ -140,6 +140,8 @@ export interface LocalRuntime {
   settled(timeoutMs?: number, options?: { ignoreHidden?: boolean; includeParked?: boolean }): Promise<void>;
   /** Batches and events that exhausted their retries, oldest first. */
   failures(): LocalFailure[];
+  /** Every function's invocations since the start (HTTP, streams, queues, topics, rules, schedules). */
+  invocations(): Record<string, InvocationCount>;
   smsMessages(): SmsMessage[];
   /** The SES and SMS stand-ins' throttle switch (`share`) and its counts of send calls and throttles. */
   throttle: ProviderThrottle;
@@ -520,6 +522,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       clock,
       settled,
       failures: () => failures.list(),
+      invocations: () => activity.invocations(),
       smsMessages: () => sms.list(),
       throttle,
       stop: () => {
