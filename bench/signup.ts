@@ -15,8 +15,9 @@ import {
 /**
  * `npm run bench -- signup [--count N]`: DynamoDB capacity units per signup through the real path
  * (POST /signups → signup function → Customers → stream → profile-stream function) on the local
- * runtime: a new person, the same signup again, and a signup that changes the profile; and the
- * function invocations per signup (the API's and each stream or queue consumer's, with their records).
+ * runtime: a new person, the same signup again, a signup that changes the profile, and a new person
+ * who consents to nothing (the profile's own cost, without the confirmation email); and the function
+ * invocations per signup (the API's and each stream or queue consumer's, with their records).
  */
 export async function run(args: string[]): Promise<void> {
   const at = args.indexOf('--count');
@@ -31,7 +32,7 @@ export async function run(args: string[]): Promise<void> {
     log: () => {},
     env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   });
-  const signup = (i: number, interests: string[]) =>
+  const signup = (i: number, interests: string[], email = true) =>
     fetch(`${runtime.url}/signups`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -41,11 +42,11 @@ export async function run(args: string[]): Promise<void> {
         birthday: `1990-${String((i % 12) + 1).padStart(2, '0')}-15`,
         timeZone: 'Europe/Paris',
         interests,
-        consent: { email: true, sms: false },
+        consent: { email, sms: false },
       }),
     });
 
-  const phase = async (label: string, interests: string[], record = false) => {
+  const phase = async (label: string, interests: string[], record = false, from = 0, email = true) => {
     const tally = new CapacityTally();
     capacityObservers.add(tally);
     const invocationsBefore = runtime.invocations();
@@ -53,7 +54,7 @@ export async function run(args: string[]): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      const response = await signup(i, interests);
+      const response = await signup(from + i, interests, email);
       if (response.status !== 202) throw new Error(`signup ${i}: HTTP ${response.status}`);
       times.push(performance.now() - t0);
     }
@@ -83,6 +84,7 @@ export async function run(args: string[]): Promise<void> {
     await phase('new person', ['tea'], true);
     await phase('the same signup again (no change)', ['tea']);
     await phase('a signup that changes the profile (new interest)', ['tea', 'cake']);
+    await phase('a new person consenting to nothing (no confirmation email)', ['tea'], false, count, false);
     if (runtime.failures().length > 0) console.log(`stream failures: ${runtime.failures().length}`);
   } finally {
     await runtime.stop();

@@ -31,13 +31,15 @@ export function invocationsPer(
   return per;
 }
 
-/** Function invocations per operation as a printable table (records: what stream, queue and topic calls carried). */
+/** Function invocations per operation as a printable table, with the records stream, queue and topic calls carried. */
 export function invocationRows(per: Record<string, InvocationCount>): string[] {
   const rows = Object.entries(per)
     .sort(([p], [q]) => p.localeCompare(q))
     .map(
       ([name, count]) =>
-        `  ${name.padEnd(34)} invocations ${count.invocations.toFixed(2).padStart(6)}  records ${count.records.toFixed(2).padStart(6)}`,
+        `  ${name.padEnd(34)} invocations ${count.invocations.toFixed(2).padStart(6)}` +
+        // Only stream, queue and topic events carry records; an HTTP or EventBridge call has none.
+        (count.records > 0 ? `  records ${count.records.toFixed(2).padStart(6)}` : ''),
     );
   const total = Object.values(per).reduce((sum, count) => sum + count.invocations, 0);
   rows.push(`  ${'total'.padEnd(34)} invocations ${total.toFixed(2).padStart(6)}`);
