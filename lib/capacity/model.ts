@@ -4,9 +4,10 @@ import * as z from '../zod';
 // capacity units the benchmarks MEASURED per event (bench/results/units.json, written by
 // `npm run bench -- orders|signup|campaigns`), AWS's published prices and default quotas. Pure.
 //
-// Units are AWS units: DynamoDB Local reports a transactional write as 1 unit per item, AWS bills 2,
-// and the benches convert (lib/adapters/dynamodb/capacity.ts). A partition serves at most 1,000
-// write and 3,000 read units a second; a DynamoDB stream has about one shard per partition.
+// Units are AWS units: DynamoDB Local reports 2 units per table a transaction touches, AWS bills 2
+// per item, and the benches convert from the items (lib/adapters/dynamodb/capacity.ts). A partition
+// serves at most 1,000 write and 3,000 read units a second; a DynamoDB stream has about one shard per
+// partition.
 
 export const UNITS_EVENTS = ['order', 'signup', 'message', 'plannedPerson'] as const;
 export type UnitsEvent = (typeof UNITS_EVENTS)[number];

@@ -12,6 +12,18 @@ export const capacityObservers = new Set<CapacityRecorder>();
 const READS = /^(Get|GetItem|Query|Scan|BatchGet|BatchGetItem|TransactGet|TransactGetItems)Command$/;
 const TRANSACTIONS = /^Transact/;
 
+/** A transaction's items per table name (each TransactItems entry names its table in its one operation). */
+export function transactionItemsPerTable(input: unknown): Map<string, number> {
+  const items = new Map<string, number>();
+  for (const item of (input as { TransactItems?: unknown[] }).TransactItems ?? []) {
+    for (const operation of Object.values(item as Record<string, { TableName?: string } | undefined>)) {
+      const table = operation?.TableName;
+      if (table) items.set(table, (items.get(table) ?? 0) + 1);
+    }
+  }
+  return items;
+}
+
 /** Reports the client's capacity to `recorder` if given (a test's own client), else to the observers. */
 export function observeCapacity(client: DynamoDBClient, recorder?: CapacityRecorder): void {
   client.middlewareStack.add(
@@ -24,7 +36,8 @@ export function observeCapacity(client: DynamoDBClient, recorder?: CapacityRecor
         const entries = [output.ConsumedCapacity].flat();
         const command = context.commandName ?? '';
         const kind: CapacityKind = READS.test(command) ? 'read' : 'write';
-        for (const observer of observers) observer.record(entries, kind, TRANSACTIONS.test(command));
+        const items = TRANSACTIONS.test(command) ? transactionItemsPerTable(args.input) : undefined;
+        for (const observer of observers) observer.record(entries, kind, items);
       }
       return result;
     },

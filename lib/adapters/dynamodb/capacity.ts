@@ -4,12 +4,17 @@ export type CapacityKind = 'read' | 'write';
 
 /**
  * Collects the capacity units each DynamoDB call reports, per table and index (for benchmarks).
- * `transactional`: the call was TransactWriteItems/TransactGetItems. AWS charges those 2 units per
- * item where DynamoDB Local reports 1 (measured: a two-item TransactWriteItems reports 2 units
- * locally), so the tally keeps them apart to convert to AWS units.
+ * `transactionItems`: the call was TransactWriteItems/TransactGetItems, with its items per table
+ * name. AWS charges 2 units per item (of up to 1 KB written, 4 KB read); DynamoDB Local reports 2
+ * units per table a transaction touches, whatever its items (measured: 1, 2 or 3 items on one
+ * table report 2; one item on each of two tables, 2 each), so AWS units come from the item count.
  */
 export interface CapacityRecorder {
-  record(entries: ConsumedCapacity[], kind: CapacityKind, transactional?: boolean): void;
+  record(
+    entries: ConsumedCapacity[],
+    kind: CapacityKind,
+    transactionItems?: ReadonlyMap<string, number>,
+  ): void;
 }
 
 /** Units as DynamoDB Local reports them (`read`, `write`) and as AWS bills them (`awsRead`, `awsWrite`). */
@@ -26,20 +31,27 @@ export class CapacityTally implements CapacityRecorder {
 
   constructor(private readonly label: (tableName: string) => string = (name) => name) {}
 
-  record(entries: ConsumedCapacity[], kind: CapacityKind, transactional = false): void {
+  record(
+    entries: ConsumedCapacity[],
+    kind: CapacityKind,
+    transactionItems?: ReadonlyMap<string, number>,
+  ): void {
     for (const entry of entries) {
       const table = this.label(entry.TableName ?? '?');
-      this.add(table, kind, entry.Table?.CapacityUnits ?? entry.CapacityUnits ?? 0, transactional);
-      for (const [index, units] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
-        this.add(`${table}/${index}`, kind, units.CapacityUnits ?? 0, transactional);
+      const units = entry.Table?.CapacityUnits ?? entry.CapacityUnits ?? 0;
+      const items = transactionItems?.get(entry.TableName ?? '?');
+      this.add(table, kind, units, items === undefined ? units : 2 * items);
+      for (const [index, indexUnits] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
+        // A transaction's changes reach its indexes after it commits, as ordinary index writes.
+        this.add(`${table}/${index}`, kind, indexUnits.CapacityUnits ?? 0, indexUnits.CapacityUnits ?? 0);
       }
     }
   }
 
-  private add(target: string, kind: CapacityKind, units: number, transactional: boolean): void {
+  private add(target: string, kind: CapacityKind, units: number, awsUnits: number): void {
     const current = this.byTarget.get(target) ?? { read: 0, write: 0, awsRead: 0, awsWrite: 0 };
     current[kind] += units;
-    current[kind === 'read' ? 'awsRead' : 'awsWrite'] += transactional ? 2 * units : units;
+    current[kind === 'read' ? 'awsRead' : 'awsWrite'] += awsUnits;
     this.byTarget.set(target, current);
   }
 

@@ -265,8 +265,8 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
     ).not.toMatch(/Ana|Silva|example/);
     if (repos.capacity) {
       // POST /surveys by email: the identity and the profile (strongly consistent reads of small
-      // items, 1 unit each) and one two-item transaction. DynamoDB Local reports 1 unit per item;
-      // DynamoDB itself charges transactional writes double, so 4 WCU in AWS.
+      // items, 1 unit each) and one two-item transaction on one table. DynamoDB Local reports 2 units
+      // for it (2 per table a transaction touches); DynamoDB itself bills 2 per item, so 4 WCU in AWS.
       expect(surveyCost).toEqual({ read: 2, write: 2, awsRead: 2, awsWrite: 4 });
       // Erasure of a person with an email, a phone and 3 answers: the profile read and one query of
       // the survey partition; 2 identity updates, 6 survey item updates (3 comments, 3 claim
