@@ -36,6 +36,11 @@ export interface CustomerRepository {
     customer: Customer,
     expectedVersion: number,
     identity?: { kind: IdentityKind; value: string },
+    /**
+     * `unchanged`: the same values as stored (a repeated signup, written for equal timing): the item's
+     * `change` is left as it is, so the write changes nothing and puts no record on the stream.
+     */
+    options?: { unchanged?: boolean },
   ): Promise<void>;
   /**
    * Writes derived parts of a profile in ONE update (no version bump): any of the metrics, the

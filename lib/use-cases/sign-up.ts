@@ -1,4 +1,5 @@
 import { applySignup, identityOf, newCustomer } from '../domain/customer';
+import { sameValue } from '../domain/scoring';
 import type { Signup } from '../domain/signup';
 import type { Clock } from '../ports/clock';
 import {
@@ -58,7 +59,10 @@ export async function signUpCustomer(
       // and the transaction a new one does (the identity look-ups, then a two-item transaction), so
       // the time to answer does not tell them apart (`npm run bench -- signup-timing`); a
       // concurrent change or erasure is detected and retried.
-      await deps.customers.updateProfile(next, existing.version, identity);
+      // A signup that changes nothing keeps the item byte for byte (no stream record, no consumer woken).
+      await deps.customers.updateProfile(next, existing.version, identity, {
+        unchanged: sameValue(next, existing),
+      });
       return { outcome: next === existing ? 'unchanged' : 'updated', customerId: existing.customerId };
     } catch (err) {
       const raced = err instanceof IdentityTakenError || err instanceof ConcurrentUpdateError;

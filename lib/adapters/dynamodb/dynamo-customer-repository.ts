@@ -171,6 +171,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
     customer: Customer,
     expectedVersion: number,
     identity?: { kind: IdentityKind; value: string },
+    options: { unchanged?: boolean } = {},
   ): Promise<void> {
     const set = PROFILE_ATTRIBUTES.filter((name) => customer[name] !== undefined);
     // A field the person cleared (a last name, a birthday on the manage page) is removed.
@@ -179,7 +180,8 @@ export class DynamoCustomerRepository implements CustomerRepository {
       TableName: this.tables.customers,
       Key: { customerId: customer.customerId },
       UpdateExpression:
-        `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}, #change = :change` +
+        `SET ${set.map((name) => `#${name} = :${name}`).join(', ')}, ` +
+        (options.unchanged ? '#change = if_not_exists(#change, :change)' : '#change = :change') +
         (remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : ''),
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: {

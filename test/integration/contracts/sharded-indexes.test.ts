@@ -45,16 +45,14 @@ beforeAll(async () => {
 async function keyed(shards: number): Promise<void> {
   for (let i = 0; i < people.length; i += 25) {
     await Promise.all(
-      people
-        .slice(i, i + 25)
-        .map((c) =>
-          db.send(
-            new PutCommand({
-              TableName: table,
-              Item: { customerId: c.customerId, ...derivedKeys(c, NOW, shards) },
-            }),
-          ),
+      people.slice(i, i + 25).map((c) =>
+        db.send(
+          new PutCommand({
+            TableName: table,
+            Item: { customerId: c.customerId, ...derivedKeys(c, NOW, shards) },
+          }),
         ),
+      ),
     );
   }
 }

@@ -62,6 +62,11 @@ describe('what each Customers write says it changed', () => {
     await consent.recordConfirmationSent(id, ana.consent.email.requestedAt as string, NOW);
     expect(await read(id)).toBe('sends');
 
+    // A repeated signup rewrites the same facts: nothing changes, `change` included.
+    const same = (await customers.get(id))!;
+    await customers.updateProfile(same, same.version, undefined, { unchanged: true });
+    expect(await read(id)).toBe('sends');
+
     // (what moved the segment is the caller's: derivedUpdate sets segmentsChanged with the scores)
     await customers.saveDerived(id, { keys: { birthdayOffset: 0 }, segmentsChanged: true });
     expect(await read(id)).toBe('segments');
