@@ -9,7 +9,6 @@ const benches = [
   'ltv',
   'refit',
   'campaigns',
-  'planner-fanout',
   'send-rate',
   'demo',
   'bundles',
