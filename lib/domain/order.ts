@@ -1,6 +1,7 @@
 import * as z from '../zod';
 import { emailSchema } from './email-address';
 import { toMinorUnits } from './money';
+import { pastInstantSchema } from './validation';
 
 /**
  * An order as a shop sends it (`POST /orders` or the `OrderPlaced` event), validated and normalised.
@@ -64,15 +65,7 @@ export function orderSchema(rules: OrderRules) {
             message: 'give exactly one of customerId or email',
           }),
         ),
-      orderedAt: z.iso
-        .datetime({
-          offset: true,
-          error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
-        })
-        .check(
-          z.refine((at) => Date.parse(at) <= latest, 'must not be in the future'),
-          z.refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
-        ),
+      orderedAt: pastInstantSchema(latest),
       totalAmount: amount,
       currency: z.string({ error: 'must be text' }).check(
         z.toUpperCase(),

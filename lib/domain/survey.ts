@@ -1,6 +1,7 @@
 import * as z from '../zod';
 import { emailSchema } from './email-address';
 import { SCORE_MAX, SCORE_MIN } from './satisfaction';
+import { pastInstantSchema } from './validation';
 
 /**
  * A satisfaction survey answer as a survey tool or shop sends it (`POST /surveys`), validated and
@@ -65,17 +66,7 @@ export function surveySchema(rules: SurveyRules) {
           ),
         ),
       ),
-      answeredAt: z.optional(
-        z.iso
-          .datetime({
-            offset: true,
-            error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
-          })
-          .check(
-            z.refine((at) => Date.parse(at) <= latest, 'must not be in the future'),
-            z.refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
-          ),
-      ),
+      answeredAt: z.optional(pastInstantSchema(latest)),
       surveyId: z.optional(id),
     }),
     z.transform(

@@ -1,4 +1,4 @@
-import type * as z from '../zod';
+import * as z from '../zod';
 
 /** One rejected field: where it is in the payload and why, as the API and CLI report it. */
 export interface FieldError {
@@ -32,3 +32,18 @@ export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown)
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;
 }
+
+/**
+ * An ISO-8601 instant with a zone (an order placed, a survey answered): not after `latestMs` (now plus
+ * the caller's clock skew), not before 1990. One rule and one wording for every API that takes one.
+ */
+export const pastInstantSchema = (latestMs: number) =>
+  z.iso
+    .datetime({
+      offset: true,
+      error: 'must be an ISO-8601 instant with a time zone, e.g. 2026-11-24T10:00:00Z',
+    })
+    .check(
+      z.refine((at) => Date.parse(at) <= latestMs, 'must not be in the future'),
+      z.refine((at) => Date.parse(at) >= Date.parse('1990-01-01T00:00:00Z'), 'must be after 1990'),
+    );

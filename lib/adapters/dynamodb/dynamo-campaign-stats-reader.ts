@@ -110,7 +110,9 @@ function mergeShards(rows: readonly CountersRow[]): CountersRow[] {
   const byKey = new Map<string, CountersRow[]>();
   for (const row of rows) {
     const key = `${row.period}#${row.group}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    const same = byKey.get(key);
+    if (same) same.push(row);
+    else byKey.set(key, [row]);
   }
   return [...byKey.values()].map((same) =>
     same.length === 1

@@ -31,6 +31,16 @@ const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000);
 const PHONE = '+447911123456';
 const links = new HmacLinkSigner('verification-test-key-0123');
 
+/** Sam's manage-page form with texts ticked (the phone added per test). */
+const MANAGE_FORM = {
+  firstName: 'Sam',
+  timeZone: 'Europe/London',
+  locale: 'en-GB',
+  email: false,
+  sms: true,
+  campaigns: [],
+};
+
 const sam: Customer = {
   customerId: 'cus_sam',
   firstName: 'Sam',
@@ -161,15 +171,7 @@ describe('verified: texts switched on, and only then', () => {
       pendingPhone: undefined,
       consent: { ...sam.consent, sms: { status: 'opted_in', updatedAt: NOW, source: 'phone-verification' } },
     };
-    const change = {
-      firstName: 'Sam',
-      timeZone: 'Europe/London',
-      locale: 'en-GB',
-      email: false,
-      sms: true,
-      campaigns: [],
-    };
-    const changed = applyDetails(optedIn, { ...change, phone: '+447911123457' }, [], NOW);
+    const changed = applyDetails(optedIn, { ...MANAGE_FORM, phone: '+447911123457' }, [], NOW);
     expect(changed.phone).toBe(PHONE);
     expect(changed.pendingPhone).toEqual({ phone: '+447911123457', requestedAt: NOW });
     expect(changed.consent.sms.status).toBe('opted_in');
@@ -183,15 +185,7 @@ describe('verified: texts switched on, and only then', () => {
       pendingPhone: undefined,
       consent: { ...sam.consent, sms: { status: 'none', updatedAt: NOW, source: 'form' } },
     };
-    const change = {
-      firstName: 'Sam',
-      timeZone: 'Europe/London',
-      locale: 'en-GB',
-      email: false,
-      sms: true,
-      campaigns: [],
-    };
-    const changed = applyDetails(none, { ...change, phone: PHONE }, [], NOW);
+    const changed = applyDetails(none, { ...MANAGE_FORM, phone: PHONE }, [], NOW);
     expect(changed.consent.sms).toMatchObject({ status: 'pending', source: 'manage-page' });
     expect(changed.pendingPhone).toEqual({ phone: PHONE, requestedAt: NOW });
   });
