@@ -19,7 +19,7 @@ export function profileStreamHandler(deps: RefreshProfileDeps, logger: Logger): 
       at: changedAt(record, deps.clock.now()),
       changeId: record.dynamodb?.SequenceNumber ?? record.eventID ?? `${after.customerId}:${after.version}`,
     });
-    if (outcome.write !== 'unchanged' || outcome.entered + outcome.exited > 0) {
+    if (outcome.write !== 'unchanged' || outcome.entered + outcome.exited + outcome.memberships > 0) {
       logger.info('profile refreshed', { customerId: after.customerId, ...outcome });
     }
   });

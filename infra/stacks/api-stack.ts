@@ -33,6 +33,8 @@ export interface ApiStackProps extends StackProps, IdentityStore {
   surveys: ITable;
   deliveries: ITable;
   models: ITable;
+  /** Who is in each segment (the members, count and export routes read it). */
+  segmentMembers: ITable;
   bus: IEventBus;
   /** The link-signing key's secret: the consent pages verify the links' tokens with it. */
   linkSigningKey: ISecret;
@@ -145,12 +147,23 @@ export class ApiStack extends Stack {
 
     const segments = this.fn('SegmentsApi', 'segments-api', {
       [ENV.modelsTable]: props.models.tableName,
+      [ENV.segmentMembersTable]: props.segmentMembers.tableName,
+      [ENV.customersTable]: props.customers.tableName,
+      // A segment's members are under every write shard of its partition; rule ids name segments.
+      [ENV.indexShards]: String(config.indexShards),
+      [ENV.ruleSegments]: JSON.stringify(config.ruleSegments),
     });
-    // Reads the stored segment summary and model (two items, never the customers). `POST /model/refit`
-    // belongs to the refit function (PrecisMessaging).
+    // Reads the stored segment summary and model (two items, never the customers); a segment's
+    // members from its own partitions (Query, never a Scan) and their profiles by key (BatchGetItem).
+    // `POST /model/refit` belongs to the refit function (PrecisMessaging).
     props.models.grant(segments, 'dynamodb:GetItem');
+    props.segmentMembers.grant(segments, 'dynamodb:Query');
+    props.customers.grant(segments, 'dynamodb:BatchGetItem');
     this.segmentsApi = segments;
     this.route('/segments', HttpMethod.GET, segments, 'iam');
+    this.route('/segments/{segment}/members', HttpMethod.GET, segments, 'iam');
+    this.route('/segments/{segment}/count', HttpMethod.GET, segments, 'iam');
+    this.route('/segments/{segment}/export', HttpMethod.GET, segments, 'iam');
 
     // The pages behind the links in our emails (public: the signed token is the authentication):
     // double opt-in confirmation, one-click unsubscribe (RFC 8058), the manage-your-details page

@@ -33,6 +33,7 @@ export class DataStack extends Stack {
   readonly models: Table;
   readonly deliveries: Table;
   readonly campaignStats: Table;
+  readonly segmentMembers: Table;
   readonly configurationSet: CfnConfigurationSet;
   readonly bus: EventBus;
   /** The HMAC key(s) of unsubscribe and confirmation links (read by the functions that sign or verify). */
@@ -137,6 +138,15 @@ export class DataStack extends Stack {
       ...durable,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
+    });
+
+    // Who is in each segment (lib/domain/segment-members.ts): one keys-only item per membership,
+    // pk `<kind>:<name>#<shard>`, sk the customer id; written by the profile stream when a
+    // membership changes, read one segment at a time (members lists, counts, exports, broadcasts).
+    this.segmentMembers = new Table(this, 'SegmentMembers', {
+      ...durable,
+      partitionKey: { name: 'segment', type: AttributeType.STRING },
+      sortKey: { name: 'customerId', type: AttributeType.STRING },
     });
 
     // Every campaign email goes through this configuration set (its events feed the ledger).

@@ -35,6 +35,8 @@ export interface MessagingStackProps extends StackProps, IdentityStore {
   orderIds: ITable;
   surveys: ITable;
   models: ITable;
+  /** Who is in each segment: kept by the profile stream, backfilled by a reindexing refit. */
+  segmentMembers: ITable;
   bus: IEventBus;
   deliveries: ITable;
   /** Campaign measurement counters (kept by the Deliveries and Orders stream consumers). */
@@ -74,12 +76,14 @@ export class MessagingStack extends Stack {
       environment: {
         [ENV.customersTable]: props.customers.tableName,
         [ENV.eventBusName]: props.bus.eventBusName,
+        [ENV.segmentMembersTable]: props.segmentMembers.tableName,
         ...scoring,
       },
     });
     // Writes scores and derived keys only (the event source grants the stream reads); reads the
-    // current model; announces segment changes on the app's bus.
+    // current model; announces segment changes on the app's bus and records them in SegmentMembers.
     props.customers.grant(profileStream, 'dynamodb:UpdateItem');
+    props.segmentMembers.grant(profileStream, 'dynamodb:BatchWriteItem');
     props.models.grant(profileStream, 'dynamodb:GetItem');
     props.bus.grantPutEventsTo(profileStream);
     // Wakes for the person's facts and for segment changes, never for send bookkeeping or a derived

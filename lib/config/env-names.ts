@@ -5,6 +5,8 @@ export const ENV = {
   ordersTable: 'ORDERS_TABLE',
   orderIdsTable: 'ORDER_IDS_TABLE',
   surveysTable: 'SURVEYS_TABLE',
+  /** The SegmentMembers table: one item per segment membership (lib/domain/segment-members.ts). */
+  segmentMembersTable: 'SEGMENT_MEMBERS_TABLE',
   /** The Models table: fitted scoring model versions and the segment summary. */
   modelsTable: 'MODELS_TABLE',
   /** The app's EventBridge bus, where Precis publishes its own events (SegmentEntered, …). */

@@ -9,6 +9,11 @@ export type IdentityKind = 'email' | 'phone';
 /** Storage of customer profiles and the identities (email, phone) that find them. */
 export interface CustomerRepository {
   get(customerId: string): Promise<Customer | undefined>;
+  /**
+   * The profiles of many ids at once (eventually consistent, for lists and exports), in no particular
+   * order, each once; ids with no profile are left out.
+   */
+  getMany(customerIds: readonly string[]): Promise<Customer[]>;
   /** The customer an email/phone belongs to; an erased person's address finds nobody. */
   findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined>;
   /** The customer id behind an address, erased or not (orders keep counting anonymously). */

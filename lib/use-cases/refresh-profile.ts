@@ -2,15 +2,19 @@ import type { Customer } from '../domain/customer';
 import { DERIVED_KEY_NAMES } from '../domain/occasion-keys';
 import type { RuleSegment } from '../domain/rule-segments';
 import { membershipChanges, type SegmentMembership, SegmentsSchema } from '../domain/scoring';
+import { audienceChanges } from '../domain/segment-members';
 import type { Clock } from '../ports/clock';
 import type { CustomerRepository } from '../ports/customer-repository';
 import type { EventPublisher, PrecisEvent } from '../ports/event-publisher';
+import type { SegmentMembers } from '../ports/segment-members';
 import { derivedUpdate } from './derived-update';
 import type { ModelSource } from './model-cache';
 
 export interface RefreshProfileDeps {
   customers: CustomerRepository;
   events: EventPublisher;
+  /** The segment membership index: this function is its one writer. */
+  members: Pick<SegmentMembers, 'apply'>;
   models: ModelSource;
   rules: readonly RuleSegment[];
   clock: Clock;
@@ -33,6 +37,8 @@ export interface RefreshProfileOutcome {
   write: 'updated' | 'unchanged' | 'stale';
   entered: number;
   exited: number;
+  /** Membership items written (segments and consent audiences entered or left). */
+  memberships: number;
 }
 
 /**
@@ -42,7 +48,10 @@ export interface RefreshProfileOutcome {
  *    stage, matrix strategy, rule segment ids) — so every membership change is announced exactly
  *    once, by the record of the write that made it, and a write that changes no membership (a
  *    replayed order, this function's own no-op) announces nothing;
- * 2. re-scores the new item (a signup may have changed interests that a rule segment reads) and
+ * 2. records the same change in the segment membership index (plus the consent audiences, which a
+ *    `facts` write moves): a put per audience entered, a delete per audience left, nothing when none
+ *    moved (lib/domain/segment-members.ts);
+ * 3. re-scores the new item (a signup may have changed interests that a rule segment reads) and
  *    writes the ltv, segments and index keys that differ, if the profile is still at this version.
  *    After the orders stream's write it finds everything right and writes nothing; after its own
  *    write, likewise, so the stream settles.
@@ -55,6 +64,9 @@ export async function refreshProfile(
   const { after } = change;
   const before = SegmentsSchema.safeParse(change.before?.segments);
   const { entered, exited } = membershipChanges(before.success ? before.data : undefined, after.segments);
+  const audiences = audienceChanges(change.before, after);
+  const memberships = audiences.entered.length + audiences.exited.length;
+  if (memberships > 0) await deps.members.apply(after.customerId, audiences);
 
   const { update, changed } = derivedUpdate(after, {
     model: await deps.models.current(after.ltv?.modelVersion),
@@ -85,7 +97,7 @@ export async function refreshProfile(
     ...entered.map((m) => event('SegmentEntered', m)),
   ];
   if (events.length > 0) await deps.events.publish(events);
-  return { write, entered: entered.length, exited: exited.length };
+  return { write, entered: entered.length, exited: exited.length, memberships };
 }
 
 /** What identifies an order history on a stored profile (read leniently: the old image is raw). */

@@ -21,6 +21,11 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     return found && structuredClone(found);
   }
 
+  async getMany(customerIds: readonly string[]): Promise<Customer[]> {
+    const found = await Promise.all([...new Set(customerIds)].map((id) => this.get(id)));
+    return found.filter((customer) => customer !== undefined);
+  }
+
   readonly erased = new Set<string>();
 
   async findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined> {

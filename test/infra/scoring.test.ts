@@ -132,8 +132,11 @@ describe('the nightly refit', () => {
 });
 
 describe('the stream consumers that score', () => {
-  it('the profile stream may read the model and put events on the app bus only', () => {
+  it('the profile stream may read the model, put events on the app bus and write segment members only', () => {
     expect(actionsOn(messaging, 'ProfileStreamServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(messaging, 'ProfileStreamServiceRole', 'SegmentMembers')).toEqual([
+      'dynamodb:BatchWriteItem',
+    ]);
     const puts = grants(messaging, 'ProfileStreamServiceRole').filter((g) =>
       g.actions.includes('events:PutEvents'),
     );
@@ -196,11 +199,21 @@ describe('the segment and refit routes, each with its owner', () => {
     return JSON.stringify(route?.Properties.Target);
   };
 
-  it('routes GET /segments to the segments function, which may read models and nothing more', () => {
+  it("routes GET /segments and a segment's members, count and export to the segments function, which only reads", () => {
     integrationOf(api, 'GET /segments');
+    integrationOf(api, 'GET /segments/{segment}/members');
+    integrationOf(api, 'GET /segments/{segment}/count');
+    integrationOf(api, 'GET /segments/{segment}/export');
     expect(functionId(api, 'functions/segments-api/handler.ts')).toBeDefined();
     expect(actionsOn(api, 'SegmentsApiServiceRole', 'Models')).toEqual(['dynamodb:GetItem']);
-    expect(allActions(api, 'SegmentsApiServiceRole')).toEqual(['dynamodb:GetItem']);
+    // A segment's own partitions (Query, never a Scan), then its members' profiles by key.
+    expect(actionsOn(api, 'SegmentsApiServiceRole', 'SegmentMembers')).toEqual(['dynamodb:Query']);
+    expect(actionsOn(api, 'SegmentsApiServiceRole', 'Customers')).toEqual(['dynamodb:BatchGetItem']);
+    expect(allActions(api, 'SegmentsApiServiceRole')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
   });
 
   it('routes POST /model/refit to the refit function, which may put its request on the app bus', () => {

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -66,6 +67,31 @@ export class DynamoCustomerRepository implements CustomerRepository {
       }),
     );
     return out.Item ? CustomerSchema.parse(out.Item) : undefined;
+  }
+
+  async getMany(customerIds: readonly string[]): Promise<Customer[]> {
+    const found: Customer[] = [];
+    const table = this.tables.customers;
+    const ids = [...new Set(customerIds)];
+    // BatchGetItem takes at most 100 keys; unprocessed keys (throttling) are asked for again.
+    for (let i = 0; i < ids.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = ids
+        .slice(i, i + 100)
+        .map((customerId) => ({ customerId }));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const out = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [table]: { Keys: pending } },
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        );
+        for (const item of out.Responses?.[table] ?? []) found.push(CustomerSchema.parse(item));
+        pending = out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
   }
 
   private get identities(): IdentityTable {

@@ -184,6 +184,21 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
     expect((await repos.customers.findByIdentity('email', ana.email!))?.customerId).toBe(again.customerId);
   });
 
+  it('reads many profiles by id at once (lists and exports), leaving out ids with no profile', async () => {
+    const { customers } = make();
+    const ids = Array.from({ length: 130 }, (_, i) => id(`cus_many${i}`));
+    for (const [i, customerId] of ids.entries()) {
+      await customers.create(signedUp(customerId, `many${i}.${run}@example.com`), {
+        kind: 'email',
+        value: `many${i}.${run}@example.com`,
+      });
+    }
+    const found = await customers.getMany([...ids, id('cus_nobody'), ids[0] as string]);
+    expect(found.map((c) => c.customerId).sort()).toEqual([...ids].sort());
+    expect(found.find((c) => c.customerId === ids[7])?.email).toBe(`many7.${run}@example.com`);
+    expect(await customers.getMany([])).toEqual([]);
+  });
+
   it('updates a profile for an address only while the address still names that customer', async () => {
     const ana = signedUp(id('cus_a'), `ana${run}@example.com`);
     const email = { kind: 'email' as const, value: ana.email! };

@@ -10,6 +10,7 @@ import { refitModel } from '../../../lib/use-cases/refit-model';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
+import { InMemorySegmentMembers } from '../../fakes/in-memory-segment-members';
 import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { simulatedCustomers } from '../../fakes/simulated-population';
 import { captureCliOutput } from '../../support/cli';
@@ -22,12 +23,13 @@ const clock = { now: () => NOW };
 const customers = new InMemoryCustomerRepository();
 const models = new InMemoryModelRepository();
 const events = new RecordingEventPublisher();
+const members = new InMemorySegmentMembers();
 const silent = new Logger({ logLevel: 'SILENT' });
 // Each route to its owner, as the HTTP API routes it.
 const handler = (routeKey: string) =>
   routeKey === 'POST /model/refit'
     ? refitRequestsHandler({ models, events, clock }, silent)
-    : segmentsHandler({ models }, silent);
+    : segmentsHandler({ models, members, customers, ruleIds: [CAT_LOVERS.id] }, silent);
 const refit = () =>
   refitModel({
     scan: new InMemoryProfileScan(customers),

@@ -21,6 +21,7 @@ import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repos
 import { InMemoryDueCustomers } from '../../fakes/in-memory-due-customers';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
+import { InMemorySegmentMembers } from '../../fakes/in-memory-segment-members';
 import { InMemorySurveyRepository } from '../../fakes/in-memory-survey-repository';
 import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { httpEvent, lambdaContext } from './fixtures';
@@ -53,6 +54,7 @@ const profileStream = (after: Customer) =>
     {
       customers: deps.customers,
       events: new RecordingEventPublisher(),
+      members: new InMemorySegmentMembers(),
       models: new ModelCache(new InMemoryModelRepository(), clock, DEFAULT_SCORING_SETTINGS),
       rules: [],
       clock,

@@ -15,6 +15,7 @@ import { ModelCache } from '../../../lib/use-cases/model-cache';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryOrderRepository } from '../../fakes/in-memory-order-repository';
+import { InMemorySegmentMembers } from '../../fakes/in-memory-segment-members';
 import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { CAT_LOVERS, customer, FITTED } from '../scoring/fixtures';
 import { lambdaContext } from './fixtures';
@@ -31,6 +32,7 @@ let customers: InMemoryCustomerRepository;
 let orders: InMemoryOrderRepository;
 let models: InMemoryModelRepository;
 let events: RecordingEventPublisher;
+let members: InMemorySegmentMembers;
 let pending: DynamoDBRecord[];
 let sequence: number;
 
@@ -66,6 +68,7 @@ const profileStream = () =>
     {
       customers,
       events,
+      members,
       models: new ModelCache(models, clock, DEFAULT_SCORING_SETTINGS),
       rules: [CAT_LOVERS],
       clock,
@@ -135,6 +138,7 @@ beforeEach(async () => {
   models = new InMemoryModelRepository();
   await models.save(FITTED);
   events = new RecordingEventPublisher();
+  members = new InMemorySegmentMembers();
   pending = [];
   sequence = 0;
   const ana = { ...customer([], { interests: ['cat food'] }), customerId: 'cus_ana' };
@@ -231,17 +235,27 @@ describe('segment events', () => {
       "+rfm:Can't Lose",
       '+valueTier:standard',
     ]);
+    // Her memberships moved with the announcements: she is listed under the new segments only.
+    const listed = async (segment: string) => (await members.page(segment, { limit: 10 })).customerIds;
+    expect(await listed("rfm:Can't Lose")).toEqual(['cus_ana']);
+    expect(await listed('lifecycle:at_risk')).toEqual(['cus_ana']);
+    expect(await listed('rfm:Champions')).toEqual([]);
+    expect(await listed('rule:cat-lovers')).toEqual([]);
+    expect(await listed('valueTier:vip')).toEqual([]);
+    expect(await members.count('valueTier:standard')).toBe(1);
     // The clock moved her (her order history is the same): a change happening now.
     expect(events.events.every((e) => (e.detail as SegmentChangeDetail).historyChanged === undefined)).toBe(
       true,
     );
 
-    // Nothing changes on a later no-op record: nothing is announced.
+    // Nothing changes on a later no-op record: nothing is announced, no membership written.
     const announced = events.events.length;
+    const memberWrites = members.writes;
     const stored = (await customers.get('cus_ana'))!;
     pending.push(streamRecord(stored, stored));
     await settle();
     expect(events.events).toHaveLength(announced);
+    expect(members.writes).toBe(memberWrites);
   });
 
   it('a record delivered twice (a Lambda retry) announces again with the same event ids, for consumers to deduplicate', async () => {

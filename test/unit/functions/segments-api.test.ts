@@ -3,10 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { refitRequestsHandler } from '../../../functions/model-refit/refit-requests';
 import { segmentsHandler } from '../../../functions/segments-api/segments';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
+import { MEMBER_CSV_COLUMNS } from '../../../lib/domain/segment-member-view';
+import { audiencesOf } from '../../../lib/domain/segment-members';
 import { refitModel } from '../../../lib/use-cases/refit-model';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
 import { InMemoryProfileScan } from '../../fakes/in-memory-profile-scan';
+import { InMemorySegmentMembers } from '../../fakes/in-memory-segment-members';
 import { RecordingEventPublisher } from '../../fakes/recording-event-publisher';
 import { simulatedCustomers } from '../../fakes/simulated-population';
 import { CAT_LOVERS } from '../scoring/fixtures';
@@ -17,13 +20,14 @@ const clock = { now: () => NOW };
 let models: InMemoryModelRepository;
 let events: RecordingEventPublisher;
 let customers: InMemoryCustomerRepository;
+let members: InMemorySegmentMembers;
 
 const silent = new Logger({ logLevel: 'SILENT' });
 // Each route goes to its owner, as the HTTP API routes it: the segments API, the refit function.
 const handler = (routeKey: string) =>
   routeKey === 'POST /model/refit'
     ? refitRequestsHandler({ models, events, clock }, silent)
-    : segmentsHandler({ models }, silent);
+    : segmentsHandler({ models, members, customers, ruleIds: [CAT_LOVERS.id] }, silent);
 const call = async (routeKey: string) => {
   const result = await handler(routeKey)(httpEvent(routeKey, undefined, {}), lambdaContext);
   return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') };
@@ -33,6 +37,7 @@ beforeEach(() => {
   models = new InMemoryModelRepository();
   events = new RecordingEventPublisher();
   customers = new InMemoryCustomerRepository();
+  members = new InMemorySegmentMembers(4);
   for (const c of simulatedCustomers({ customers: 2_000, seed: 11, today: '2026-11-24' })) {
     customers.customers.set(c.customerId, c);
   }
@@ -94,5 +99,159 @@ describe('POST /model/refit (the refit function)', () => {
     expect(events.events).toEqual([
       { type: 'ModelRefitRequested', detail: { version: 1, requestedAt: NOW.toISOString() } },
     ]);
+  });
+});
+
+// A segment's members, count and export, read from the membership index the profile stream keeps
+// (here: every refitted profile's audiences applied as the stream would, over 4 write shards).
+describe('GET /segments/{segment}/members, /count, /export', () => {
+  const request = async (routeKey: string, segment: string, query?: Record<string, string>) => {
+    const event = {
+      ...httpEvent(routeKey, undefined, {}),
+      pathParameters: { segment },
+      ...(query && { queryStringParameters: query }),
+    };
+    const result = await handler(routeKey)(event, lambdaContext);
+    return { status: result.statusCode, headers: result.headers ?? {}, body: result.body ?? '' };
+  };
+  const indexEveryone = async () => {
+    for (const customer of customers.customers.values()) {
+      await members.apply(customer.customerId, { entered: audiencesOf(customer), exited: [] });
+    }
+  };
+  const expected = (segment: string) =>
+    [...customers.customers.values()]
+      .filter((c) => audiencesOf(c).includes(segment))
+      .map((c) => c.customerId)
+      .sort();
+
+  beforeEach(async () => {
+    await refit();
+    await indexEveryone();
+  });
+
+  it('pages through every member exactly once, with their contact details, segments and value', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const { status, body } = await request('GET /segments/{segment}/members', 'lifecycle:active', {
+        limit: '37',
+        ...(cursor && { cursor }),
+      });
+      expect(status).toBe(200);
+      const page = JSON.parse(body);
+      expect(page.segment).toBe('lifecycle:active');
+      expect(page.members.length).toBeLessThanOrEqual(37);
+      seen.push(...page.members.map((m: { customerId: string }) => m.customerId));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThan(100);
+    expect([...seen].sort()).toEqual(expected('lifecycle:active'));
+    expect(pages).toBeGreaterThanOrEqual(Math.ceil(seen.length / 37));
+
+    const { body } = await request('GET /segments/{segment}/members', 'lifecycle:active', { limit: '1' });
+    const [first] = JSON.parse(body).members;
+    const profile = (await customers.get(first.customerId))!;
+    expect(first).toEqual({
+      customerId: profile.customerId,
+      ...(profile.firstName && { firstName: profile.firstName }),
+      ...(profile.lastName && { lastName: profile.lastName }),
+      ...(profile.email && { email: profile.email }),
+      ...(profile.phone && { phone: profile.phone }),
+      timeZone: profile.timeZone,
+      locale: profile.locale,
+      consent: { email: profile.consent.email.status, sms: profile.consent.sms.status },
+      segments: profile.segments,
+      orderCount: profile.metrics?.orderCount ?? 0,
+      totalSpend: profile.metrics?.totalSpend ?? 0,
+      lastOrderAt: profile.metrics?.lastOrderAt ?? null,
+      clv12m: profile.ltv?.clv12m ?? null,
+    });
+  });
+
+  it('counts what GET /segments says each segment holds, for every segment the summary lists', async () => {
+    const summary = JSON.parse((await request('GET /segments', '')).body);
+    expect(summary.segments.length).toBeGreaterThan(10);
+    for (const row of summary.segments as { kind: string; segment: string; customers: number }[]) {
+      const { status, body } = await request('GET /segments/{segment}/count', `${row.kind}:${row.segment}`);
+      expect(status).toBe(200);
+      expect(JSON.parse(body)).toEqual({ segment: `${row.kind}:${row.segment}`, count: row.customers });
+    }
+  });
+
+  it('exports CSV a page at a time: the header once, every member once, the next page in x-next-cursor', async () => {
+    let csv = '';
+    let cursor: string | undefined;
+    do {
+      const { status, headers, body } = await request('GET /segments/{segment}/export', 'valueTier:vip', {
+        limit: '50',
+        ...(cursor && { cursor }),
+      });
+      expect(status).toBe(200);
+      expect(headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(headers['content-disposition']).toBe('attachment; filename="valueTier-vip.csv"');
+      csv += body;
+      cursor = headers['x-next-cursor'] as string | undefined;
+    } while (cursor);
+    const lines = csv.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe(MEMBER_CSV_COLUMNS.join(','));
+    expect(lines.filter((line) => line.startsWith('customer_id'))).toHaveLength(1);
+    const ids = lines.slice(1).map((line) => line.split(',')[0]);
+    expect(ids.sort()).toEqual(expected('valueTier:vip'));
+    expect(lines.slice(1).every((line) => line.includes(',vip,'))).toBe(true);
+  });
+
+  it('leaves out a member the profile no longer places in the segment (a stale index item)', async () => {
+    const outsider = [...customers.customers.values()].find(
+      (c) => !audiencesOf(c).includes('rfm:Champions'),
+    )!;
+    await members.apply(outsider.customerId, { entered: ['rfm:Champions'], exited: [] });
+    const listed = async () => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const { body } = await request('GET /segments/{segment}/members', 'rfm:Champions', {
+          limit: '1000',
+          ...(cursor && { cursor }),
+        });
+        const page = JSON.parse(body);
+        ids.push(...page.members.map((m: { customerId: string }) => m.customerId));
+        cursor = page.cursor;
+      } while (cursor);
+      return ids;
+    };
+    expect(await listed()).not.toContain(outsider.customerId);
+    expect((await listed()).sort()).toEqual(expected('rfm:Champions'));
+  });
+
+  it.each([
+    ['rfm:Champs', {}, 'segment', /no rfm segment "Champs": one of Champions, Loyal/],
+    ['Champions', {}, 'segment', /must be kind:name with kind one of rfm, valueTier/],
+    ['rule:dog-lovers', {}, 'segment', /no rule segment "dog-lovers": one of cat-lovers/],
+    ['lifecycle:active', { limit: '0' }, 'limit', /./],
+    ['lifecycle:active', { limit: 'ten' }, 'limit', /./],
+    ['lifecycle:active', { limit: '1001' }, 'limit', /./],
+    ['lifecycle:active', { cursor: 'not-ours' }, 'cursor', /is not a cursor this segment gave out/],
+    ['lifecycle:active', { page: '2' }, 'page', /unknown field/],
+  ])('answers 400 naming the field for %s %j', async (segment, query, path, message) => {
+    const { status, body } = await request('GET /segments/{segment}/members', segment, query);
+    expect(status).toBe(400);
+    expect(JSON.parse(body)).toEqual({
+      error: 'validation_failed',
+      fields: [{ path, message: expect.stringMatching(message) }],
+    });
+  });
+
+  it('answers 400 on an unknown segment for count and export too', async () => {
+    for (const route of ['GET /segments/{segment}/count', 'GET /segments/{segment}/export']) {
+      const { status, body } = await request(route, 'valueTier:gold');
+      expect(status).toBe(400);
+      expect(JSON.parse(body).fields[0]).toMatchObject({
+        path: 'segment',
+        message: /no valueTier segment "gold"/,
+      });
+    }
   });
 });
