@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { traceInvocation } from '../../lib/adapters/aws/tracer';
 import { ENV, type Env } from '../../lib/config/env-names';
 
 /** One structured JSON logger per function; log lines carry ids and counts, never PII. */
@@ -14,7 +15,8 @@ type AnyHandler<E, R> = (event: E, context: Context) => Promise<R>;
 /**
  * The Lambda export of a function module. In Lambda the handler is built at init (config checked,
  * clients created once per container); elsewhere (the local runtime, tests importing the module for
- * `createHandler`) it is built on first use so importing the module reads no environment.
+ * `createHandler`) it is built on first use so importing the module reads no environment. Each
+ * invocation is traced (X-Ray, in Lambda only: see lib/adapters/aws/tracer.ts).
  */
 export function lambdaEntry<E, R>(create: (env: Env) => AnyHandler<E, R>): AnyHandler<E, R> {
   let built: AnyHandler<E, R> | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
@@ -22,6 +24,7 @@ export function lambdaEntry<E, R>(create: (env: Env) => AnyHandler<E, R>): AnyHa
     : undefined;
   return (event, context) => {
     built ??= create(process.env);
-    return built(event, context);
+    const run = built;
+    return traceInvocation(() => run(event, context));
   };
 }

@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type CfnElement, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  type ILayerVersion,
+  LayerVersion,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
 import { acknowledge, nagAttribute } from '../nag';
@@ -16,6 +25,34 @@ export const ENTRY_METADATA = 'precis:entry';
 /** The CloudWatch namespace of every custom metric (Powertools Metrics, EMF). */
 export const METRICS_NAMESPACE = 'Precis';
 
+/** Left out of the bundles: the Powertools Lambda layer of the same version provides them. */
+const TRACER_MODULES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
+
+/** The Powertools version in package.json: the layer must be the same release as the code expects. */
+export const POWERTOOLS_VERSION: string = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8'))
+  .dependencies['@aws-lambda-powertools/tracer'];
+
+/**
+ * The Powertools for AWS Lambda (TypeScript) layer of that version, one per stack, its ARN read at
+ * deploy time from the public SSM parameter AWS publishes in every commercial region (so synth
+ * needs no account and no lookup).
+ */
+export function powertoolsLayer(scope: Construct): ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'PowertoolsLayer';
+  return (
+    (stack.node.tryFindChild(id) as ILayerVersion | undefined) ??
+    LayerVersion.fromLayerVersionArn(
+      stack,
+      id,
+      StringParameter.valueForStringParameter(
+        stack,
+        `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`,
+      ),
+    )
+  );
+}
+
 /**
  * How every function is bundled (esbuild through NodejsFunction): minified ESM for Node.js 22 with
  * source maps, the AWS SDK v3 left out (the nodejs22.x runtime provides it). `npm run bench -- bundles`
@@ -26,7 +63,8 @@ export const BUNDLING = {
   target: 'node22',
   minify: true,
   sourceMap: true,
-  externalModules: ['@aws-sdk/*'],
+  // The Powertools layer provides the tracer and its X-Ray SDK (powertoolsLayer below).
+  externalModules: ['@aws-sdk/*', ...TRACER_MODULES],
   // ESM output still meets CommonJS dependencies that call require().
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   mainFields: ['module', 'main'],
@@ -65,6 +103,16 @@ export class PrecisFunction extends NodejsFunction {
             }),
           ],
         }),
+        // What X-Ray active tracing needs (the same two actions CDK grants for `tracing: ACTIVE`,
+        // here in the role's own inline policy so the wildcard is acknowledged on it alone).
+        tracing: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+              resources: ['*'],
+            }),
+          ],
+        }),
       },
     });
     super(scope, id, {
@@ -86,8 +134,19 @@ export class PrecisFunction extends NodejsFunction {
       },
       logGroup,
       bundling: BUNDLING,
+      layers: [powertoolsLayer(scope)],
     });
+    // X-Ray active tracing: Lambda's own segments plus the handler's and every AWS call's
+    // (lib/adapters/aws/tracer.ts). Set on the resource, not with `tracing:`, which would grant the
+    // same two actions again in the role's default policy.
+    (this.node.defaultChild as CfnFunction).tracingConfig = { mode: Tracing.ACTIVE };
     (this.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA, entry);
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (the tracing inline policy) take no resource: ' +
+        "X-Ray has no resource-level permissions for them. The role's other inline policy names its log group.",
+    );
     acknowledge(
       this,
       'AwsSolutions-L1',

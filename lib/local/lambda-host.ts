@@ -102,6 +102,8 @@ export const loadFunction = async (
     // Custom metrics are CloudWatch EMF lines on stdout: useless without CloudWatch, and they would
     // drown the functions' log lines on this console. (Overridable through the runtime's `env`.)
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // No X-Ray here: Powertools Tracer would turn itself off outside Lambda anyway; say so.
+    POWERTOOLS_TRACE_ENABLED: 'false',
     ...options.env,
   };
   let module: Record<string, unknown>;

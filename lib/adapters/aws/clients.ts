@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, type Env } from '../../config/env-names';
 import type { CapacityRecorder } from '../dynamodb/capacity';
 import { observeCapacity } from './capacity-observer';
+import { traced } from './tracer';
 
 // Clients are built once per container from the env; locally the runtime sets the endpoints.
 const credentialsFor = (env: Env) =>
@@ -23,7 +24,7 @@ export function dynamoDocumentClient(env: Env, recorder?: CapacityRecorder): Dyn
     ...(credentials ? { credentials } : {}),
   });
   observeCapacity(client, recorder);
-  return DynamoDBDocumentClient.from(client, {
+  return DynamoDBDocumentClient.from(traced(client), {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
 }
@@ -31,11 +32,13 @@ export function dynamoDocumentClient(env: Env, recorder?: CapacityRecorder): Dyn
 export function eventBridgeClient(env: Env): EventBridgeClient {
   const endpoint = env[ENV.endpointEventbridge];
   const credentials = credentialsFor(env);
-  return new EventBridgeClient({
-    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-  });
+  return traced(
+    new EventBridgeClient({
+      ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    }),
+  );
 }
 
 const clientConfig = (env: Env, endpoint: string | undefined) => {
@@ -47,7 +50,8 @@ const clientConfig = (env: Env, endpoint: string | undefined) => {
   };
 };
 
-export const sqsClient = (env: Env): SQSClient => new SQSClient(clientConfig(env, env[ENV.endpointSqs]));
+export const sqsClient = (env: Env): SQSClient =>
+  traced(new SQSClient(clientConfig(env, env[ENV.endpointSqs])));
 /**
  * `sending`: a client whose calls send a message makes one attempt only. The SDK would retry a
  * send after a timeout or a reset connection, which may send it twice; and a throttled send is the
@@ -57,8 +61,8 @@ export const sqsClient = (env: Env): SQSClient => new SQSClient(clientConfig(env
 type ClientUse = { sending?: boolean };
 const attempts = (use: ClientUse) => (use.sending ? { maxAttempts: 1 } : {});
 export const sesClient = (env: Env, use: ClientUse = {}): SESv2Client =>
-  new SESv2Client({ ...clientConfig(env, env[ENV.endpointSesv2]), ...attempts(use) });
+  traced(new SESv2Client({ ...clientConfig(env, env[ENV.endpointSesv2]), ...attempts(use) }));
 export const smsVoiceClient = (env: Env, use: ClientUse = {}): PinpointSMSVoiceV2Client =>
-  new PinpointSMSVoiceV2Client({ ...clientConfig(env, env[ENV.endpointSmsVoice]), ...attempts(use) });
+  traced(new PinpointSMSVoiceV2Client({ ...clientConfig(env, env[ENV.endpointSmsVoice]), ...attempts(use) }));
 export const secretsManagerClient = (env: Env): SecretsManagerClient =>
-  new SecretsManagerClient(clientConfig(env, env[ENV.endpointSecretsManager]));
+  traced(new SecretsManagerClient(clientConfig(env, env[ENV.endpointSecretsManager])));
