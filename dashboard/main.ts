@@ -3,6 +3,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type { SegmentRow } from '../lib/domain/segment-summary';
 import type { SegmentsView } from '../lib/domain/segments-view';
+import { suppressionText } from '../lib/domain/suppression-text';
 import type { CustomerView } from '../lib/use-cases/view-customer';
 import { authHeaders, CognitoSession, type Credentials, loadConfig, SignInError } from './auth';
 import { loadCampaigns } from './campaigns';
@@ -352,6 +353,7 @@ async function search(query: string): Promise<void> {
     ['time zone', body.timeZone],
     ['interests', body.interests.join(', ') || '—'],
     ['consent', `email ${body.consent.email.status} · sms ${body.consent.sms.status}`],
+    ['suppressed', suppressionText(body.suppression)],
     ['orders', `${m.orderCount} · spend ${money(m.totalSpend)} · average ${money(m.averageOrderValue)}`],
     ['first / last order', `${day(m.firstOrderAt)} / ${day(m.lastOrderAt)}`],
     ['satisfaction', m.satisfaction ? `${m.satisfaction.mean} (${m.satisfaction.count} answers)` : '—'],

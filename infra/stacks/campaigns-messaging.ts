@@ -63,6 +63,7 @@ export const SES_FEEDBACK_DETAIL_TYPES = [
   'Email Bounced',
   'Email Complaint Received',
   'Email Delivered',
+  'Email Delivery Delayed',
   'Email Opened',
   'Email Clicked',
   'Email Rejected',

@@ -154,7 +154,7 @@ export class DataStack extends Stack {
       name: 'precis-campaigns',
     });
 
-    // Its events (send, bounce, complaint, delivery, open, click, reject) go to EventBridge's default
+    // Its events (send, bounce, complaint, delivery, delivery delay, open, click, reject) go to EventBridge's default
     // bus (the only bus SES publishes to), where the ses-feedback rule picks them up. SEND is what
     // resolves a row a crash left `unknown` (domain/campaigns/delivery.ts).
     new CfnConfigurationSetEventDestination(this, 'CampaignsFeedbackDestination', {
@@ -162,7 +162,16 @@ export class DataStack extends Stack {
       eventDestination: {
         name: 'precis-feedback',
         enabled: true,
-        matchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        matchingEventTypes: [
+          'SEND',
+          'BOUNCE',
+          'COMPLAINT',
+          'DELIVERY',
+          'DELIVERY_DELAY',
+          'OPEN',
+          'CLICK',
+          'REJECT',
+        ],
         eventBridgeDestination: {
           eventBusArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
         },

@@ -25,6 +25,8 @@ export const ProfileViewSchema = z.extend(
     /** The campaigns the person opted out of, and a phone number waiting for verification. */
     campaignOptOuts: true,
     pendingPhone: true,
+    /** Channels no message may go to, why and since when (hard bounce, complaint, STOP / carrier opt-out). */
+    suppression: true,
     source: true,
     createdAt: true,
     updatedAt: true,
@@ -56,6 +58,7 @@ export function toProfileView(customer: Customer): ProfileView {
     consent: structuredClone(customer.consent),
     ...(customer.campaignOptOuts !== undefined && { campaignOptOuts: [...customer.campaignOptOuts] }),
     ...(customer.pendingPhone !== undefined && { pendingPhone: { ...customer.pendingPhone } }),
+    ...(customer.suppression !== undefined && { suppression: structuredClone(customer.suppression) }),
     source: customer.source,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { DEFAULT_PUBLIC_RATE_LIMIT } from './ip-rate-limit';
+import { type ProviderEventSettings, ProviderEventSettingsSchema } from './provider-events';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from './runtime';
 import type { CfnTemplate } from './template';
 import { loadTemplatesFromDir } from './template-files';
@@ -27,7 +28,32 @@ const USAGE =
   'Usage: npm start -- [--in-memory | --data-dir DIR] [--templates DIR|FILE] [--static-dir DIR]\n' +
   '                    [--demo [--customers N] [--seed S]]\n' +
   'Env: PORT (3000), DYNAMO_PORT (8000), LOCAL_AWS_PORT (4566), SES_PORT (8005), PRECIS_ADMIN_KEY,\n' +
-  '     PRECIS_THROTTLE_SHARE (0: the share of SES/SNS sends answered as throttled)';
+  '     PRECIS_THROTTLE_SHARE (0: the share of SES/SNS sends answered as throttled),\n' +
+  "     PRECIS_PROVIDER_EVENTS (`off`, or JSON rates and delays of the providers' later events)";
+
+/**
+ * PRECIS_PROVIDER_EVENTS: the providers' later events (deliveries, opens, clicks, bounces, STOP
+ * replies; provider-events.ts): unset = the default rates, `off` = none, or JSON settings such as
+ * `{"email":{"bounce":0.05},"delays":{"open":[5,60]}}` (merged with the defaults).
+ */
+const providerEvents = (): ProviderEventSettings | undefined => {
+  const raw = process.env.PRECIS_PROVIDER_EVENTS;
+  if (raw === 'off') return undefined;
+  let json: unknown = {};
+  if (raw !== undefined && raw !== '') {
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new Error('PRECIS_PROVIDER_EVENTS is neither `off` nor JSON');
+    }
+  }
+  const parsed = ProviderEventSettingsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`PRECIS_PROVIDER_EVENTS: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+};
 
 /** PRECIS_THROTTLE_SHARE: the share (0–1) of sends the SES and SMS stand-ins answer as throttled. */
 const throttleShare = (): number => {
@@ -131,6 +157,7 @@ export const runLocal = async (values: LocalStartOptions): Promise<void> => {
   const adminKey = process.env.PRECIS_ADMIN_KEY || randomBytes(24).toString('base64url');
   const dataDir = values.inMemory ? undefined : resolve(values.dataDir ?? join(REPO_ROOT, '.precis'));
   const staticDir = values.staticDir ?? (await defaultStaticDir());
+  const settingsOfProviderEvents = providerEvents();
 
   let runtime: LocalRuntime | undefined;
   let dynamo: DynamoLocal | undefined;
@@ -183,6 +210,7 @@ export const runLocal = async (values: LocalStartOptions): Promise<void> => {
     // The public form and pages, limited per client address as the WAF rule does in AWS.
     publicRateLimit: DEFAULT_PUBLIC_RATE_LIMIT,
     throttleShare: throttleShare(),
+    ...(settingsOfProviderEvents ? { providerEvents: settingsOfProviderEvents } : {}),
     ...(dataDir ? { dataDir } : {}),
     ...(staticDir ? { staticDir } : {}),
     port: portFrom('PORT', 3000),
@@ -199,6 +227,7 @@ export const runLocal = async (values: LocalStartOptions): Promise<void> => {
     `  SMS sink   ${runtime.localAwsEndpoint}/messages    (EventBridge PutEvents on ${runtime.localAwsEndpoint})`,
     `  DynamoDB   ${runtime.dynamoEndpoint}`,
     `  Data       ${dataDir ?? 'in memory (nothing is kept)'}`,
+    `  Providers  ${settingsOfProviderEvents ? `deliveries, opens, clicks, bounces, complaints, SMS receipts and STOP replies simulated (PRECIS_PROVIDER_EVENTS=off: none)` : 'no later events (PRECIS_PROVIDER_EVENTS=off)'}`,
     ...(staticDir ? [`  Static     ${staticDir} under ${runtime.url}/`] : []),
     ...(generatedKey
       ? [

@@ -16,6 +16,9 @@ import type { IpRateLimit } from './ip-rate-limit';
 import { type LocalFunction, loadFunction } from './lambda-host';
 import { type LocalAwsServer, startLocalAws } from './local-aws';
 import { MAX_OUTBOX_ENTRIES, readOutbox } from './outbox';
+import type { ProviderEventSettings } from './provider-events';
+import { providerEventsRoute } from './provider-events-route';
+import { ProviderEventsStandIn } from './provider-events-stand-in';
 import { ProviderThrottle } from './provider-throttle';
 import { QueuePoller } from './queue-poller';
 import { type Clock, LocalScheduler } from './scheduler';
@@ -91,6 +94,13 @@ export interface StartLocalRuntimeOptions {
    */
   smsEvents?: boolean;
   /**
+   * What the providers say after they took a message (provider-events-stand-in.ts): delivery, delays,
+   * opens, clicks, bounces and complaints of emails, carrier receipts and STOP replies of texts, at
+   * these rates and delays. Default none (tests that want them say so; `npm start` turns them on);
+   * `POST /local/provider-events` injects one either way.
+   */
+  providerEvents?: ProviderEventSettings;
+  /**
    * Secrets Manager values by secret name (e.g. `LinkSigningKey`); a secret not given gets a
    * generated value, kept in dataDir/secrets.json when there is a data folder.
    */
@@ -145,6 +155,8 @@ export interface LocalRuntime {
   smsMessages(): SmsMessage[];
   /** The SES and SMS stand-ins' throttle switch (`share`) and its counts of send calls and throttles. */
   throttle: ProviderThrottle;
+  /** The providers' later events (deliveries, opens, bounces, STOP replies…): planned, and injected. */
+  providerEvents: ProviderEventsStandIn;
   /** Idempotent; stops only what this runtime started. */
   stop(): Promise<void>;
 }
@@ -287,6 +299,16 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
     );
     let bus: EventBus | undefined;
     let sqs: SqsService | undefined;
+    const providerEvents = new ProviderEventsStandIn({
+      ...(options.providerEvents ? { settings: options.providerEvents } : {}),
+      clock,
+      bus: () => bus,
+      destinations: model.sesEventDestinations,
+      sms,
+      log,
+    });
+    stoppers.push(async () => providerEvents.stop());
+    sms.onAccept((message) => providerEvents.textAccepted(message));
     // What the senders' SES client talks to: SES's request checks, then the emulator.
     const sesStandIn: SesStandIn = await startSesStandIn({
       port: options.sesPort ?? (options.sesEndpoint ? 0 : 8005),
@@ -296,6 +318,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       publishEvents: options.sesSendEvents ?? true,
       now: () => clock.now(),
       throttle,
+      onAccepted: (accepted) => providerEvents.emailAccepted(accepted),
       log,
     });
     stoppers.push(() => sesStandIn.stop());
@@ -460,6 +483,8 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       const startedAt = performance.now();
       const wokenFor = new Map<StreamPoller | QueuePoller, number>();
       for (;;) {
+        // The providers' events due by now go out first (their invocations then count as busy).
+        providerEvents.pump();
         // Quiet must be observed after the call and after the last invocation ended, so a
         // write made by a handler a moment ago is seen by the poller of the table it wrote.
         const threshold = Math.max(startedAt, activity.lastEndAt);
@@ -501,6 +526,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
         readOutbox(sesEndpoint as string, sms.list(), outboxLimit(query.get('limit')), query.getAll('to')),
       'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry, secrets),
       'POST /local/clock': clockRoute(scheduler, settled, clock),
+      'POST /local/provider-events': providerEventsRoute(providerEvents),
     });
     http.setReady(true);
 
@@ -525,6 +551,7 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       invocations: () => activity.invocations(),
       smsMessages: () => sms.list(),
       throttle,
+      providerEvents,
       stop: () => {
         stopping ??= (async () => {
           http.setReady(false);

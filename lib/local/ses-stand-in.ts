@@ -11,6 +11,7 @@ import { isValidSesTag } from '../domain/campaigns/ses-tags';
 import { emailAddressProblem } from '../domain/email-address';
 import type { BusEvent, EventBus } from './event-bus';
 import { type LoopbackServer, listenOnLoopback } from './http-server';
+import { SES_DETAIL_TYPES, type SesMail } from './provider-events';
 import type { ProviderThrottle } from './provider-throttle';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SesEventDestinationModel } from './template';
 
@@ -62,7 +63,52 @@ export interface SesStandInOptions {
   now?: () => Date;
   /** Answers a share of SendEmail calls as SES does over the account's rate (provider-throttle.ts). */
   throttle?: ProviderThrottle;
+  /**
+   * Told of every accepted email (after its `Email Sent` event): the provider events stand-in
+   * (provider-events-stand-in.ts) plans its delivery, opens, clicks, bounces and complaints.
+   */
+  onAccepted?: (accepted: AcceptedEmail) => void;
   log?: (line: string) => void;
+}
+
+/** An email SES took: what its later events repeat, and its HTML (the links a reader may click). */
+export interface AcceptedEmail {
+  mail: SesMail;
+  configurationSet?: string;
+  html?: string;
+}
+
+/**
+ * Publishes one SES event as SES does for a configuration set: on the bus of each of the set's
+ * EventBridge destinations whose MatchingEventTypes include `matchingType`. Returns how many.
+ */
+export function publishSesEvent(
+  bus: EventBus,
+  destinations: readonly SesEventDestinationModel[],
+  configurationSet: string,
+  matchingType: string,
+  detail: { eventType: keyof typeof SES_DETAIL_TYPES } & Record<string, unknown>,
+  at: Date,
+): number {
+  let published = 0;
+  for (const destination of destinations) {
+    if (destination.configurationSet !== configurationSet || !destination.eventTypes.includes(matchingType))
+      continue;
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': SES_DETAIL_TYPES[detail.eventType],
+      source: 'aws.ses',
+      account: LOCAL_ACCOUNT,
+      time: `${at.toISOString().slice(0, 19)}Z`,
+      region: LOCAL_REGION,
+      resources: [`arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`],
+      detail,
+    };
+    bus.publish(destination.busName, event);
+    published++;
+  }
+  return published;
 }
 
 /** A refusal as SES v2 answers it (restJson1). */
@@ -227,7 +273,7 @@ const refuse = (res: ServerResponse, refusal: Refusal, status = 400) => {
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 /** The SES event record's `mail` object for an accepted SendEmail (what the Send event carries). */
-const mailObject = (request: SendEmailRequest, messageId: string, at: Date) => {
+const mailObject = (request: SendEmailRequest, messageId: string, at: Date): SesMail => {
   const destination = request.Destination ?? {};
   const from = typeof request.FromEmailAddress === 'string' ? request.FromEmailAddress : '';
   const fromDomain = bareAddress(from).split('@')[1] ?? '';
@@ -268,28 +314,27 @@ export const startSesStandIn = async (options: SesStandInOptions): Promise<SesSt
   const now = options.now ?? (() => new Date());
 
   const publishSent = (request: SendEmailRequest, messageId: string) => {
-    if (options.publishEvents === false) return;
-    const configurationSet = request.ConfigurationSetName;
-    if (typeof configurationSet !== 'string') return;
+    const configurationSet =
+      typeof request.ConfigurationSetName === 'string' ? request.ConfigurationSetName : undefined;
+    const at = now();
+    const mail = mailObject(request, messageId, at);
     const bus = options.bus?.();
-    if (!bus) return;
-    for (const destination of options.destinations ?? []) {
-      if (destination.configurationSet !== configurationSet || !destination.eventTypes.includes('SEND'))
-        continue;
-      const at = now();
-      const event: BusEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': 'Email Sent',
-        source: 'aws.ses',
-        account: LOCAL_ACCOUNT,
-        time: `${at.toISOString().slice(0, 19)}Z`,
-        region: LOCAL_REGION,
-        resources: [`arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`],
-        detail: { eventType: 'Send', mail: mailObject(request, messageId, at), send: {} },
-      };
-      bus.publish(destination.busName, event);
+    if (options.publishEvents !== false && configurationSet && bus) {
+      publishSesEvent(
+        bus,
+        options.destinations ?? [],
+        configurationSet,
+        'SEND',
+        { eventType: 'Send', mail, send: {} },
+        at,
+      );
     }
+    const html = request.Content?.Simple?.Body?.Html?.Data;
+    options.onAccepted?.({
+      mail,
+      ...(configurationSet ? { configurationSet } : {}),
+      ...(typeof html === 'string' ? { html } : {}),
+    });
   };
 
   // node:http with kept-alive connections: the emulator runs in this process too, so every hop's

@@ -7,7 +7,8 @@ import type { ProviderThrottle } from './provider-throttle';
 // SendTextMessage, DescribeOptedOutNumbers, PutOptedOutNumber and DeleteOptedOutNumber, keeps what
 // was "sent" in memory for tests and the developer to read back, and hands each accepted text's
 // TEXT_QUEUED event (the service took it) to `publishEventsTo`'s listener: the runtime delivers it
-// as the configuration set's SNS event destination would.
+// as the configuration set's SNS event destination would. The carrier's later receipts and STOP
+// replies come from the provider events stand-in (provider-events-stand-in.ts, told by `onAccept`).
 //
 // SendTextMessage is refused as the API reference documents (ValidationException with its `Reason`;
 // EumSmsSender then throws ProviderRejectedError):
@@ -50,6 +51,13 @@ export interface SmsEventRecord {
   context: Record<string, string>;
   totalMessageParts: number;
 }
+
+/** The events the stand-ins publish, with the record's messageStatus and its description. */
+const SMS_STATUS = {
+  TEXT_QUEUED: ['QUEUED', 'Message is queued for delivery'],
+  TEXT_DELIVERED: ['DELIVERED', 'Message has been accepted by phone'],
+  TEXT_UNREACHABLE: ['UNREACHABLE', 'The destination phone is unreachable'],
+} as const;
 
 export interface JsonResponse {
   status: number;
@@ -154,6 +162,7 @@ export class SmsSink {
   /** Opt-out list name → opted-out numbers. */
   private readonly optOutLists = new Map<string, Set<string>>([[DEFAULT_OPT_OUT_LIST, new Set()]]);
   private onEvents: ((events: SmsEventRecord[], configurationSet: string) => void) | undefined;
+  private onAccepted: ((message: SmsMessage) => void) | undefined;
 
   /**
    * `throttle`: answers a share of SendTextMessage calls as the service does over its rate
@@ -179,6 +188,11 @@ export class SmsSink {
     this.onEvents = listener;
   }
 
+  /** Told of every accepted text (after its TEXT_QUEUED): the provider events stand-in plans its receipts. */
+  onAccept(listener: (message: SmsMessage) => void): void {
+    this.onAccepted = listener;
+  }
+
   /** Newest first. */
   list(): SmsMessage[] {
     return [...this.messages].reverse();
@@ -194,7 +208,7 @@ export class SmsSink {
    * once) after the runtime that held the local topic died. The feedback function is idempotent.
    */
   replayEvents(): number {
-    for (const message of this.messages) this.publishQueued(message);
+    for (const message of this.messages) this.publishEvent(message, 'TEXT_QUEUED');
     return this.messages.length;
   }
 
@@ -259,19 +273,20 @@ export class SmsSink {
   }
 
   /**
-   * The service's own first event for a text it took: TEXT_QUEUED. Carriers' events
-   * (TEXT_SUCCESSFUL, TEXT_DELIVERED, failures) are not simulated, as the SES stand-in publishes
-   * only `Send`.
+   * One event of a text it took, to the configuration set's event destinations: TEXT_QUEUED (the
+   * service's own, at once), or a carrier's receipt (TEXT_DELIVERED, TEXT_UNREACHABLE…), which the
+   * provider events stand-in (provider-events-stand-in.ts) publishes later.
    */
-  private publishQueued(message: SmsMessage): void {
+  publishEvent(message: SmsMessage, eventType: keyof typeof SMS_STATUS): void {
     if (!message.configurationSet || !this.onEvents) return;
     const { encoding, parts } = partsOf(message.message);
     const origination = message.originationIdentity;
+    const [messageStatus, messageStatusDescription] = SMS_STATUS[eventType];
     const record: SmsEventRecord = {
-      eventType: 'TEXT_QUEUED',
+      eventType,
       eventVersion: '1.0',
       eventTimestamp: this.now().getTime(),
-      isFinal: false,
+      isFinal: eventType !== 'TEXT_QUEUED',
       originationPhoneNumber: origination?.startsWith('+') ? origination : LOCAL_ORIGINATION,
       destinationPhoneNumber: message.phoneNumber,
       isInternationalSend: false,
@@ -279,8 +294,8 @@ export class SmsSink {
       messageRequestTimestamp: Date.parse(message.at),
       messageEncoding: encoding,
       messageType: message.messageType,
-      messageStatus: 'QUEUED',
-      messageStatusDescription: 'Message is queued for delivery',
+      messageStatus,
+      messageStatusDescription,
       context: message.context,
       totalMessageParts: parts,
     };
@@ -321,7 +336,8 @@ export class SmsSink {
     };
     if (this.file) appendFileSync(this.file, `${JSON.stringify(message)}\n`);
     this.messages.push(message);
-    this.publishQueued(message);
+    this.publishEvent(message, 'TEXT_QUEUED');
+    this.onAccepted?.(message);
     return { status: 200, body: { MessageId: messageId } };
   }
 }

@@ -107,6 +107,10 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['seed with a bad count', ['seed', '--demo', '--customers', 'many'], /--customers must be a whole number/],
   ['a bad planner date', ['planner', '--at', '2026-02-30T25:00'], /--at must be an ISO-8601 instant/],
   ['a bad simulate length', ['simulate', '--days', '0'], /--days must be a whole number/],
+  ['simulate with neither --days nor an event', ['simulate'], /give --days N to simulate, or an event/],
+  ['simulate an unknown event', ['simulate', 'explode', 'ana@example.com'], /the event must be one of/],
+  ['simulate an event for nobody', ['simulate', 'bounce'], /give the email address or phone number/],
+  ['simulate with the stack down, an event', ['simulate', 'bounce', 'ana@example.com'], /npm start/],
   [
     'a bad simulate start',
     ['simulate', '--days', '1', '--from', 'tomorrow'],

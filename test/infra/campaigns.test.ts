@@ -330,12 +330,21 @@ describe('the Customers stream triggers (confirmation email, welcome)', () => {
 describe('SES feedback', () => {
   const entry = 'functions/ses-feedback/handler.ts';
 
-  it('the configuration set publishes send, bounce, complaint, delivery, open, click and reject events to the default bus', () => {
+  it('the configuration set publishes send, bounce, complaint, delivery, delivery delay, open, click and reject events to the default bus', () => {
     data.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       ConfigurationSetName: Match.anyValue(),
       EventDestination: Match.objectLike({
         Enabled: true,
-        MatchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'REJECT'],
+        MatchingEventTypes: [
+          'SEND',
+          'BOUNCE',
+          'COMPLAINT',
+          'DELIVERY',
+          'DELIVERY_DELAY',
+          'OPEN',
+          'CLICK',
+          'REJECT',
+        ],
         EventBridgeDestination: {
           EventBusArn: Match.objectLike({
             'Fn::Join': Match.arrayWith([Match.arrayWith([':event-bus/default'])]),
@@ -354,6 +363,7 @@ describe('SES feedback', () => {
           'Email Bounced',
           'Email Complaint Received',
           'Email Delivered',
+          'Email Delivery Delayed',
           'Email Opened',
           'Email Clicked',
           'Email Rejected',

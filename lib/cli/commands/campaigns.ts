@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Env } from '../../config/env-names';
+import { INJECTED_EVENTS } from '../../local/provider-events';
 import * as z from '../../zod';
 import { fetchJson, localApi } from '../local-api';
 
@@ -18,6 +19,9 @@ import { fetchJson, localApi } from '../local-api';
 //   planner pass, the nightly model refit at 03:00 UTC), each as of its scheduled time and each
 //   followed by the runtime settling (streams drained, queued messages sent), as in N real days.
 //   Prints the planner passes' counts summed, and the refits. Re-running a span sends nothing new.
+// `precis simulate <event> <email-or-phone> [--message <id>]`: one provider event (delivery, delay,
+//   bounce, complaint, open, click; for a text delivery, bounce = unreachable, stop = a STOP reply) for
+//   the latest message to that address, published now as the provider would (POST /local/provider-events).
 // All authenticate with `x-api-key: $PRECIS_ADMIN_KEY` on `PORT` (default 3000).
 
 const TIMEOUT_MS = 30_000;
@@ -154,34 +158,107 @@ export function registerCampaigns(program: Command): void {
   program
     .command('simulate')
     .description(
-      "fast-forward the local runtime's schedules for N days: the hourly planner and the nightly refit",
+      "fast-forward the local runtime's schedules for N days (the hourly planner and the nightly refit), " +
+        'or inject one provider event: precis simulate bounce ana@example.com',
     )
-    .requiredOption('--days <n>', 'how many days to simulate')
+    .argument('[event]', `a provider event to inject: ${INJECTED_EVENTS.join(', ')}`)
+    .argument('[to]', 'the email address or phone number (E.164) whose latest message gets it')
+    .option('--days <n>', 'how many days to simulate')
     .option('--from <instant>', 'ISO-8601 instant to start from (default: the current hour)')
+    .option('--message <id>', "the provider's message id (instead of the latest message to the address)")
     .option('--json', 'print JSON')
-    .action(async (opts: { days: string; from?: string; json?: boolean }) => {
-      const days = Number(opts.days);
-      if (!(Number.isInteger(days) && days > 0 && days <= 366)) {
-        throw new Error(`--days must be a whole number from 1 to 366, got "${opts.days}"`);
-      }
-      // A progress bar on stderr when it is a terminal: one tick per simulated hour.
-      const bar = process.stderr.isTTY
-        ? new SingleBar({
-            stream: process.stderr,
-            format: 'simulating [{bar}] {value}/{total} hours',
-            hideCursor: true,
-            clearOnComplete: true,
-          })
-        : undefined;
-      bar?.start(days * 24, 0);
-      try {
-        const total = await simulate(process.env, days, opts.from, (hours) => bar?.update(hours));
-        bar?.stop();
-        process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatSimulation(total));
-      } finally {
-        bar?.stop();
-      }
-    });
+    .action(
+      async (
+        event: string | undefined,
+        to: string | undefined,
+        opts: { days?: string; from?: string; message?: string; json?: boolean },
+      ) => {
+        if (event !== undefined) {
+          if (opts.days !== undefined) throw new Error('give either --days or an event to inject, not both');
+          const injected = await injectProviderEvent(process.env, event, to, opts.message);
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(injected, null, 2)}\n`
+              : `${injected.event} published for ${injected.channel} message ${injected.messageId}\n`,
+          );
+          return;
+        }
+        if (opts.days === undefined)
+          throw new Error(
+            'give --days N to simulate, or an event and an address: precis simulate bounce ana@example.com',
+          );
+        const days = Number(opts.days);
+        if (!(Number.isInteger(days) && days > 0 && days <= 366)) {
+          throw new Error(`--days must be a whole number from 1 to 366, got "${opts.days}"`);
+        }
+        // A progress bar on stderr when it is a terminal: one tick per simulated hour.
+        const bar = process.stderr.isTTY
+          ? new SingleBar({
+              stream: process.stderr,
+              format: 'simulating [{bar}] {value}/{total} hours',
+              hideCursor: true,
+              clearOnComplete: true,
+            })
+          : undefined;
+        bar?.start(days * 24, 0);
+        try {
+          const total = await simulate(process.env, days, opts.from, (hours) => bar?.update(hours));
+          bar?.stop();
+          process.stdout.write(opts.json ? `${JSON.stringify(total, null, 2)}\n` : formatSimulation(total));
+        } finally {
+          bar?.stop();
+        }
+      },
+    );
+}
+
+const InjectedSchema = z.object({
+  channel: z.enum(['email', 'sms']),
+  messageId: z.string(),
+  event: z.string(),
+  published: z.int(),
+});
+export type Injected = z.infer<typeof InjectedSchema>;
+
+/** One provider event for the latest message to `to` (or message `messageId`), through the local route. */
+export async function injectProviderEvent(
+  env: Env,
+  event: string,
+  to: string | undefined,
+  messageId?: string,
+): Promise<Injected> {
+  if (!(INJECTED_EVENTS as readonly string[]).includes(event))
+    throw new Error(`the event must be one of ${INJECTED_EVENTS.join(', ')}, got "${event}"`);
+  if (to === undefined && messageId === undefined)
+    throw new Error('give the email address or phone number, or --message <id>');
+  const api = localApi(env);
+  const { status, body } = await call(`${api.url}/local/provider-events`, {
+    method: 'POST',
+    headers: { 'x-api-key': api.adminKey, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      event,
+      ...(to !== undefined && { to }),
+      ...(messageId !== undefined && { messageId }),
+    }),
+  });
+  if (status === 401 || status === 403) throw new Error(`the API refused the admin key (${status})`);
+  const message = (body as { message?: unknown } | undefined)?.message;
+  if ((status === 400 || status === 404) && typeof message === 'string') {
+    if (message.startsWith('to: ') || message.startsWith('messageId: ') || message.startsWith('event: '))
+      throw new Error(message.replace(/^\w+: /, ''));
+    if (status === 404)
+      throw new Error(
+        `the API at ${api.url} has no /local/provider-events route: is it the Precis local runtime?`,
+      );
+  }
+  if (status === 404)
+    throw new Error(
+      `the API at ${api.url} has no /local/provider-events route: is it the Precis local runtime?`,
+    );
+  if (status !== 200) throw new Error(`the API at ${api.url} answered ${status}: ${JSON.stringify(body)}`);
+  const parsed = InjectedSchema.safeParse(body);
+  if (!parsed.success) throw new Error(`the API at ${api.url} answered with an unexpected shape`);
+  return parsed.data;
 }
 
 export async function runPlanner(env: Env, at?: string): Promise<PlannerRun> {

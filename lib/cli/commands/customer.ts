@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ENV, type Env } from '../../config/env-names';
 import type { ProfileView } from '../../domain/profile-view';
+import { suppressionText } from '../../domain/suppression-text';
 import { type CustomerView, CustomerViewSchema } from '../../use-cases/view-customer';
 import { fetchJson, localApi, theLocalApi } from '../local-api';
 
@@ -123,6 +124,7 @@ export function formatProfile(view: CustomerView): string {
     ['interests', view.interests.length > 0 ? view.interests.join(', ') : '—'],
     ['email consent', consent(view.consent.email)],
     ['sms consent', consent(view.consent.sms)],
+    ['suppressed', suppressionText(view.suppression)],
     ['source', `${view.source} · created ${day(view.createdAt)} · updated ${day(view.updatedAt)}`],
     [
       'orders',

@@ -5,8 +5,8 @@ import { fromSesTags } from './ses-tags';
 // Provider feedback on the emails we sent: SES publishes bounce, complaint, delivery, open, click
 // and reject events — and a send event for every email it accepted — through the campaigns
 // configuration set to EventBridge (default bus, `source: aws.ses`, detail-types `Email Sent`,
-// `Email Bounced`, `Email Complaint Received`, `Email Delivered`, `Email Opened`, `Email Clicked`,
-// `Email Rejected`). The detail is the event record SES documents
+// `Email Bounced`, `Email Complaint Received`, `Email Delivered`, `Email Delivery Delayed`, `Email Opened`,
+// `Email Clicked`, `Email Rejected`). The detail is the event record SES documents
 // (`eventType`, `mail` with the message id and our EmailTags as `tags: { name: [value] }`, and one
 // object per type). The sender tags every email with `campaign`, `occasion` and `customer`, so an
 // event finds its ledger row without a lookup table. The tags arrive in SES's alphabet
@@ -17,7 +17,8 @@ import { fromSesTags } from './ses-tags';
 // is the one home of that rule. Every event proves SES took the message, so each also resolves a
 // row a crash left `unknown` (and one already taken back to `queued` for a retry after the quiet
 // period: the event wins if it lands before the retry calls SES; see delivery.ts):
-//   sent       (`Send`, detail-type `Email Sent`: SES accepted it) from unknown / queued
+//   sent       (`Send`, detail-type `Email Sent`: SES accepted it; `DeliveryDelay`, `Email Delivery
+//              Delayed`: SES took it and is still trying) from unknown / queued
 //   delivered  from sent / unknown / queued
 //   opened     from sent / unknown / queued / delivered
 //   clicked    from sent / unknown / queued / delivered / opened
@@ -74,6 +75,11 @@ export const SesEventDetailSchema = z.discriminatedUnion('eventType', [
   }),
   z.object({ eventType: z.literal('Send'), mail: MailSchema, send: z.optional(z.looseObject({})) }),
   z.object({ eventType: z.literal('Delivery'), mail: MailSchema, delivery: When }),
+  z.object({
+    eventType: z.literal('DeliveryDelay'),
+    mail: MailSchema,
+    deliveryDelay: z.extend(When, { delayType: z.optional(z.string()) }),
+  }),
   z.object({ eventType: z.literal('Open'), mail: MailSchema, open: When }),
   z.object({ eventType: z.literal('Click'), mail: MailSchema, click: When }),
   z.object({
@@ -140,6 +146,14 @@ export function interpretSesEvent(detail: SesEventDetail): Feedback {
       return { ...base, status: 'sent', from: AWAITING, at: mail.timestamp };
     case 'Delivery':
       return { ...base, status: 'delivered', from: SENT, at: detail.delivery.timestamp ?? mail.timestamp };
+    case 'DeliveryDelay':
+      // Still trying: SES has the message (so a crash-left row is `sent`), nothing delivered yet.
+      return {
+        ...base,
+        status: 'sent',
+        from: AWAITING,
+        at: detail.deliveryDelay.timestamp ?? mail.timestamp,
+      };
     case 'Open':
       return {
         ...base,

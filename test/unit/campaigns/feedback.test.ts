@@ -126,6 +126,23 @@ const FIXTURES = {
     },
     mail: mail(),
   }),
+  // SES took it and is still trying (the guide's DeliveryDelay record).
+  delayed: envelope('Email Delivery Delayed', {
+    eventType: 'DeliveryDelay',
+    mail: mail(),
+    deliveryDelay: {
+      timestamp: '2026-06-15T09:15:40.641Z',
+      delayType: 'TransientCommunicationFailure',
+      expirationTime: '2026-06-15T23:00:01.000Z',
+      delayedRecipients: [
+        {
+          emailAddress: 'ana@example.com',
+          status: '4.4.1',
+          diagnosticCode: 'smtp; 421 4.4.1 Unable to connect to remote host',
+        },
+      ],
+    },
+  }),
   rejected: envelope('Email Rejected', {
     eventType: 'Reject',
     mail: mail(),
@@ -144,6 +161,7 @@ describe('reading SES events', () => {
   it.each([
     ['sent', 'sent', ['unknown', 'queued'], undefined, undefined],
     ['delivered', 'delivered', ['sent', 'unknown', 'queued'], undefined, undefined],
+    ['delayed', 'sent', ['unknown', 'queued'], undefined, undefined],
     ['opened', 'opened', ['sent', 'unknown', 'queued', 'delivered'], undefined, undefined],
     ['clicked', 'clicked', ['sent', 'unknown', 'queued', 'delivered', 'opened'], undefined, undefined],
     ['hardBounce', 'bounced', ['sent', 'unknown', 'queued', 'delivered'], 'Permanent/General', 'bounce'],
@@ -175,7 +193,7 @@ describe('reading SES events', () => {
       fc.property(fc.jsonValue(), (value) => {
         const parsed = SesEventDetailSchema.safeParse(value);
         if (parsed.success)
-          expect(['Bounce', 'Complaint', 'Delivery', 'Open', 'Click', 'Reject']).toContain(
+          expect(['Bounce', 'Complaint', 'Delivery', 'DeliveryDelay', 'Open', 'Click', 'Reject']).toContain(
             parsed.data.eventType,
           );
       }),
