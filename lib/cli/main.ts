@@ -22,6 +22,7 @@ export const COMMAND_MODULES: readonly { commands: readonly string[]; load: () =
     load: async () => (await import('./commands/campaigns')).registerCampaigns,
   },
   { commands: ['report'], load: async () => (await import('./commands/report')).registerReport },
+  { commands: ['failures'], load: async () => (await import('./commands/failures')).registerFailures },
 ];
 
 // The `precis` CLI: each command module registers its subcommands; errors are one line, exit non-zero.

@@ -11,6 +11,7 @@ import { AsyncInvoker, DEFAULT_ASYNC_RETRY } from './async-invoke';
 import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { EventBus } from './event-bus';
 import { FailureLog, type LocalFailure } from './failures';
+import { failuresRoutes } from './failures-route';
 import { type HttpRouteBinding, type LocalHttpServer, startHttpServer } from './http-server';
 import type { IpRateLimit } from './ip-rate-limit';
 import { type LocalFunction, loadFunction } from './lambda-host';
@@ -527,6 +528,10 @@ export const startLocalRuntime = async (options: StartLocalRuntimeOptions): Prom
       'GET /local/bulk-target': async () => bulkTarget(dynamoEndpoint as string, envByEntry, secrets),
       'POST /local/clock': clockRoute(scheduler, settled, clock),
       'POST /local/provider-events': providerEventsRoute(providerEvents),
+      ...failuresRoutes(
+        () => [...queues.values()],
+        () => failures.list(),
+      ),
     });
     http.setReady(true);
 

@@ -207,6 +207,24 @@ export class LocalQueue {
     return taken;
   }
 
+  /** Removes a message by id (a dead letter being redriven); undefined when it is not here. */
+  take(messageId: string): QueuedMessage | undefined {
+    const message = this.messages.find((m) => m.messageId === messageId);
+    if (!message) return undefined;
+    this.remove(message);
+    return { ...message };
+  }
+
+  /**
+   * A dead letter moved back in, as SQS's message move task sends it: the same body, attributes and
+   * id, received 0 times, visible at once (FIFO deduplication does not drop it: SQS moves it as is).
+   */
+  moveIn(message: QueuedMessage): void {
+    const { receiptHandle: _handle, firstReceiveAt: _first, ...rest } = message;
+    this.messages.push({ ...rest, receiveCount: 0, visibleAt: Date.now() });
+    this.changed();
+  }
+
   private adopt(message: QueuedMessage): void {
     const { receiptHandle: _handle, ...rest } = message;
     this.messages.push({ ...rest, visibleAt: Date.now() });

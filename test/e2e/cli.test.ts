@@ -79,6 +79,8 @@ const COMMANDS = [
   ['outbox'],
   ['simulate'],
   ['report'],
+  ['failures', 'list'],
+  ['failures', 'redrive'],
 ];
 
 describe('precis --help', () => {
@@ -140,6 +142,8 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['outbox with the stack down', ['outbox'], /npm start/],
   ['simulate with the stack down', ['simulate', '--days', '1'], /npm start/],
   ['report without a campaign', ['report'], /missing required argument 'campaign'/],
+  ['failures redrive without a choice', ['failures', 'redrive'], /give either --id <id> or --all/],
+  ['failures with the stack down', ['failures', 'list'], /npm start/],
   ['report with the stack down', ['report', 'birthday'], /npm start/],
 ];
 
