@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { emailSchema } from '../../lib/domain/email-address';
+import { phoneLookupSchema } from '../../lib/domain/phone-lookup';
 import { parseOrThrow } from '../../lib/domain/validation';
 import type { CustomerRepository } from '../../lib/ports/customer-repository';
 import type { DeliveryLedger } from '../../lib/ports/delivery-ledger';
@@ -35,8 +36,12 @@ const NOT_FOUND = json(404, { error: 'not_found' });
 // No customer id is longer or stranger than this, so anything else finds nobody.
 const CustomerIdSchema = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[\w.:#-]+$/));
 const EmailQuerySchema = z.strictObject({
-  email: z.pipe(z.string({ error: 'is required, e.g. ?email=ana@example.com' }), emailSchema),
+  email: z.pipe(
+    z.string({ error: 'is required, e.g. ?email=ana@example.com (or ?phone=%2B447700900123)' }),
+    emailSchema,
+  ),
 });
+const PhoneQuerySchema = z.strictObject({ phone: phoneLookupSchema });
 
 const UpcomingQuerySchema = z.strictObject({
   days: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_UPCOMING_DAYS)), 7),
@@ -56,7 +61,16 @@ export async function handleCustomers(
   logger: Logger,
 ): Promise<HttpResult> {
   if (event.routeKey === 'GET /customers') {
-    const { email } = parseOrThrow(EmailQuerySchema, event.queryStringParameters ?? {});
+    const query = event.queryStringParameters ?? {};
+    if ('phone' in query) {
+      const { phone } = parseOrThrow(PhoneQuerySchema, query);
+      const ids = await deps.customers.customerIdsByPhone(phone);
+      // A number two customers gave is answered with both ids, for the caller to pick one.
+      if (ids.length > 1) return json(409, { error: 'several_customers', customerIds: ids });
+      const view = ids[0] !== undefined && (await viewCustomer(deps, { customerId: ids[0] }));
+      return view ? json(200, view) : NOT_FOUND;
+    }
+    const { email } = parseOrThrow(EmailQuerySchema, query);
     const view = await viewCustomer(deps, { email });
     return view ? json(200, view) : NOT_FOUND;
   }
@@ -91,6 +105,6 @@ export async function handleCustomers(
   }
 }
 
-/** `GET /customers?email=`, `GET /customers/upcoming?days=&from=&perDay=`, `GET /customers/{id}`, `GET /customers/{id}/export`, `DELETE /customers/{id}`. */
+/** `GET /customers?email=` or `?phone=`, `GET /customers/upcoming?days=&from=&perDay=`, `GET /customers/{id}`, `GET /customers/{id}/export`, `DELETE /customers/{id}`. */
 export const customersHandler = (deps: CustomersDeps, logger: Logger): HttpHandler =>
   httpHandler(logger, (event) => handleCustomers(event, deps, logger));

@@ -126,8 +126,8 @@ export class ApiStack extends Stack {
     props.orders.grant(customers, 'dynamodb:Query');
     props.surveys.grant(customers, 'dynamodb:Query', 'dynamodb:UpdateItem');
     props.deliveries.grant(customers, 'dynamodb:Query');
-    // The next days' birthdays and repurchase windows: Query on the two sparse indexes only (keys),
-    // never on the table itself, and no Scan.
+    // The next days' birthdays and repurchase windows, and a customer by phone: Query on the three
+    // sparse indexes only (keys), never on the table itself, and no Scan.
     customers.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -135,6 +135,7 @@ export class ApiStack extends Stack {
         resources: [
           `${props.customers.tableArn}/index/byBirthday`,
           `${props.customers.tableArn}/index/byNextOrder`,
+          `${props.customers.tableArn}/index/byPhone`,
         ],
       }),
     );

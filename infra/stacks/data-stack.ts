@@ -81,6 +81,14 @@ export class DataStack extends Stack {
       sortKey: { name: 'lastOrderOffset', type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
+    // Sparse: only profiles with a phone carry `phone` (E.164). Finds a customer by phone
+    // (`GET /customers?phone=`) whether they signed up with a phone or with an email and a phone;
+    // written only when the phone itself changes (a signup, the manage page, an erasure).
+    this.customers.addGlobalSecondaryIndex({
+      indexName: 'byPhone',
+      partitionKey: { name: 'phone', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
     // Grants on this table (GetItem, UpdateItem, …) carry `index/*`: acknowledged for cdk-nag here.
     acknowledgeIndexGrants(this.customers);
 

@@ -24,9 +24,29 @@ export async function fetchJson(
   timeoutMs: number,
   what: { notRunning: string; name: string } = { notRunning: `nothing is listening at ${url}`, name: url },
 ): Promise<{ status: number; body: unknown }> {
-  let response: Response;
+  const response = await send(url, init, timeoutMs, what);
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+/** The same, for an answer that is text (a CSV export), with its headers. */
+export async function fetchText(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  what: { notRunning: string; name: string },
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const response = await send(url, init, timeoutMs, what);
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+async function send(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  what: { notRunning: string; name: string },
+): Promise<Response> {
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') throw new Error(`${what.notRunning} (start it with npm start)`);
@@ -34,7 +54,6 @@ export async function fetchJson(
       throw new Error(`${what.name} did not answer within ${timeoutMs / 1000}s`);
     throw new Error(`could not reach ${what.name}: ${cause?.code ?? (err as Error).message}`);
   }
-  return { status: response.status, body: await response.json().catch(() => undefined) };
 }
 
 /** How the local API's own routes name it in errors. */
@@ -42,3 +61,10 @@ export const theLocalApi = (url: string) => ({
   notRunning: `the local API is not running at ${url}`,
   name: `the local API at ${url}`,
 });
+
+/** A 400's field errors as one line: `path: message; …`. */
+export function fieldMessages(body: unknown): string {
+  const fields = (body as { fields?: { path?: unknown; message?: unknown }[] } | undefined)?.fields;
+  if (!Array.isArray(fields) || fields.length === 0) return 'the API refused it (400)';
+  return fields.map((f) => `${String(f.path)}: ${String(f.message)}`).join('; ');
+}

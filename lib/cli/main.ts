@@ -34,7 +34,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       outputError: (message, write) =>
         write(`precis: ${message.replace(/^error: /, '').trim()} (add --help for usage)\n`),
     })
-    .exitOverride();
+    .exitOverride()
+    // A subcommand's options are its own (`precis segments members X --json`), not its parent's.
+    .enablePositionalOptions();
   const named = COMMAND_MODULES.find((module) => module.commands.includes(argv[0] ?? ''));
   const registers = await Promise.all((named ? [named] : COMMAND_MODULES).map((module) => module.load()));
   for (const register of registers) register(program);

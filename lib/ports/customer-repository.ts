@@ -16,6 +16,12 @@ export interface CustomerRepository {
   getMany(customerIds: readonly string[]): Promise<Customer[]>;
   /** The customer an email/phone belongs to; an erased person's address finds nobody. */
   findByIdentity(kind: IdentityKind, value: string): Promise<Customer | undefined>;
+  /**
+   * The live customers whose profile has this phone (E.164), through the Customers table's sparse
+   * `byPhone` index (keys only, eventually consistent): usually one; a shared number may give several
+   * (a phone is no identity when the person signed up with an email). At most 10.
+   */
+  customerIdsByPhone(phone: string): Promise<string[]>;
   /** The customer id behind an address, erased or not (orders keep counting anonymously). */
   findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined>;
   /**

@@ -34,6 +34,14 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     return id === undefined || this.erased.has(key) ? undefined : this.get(id);
   }
 
+  async customerIdsByPhone(phone: string): Promise<string[]> {
+    return [...this.customers.values()]
+      .filter((customer) => customer.phone === phone)
+      .map((customer) => customer.customerId)
+      .sort()
+      .slice(0, 10);
+  }
+
   async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
     return this.identities.get(`${kind}:${value}`);
   }

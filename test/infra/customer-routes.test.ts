@@ -109,8 +109,8 @@ describe('the survey and customer routes', () => {
   });
 });
 
-describe('GET /customers/upcoming', () => {
-  it('may Query the byBirthday and byNextOrder indexes, never the Customers table itself', () => {
+describe('GET /customers/upcoming and GET /customers?phone=', () => {
+  it('may Query the byBirthday, byNextOrder and byPhone indexes, never the Customers table itself', () => {
     const queries = grants(api, 'CustomersApiServiceRole').filter(
       (g) => g.actions.includes('dynamodb:Query') && g.resources.includes('GetAttCustomers'),
     );
@@ -119,6 +119,7 @@ describe('GET /customers/upcoming', () => {
     expect(resources).toEqual([
       { 'Fn::Join': ['', [expect.anything(), '/index/byBirthday']] },
       { 'Fn::Join': ['', [expect.anything(), '/index/byNextOrder']] },
+      { 'Fn::Join': ['', [expect.anything(), '/index/byPhone']] },
     ]);
     expect(queries[0]!.actions).toEqual(['dynamodb:Query']);
   });

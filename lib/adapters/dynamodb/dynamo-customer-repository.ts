@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -104,6 +105,22 @@ export class DynamoCustomerRepository implements CustomerRepository {
     return item?.customerId !== undefined && item.erasedAt === undefined
       ? this.get(item.customerId)
       : undefined;
+  }
+
+  async customerIdsByPhone(phone: string): Promise<string[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.customers,
+        IndexName: 'byPhone',
+        KeyConditionExpression: 'phone = :phone',
+        ExpressionAttributeValues: { ':phone': phone },
+        Limit: 10,
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+    return (out.Items ?? [])
+      .map((item) => z.object({ customerId: z.string() }).parse(item).customerId)
+      .sort();
   }
 
   async findCustomerIdByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {

@@ -3,9 +3,9 @@ import { ENV, type Env } from '../../config/env-names';
 import type { ProfileView } from '../../domain/profile-view';
 import { suppressionText } from '../../domain/suppression-text';
 import { type CustomerView, CustomerViewSchema } from '../../use-cases/view-customer';
-import { fetchJson, localApi, theLocalApi } from '../local-api';
+import { fetchJson, fieldMessages, localApi, theLocalApi } from '../local-api';
 
-// `precis customer <id|email> [--json]`: one customer's profile from the running local API (the
+// `precis customer <id|email|phone> [--json]`: one customer's profile from the running local API (the
 // admin routes, authenticated locally by `x-api-key: $PRECIS_ADMIN_KEY`). Every failure is one line
 // via main.ts and a non-zero exit: API not running, key missing or refused, customer not found.
 
@@ -19,7 +19,7 @@ export function registerCustomer(program: Command): void {
   program
     .command('customer')
     .description("show one customer's profile, consent and metrics from the running local API")
-    .argument('<id|email>', 'a customer id (cus_…) or an email address')
+    .argument('<id|email|phone>', 'a customer id (cus_…), an email address or a phone number (+44…)')
     .option('--json', 'print JSON')
     .action(async (key: string, opts: CustomerOptions) => {
       const view = await fetchCustomer(key, process.env);
@@ -30,9 +30,11 @@ export function registerCustomer(program: Command): void {
 export async function fetchCustomer(key: string, env: Env): Promise<CustomerView> {
   const api = localApi(env);
   const trimmed = key.trim();
-  const path = trimmed.includes('@')
-    ? `/customers?${new URLSearchParams({ email: trimmed })}`
-    : `/customers/${encodeURIComponent(trimmed)}`;
+  const kind = trimmed.includes('@') ? 'email' : trimmed.startsWith('+') ? 'phone' : 'customer id';
+  const path =
+    kind === 'customer id'
+      ? `/customers/${encodeURIComponent(trimmed)}`
+      : `/customers?${new URLSearchParams({ [kind]: trimmed })}`;
   const { status, body } = await fetchJson(
     `${api.url}${path}`,
     { headers: { 'x-api-key': api.adminKey, accept: 'application/json' } },
@@ -52,7 +54,12 @@ export async function fetchCustomer(key: string, env: Env): Promise<CustomerView
       if (isNotFound(body)) throw new Error(`no customer ${trimmed}`);
       throw new Error(`the API at ${api.url} has no customer routes (404): is it the Precis local runtime?`);
     case 400:
-      throw new Error(`invalid ${trimmed.includes('@') ? 'email' : 'customer id'}: ${fieldMessages(body)}`);
+      throw new Error(`invalid ${kind}: ${fieldMessages(body)}`);
+    case 409: {
+      const ids = (body as { customerIds?: unknown } | undefined)?.customerIds;
+      const list = Array.isArray(ids) ? ids.map(String).join(', ') : '?';
+      throw new Error(`several customers have ${trimmed}: ${list} (look one up by id)`);
+    }
     case 503:
       throw new Error(`the local API at ${api.url} is still starting (503): try again in a moment`);
     default:
@@ -62,12 +69,6 @@ export async function fetchCustomer(key: string, env: Env): Promise<CustomerView
 
 const isNotFound = (body: unknown): boolean =>
   typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'not_found';
-
-function fieldMessages(body: unknown): string {
-  const fields = (body as { fields?: { path?: unknown; message?: unknown }[] } | undefined)?.fields;
-  if (!Array.isArray(fields) || fields.length === 0) return 'the API refused it (400)';
-  return fields.map((f) => `${String(f.path)}: ${String(f.message)}`).join('; ');
-}
 
 /** The profile as a two-column table a person can read at a glance. */
 function lifetimeRows(

@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
 import { ENV, type Env } from '../../config/env-names';
+import type { MemberRow } from '../../domain/segment-member-view';
 import { SegmentSummarySchema } from '../../domain/segment-summary';
+import { MembersPageViewSchema } from '../../use-cases/segment-members';
 import * as z from '../../zod';
-import { fetchJson, localApi, theLocalApi } from '../local-api';
+import { fetchJson, fetchText, fieldMessages, localApi, theLocalApi } from '../local-api';
 
 // `precis segments [--json]`: each segment's size and revenue share, from the running local API
 // (`GET /segments`, the summary the last refit stored).
 // `precis model refit [--wait] [--timeout SECONDS]`: asks the running local API to refit the model
 // now (`POST /model/refit`: the same function the nightly schedule runs, via ModelRefitRequested on
 // the app's bus); with --wait, polls GET /segments until a newer model's summary is there.
-// Both authenticate with `x-api-key: $PRECIS_ADMIN_KEY`. Every failure is one line via main.ts
+// `precis segments members <segment> [--limit N] [--cursor C] [--json]`, `precis segments count
+// <segment>`, `precis segments export <segment> > file.csv`: one segment's people (`kind:name`, e.g.
+// rfm:Champions, valueTier:vip, lifecycle:at_risk, matrix:one-to-one, rule:<id>, consent:email),
+// from GET /segments/{segment}/members, /count and /export (every page, the header once).
+// All authenticate with `x-api-key: $PRECIS_ADMIN_KEY`. Every failure is one line via main.ts
 // and a non-zero exit.
 
 const TIMEOUT_MS = 10_000;
@@ -36,14 +42,63 @@ export type SegmentsResponse = z.infer<typeof SegmentsResponseSchema>;
 const RefitResponseSchema = z.object({ status: z.literal('requested'), currentVersion: z.int() });
 
 export function registerSegments(program: Command): void {
-  program
+  const segments = program
     .command('segments')
+    // `precis segments members X --json`: the option is the subcommand's, not this command's own
+    // (the program enables positional options too: commander needs both).
+    .enablePositionalOptions()
     .description('list each segment with its size and revenue share, from the running local API')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const summary = await fetchSegments(process.env);
       if (!summary) throw new Error(NO_SUMMARY);
       process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSegments(summary));
+    });
+
+  segments
+    .command('members')
+    .description("list a segment's members (a page at a time), e.g. precis segments members rfm:Champions")
+    .argument(
+      '<segment>',
+      'kind:name, e.g. rfm:Champions, valueTier:vip, lifecycle:at_risk, rule:<id>, consent:email',
+    )
+    .option('--limit <n>', 'members per page (1-1000)', '50')
+    .option('--cursor <cursor>', 'the page after the one that printed this cursor')
+    .option('--json', 'print JSON')
+    .action(async (segment: string, opts: { limit: string; cursor?: string; json?: boolean }) => {
+      const query = new URLSearchParams({ limit: opts.limit, ...(opts.cursor && { cursor: opts.cursor }) });
+      const { status, body, url } = await call(
+        process.env,
+        'GET',
+        `${segmentPath(segment, 'members')}?${query}`,
+      );
+      if (status !== 200) throw new Error(segmentFailure(status, body, url));
+      const parsed = MembersPageViewSchema.safeParse(body);
+      if (!parsed.success) throw new Error(`the API at ${url} answered with an unexpected members shape`);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(parsed.data, null, 2)}\n` : formatMembers(parsed.data),
+      );
+    });
+  segments
+    .command('count')
+    .description('how many members a segment has')
+    .argument('<segment>', 'kind:name, e.g. rfm:Champions')
+    .option('--json', 'print JSON')
+    .action(async (segment: string, opts: { json?: boolean }) => {
+      const { status, body, url } = await call(process.env, 'GET', segmentPath(segment, 'count'));
+      if (status !== 200) throw new Error(segmentFailure(status, body, url));
+      const parsed = z.object({ segment: z.string(), count: z.int() }).safeParse(body);
+      if (!parsed.success) throw new Error(`the API at ${url} answered with an unexpected count shape`);
+      process.stdout.write(opts.json ? `${JSON.stringify(parsed.data)}\n` : `${parsed.data.count}\n`);
+    });
+  segments
+    .command('export')
+    .description(
+      "write a segment's members as CSV to stdout: precis segments export rfm:Champions > champions.csv",
+    )
+    .argument('<segment>', 'kind:name, e.g. rfm:Champions')
+    .action(async (segment: string) => {
+      await exportSegment(process.env, segment, (chunk) => process.stdout.write(chunk));
     });
 
   const model = program.command('model').description('the lifetime-value and segment model');
@@ -107,6 +162,76 @@ export async function waitForVersion(
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+const segmentPath = (segment: string, what: 'members' | 'count' | 'export') =>
+  `/segments/${encodeURIComponent(segment)}/${what}`;
+
+/** Every page of a segment's CSV export, in order (the API puts the header on the first only). */
+export async function exportSegment(
+  env: Env,
+  segment: string,
+  write: (chunk: string) => void,
+): Promise<number> {
+  const api = localApi(env);
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const query = new URLSearchParams({ limit: '1000', ...(cursor && { cursor }) });
+    const { status, text, headers } = await fetchText(
+      `${api.url}${segmentPath(segment, 'export')}?${query}`,
+      { headers: { 'x-api-key': api.adminKey, accept: 'text/csv' } },
+      TIMEOUT_MS * 3,
+      theLocalApi(api.url),
+    );
+    if (status !== 200) {
+      const body = (() => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return undefined;
+        }
+      })();
+      throw new Error(segmentFailure(status, body, api.url));
+    }
+    write(text);
+    cursor = headers.get('x-next-cursor') ?? undefined;
+    pages++;
+  } while (cursor);
+  return pages;
+}
+
+function segmentFailure(status: number, body: unknown, url: string): string {
+  if (status === 400) return `invalid segment request: ${fieldMessages(body)}`;
+  return failure(status, url);
+}
+
+/** One page of members as a table a person reads at a glance, and how to get the next. */
+export function formatMembers(page: { segment: string; members: MemberRow[]; cursor?: string }): string {
+  const rows = [
+    ['customer', 'name', 'email', 'phone', 'rfm', 'tier', 'lifecycle', 'clv 12m'],
+    ...page.members.map((m) => [
+      m.customerId,
+      [m.firstName, m.lastName].filter(Boolean).join(' ') || '—',
+      m.email ?? '—',
+      m.phone ?? '—',
+      m.segments?.rfm?.name ?? '—',
+      m.segments?.valueTier ?? '—',
+      m.segments?.lifecycle ?? '—',
+      m.clv12m === null ? '—' : money(m.clv12m),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  const more = page.cursor
+    ? `more: precis segments members '${page.segment}' --cursor ${page.cursor}`
+    : `${page.members.length === 0 ? 'no members' : 'end of the list'}`;
+  return `${lines.join('\n')}\n${more}\n`;
 }
 
 async function call(

@@ -185,7 +185,7 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
   });
 
   it('reads many profiles by id at once (lists and exports), leaving out ids with no profile', async () => {
-    const { customers } = make();
+    const { customers } = repos;
     const ids = Array.from({ length: 130 }, (_, i) => id(`cus_many${i}`));
     for (const [i, customerId] of ids.entries()) {
       await customers.create(signedUp(customerId, `many${i}.${run}@example.com`), {
@@ -197,6 +197,29 @@ describe.each(implementations)('CustomerRepository erasure contract (%s)', (_nam
     expect(found.map((c) => c.customerId).sort()).toEqual([...ids].sort());
     expect(found.find((c) => c.customerId === ids[7])?.email).toBe(`many7.${run}@example.com`);
     expect(await customers.getMany([])).toEqual([]);
+  });
+
+  it('finds the customers with a phone through the byPhone index, and nobody once erased', async () => {
+    const { customers } = repos;
+    const phone = phoneOf(run + 50);
+    const ana = signedUp(id('cus_phone_a'), `phone-a${run}@example.com`, phone);
+    const bo = signedUp(id('cus_phone_b'), `phone-b${run}@example.com`, phone);
+    const cy = signedUp(id('cus_phone_c'), `phone-c${run}@example.com`);
+    for (const c of [ana, bo, cy]) await customers.create(c, { kind: 'email', value: c.email as string });
+    const found = async () => {
+      // The index is eventually consistent: DynamoDB Local applies it at once, AWS within a second.
+      for (let i = 0; i < 20; i++) {
+        const ids = await customers.customerIdsByPhone(phone);
+        if (ids.length > 0) return ids;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return [];
+    };
+    expect(await found()).toEqual([ana.customerId, bo.customerId].sort());
+    expect(await customers.customerIdsByPhone('+15555550100')).toEqual([]);
+    const clock = { now: () => new Date(NOW) };
+    expect(await eraseCustomer({ ...repos, clock }, bo.customerId)).toBe('erased');
+    expect(await customers.customerIdsByPhone(phone)).toEqual([ana.customerId]);
   });
 
   it('updates a profile for an address only while the address still names that customer', async () => {

@@ -131,7 +131,18 @@ describe('precis customer <id|email>', () => {
     expect(view).not.toHaveProperty('version');
   });
 
+  it('finds the same customer by phone, typed as people type it', async () => {
+    expect(await main(['customer', '+44 7911 123456', '--json'])).toBe(0);
+    expect(JSON.parse(io.stdout)).toMatchObject({ customerId: 'cus_1', phone: '+447911123456' });
+  });
+
   it.each([
+    ['an unknown phone', ['customer', '+447700900123'], /^precis: no customer \+447700900123\n$/],
+    [
+      'a phone that is not international',
+      ['customer', '+44 79'],
+      /^precis: invalid phone: phone: must be a phone number in international format/,
+    ],
     ['an unknown id', ['customer', 'cus_nobody'], /^precis: no customer cus_nobody\n$/],
     ['an unknown email', ['customer', 'bo@example.com'], /^precis: no customer bo@example\.com\n$/],
     [

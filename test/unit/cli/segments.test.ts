@@ -6,6 +6,7 @@ import { refitRequestsHandler } from '../../../functions/model-refit/refit-reque
 import { segmentsHandler } from '../../../functions/segments-api/segments';
 import { main } from '../../../lib/cli/main';
 import { DEFAULT_SCORING_SETTINGS } from '../../../lib/domain/scoring-model';
+import { audiencesOf } from '../../../lib/domain/segment-members';
 import { refitModel } from '../../../lib/use-cases/refit-model';
 import { InMemoryCustomerRepository } from '../../fakes/in-memory-customer-repository';
 import { InMemoryModelRepository } from '../../fakes/in-memory-model-repository';
@@ -49,15 +50,29 @@ beforeAll(async () => {
   }
   server = createServer(async (req, res) => {
     if (req.headers['x-api-key'] !== KEY) return res.writeHead(401).end('{"error":"unauthorized"}');
-    const routeKey = `${req.method} ${req.url}`;
-    const result = await handler(routeKey)(httpEvent(routeKey, undefined, {}), lambdaContext);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, , segment, what] = url.pathname.split('/');
+    const routeKey = what ? `${req.method} /segments/{segment}/${what}` : `${req.method} ${url.pathname}`;
+    const event = {
+      ...httpEvent(routeKey, undefined, {}),
+      ...(segment !== undefined && { pathParameters: { segment: decodeURIComponent(segment) } }),
+      ...(url.searchParams.size > 0 && { queryStringParameters: Object.fromEntries(url.searchParams) }),
+    };
+    const result = await handler(routeKey)(event, lambdaContext);
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body);
-    if (routeKey === 'POST /model/refit') setTimeout(() => void refit(), 50);
+    if (routeKey === 'POST /model/refit') setTimeout(() => void refit().then(indexEveryone), 50);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** What the profile stream would have written for every refitted profile. */
+async function indexEveryone() {
+  for (const customer of customers.customers.values()) {
+    await members.apply(customer.customerId, { entered: audiencesOf(customer), exited: [] });
+  }
+}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<string> {
@@ -103,6 +118,51 @@ describe('precis segments and precis model refit', () => {
     const summary = JSON.parse(io.stdout);
     expect(summary).toMatchObject({ asOf: '2026-11-24', modelVersion: 1, customers: 1_000 });
     expect(summary.segments.length).toBeGreaterThan(20);
+  });
+
+  it("segments count, members and export agree on a segment's people", async () => {
+    const champions = [...customers.customers.values()].filter((c) => c.segments?.rfm?.name === 'Champions');
+    expect(champions.length).toBeGreaterThan(20);
+    expect(await main(['segments', 'count', 'rfm:Champions'])).toBe(0);
+    expect(io.stdout).toBe(`${champions.length}\n`);
+
+    io.stdout = '';
+    expect(await main(['segments', 'members', 'rfm:Champions', '--limit', '5'])).toBe(0);
+    const lines = io.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^customer\s+name\s+email\s+phone\s+rfm\s+tier\s+lifecycle\s+clv 12m$/);
+    expect(lines.slice(1, 6).every((line) => /^cus_\S+\s+.+\s+Champions\s+/.test(line))).toBe(true);
+    expect(lines[6]).toMatch(/^more: precis segments members 'rfm:Champions' --cursor \S+$/);
+
+    io.stdout = '';
+    expect(await main(['segments', 'members', 'rfm:Champions', '--limit', '1000', '--json'])).toBe(0);
+    const page = JSON.parse(io.stdout);
+    expect(page.members.map((m: { customerId: string }) => m.customerId).sort()).toEqual(
+      champions.map((c) => c.customerId).sort(),
+    );
+
+    io.stdout = '';
+    expect(await main(['segments', 'export', 'rfm:Champions'])).toBe(0);
+    const rows = io.stdout.trim().split('\r\n');
+    expect(rows[0]).toMatch(/^customer_id,first_name,last_name,email,phone,/);
+    expect(rows).toHaveLength(champions.length + 1);
+    expect(io.stderr).toBe('');
+  });
+
+  it.each([
+    [
+      ['segments', 'members', 'rfm:Champs'],
+      /^precis: invalid segment request: segment: no rfm segment "Champs"/,
+    ],
+    [['segments', 'count', 'tier:vip'], /^precis: invalid segment request: segment: must be kind:name/],
+    [
+      ['segments', 'export', 'rule:dogs'],
+      /^precis: invalid segment request: segment: no rule segment "dogs"/,
+    ],
+    [['segments', 'members', 'rfm:Champions', '--limit', '0'], /^precis: invalid segment request: limit: /],
+  ])('%j fails with one line', async (argv, message) => {
+    expect(await main(argv)).not.toBe(0);
+    expect(io.stderr).toMatch(message);
+    expect(io.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it.each([

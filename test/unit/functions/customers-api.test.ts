@@ -237,6 +237,51 @@ describe('GET /customers/{id} and GET /customers?email=', () => {
   });
 });
 
+describe('GET /customers?phone=', () => {
+  const byPhone = (phone: string) => request('GET /customers', { query: { phone } });
+
+  it.each([
+    ['E.164', '+447911123456'],
+    ['as people type it', '+44 7911 123-456'],
+    ['with dots', '+44.7911.123.456'],
+    ['with its + arrived as a space (an unencoded query string)', ' 447911123456'],
+  ])('finds the profile by phone, %s', async (_label, phone) => {
+    const response = await byPhone(phone);
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual(bodyOf(await request('GET /customers/{id}', { id: 'cus_1' })));
+  });
+
+  it('answers 404 for a number nobody has, and after the person is erased', async () => {
+    expect((await byPhone('+447700900123')).statusCode).toBe(404);
+    expect((await request('DELETE /customers/{id}', { id: 'cus_1' })).statusCode).toBe(204);
+    expect(bodyOf(await byPhone(PII.phone))).toEqual({ error: 'not_found' });
+  });
+
+  it('answers 409 with both ids when two customers gave the same number', async () => {
+    const ana = (await deps.customers.get('cus_1'))!;
+    deps.customers.customers.set('cus_2', { ...ana, customerId: 'cus_2', email: 'bo@example.com' });
+    expect(await byPhone(PII.phone).then((r) => [r.statusCode, bodyOf(r)])).toEqual([
+      409,
+      { error: 'several_customers', customerIds: ['cus_1', 'cus_2'] },
+    ]);
+  });
+
+  it.each([
+    ['a national number', { phone: '07911 123456' }, 'phone', /international format/],
+    ['letters', { phone: '+44 79II 123456' }, 'phone', /international format/],
+    ['too short', { phone: '+44123' }, 'phone', /international format/],
+    ['an empty phone', { phone: '' }, 'phone', /international format/],
+    ['both phone and email', { phone: PII.phone, email: PII.email }, 'email', /unknown field/],
+  ])('answers 400 naming the field for %s', async (_label, query, path, message) => {
+    const response = await request('GET /customers', { query });
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toEqual({
+      error: 'validation_failed',
+      fields: [{ path, message: expect.stringMatching(message) }],
+    });
+  });
+});
+
 describe('GET /customers/upcoming', () => {
   const upcoming = (query: Record<string, string>) => request('GET /customers/upcoming', { query });
 
