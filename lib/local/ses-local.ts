@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import * as sesModule from 'aws-ses-v2-local';
-import { PortInUseError } from './http-server';
+import { keepIdleConnections, PortInUseError } from './http-server';
 
 // The SES v2 emulator (npm aws-ses-v2-local) in-process. Its mail store is module-global, so
 // every emulator started in one process shares it. Web inbox at `/`, JSON at `/store`.
@@ -76,6 +76,8 @@ export const startSesLocal = async (
   const requested = options.port ?? 8005;
   if (requested !== 0) await assertPortFree(requested);
   const server = await startServer()({ host: '127.0.0.1', port: requested });
+  // The SES stand-in forwards to it over kept-alive connections: the same reset race as ours.
+  keepIdleConnections(server);
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
