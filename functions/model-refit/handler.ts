@@ -3,6 +3,7 @@ import { dynamoDocumentClient, eventBridgeClient } from '../../lib/adapters/aws/
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { DynamoOrderRepository } from '../../lib/adapters/dynamodb/dynamo-order-repository';
 import { DynamoProfileScan } from '../../lib/adapters/dynamodb/dynamo-profile-scan';
+import { DynamoSegmentMembers } from '../../lib/adapters/dynamodb/dynamo-segment-members';
 import { EventBridgePublisher } from '../../lib/adapters/eventbridge/eventbridge-publisher';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
@@ -49,7 +50,10 @@ export function refitHandler(
     const trigger = (event as { 'detail-type'?: unknown } | undefined)?.['detail-type'];
     const time = RefitEventSchema.parse(event ?? {}).time;
     const at = time === undefined ? undefined : new Date(time);
-    const outcome = await refitModel(at ? { ...deps, clock: { now: () => at } } : deps);
+    // `POST /model/refit {"reindexMembers": true}` (precis segments reindex): the one-off backfill.
+    const reindexMembers =
+      (event as { detail?: { reindexMembers?: unknown } } | undefined)?.detail?.reindexMembers === true;
+    const outcome = await refitModel({ ...deps, ...(at && { clock: { now: () => at } }), reindexMembers });
     if (outcome.ltv.status === 'kept_previous') {
       logger.warn('LTV parameters not refitted: keeping the previous ones', {
         reason: outcome.ltv.reason,
@@ -73,6 +77,7 @@ export function refitHandler(
       gammaGamma: outcome.gammaGamma,
       stale: outcome.rescored.stale,
       unchanged: outcome.rescored.unchanged,
+      memberships: outcome.memberships,
       millis: outcome.millis,
     });
     return result;
@@ -86,7 +91,13 @@ export function refitHandler(
 export function createHandler(
   env: Env,
 ): (event: unknown, context?: Context) => Promise<RefitResult | HttpResult> {
-  const config = readEnv(env, [ENV.customersTable, ENV.ordersTable, ENV.orderIdsTable, ENV.eventBusName]);
+  const config = readEnv(env, [
+    ENV.customersTable,
+    ENV.ordersTable,
+    ENV.orderIdsTable,
+    ENV.eventBusName,
+    ENV.segmentMembersTable,
+  ]);
   const db = dynamoDocumentClient(env);
   const { modelRepository, rules, settings, indexShards } = scoringDeps(env, db);
   const deps: RefitDeps = {
@@ -97,6 +108,7 @@ export function createHandler(
     rules,
     settings,
     indexShards,
+    members: new DynamoSegmentMembers(db, config[ENV.segmentMembersTable], indexShards),
     // Reads order histories only (the model choice's sample); the id table is named because the adapter takes both.
     orderHistories: new DynamoOrderRepository(db, {
       orders: config[ENV.ordersTable],

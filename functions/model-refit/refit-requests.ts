@@ -1,8 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { parseOrThrow } from '../../lib/domain/validation';
 import type { Clock } from '../../lib/ports/clock';
 import type { EventPublisher } from '../../lib/ports/event-publisher';
 import type { ModelRepository } from '../../lib/ports/model-repository';
-import { HttpError, type HttpHandler, httpHandler, json } from '../shared/http';
+import * as z from '../../lib/zod';
+import { HttpError, type HttpHandler, httpHandler, json, parseJson, readBody } from '../shared/http';
+
+/** The optional body: `{"reindexMembers": true}` also rebuilds the segment membership index. */
+const RefitRequestSchema = z.strictObject({ reindexMembers: z.optional(z.boolean()) });
 
 export interface RefitRequestDeps {
   models: Pick<ModelRepository, 'current'>;
@@ -19,10 +24,19 @@ export function refitRequestsHandler(deps: RefitRequestDeps, logger: Logger): Ht
   return httpHandler(logger, async (event) => {
     if (event.routeKey !== 'POST /model/refit')
       throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
+    const request = event.body
+      ? parseOrThrow(RefitRequestSchema, parseJson(readBody(event, ['json']).text))
+      : {};
+    const reindexMembers = request.reindexMembers === true;
     const requestedAt = deps.clock.now().toISOString();
     const current = await deps.models.current();
-    await deps.events.publish([{ type: 'ModelRefitRequested', detail: { version: 1, requestedAt } }]);
-    logger.info('model refit requested', { currentVersion: current?.version ?? 0 });
+    await deps.events.publish([
+      {
+        type: 'ModelRefitRequested',
+        detail: { version: 1, requestedAt, ...(reindexMembers && { reindexMembers }) },
+      },
+    ]);
+    logger.info('model refit requested', { currentVersion: current?.version ?? 0, reindexMembers });
     return json(202, { status: 'requested', requestedAt, currentVersion: current?.version ?? 0 });
   });
 }

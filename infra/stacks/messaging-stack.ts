@@ -162,6 +162,8 @@ export class MessagingStack extends Stack {
         [ENV.orderIdsTable]: props.orderIds.tableName,
         // `POST /model/refit` puts ModelRefitRequested here (see below).
         [ENV.eventBusName]: props.bus.eventBusName,
+        // `precis segments reindex`: a refit that also writes every profile's segment memberships.
+        [ENV.segmentMembersTable]: props.segmentMembers.tableName,
         ...scoring,
       },
     });
@@ -172,6 +174,7 @@ export class MessagingStack extends Stack {
       onFailure: new SqsDestination(refitFailures),
     });
     props.customers.grant(modelRefit, 'dynamodb:Scan', 'dynamodb:UpdateItem');
+    props.segmentMembers.grant(modelRefit, 'dynamodb:BatchWriteItem');
     props.models.grant(modelRefit, 'dynamodb:GetItem', 'dynamodb:PutItem');
     props.orders.grant(modelRefit, 'dynamodb:Query');
     new Schedule(this, 'ModelRefitSchedule', {

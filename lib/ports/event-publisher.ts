@@ -22,7 +22,7 @@ export interface SegmentChangeDetail {
 export type PrecisEvent =
   | { type: 'SegmentEntered'; detail: SegmentChangeDetail }
   | { type: 'SegmentExited'; detail: SegmentChangeDetail }
-  | { type: 'ModelRefitRequested'; detail: { version: 1; requestedAt: string } };
+  | { type: 'ModelRefitRequested'; detail: { version: 1; requestedAt: string; reindexMembers?: true } };
 
 /** Publishes Precis's own events on the app's bus; throws when any event was not accepted. */
 export interface EventPublisher {

@@ -23,6 +23,7 @@ import {
   type ScoringSettings,
   unfittedModel,
 } from '../domain/scoring-model';
+import { audiencesOf } from '../domain/segment-members';
 import { SegmentSummaryBuilder } from '../domain/segment-summary';
 import { computeValueThresholds } from '../domain/value-tier';
 import type { Clock } from '../ports/clock';
@@ -30,6 +31,7 @@ import type { CustomerRepository } from '../ports/customer-repository';
 import type { ModelRepository } from '../ports/model-repository';
 import type { OrderRepository } from '../ports/order-repository';
 import type { ProfileScan } from '../ports/profile-scan';
+import type { SegmentMembers } from '../ports/segment-members';
 import { derivedUpdate, utcDay } from './derived-update';
 
 // The nightly refit of the scoring model, as one map/reduce over the Customers table:
@@ -76,6 +78,14 @@ export interface RefitDeps {
   writeConcurrency?: number;
   /** Order histories for the model choice by time split; without them the purchase model is BG/NBD. */
   orderHistories?: Pick<OrderRepository, 'history'>;
+  /**
+   * The segment membership index, and whether this refit rebuilds it: `reindexMembers` writes every
+   * re-scored profile's audiences (a put each, idempotent) — the one-off backfill of profiles stored
+   * before the index existed (`precis segments reindex`). Off for the nightly refit: the profile
+   * stream keeps the index current from then on.
+   */
+  members?: Pick<SegmentMembers, 'apply'>;
+  reindexMembers?: boolean;
 }
 
 /** Buyers whose order histories the model choice reads. */
@@ -102,6 +112,8 @@ export interface RefitOutcome {
   repeatBuyers: number;
   triples: number;
   rescored: { written: number; stale: number; unchanged: number };
+  /** Memberships written by a reindexing refit (0 otherwise). */
+  memberships: number;
   millis: { read: number; fit: number; rescore: number };
   model: ScoringModel;
 }
@@ -326,6 +338,9 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
   started = performance.now();
   const summary = new SegmentSummaryBuilder(deps.rules.map((rule) => rule.id));
   const rescored = { written: 0, stale: 0, unchanged: 0 };
+  const reindex = deps.reindexMembers ? deps.members : undefined;
+  if (deps.reindexMembers && !reindex) throw new Error('reindexMembers needs the segment members index');
+  let memberships = 0;
   const run = { model, rules: deps.rules, now, keyNames: DERIVED_KEY_NAMES, indexShards: deps.indexShards };
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
@@ -338,6 +353,11 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
             createdAt: customer.createdAt,
             firstOrderAt: customer.metrics?.firstOrderAt ?? null,
           });
+          if (reindex) {
+            const entered = audiencesOf({ ...customer, segments: scores.segments });
+            memberships += entered.length;
+            await writes.add(() => reindex.apply(customer.customerId, { entered, exited: [] }));
+          }
           if (!changed) {
             rescored.unchanged++;
             continue;
@@ -373,6 +393,7 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
     repeatBuyers,
     triples: compressed.triples.length,
     rescored,
+    memberships,
     millis: { read: Math.round(read), fit: Math.round(fit), rescore: Math.round(rescore) },
     model,
   };

@@ -118,6 +118,7 @@ describe('the nightly refit', () => {
     // The order histories of a sample of buyers, for the model choice by time split (read only).
     expect(actionsOn(messaging, 'ModelRefitServiceRole', 'Orders')).toEqual(['dynamodb:Query']);
     expect(allActions(messaging, 'ModelRefitServiceRole')).toEqual([
+      'dynamodb:BatchWriteItem', // SegmentMembers, only when asked to reindex
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

@@ -101,6 +101,25 @@ export function registerSegments(program: Command): void {
       await exportSegment(process.env, segment, (chunk) => process.stdout.write(chunk));
     });
 
+  segments
+    .command('reindex')
+    .description(
+      "write every profile's segment memberships once (a refit that also backfills the index; needed only for profiles stored before it existed)",
+    )
+    .option('--wait', 'wait for the refit to finish')
+    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .action(async (opts: { wait?: boolean; timeout: string }) => {
+      const timeoutSeconds = Number(opts.timeout);
+      if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+        throw new Error(`--timeout must be a positive number of seconds, got "${opts.timeout}"`);
+      }
+      const { currentVersion } = await requestRefit(process.env, { reindexMembers: true });
+      process.stdout.write(`reindex requested with a refit (current model version ${currentVersion})\n`);
+      if (!opts.wait) return;
+      await waitForVersion(process.env, currentVersion + 1, timeoutSeconds * 1000);
+      process.stdout.write('segment memberships written\n');
+    });
+
   const model = program.command('model').description('the lifetime-value and segment model');
   model
     .command('refit')
@@ -137,8 +156,11 @@ export async function fetchSegments(env: Env): Promise<SegmentsResponse | undefi
   return parsed.data;
 }
 
-export async function requestRefit(env: Env): Promise<{ currentVersion: number }> {
-  const { status, body, url } = await call(env, 'POST', '/model/refit');
+export async function requestRefit(
+  env: Env,
+  request?: { reindexMembers: true },
+): Promise<{ currentVersion: number }> {
+  const { status, body, url } = await call(env, 'POST', '/model/refit', request);
   if (status !== 202) throw new Error(failure(status, url));
   const parsed = RefitResponseSchema.safeParse(body);
   if (!parsed.success) throw new Error(`the API at ${url} answered with an unexpected refit shape`);
@@ -238,11 +260,15 @@ async function call(
   env: Env,
   method: 'GET' | 'POST',
   path: string,
+  json?: unknown,
 ): Promise<{ status: number; body: unknown; url: string }> {
   const api = localApi(env);
+  const headers = { 'x-api-key': api.adminKey, accept: 'application/json' };
   const { status, body } = await fetchJson(
     `${api.url}${path}`,
-    { method, headers: { 'x-api-key': api.adminKey, accept: 'application/json' } },
+    json === undefined
+      ? { method, headers }
+      : { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(json) },
     TIMEOUT_MS,
     theLocalApi(api.url),
   );

@@ -102,6 +102,54 @@ describe('POST /model/refit (the refit function)', () => {
   });
 });
 
+describe('precis segments reindex: a refit that backfills the membership index', () => {
+  it('POST /model/refit {"reindexMembers": true} asks for it; an unknown field is a 400', async () => {
+    const post = (body: string) =>
+      handler('POST /model/refit')(httpEvent('POST /model/refit', body), lambdaContext);
+    expect((await post('{"reindexMembers":true}')).statusCode).toBe(202);
+    expect(events.events.at(-1)).toEqual({
+      type: 'ModelRefitRequested',
+      detail: { version: 1, requestedAt: NOW.toISOString(), reindexMembers: true },
+    });
+    const bad = await post('{"reindex":true}');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body ?? '')).toEqual({
+      error: 'validation_failed',
+      fields: [{ path: 'reindex', message: 'unknown field' }],
+    });
+    expect(events.events).toHaveLength(1);
+  });
+
+  it("writes every profile's memberships, so each count equals what GET /segments says; the nightly refit writes none", async () => {
+    const backfill = (reindexMembers: boolean) =>
+      refitModel({
+        scan: new InMemoryProfileScan(customers),
+        customers,
+        models,
+        clock,
+        rules: [CAT_LOVERS],
+        settings: DEFAULT_SCORING_SETTINGS,
+        members,
+        reindexMembers,
+      });
+    expect((await backfill(false)).memberships).toBe(0);
+    expect(members.writes).toBe(0);
+    const outcome = await backfill(true);
+    expect(outcome.memberships).toBe(members.writes);
+    expect(outcome.memberships).toBeGreaterThan(2 * 2_000);
+    const summary = JSON.parse(
+      (await handler('GET /segments')(httpEvent('GET /segments', undefined, {}), lambdaContext)).body ?? '',
+    );
+    for (const row of summary.segments as { kind: string; segment: string; customers: number }[]) {
+      expect([row.kind, row.segment, await members.count(`${row.kind}:${row.segment}`)]).toEqual([
+        row.kind,
+        row.segment,
+        row.customers,
+      ]);
+    }
+  });
+});
+
 // A segment's members, count and export, read from the membership index the profile stream keeps
 // (here: every refitted profile's audiences applied as the stream would, over 4 write shards).
 describe('GET /segments/{segment}/members, /count, /export', () => {
