@@ -83,6 +83,8 @@ export interface ProviderEventsOptions {
 
 export class ProviderEventsStandIn {
   private pending: Pending[] = [];
+  /** The earliest due times among `pending` (a pump before both publishes nothing: no scan). */
+  private earliest = { dueAt: Number.POSITIVE_INFINITY, realDueAt: Number.POSITIVE_INFINITY };
   private readonly emails = new Map<string, AcceptedEmail>();
   private readonly timer: NodeJS.Timeout;
   private readonly realNow: () => number;
@@ -96,6 +98,7 @@ export class ProviderEventsStandIn {
   stop(): void {
     clearInterval(this.timer);
     this.pending = [];
+    this.earliest = { dueAt: Number.POSITIVE_INFINITY, realDueAt: Number.POSITIVE_INFINITY };
   }
 
   /** Events planned and not yet published. */
@@ -130,9 +133,16 @@ export class ProviderEventsStandIn {
     if (this.pending.length === 0) return 0;
     const now = this.options.clock.nowMs();
     const real = this.realNow();
-    const due = this.pending.filter((p) => p.dueAt <= now || p.realDueAt <= real);
+    if (this.earliest.dueAt > now && this.earliest.realDueAt > real) return 0;
+    const due: Pending[] = [];
+    const later: Pending[] = [];
+    for (const p of this.pending) (p.dueAt <= now || p.realDueAt <= real ? due : later).push(p);
+    this.pending = later;
+    this.earliest = later.reduce(
+      (min, p) => ({ dueAt: Math.min(min.dueAt, p.dueAt), realDueAt: Math.min(min.realDueAt, p.realDueAt) }),
+      { dueAt: Number.POSITIVE_INFINITY, realDueAt: Number.POSITIVE_INFINITY },
+    );
     if (due.length === 0) return 0;
-    this.pending = this.pending.filter((p) => !due.includes(p));
     for (const event of due.sort((a, b) => a.dueAt - b.dueAt)) {
       try {
         event.deliver(new Date(Math.min(event.dueAt, now)));
@@ -182,6 +192,10 @@ export class ProviderEventsStandIn {
         realDueAt: real + afterMs,
         deliver: (at) => deliver(type, at),
       });
+      this.earliest = {
+        dueAt: Math.min(this.earliest.dueAt, now + afterMs),
+        realDueAt: Math.min(this.earliest.realDueAt, real + afterMs),
+      };
     }
     // A zero delay is due at once: published without waiting for the timer.
     if (plan.some((p) => p.afterMs === 0)) queueMicrotask(() => this.pump());

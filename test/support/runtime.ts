@@ -51,3 +51,20 @@ export const startTestRuntime = async (
 };
 
 export type TestRuntime = LocalRuntime & { logs: string[] };
+
+/** Signs someone up through the public route (202 expected) and returns the customer id found by email. */
+export async function signUpThroughApi(
+  runtime: Pick<LocalRuntime, 'url'>,
+  signup: { email: string } & Record<string, unknown>,
+): Promise<string> {
+  const answer = await fetch(`${runtime.url}/signups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signup),
+  });
+  if (answer.status !== 202) throw new Error(`POST /signups answered ${answer.status}`);
+  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(signup.email)}`, {
+    headers: { 'x-api-key': TEST_ADMIN_KEY },
+  });
+  return ((await found.json()) as { customerId: string }).customerId;
+}

@@ -1,4 +1,10 @@
-import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
@@ -19,6 +25,37 @@ export async function readProfile(
     new GetItemCommand({ TableName: table, Key: { customerId: { S: customerId } }, ConsistentRead: true }),
   );
   return CustomerSchema.parse(unmarshall(out.Item as Record<string, AttributeValue>));
+}
+
+/**
+ * A signed-up customer made messageable without the confirmation round trip: email consent
+ * `confirmed`, or (with `phone`) a verified number with SMS consent `opted_in`. A test's shortcut,
+ * written as the stored item is, so the planner and the sender find them due.
+ */
+export async function grantConsent(
+  dynamo: DynamoDBClient,
+  table: string,
+  customerId: string,
+  consent: { email: true } | { phone: string },
+): Promise<void> {
+  const granted = (status: string) => ({
+    M: { status: { S: status }, updatedAt: { S: '2026-01-01T00:00:00.000Z' }, source: { S: 'test' } },
+  });
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { customerId: { S: customerId } },
+      ...('phone' in consent
+        ? {
+            UpdateExpression: 'SET phone = :p, consent.sms = :c',
+            ExpressionAttributeValues: { ':p': { S: consent.phone }, ':c': granted('opted_in') },
+          }
+        : {
+            UpdateExpression: 'SET consent.email = :c',
+            ExpressionAttributeValues: { ':c': granted('confirmed') },
+          }),
+    }),
+  );
 }
 
 /** Every Deliveries ledger row of one customer. */

@@ -1,4 +1,4 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,8 @@ import { DynamoDeliveryLedger } from '../../../lib/adapters/dynamodb/dynamo-deli
 import { sendRequestOf } from '../../../lib/domain/campaigns/delivery';
 import { instantOf } from '../../../lib/domain/zoned-time';
 import { runCli } from '../../support/cli';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
-import { readLedger } from '../../support/tables';
+import { signUpThroughApi, startTestRuntime, type TestRuntime } from '../../support/runtime';
+import { grantConsent, readLedger } from '../../support/tables';
 
 // No message lost, none sent twice: a birthday message forced into the send queue's dead-letter
 // queue (its ledger row claimed and `queued`, as a message that died before the sender ever called
@@ -69,38 +69,14 @@ beforeAll(async () => {
   runtime = await startTestRuntime(synthTemplates({ campaigns }), { batchingWindowCapMs: 0 });
   dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, ...local });
   sqs = new SQSClient({ endpoint: runtime.localAwsEndpoint, ...local });
-  const signup = await fetch(`${runtime.url}/signups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      firstName: 'Ana',
-      email,
-      birthday: '1990-06-15',
-      timeZone: ZONE,
-      consent: { email: true, sms: false },
-    }),
+  customerId = await signUpThroughApi(runtime, {
+    firstName: 'Ana',
+    email,
+    birthday: '1990-06-15',
+    timeZone: ZONE,
+    consent: { email: true, sms: false },
   });
-  expect(signup.status).toBe(202);
-  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(email)}`, {
-    headers: { 'x-api-key': TEST_ADMIN_KEY },
-  });
-  customerId = ((await found.json()) as { customerId: string }).customerId;
-  await dynamo.send(
-    new UpdateItemCommand({
-      TableName: runtime.tableNames.Customers!,
-      Key: { customerId: { S: customerId } },
-      UpdateExpression: 'SET consent.email = :c',
-      ExpressionAttributeValues: {
-        ':c': {
-          M: {
-            status: { S: 'confirmed' },
-            updatedAt: { S: '2026-01-01T00:00:00.000Z' },
-            source: { S: 'test' },
-          },
-        },
-      },
-    }),
-  );
+  await grantConsent(dynamo, runtime.tableNames.Customers!, customerId, { email: true });
   await runtime.settled();
   // The planner's claim, as a pass at AT makes it; its message then died (5 receives) in the DLQ.
   const claimed = await new DynamoDeliveryLedger(

@@ -1,12 +1,12 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config';
 import { synthTemplates } from '../../../infra/synth';
 import { instantOf } from '../../../lib/domain/zoned-time';
 import { ProviderEventSettingsSchema } from '../../../lib/local/provider-events';
 import { runCli } from '../../support/cli';
-import { startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
-import { readLedger } from '../../support/tables';
+import { signUpThroughApi, startTestRuntime, TEST_ADMIN_KEY, type TestRuntime } from '../../support/runtime';
+import { grantConsent, readLedger } from '../../support/tables';
 
 // The providers' later events on the local runtime wired from the real templates: every email the
 // SES stand-in accepts is delivered, opened and clicked (rates of 1 and delays of 0 here, so the test
@@ -58,41 +58,19 @@ const customer = async (person: Person) => {
 };
 
 const signUp = async (person: Person) => {
-  const { email } = people[person];
-  const signup = await fetch(`${runtime.url}/signups`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      firstName: person.charAt(0).toUpperCase() + person.slice(1),
-      email,
-      birthday: '1990-06-15',
-      timeZone: ZONE,
-      consent: { email: person !== 'dee', sms: false },
-    }),
-  });
-  expect(signup.status).toBe(202);
-  const found = await fetch(`${runtime.url}/customers?email=${encodeURIComponent(email)}`, {
-    headers: admin,
-  });
-  people[person].id = ((await found.json()) as { customerId: string }).customerId;
-  const consent = (status: string) => ({
-    M: { status: { S: status }, updatedAt: { S: '2026-01-01T00:00:00.000Z' }, source: { S: 'test' } },
+  people[person].id = await signUpThroughApi(runtime, {
+    firstName: person.charAt(0).toUpperCase() + person.slice(1),
+    email: people[person].email,
+    birthday: '1990-06-15',
+    timeZone: ZONE,
+    consent: { email: person !== 'dee', sms: false },
   });
   // Ana, Ben and Cai are emailed (confirmed); Dee texted only (a verified number).
-  await dynamo.send(
-    new UpdateItemCommand({
-      TableName: runtime.tableNames.Customers!,
-      Key: { customerId: { S: people[person].id } },
-      ...(person === 'dee'
-        ? {
-            UpdateExpression: 'SET phone = :p, consent.sms = :c',
-            ExpressionAttributeValues: { ':p': { S: people.dee.phone }, ':c': consent('opted_in') },
-          }
-        : {
-            UpdateExpression: 'SET consent.email = :c',
-            ExpressionAttributeValues: { ':c': consent('confirmed') },
-          }),
-    }),
+  await grantConsent(
+    dynamo,
+    runtime.tableNames.Customers!,
+    people[person].id,
+    person === 'dee' ? { phone: people.dee.phone } : { email: true },
   );
 };
 
