@@ -89,6 +89,11 @@ function campaignCard(campaign: CampaignHeadline, r: CampaignReport): HTMLElemen
       {},
       campaign.campaignName,
       campaign.enabled ? '' : el('small', {}, ' (disabled)'),
+      el(
+        'small',
+        { class: 'version', 'data-status': campaign.status },
+        ` v${campaign.version ?? 1}${campaign.status === 'active' ? '' : ` · ${campaign.status}`}`,
+      ),
       el('span', { class: `verdict ${r.verdict}` }, VERDICTS[r.verdict]),
     ),
     funnel,

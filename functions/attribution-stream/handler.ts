@@ -3,7 +3,7 @@ import { DynamoCampaignStatsStore } from '../../lib/adapters/dynamodb/dynamo-cam
 import { DynamoDeliveryLedger } from '../../lib/adapters/dynamodb/dynamo-delivery-ledger';
 import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
-import { campaignConfig } from '../shared/campaign-deps';
+import { campaignCatalog, withCampaigns } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { counterShardsOf } from '../shared/shards';
 import type { StreamHandler } from '../shared/stream';
@@ -16,10 +16,12 @@ export function createHandler(env: Env): StreamHandler {
   const deps = {
     ledger: new DynamoDeliveryLedger(db, config[ENV.deliveriesTable]),
     stats: new DynamoCampaignStatsStore(db, config[ENV.campaignStatsTable], counterShardsOf(env)),
-    campaigns: campaignConfig(env).campaigns,
     timeZone: config[ENV.defaultTimeZone],
   };
-  return attributionStreamHandler(deps, loggerFor(env, 'attribution-stream'));
+  const logger = loggerFor(env, 'attribution-stream');
+  return withCampaigns(campaignCatalog(env, db), (campaigns) =>
+    attributionStreamHandler({ ...deps, campaigns }, logger),
+  );
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -3,7 +3,7 @@ import { dynamoDocumentClient } from '../../lib/adapters/aws/clients';
 import type { Env } from '../../lib/config/env-names';
 import { type PlannerDeps, planCampaigns } from '../../lib/use-cases/plan-campaigns';
 import * as z from '../../lib/zod';
-import { plannerDeps } from '../shared/campaign-deps';
+import { campaignCatalog, plannerDeps, withCampaigns } from '../shared/campaign-deps';
 import { type HttpResult, isHttpRequest } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { plannerRunsHandler } from './planner-runs';
@@ -46,12 +46,16 @@ export function plannerHandler(
 export function createHandler(
   env: Env,
 ): (event: unknown, context?: Context) => Promise<PlannerResult | HttpResult> {
-  const deps = plannerDeps(env, dynamoDocumentClient(env));
+  const db = dynamoDocumentClient(env);
+  const base = plannerDeps(env, db);
   const logger = loggerFor(env, 'campaign-planner');
-  const scheduled = plannerHandler(deps, logger);
-  const runs = plannerRunsHandler(deps, logger);
-  return (event, context) =>
-    isHttpRequest(event) ? runs(event, context as Context) : scheduled(event, context);
+  return withCampaigns(campaignCatalog(env, db), (campaigns) => {
+    const deps = { ...base, campaigns };
+    const scheduled = plannerHandler(deps, logger);
+    const runs = plannerRunsHandler(deps, logger);
+    return (event: unknown, context?: Context): Promise<PlannerResult | HttpResult> =>
+      isHttpRequest(event) ? runs(event, context as Context) : scheduled(event, context);
+  });
 }
 
 export const handler = lambdaEntry(createHandler);

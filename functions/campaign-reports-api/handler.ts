@@ -5,7 +5,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { ReportSettingsSchema } from '../../lib/domain/measurement/report';
 import { systemClock } from '../../lib/ports/clock';
-import { campaignConfig } from '../shared/campaign-deps';
+import { campaignCatalog, withCampaigns } from '../shared/campaign-deps';
 import type { HttpHandler } from '../shared/http';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { parseConfig } from '../shared/scoring-deps';
@@ -26,12 +26,14 @@ export function createHandler(env: Env): HttpHandler {
     stats: new DynamoCampaignStatsReader(db, config[ENV.campaignStatsTable], counterShardsOf(env)),
     models: new DynamoModelRepository(db, config[ENV.modelsTable]),
     clock: systemClock,
-    campaigns: campaignConfig(env).campaigns,
     settings: parseConfig(ENV.reportSettings, ReportSettingsSchema, config[ENV.reportSettings]),
     currency: config[ENV.reportingCurrency],
     timeZone: config[ENV.defaultTimeZone],
   };
-  return campaignReportsHandler(deps, loggerFor(env, 'campaign-reports-api'));
+  const logger = loggerFor(env, 'campaign-reports-api');
+  return withCampaigns(campaignCatalog(env, db), (campaigns) =>
+    campaignReportsHandler({ ...deps, campaigns }, logger),
+  );
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -4,7 +4,7 @@ import {
   PHONE_CODES,
 } from '../../lib/adapters/dynamodb/dynamo-confirmation-limiter';
 import type { Env } from '../../lib/config/env-names';
-import { plannerDeps } from '../shared/campaign-deps';
+import { campaignCatalog, plannerDeps, withCampaigns } from '../shared/campaign-deps';
 import { identityTable } from '../shared/identities';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import type { StreamHandler } from '../shared/stream';
@@ -17,9 +17,10 @@ export function createHandler(env: Env): StreamHandler {
   const confirmations = new DynamoConfirmationLimiter(db, identityTable(env));
   // Verification code texts counted per number, the same way.
   const phoneCodes = new DynamoConfirmationLimiter(db, identityTable(env), PHONE_CODES);
-  return campaignTriggersHandler(
-    { ...plannerDeps(env, db), confirmations, phoneCodes },
-    loggerFor(env, 'campaign-triggers'),
+  const base = { ...plannerDeps(env, db), confirmations, phoneCodes };
+  const logger = loggerFor(env, 'campaign-triggers');
+  return withCampaigns(campaignCatalog(env, db), (campaigns) =>
+    campaignTriggersHandler({ ...base, campaigns }, logger),
   );
 }
 

@@ -9,7 +9,7 @@ import { ENV, type Env } from '../../lib/config/env-names';
 import { readEnv } from '../../lib/config/read-env';
 import { systemClock } from '../../lib/ports/clock';
 import { exportCustomer } from '../../lib/use-cases/export-customer';
-import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
+import { campaignCatalog, campaignSettings, linkingSettings, withCampaigns } from '../shared/campaign-deps';
 import { throughEdge } from '../shared/edge-origin';
 import type { HttpHandler } from '../shared/http';
 import { identityTable } from '../shared/identities';
@@ -34,8 +34,7 @@ export function createHandler(env: Env): HttpHandler {
     ENV.senderEmail,
     ENV.sesConfigurationSet,
   ]);
-  const { campaigns, settings: campaignSettings } = campaignConfig(env);
-  const settings = linkingSettings(env, campaignSettings);
+  const settings = linkingSettings(env, campaignSettings(env));
   const db = dynamoDocumentClient(env);
   const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
   const customers = new DynamoCustomerRepository(db, {
@@ -55,7 +54,6 @@ export function createHandler(env: Env): HttpHandler {
   };
   const manage = {
     ...deps,
-    campaigns: campaigns.filter((c) => c.enabled).map(({ id, name }) => ({ id, name })),
     settings,
     exportData: (customerId: string) => exportCustomer(exportDeps, customerId),
     consent: new DynamoConsentStore(db, { customers: config[ENV.customersTable] }),
@@ -65,13 +63,21 @@ export function createHandler(env: Env): HttpHandler {
     }),
   };
   const verify = { customers, consent: manage.consent, links, clock: systemClock };
-  return throughEdge(
-    env,
-    withLinkKeys(
-      links,
-      consentHandler(deps, { brandName: settings.brandName }, loggerFor(env, 'consent-api'), manage, verify),
-    ),
-  );
+  const logger = loggerFor(env, 'consent-api');
+  // The manage page offers the campaigns a person can opt out of: the enabled, unarchived ones.
+  const handler = withCampaigns(campaignCatalog(env, db), (campaigns) => {
+    const offered = campaigns
+      .filter((c) => c.enabled && c.status !== 'archived')
+      .map(({ id, name }) => ({ id, name }));
+    return consentHandler(
+      deps,
+      { brandName: settings.brandName },
+      logger,
+      { ...manage, campaigns: offered },
+      verify,
+    );
+  });
+  return throughEdge(env, withLinkKeys(links, handler));
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -17,9 +17,10 @@ import {
   smsLaneRate,
 } from '../../lib/domain/campaigns/send-rate';
 import { systemClock } from '../../lib/ports/clock';
-import { campaignConfig, linkingSettings } from '../shared/campaign-deps';
+import { campaignCatalog, campaignSettings, linkingSettings, withCampaigns } from '../shared/campaign-deps';
 import { identityTable } from '../shared/identities';
 import { linkSignerFor, withLinkKeys } from '../shared/link-signing';
+import { metricsFor } from '../shared/metrics';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 import { parseConfig } from '../shared/scoring-deps';
 import { type QueueHandler, senderHandler } from './sender';
@@ -42,7 +43,7 @@ export function createHandler(env: Env): QueueHandler {
   const logger = loggerFor(env, 'message-sender');
   const db = dynamoDocumentClient(env);
   const ses = sesClient(env);
-  const { campaigns, settings } = campaignConfig(env);
+  const settings = campaignSettings(env);
   const links = linkSignerFor(env, config[ENV.linkSigningSecret]);
   const deps = {
     customers: new DynamoCustomerRepository(db, { customers: config[ENV.customersTable] }),
@@ -72,10 +73,17 @@ export function createHandler(env: Env): QueueHandler {
       instances: positiveInt(ENV.sendRateInstances, config[ENV.sendRateInstances]),
     }),
     clock: systemClock,
-    campaigns,
     settings: linkingSettings(env, settings),
   };
-  return withLinkKeys(links, senderHandler(deps, logger));
+  // Made once, at cold start: Powertools reads POWERTOOLS_METRICS_DISABLED when it is constructed.
+  const metrics = metricsFor({}, 'message-sender');
+  // The campaign's status (paused, archived) is checked at send time against the catalog's copy.
+  return withLinkKeys(
+    links,
+    withCampaigns(campaignCatalog(env, db), (campaigns) =>
+      senderHandler({ ...deps, campaigns }, logger, metrics),
+    ),
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Env } from '../../lib/config/env-names';
 import { parseOrThrow } from '../../lib/domain/validation';
 import { onSegmentEntered, type TriggerDeps, type TriggerOutcome } from '../../lib/use-cases/trigger-message';
 import * as z from '../../lib/zod';
-import { plannerDeps } from '../shared/campaign-deps';
+import { campaignCatalog, plannerDeps, withCampaigns } from '../shared/campaign-deps';
 import { lambdaEntry, loggerFor } from '../shared/runtime';
 
 const SegmentEnteredSchema = z.object({
@@ -38,9 +38,11 @@ export function segmentTriggersHandler(deps: TriggerDeps, logger: ReturnType<typ
 }
 
 export function createHandler(env: Env): Handler {
-  return segmentTriggersHandler(
-    plannerDeps(env, dynamoDocumentClient(env)),
-    loggerFor(env, 'segment-triggers'),
+  const db = dynamoDocumentClient(env);
+  const base = plannerDeps(env, db);
+  const logger = loggerFor(env, 'segment-triggers');
+  return withCampaigns(campaignCatalog(env, db), (campaigns) =>
+    segmentTriggersHandler({ ...base, campaigns }, logger),
   );
 }
 

@@ -11,11 +11,12 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config/env-names';
-import { packJson } from '../../lib/config/packed-json';
 import type { PrecisConfig } from '../config';
 import { PrecisFunction } from '../constructs/precis-function';
 import { acknowledge } from '../nag';
 import {
+  campaignCatalogEnv,
+  grantCampaignCatalog,
   grantLinkSigningKey,
   grantSendEmail,
   linkSigningSecretId,
@@ -32,6 +33,8 @@ export interface ApiStackProps extends StackProps, IdentityStore {
   orderIds: ITable;
   surveys: ITable;
   deliveries: ITable;
+  /** Campaigns as data (heads and versions): the manage page lists the campaigns from it. */
+  campaigns: ITable;
   models: ITable;
   /** Who is in each segment (the members, count and export routes read it). */
   segmentMembers: ITable;
@@ -54,6 +57,8 @@ export class ApiStack extends Stack {
   /** The admin read functions the dashboard API (PrecisDashboard) also routes to. */
   readonly customersApi: PrecisFunction;
   readonly segmentsApi: PrecisFunction;
+  /** The campaign admin routes (campaigns as data). */
+  readonly campaignsAdmin: PrecisFunction;
   /** CloudFront and the WAF in front of the API, when `publicEdge` is on. */
   readonly edge: PublicEdge | undefined;
   /** Where links in messages and the default thank-you page point: config, else the edge, else the API. */
@@ -166,6 +171,31 @@ export class ApiStack extends Stack {
     this.route('/segments/{segment}/count', HttpMethod.GET, segments, 'iam');
     this.route('/segments/{segment}/export', HttpMethod.GET, segments, 'iam');
 
+    // Campaigns as data: create, version, pause/resume/archive (GET /campaigns, the list with each
+    // campaign's version, status and headline, is the reports function's). Carries liquidjs: every
+    // template is parsed and its fields checked at save time.
+    const campaignsAdmin = this.fn(
+      'CampaignsAdmin',
+      'campaigns-admin',
+      campaignCatalogEnv(config, props.campaigns),
+    );
+    // Heads and versions: one Query of the heads, a campaign's versions; conditional puts and updates.
+    props.campaigns.grant(
+      campaignsAdmin,
+      'dynamodb:Query',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
+    this.campaignsAdmin = campaignsAdmin;
+    this.route('/campaigns', HttpMethod.POST, campaignsAdmin, 'iam');
+    this.route('/campaigns/apply', HttpMethod.POST, campaignsAdmin, 'iam');
+    this.route('/campaigns/{id}', HttpMethod.GET, campaignsAdmin, 'iam');
+    this.route('/campaigns/{id}', HttpMethod.PUT, campaignsAdmin, 'iam');
+    for (const action of ['pause', 'resume', 'archive']) {
+      this.route(`/campaigns/{id}/${action}`, HttpMethod.POST, campaignsAdmin, 'iam');
+    }
+
     // The pages behind the links in our emails (public: the signed token is the authentication):
     // double opt-in confirmation, one-click unsubscribe (RFC 8058), the manage-your-details page
     // (preference centre, data download) and its "email me a link" form; the default thank-you page.
@@ -176,7 +206,7 @@ export class ApiStack extends Stack {
       [ENV.orderIdsTable]: props.orderIds.tableName,
       [ENV.surveysTable]: props.surveys.tableName,
       [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
-      [ENV.campaigns]: packJson(config.campaigns),
+      ...campaignCatalogEnv(config, props.campaigns),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
       [ENV.deliveriesTable]: props.deliveries.tableName,
       [ENV.publicBaseUrl]: this.publicBaseUrl,
@@ -193,6 +223,7 @@ export class ApiStack extends Stack {
     props.orders.grant(consent, 'dynamodb:Query');
     props.surveys.grant(consent, 'dynamodb:Query');
     grantLinkSigningKey(props.linkSigningKey, consent);
+    grantCampaignCatalog(props.campaigns, consent);
     grantSendEmail(consent, config, props.configurationSet.ref);
     this.edge?.guard(consent);
     this.route('/confirm', HttpMethod.GET, consent, 'public');

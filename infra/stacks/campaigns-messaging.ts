@@ -44,6 +44,8 @@ export interface CampaignsMessagingProps extends IdentityStore {
   /** Orders (its stream feeds attribution) and the measurement counters. */
   orders: ITable;
   campaignStats: ITable;
+  /** Campaigns as data: every function that uses the campaigns reads them through the catalog. */
+  campaignsTable: ITable;
   /** The Models table: the segment summary's overall 80/20 share, shown next to each campaign's. */
   models: ITable;
   /** The app's bus, where the profile stream announces SegmentEntered. */
@@ -89,7 +91,7 @@ export class CampaignsMessaging extends Construct {
     super(scope, id);
     const { config, logRetention } = props;
     const campaignEnv = {
-      [ENV.campaigns]: packJson(config.campaigns),
+      ...campaignCatalogEnv(config, props.campaignsTable),
       [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
     };
 
@@ -117,6 +119,7 @@ export class CampaignsMessaging extends Construct {
       environment: plannerEnv,
     });
     grantPlanning(this.planner, props, this.sendQueue);
+    grantCampaignCatalog(props.campaignsTable, this.planner);
     const plannerFailures = new FailureQueue(this, 'PlannerFailures');
     // A pass is repeatable (the ledger makes it idempotent): one retry, then kept for the operator.
     this.planner.configureAsyncInvoke({
@@ -154,6 +157,7 @@ export class CampaignsMessaging extends Construct {
       },
     });
     this.sendQueue.grantSendMessages(this.sender);
+    grantCampaignCatalog(props.campaignsTable, this.sender);
     // At most this many senders at once: the rate is split between them (send-rate.ts).
     (this.sender.node.defaultChild as CfnFunction).reservedConcurrentExecutions = config.sendConcurrency;
     this.sender.addEventSource(
@@ -275,6 +279,7 @@ export class CampaignsMessaging extends Construct {
       environment: plannerEnv,
     });
     grantTriggering(triggers, props, this.sendQueue);
+    grantCampaignCatalog(props.campaignsTable, triggers);
     // The confirmation emails per mailbox: a counter item under the mailbox's keyed pseudonym.
     grantIdentities(props, triggers, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // Wakes for the person's facts only (stream-filters.ts).
@@ -302,6 +307,7 @@ export class CampaignsMessaging extends Construct {
         onFailure: new SqsDestination(segmentFailures),
       });
       grantTriggering(segmentTriggers, props, this.sendQueue);
+      grantCampaignCatalog(props.campaignsTable, segmentTriggers);
       const split = (membership: string) => [
         membership.split(':')[0] as string,
         membership.slice(membership.indexOf(':') + 1),
@@ -352,6 +358,7 @@ export class CampaignsMessaging extends Construct {
     });
     // The customer's ledger rows (one query), then the markers and counters.
     props.deliveries.grant(attributionStream, 'dynamodb:Query');
+    grantCampaignCatalog(props.campaignsTable, attributionStream);
     props.campaignStats.grant(
       attributionStream,
       'dynamodb:GetItem',
@@ -389,6 +396,7 @@ export class CampaignsMessaging extends Construct {
     this.reports = reports;
     props.campaignStats.grant(reports, 'dynamodb:Query', 'dynamodb:BatchGetItem');
     props.models.grant(reports, 'dynamodb:GetItem');
+    grantCampaignCatalog(props.campaignsTable, reports);
     const reportsIntegration = new HttpLambdaIntegration('CampaignReportsIntegration', reports);
     for (const [routeId, path] of [
       ['CampaignsRoute', '/campaigns'],
@@ -402,6 +410,20 @@ export class CampaignsMessaging extends Construct {
       });
     }
   }
+}
+
+/** Where a function reads the campaigns: the store, and the config file's campaigns as its seed. */
+export const campaignCatalogEnv = (config: PrecisConfig, table: ITable): Record<string, string> => ({
+  [ENV.campaigns]: packJson(config.campaigns),
+  [ENV.campaignsTable]: table.tableName,
+});
+
+/**
+ * The campaign catalog (campaign-catalog.ts): one Query of the heads, and the conditional puts that
+ * seed a config campaign the store does not have yet as its version 1 (GetItem: who got there first).
+ */
+export function grantCampaignCatalog(table: ITable, fn: IFunction): void {
+  table.grant(fn, 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem');
 }
 
 /** An event-driven trigger: read the profile, add to its recent-sends list, claim, queue. */

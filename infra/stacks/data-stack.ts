@@ -34,6 +34,7 @@ export class DataStack extends Stack {
   readonly deliveries: Table;
   readonly campaignStats: Table;
   readonly segmentMembers: Table;
+  readonly campaigns: Table;
   readonly configurationSet: CfnConfigurationSet;
   readonly bus: EventBus;
   /** The HMAC key(s) of unsubscribe and confirmation links (read by the functions that sign or verify). */
@@ -155,6 +156,14 @@ export class DataStack extends Stack {
       ...durable,
       partitionKey: { name: 'segment', type: AttributeType.STRING },
       sortKey: { name: 'customerId', type: AttributeType.STRING },
+    });
+
+    // Campaigns as data (dynamo-campaign-store.ts): per campaign a head item (current version,
+    // status; all heads in one partition, read with one Query) and an immutable item per version.
+    this.campaigns = new Table(this, 'Campaigns', {
+      ...durable,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
     });
 
     // Every campaign email goes through this configuration set (its events feed the ledger).

@@ -41,6 +41,8 @@ export interface MessagingStackProps extends StackProps, IdentityStore {
   deliveries: ITable;
   /** Campaign measurement counters (kept by the Deliveries and Orders stream consumers). */
   campaignStats: ITable;
+  /** Campaigns as data (heads and versions): what the planner, triggers, sender and reports read. */
+  campaignsTable: ITable;
   configurationSet: CfnConfigurationSet;
   /** The link-signing key's secret (the sender signs unsubscribe and confirmation links). */
   linkSigningKey: ISecret;

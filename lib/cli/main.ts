@@ -18,7 +18,7 @@ export const COMMAND_MODULES: readonly { commands: readonly string[]; load: () =
     load: async () => (await import('./commands/segments')).registerSegments,
   },
   {
-    commands: ['planner', 'outbox', 'simulate'],
+    commands: ['planner', 'outbox', 'simulate', 'campaigns'],
     load: async () => (await import('./commands/campaigns')).registerCampaigns,
   },
   { commands: ['report'], load: async () => (await import('./commands/report')).registerReport },
@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     console.error(`precis: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    // A refused input (e.g. a campaign that does not validate) exits 2, like a validation failure.
+    const code = (err as { exitCode?: unknown }).exitCode;
+    return typeof code === 'number' ? code : 1;
   }
 }
 

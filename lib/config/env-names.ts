@@ -37,6 +37,8 @@ export const ENV = {
   signupAnswerFloorMs: 'SIGNUP_ANSWER_FLOOR_MS',
   /** The Deliveries ledger (pk customerId, sk `campaign#occasion`). */
   deliveriesTable: 'DELIVERIES_TABLE',
+  /** Campaigns as data: heads and immutable versions (lib/adapters/dynamodb/dynamo-campaign-store.ts). */
+  campaignsTable: 'CAMPAIGNS_TABLE',
   /** Campaign measurement counters (pk/sk; layout in lib/domain/measurement/campaign-stats.ts). */
   campaignStatsTable: 'CAMPAIGN_STATS_TABLE',
   /** The SQS queue between the campaign planner and the message sender. */
@@ -48,7 +50,10 @@ export const ENV = {
    * every rate. The local runtime sets 1 (one container serves every invocation there).
    */
   sendRateInstances: 'SEND_RATE_INSTANCES',
-  /** The campaigns (CampaignsSchema), JSON deflated and base64-encoded (Lambda env is 4 KB in all). */
+  /**
+   * The config file's campaigns (CampaignsSchema), JSON deflated and base64-encoded (Lambda env is
+   * 4 KB in all): the seed of the campaign store (a campaign it has no head for becomes version 1).
+   */
   campaigns: 'CAMPAIGNS',
   /** JSON object of campaign settings (CampaignSettingsSchema). */
   campaignSettings: 'CAMPAIGN_SETTINGS',

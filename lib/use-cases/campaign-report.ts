@@ -17,7 +17,8 @@ export interface CampaignReportDeps {
   stats: CampaignStatsReader;
   models: Pick<ModelRepository, 'latestSummary'>;
   clock: Clock;
-  campaigns: readonly Campaign[];
+  /** The catalog's campaigns (with their current version; fixtures may leave it out). */
+  campaigns: readonly (Campaign & { version?: number })[];
   settings: ReportSettings;
   currency: string;
   /** The operator's zone: day rows are keyed by the local date of each delivery's plannedAt. */
@@ -80,7 +81,7 @@ export async function campaignHeadlines(deps: CampaignReportDeps): Promise<Campa
         overallTop20RevenueShare: null,
         settings,
       }),
-      campaign.enabled,
+      campaign,
     ),
   );
 }

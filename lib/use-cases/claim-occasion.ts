@@ -25,6 +25,8 @@ export interface ClaimDeps {
 export interface OccasionClaim {
   customerId: string;
   campaignId: string;
+  /** The campaign's version (recorded on the row; the report can be read per version). */
+  campaignVersion?: number | undefined;
   occasion: string;
   channel: Channel;
   /** The pass's or the event's instant (`plannedAt`). */
@@ -51,6 +53,7 @@ export async function claimOccasion(deps: ClaimDeps, claim: OccasionClaim): Prom
     customerId: claim.customerId,
     deliveryKey: deliveryKey(claim.campaignId, claim.occasion),
     campaignId: claim.campaignId,
+    ...(claim.campaignVersion !== undefined && { campaignVersion: claim.campaignVersion }),
     occasion: claim.occasion,
     channel: claim.channel,
     status,

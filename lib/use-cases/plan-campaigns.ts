@@ -5,6 +5,7 @@ import {
   isScheduledTrigger,
   type ScheduledTrigger,
 } from '../domain/campaigns/campaign';
+import type { CatalogCampaign } from '../domain/campaigns/campaign-versions';
 import { deliveryKey, type SendRequest } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
 import { daysBefore } from '../domain/campaigns/last-order-keys';
@@ -39,7 +40,8 @@ export interface PlannerDeps {
   ledger: DeliveryLedger;
   queue: SendQueue;
   clock: Clock;
-  campaigns: readonly Campaign[];
+  /** The catalog's campaigns, each with its current version (recorded on the rows it claims). */
+  campaigns: readonly CatalogCampaign[];
   settings: CampaignSettings;
   /** Profiles read and claimed in parallel (DynamoDB calls in flight). */
   concurrency?: number;
@@ -119,6 +121,7 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
       const claim = await claimOccasion(deps, {
         customerId: candidate.customerId,
         campaignId: campaign.id,
+        campaignVersion: campaign.version,
         occasion: candidate.occasion,
         channel: decision.channel,
         at,

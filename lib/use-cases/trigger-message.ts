@@ -1,4 +1,5 @@
 import type { Campaign, CampaignSettings, Channel } from '../domain/campaigns/campaign';
+import type { CatalogCampaign } from '../domain/campaigns/campaign-versions';
 import { CONFIRMATION_CAMPAIGN } from '../domain/campaigns/confirmation';
 import { type Delivery, deliveryKey } from '../domain/campaigns/delivery';
 import { decide, type SkipReason } from '../domain/campaigns/eligibility';
@@ -30,7 +31,8 @@ export interface TriggerDeps {
   ledger: DeliveryLedger;
   queue: SendQueue;
   clock: Clock;
-  campaigns: readonly Campaign[];
+  /** The catalog's campaigns, each with its current version (recorded on the rows it claims). */
+  campaigns: readonly CatalogCampaign[];
   settings: CampaignSettings;
 }
 
@@ -56,7 +58,7 @@ export async function triggerCampaigns(
 
 export async function triggerCampaign(
   deps: TriggerDeps,
-  campaign: Campaign,
+  campaign: CatalogCampaign,
   customerId: string,
   occasion: string,
   at: Date,
@@ -72,6 +74,7 @@ export async function triggerCampaign(
   const claim = await claimOccasion(deps, {
     customerId,
     campaignId: campaign.id,
+    campaignVersion: campaign.version,
     occasion,
     channel: decision.channel,
     at,

@@ -12,9 +12,10 @@ const PHONES =
  * within BUNDLE_BUDGET_BYTES.
  */
 const CEILINGS: Record<string, { kb: number; why: string }> = {
-  'consent-api': { kb: 237, why: `${PHONES} for the manage form's phone` },
+  'consent-api': { kb: 242, why: `${PHONES} for the manage form's phone` },
   'signup-api': { kb: 211, why: PHONES },
-  'message-sender': { kb: 243, why: 'liquidjs (~82 KB): it renders the templates' },
+  'message-sender': { kb: 248, why: 'liquidjs (~82 KB): it renders the templates' },
+  'campaigns-admin': { kb: 182, why: 'liquidjs (~82 KB): it checks every template when a campaign is saved' },
 };
 
 const roleOf = (entry: string): string => entry.replace(/^functions\/|\/handler\.ts$/g, '');

@@ -27,13 +27,23 @@ describe('the campaign report routes', () => {
   it('reads the counters (Query, BatchGetItem) and the segment summary (GetItem), and nothing else', () => {
     expect(actionsOn(messaging, ROLE, 'CampaignStats')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query']);
     expect(actionsOn(messaging, ROLE, 'Models')).toEqual(['dynamodb:GetItem']);
+    // The campaign catalog: the heads (Query) and seeding the config's campaigns (GetItem, PutItem).
+    expect(actionsOn(messaging, ROLE, 'Campaigns')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
     expect(allActions(messaging, ROLE)).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
     ]);
-    // No index, no other table: every statement names one of the two tables.
-    for (const grant of grants(messaging, ROLE)) expect(grant.resources).toMatch(/CampaignStats|Models/);
+    // No index, no other table: every statement names one of the three tables.
+    for (const grant of grants(messaging, ROLE))
+      expect(grant.resources).toMatch(/CampaignStats|Models|Campaigns/);
   });
 
   it('gets the sending prices and report settings from the typed config', () => {

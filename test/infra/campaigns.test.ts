@@ -282,10 +282,14 @@ describe('the consent pages', () => {
       .sort();
     // GetItem: the profile and the identity (the manage pages' "email me a link" form). UpdateItem:
     // the profile, and the Deliveries row (test/infra/measurement.test.ts). Query: the Deliveries,
-    // Orders and Surveys of the person's data download (GET /manage/export).
+    // Orders and Surveys of the person's data download (GET /manage/export). And the campaign
+    // catalog (the campaigns the manage page offers): GetItem, PutItem (seeding), Query.
     expect(actions).toEqual([
       'dynamodb:GetItem',
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'dynamodb:Query',
       'dynamodb:Query',
@@ -493,6 +497,9 @@ describe('event-driven triggers', () => {
     });
     expect(actionsOn(entry, 'Customers')).toEqual(['dynamodb:GetItem']);
     expect(actionsOn(entry, 'Deliveries')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
-    expect(allActions(entry)).not.toContain('dynamodb:Query');
+    // The campaign catalog: one Query of the campaign heads, and seeding (conditional puts).
+    expect(actionsOn(entry, 'Campaigns')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    // No other Query: nothing scans or queries the customers.
+    expect(allActions(entry).filter((a) => a === 'dynamodb:Query')).toHaveLength(1);
   });
 });

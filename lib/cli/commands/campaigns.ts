@@ -4,6 +4,7 @@ import type { Env } from '../../config/env-names';
 import { INJECTED_EVENTS } from '../../local/provider-events';
 import * as z from '../../zod';
 import { fetchJson, localApi } from '../local-api';
+import { registerCampaignAdmin } from './campaign-admin';
 
 // Campaigns against the running local stack (`npm start`):
 //
@@ -210,6 +211,8 @@ export function registerCampaigns(program: Command): void {
         }
       },
     );
+
+  registerCampaignAdmin(program);
 }
 
 const InjectedSchema = z.object({

@@ -49,6 +49,12 @@ export const DeliverySchema = z.object({
   /** `campaignId#occasion`. */
   deliveryKey: z.string(),
   campaignId: z.string(),
+  /**
+   * The campaign version the occasion was claimed with (campaigns as data); absent on transactional
+   * messages and on rows claimed before campaigns were versioned. Not part of the key: editing a
+   * campaign never makes an occasion claimable again.
+   */
+  campaignVersion: z.optional(z.int()),
   occasion: z.string(),
   channel: ChannelSchema,
   status: DeliveryStatusSchema,

@@ -47,12 +47,23 @@ export type TemplateKind = 'html' | 'text';
 // Made on first use: a module without top-level effects lets esbuild drop liquidjs (~82 KB) from
 // bundles that import this file's neighbours but never render (customers-api needs productOf only).
 const engines: Partial<Record<TemplateKind, Liquid>> = {};
-const engineFor = (kind: TemplateKind): Liquid =>
-  (engines[kind] ??= new Liquid({
-    ...(kind === 'html' && { outputEscape: 'escape' as const }),
-    strictVariables: true,
-    strictFilters: true,
-  }));
+const engineFor = (kind: TemplateKind): Liquid => {
+  let engine = engines[kind];
+  if (!engine) {
+    engine = new Liquid({
+      ...(kind === 'html' && { outputEscape: 'escape' as const }),
+      strictVariables: true,
+      strictFilters: true,
+    });
+    // `raw` would print a value unescaped into HTML: with it unregistered (and strict filters) a
+    // template using it does not parse, so it is refused at save time and never rendered.
+    if (kind === 'html') engine.unregisterFilter('raw');
+    engines[kind] = engine;
+  }
+  return engine;
+};
+
+const UNESCAPED = /^undefined filter: raw\b/;
 
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
@@ -66,7 +77,11 @@ export function templateProblems(source: string, kind: TemplateKind = 'text'): s
   try {
     parsed = engine.parse(source);
   } catch (err) {
-    return [`does not parse: ${(err as Error).message.split('\n')[0]}`];
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    if (kind === 'html' && UNESCAPED.test(message)) {
+      return ['must not use the raw filter: it would put the value into the HTML unescaped'];
+    }
+    return [`does not parse: ${message}`];
   }
   const problems = new Set<string>();
   for (const segments of engine.globalVariableSegmentsSync(parsed)) {

@@ -525,6 +525,9 @@ export interface CampaignHeadline {
   campaignId: string;
   campaignName: string;
   enabled: boolean;
+  /** The campaign's status and current version (campaigns as data; null: not versioned, e.g. in tests). */
+  status: 'active' | 'paused' | 'archived';
+  version: number | null;
   audience: { treated: number; holdout: number };
   conversionRate: { treated: number | null; holdout: number | null };
   uplift: { difference: number | null; low: number | null; high: number | null };
@@ -533,12 +536,17 @@ export interface CampaignHeadline {
   cost: number;
 }
 
-export function campaignHeadline(report: CampaignReport, enabled: boolean): CampaignHeadline {
+export function campaignHeadline(
+  report: CampaignReport,
+  campaign: { enabled: boolean; status: CampaignHeadline['status']; version?: number },
+): CampaignHeadline {
   const { conversionRate } = report.uplift;
   return {
     campaignId: report.campaignId,
     campaignName: report.campaignName,
-    enabled,
+    enabled: campaign.enabled,
+    status: campaign.status,
+    version: campaign.version ?? null,
     audience: { treated: report.groups.treated.audience, holdout: report.groups.holdout.audience },
     conversionRate: {
       treated: report.groups.treated.conversionRate,
