@@ -109,8 +109,19 @@ export const DEFAULT_CAMPAIGNS: z.input<typeof CampaignSchema>[] = [
       en: {
         email: {
           subject: 'How did we do, {{ customer.firstName }}?',
-          html: '<p>Hi {{ customer.firstName }}, how happy are you with your order, from 1 to 5?</p>',
-          text: 'Hi {{ customer.firstName }}, how happy are you with your order, from 1 to 5?',
+          // One click on a score opens our survey page with it chosen (survey-links.ts): the answer
+          // is recorded when the person sends it from there, once per order.
+          html:
+            '<p>Hi {{ customer.firstName }}, how happy are you with your order?</p>' +
+            '<p>{% for link in survey.scoreLinks %}<a href="{{ link.url }}" style="display:inline-block;' +
+            'min-width:2.5em;padding:0.5em;margin:0 0.25em 0.25em 0;border:1px solid #888;border-radius:4px;' +
+            'text-align:center;text-decoration:none;font-weight:bold">{{ link.score }}</a>{% endfor %}</p>' +
+            '<p style="font-size:13px;color:#555">1 = not happy at all, 5 = delighted. ' +
+            '<a href="{{ survey.commentUrl }}">Add a comment</a></p>',
+          text:
+            'Hi {{ customer.firstName }}, how happy are you with your order, from 1 (not at all) to 5 (delighted)?\n\n' +
+            '{% for link in survey.scoreLinks %}{{ link.score }}: {{ link.url }}\n{% endfor %}' +
+            '\nAdd a comment: {{ survey.commentUrl }}',
         },
       },
     },

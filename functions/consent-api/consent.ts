@@ -30,6 +30,7 @@ import {
   parseJson,
   readBody,
 } from '../shared/http';
+import { htmlPage, invalidLinkPage } from '../shared/pages';
 import { linkRequestForm, MANAGE_TITLE, manageForm, typedValues, valuesOf } from './manage-page';
 import {
   CODE_NOT_ACCEPTED,
@@ -54,31 +55,8 @@ export interface ConsentPageSettings {
   brandName: string;
 }
 
-function page(statusCode: number, title: string, body: string, brandName: string): HttpResult {
-  return {
-    statusCode,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-robots-tag': 'noindex',
-    },
-    body:
-      `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-      `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-      `<title>${escapeHtml(title)} · ${escapeHtml(brandName)}</title></head>` +
-      `<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">` +
-      `<h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-  };
-}
-
-const INVALID = (brand: string) =>
-  page(
-    400,
-    'This link does not work',
-    '<p>The link is incomplete, has expired, or was already replaced by a newer one.</p>',
-    brand,
-  );
+const page = htmlPage;
+const INVALID = invalidLinkPage;
 
 export const CONFIRMED_TITLE = 'Your email address is confirmed';
 export const UNSUBSCRIBED_TITLE = 'You are unsubscribed';

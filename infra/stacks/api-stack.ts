@@ -239,6 +239,23 @@ export class ApiStack extends Stack {
     // Phone verification: the code form, and the code texted to the number typed back.
     this.route('/verify-phone', HttpMethod.GET, consent, 'public');
     this.route('/verify-phone', HttpMethod.POST, consent, 'public');
+
+    // The post-purchase survey answered from the email's score links (public: the signed token is
+    // the authentication): the form (a GET records nothing), and the answer posted from it.
+    const surveyPage = this.fn('SurveyPage', 'survey-page', {
+      [ENV.customersTable]: props.customers.tableName,
+      [ENV.surveysTable]: props.surveys.tableName,
+      [ENV.linkSigningSecret]: linkSigningSecretId(props.linkSigningKey),
+      [ENV.campaignSettings]: JSON.stringify(config.campaignSettings),
+    });
+    // Read the profile (does the person still exist); store the answer and its survey id's claim
+    // as POST /surveys does (read back when the id was already used).
+    props.customers.grant(surveyPage, 'dynamodb:GetItem');
+    props.surveys.grant(surveyPage, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantLinkSigningKey(props.linkSigningKey, surveyPage);
+    this.edge?.guard(surveyPage);
+    this.route('/survey', HttpMethod.GET, surveyPage, 'public');
+    this.route('/survey', HttpMethod.POST, surveyPage, 'public');
   }
 
   private fn(id: string, role: string, environment: Record<string, string>): PrecisFunction {

@@ -31,7 +31,15 @@ import { acknowledge } from '../nag';
  * messages, the thank-you page). The rate rule covers exactly these; ApiStack refuses a public
  * route outside them, so a new one cannot slip past the limit.
  */
-export const PUBLIC_PATHS = ['/signups', '/confirm', '/unsubscribe', '/manage', '/verify-phone', '/thanks'];
+export const PUBLIC_PATHS = [
+  '/signups',
+  '/confirm',
+  '/unsubscribe',
+  '/manage',
+  '/verify-phone',
+  '/thanks',
+  '/survey',
+];
 
 export const isPublicPath = (path: string): boolean =>
   PUBLIC_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));

@@ -69,6 +69,11 @@ export const ProfileMetricsSchema = z.object({
   averageOrderValue: z.nullable(z.number().check(z.nonnegative())),
   firstOrderAt: z.nullable(z.iso.datetime()),
   lastOrderAt: z.nullable(z.iso.datetime()),
+  /**
+   * The most recent order's id (the one the post-purchase survey asks about: survey-links.ts); absent
+   * on metrics stored before it existed, until the person's next order.
+   */
+  lastOrderId: z.optional(z.nullable(z.string())),
   meanInterPurchaseDays: z.nullable(z.number().check(z.nonnegative())),
   medianInterPurchaseDays: z.nullable(z.number().check(z.nonnegative())),
   /** At most MAX_TRACKED_CATEGORIES, most recently purchased first. */
@@ -144,6 +149,7 @@ export function computeProfileMetrics(orders: readonly MetricOrder[], asOf?: str
     averageOrderValue: fromMinorUnits(Math.round(totalMinor / timeline.length)),
     firstOrderAt: new Date(first.at).toISOString(),
     lastOrderAt: new Date(last.at).toISOString(),
+    lastOrderId: last.order.orderId,
     meanInterPurchaseDays: repeatDays === 0 ? null : round2((lastDay - firstDay) / repeatDays),
     medianInterPurchaseDays: medianGap(days),
     categories: categoryMetrics(timeline),
@@ -164,6 +170,7 @@ function emptyMetrics(): ProfileMetrics {
     averageOrderValue: null,
     firstOrderAt: null,
     lastOrderAt: null,
+    lastOrderId: null,
     meanInterPurchaseDays: null,
     medianInterPurchaseDays: null,
     categories: {},

@@ -39,6 +39,7 @@ import type { SendPacer } from '../ports/send-pacer';
 import { MAX_QUEUE_DELAY_SECONDS, type SendQueue } from '../ports/send-queue';
 import type { SmsNumberDays } from '../ports/sms-number-days';
 import { manageUrl } from './manage-details';
+import { surveyLinks } from './survey-links';
 
 // Sends one queued message, at most once:
 //   the ledger row, the profile and the person's sent rows, read now → the send-time guard
@@ -217,6 +218,22 @@ async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean
   const occasionDate = /^\d{4}-\d{2}-\d{2}$/.test(request.occasion)
     ? request.occasion
     : request.plannedAt.slice(0, 10);
+  // The survey's links name the order it asks about: the person's most recent (the after-order
+  // trigger surveys the last order; see last-order-keys.ts).
+  const lastOrderId = person.metrics?.lastOrderId ?? undefined;
+  const survey =
+    active.trigger.type === 'after-order'
+      ? surveyLinks(
+          deps,
+          {
+            customerId: person.customerId,
+            channel: request.channel,
+            deliveryKey: key.deliveryKey,
+            ...(lastOrderId !== undefined && { orderId: lastOrderId }),
+          },
+          now,
+        )
+      : null;
   const context = templateContext(
     person,
     active,
@@ -224,6 +241,7 @@ async function attempt(deps: SenderDeps, request: SendRequest, mayRetry: boolean
     deps.settings,
     unsubscribeUrl,
     request.channel === 'email' ? manageUrl(deps, person.customerId, now) : null,
+    survey,
   );
   const message = renderMessage(active, request.channel, context);
   const tags = { campaign: active.id, occasion: request.occasion, customer: person.customerId };

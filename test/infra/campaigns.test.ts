@@ -254,8 +254,14 @@ describe('the sender', () => {
 });
 
 describe('the consent pages', () => {
-  it('answer GET /confirm, GET /unsubscribe and POST /unsubscribe publicly (the signed token is the key)', () => {
-    for (const routeKey of ['GET /confirm', 'GET /unsubscribe', 'POST /unsubscribe']) {
+  it('answer GET /confirm, GET|POST /unsubscribe and (the survey page) GET|POST /survey publicly (the signed token is the key)', () => {
+    for (const routeKey of [
+      'GET /confirm',
+      'GET /unsubscribe',
+      'POST /unsubscribe',
+      'GET /survey',
+      'POST /survey',
+    ]) {
       api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
         AuthorizationType: 'NONE',
@@ -283,7 +289,8 @@ describe('the consent pages', () => {
     // GetItem: the profile and the identity (the manage pages' "email me a link" form). UpdateItem:
     // the profile, and the Deliveries row (test/infra/measurement.test.ts). Query: the Deliveries,
     // Orders and Surveys of the person's data download (GET /manage/export). And the campaign
-    // catalog (the campaigns the manage page offers): GetItem, PutItem (seeding), Query.
+    // catalog (the campaigns the manage page offers): GetItem, PutItem (seeding), Query. No survey
+    // answers: the survey page is a function of its own (test/infra/customer-routes.test.ts).
     expect(actions).toEqual([
       'dynamodb:GetItem',
       'dynamodb:GetItem',

@@ -47,7 +47,7 @@ describe('the survey and customer routes', () => {
     });
   });
 
-  it('leaves only the signup form, its thank-you page, the consent pages (signed links) and the phone code form public', () => {
+  it('leaves only the signup form, its thank-you page, the consent and survey pages (signed links) and the phone code form public', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? 'NONE'}`,
     );
@@ -56,12 +56,14 @@ describe('the survey and customer routes', () => {
       'GET /manage NONE',
       'GET /manage/export NONE',
       'GET /manage/link NONE',
+      'GET /survey NONE',
       'GET /thanks NONE',
       'GET /unsubscribe NONE',
       'GET /verify-phone NONE',
       'POST /manage NONE',
       'POST /manage/link NONE',
       'POST /signups NONE',
+      'POST /survey NONE',
       'POST /unsubscribe NONE',
       'POST /verify-phone NONE',
     ]);
@@ -86,6 +88,23 @@ describe('the survey and customer routes', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
+  });
+
+  it('lets the survey page read a profile and store answers as POST /surveys does, nothing more', () => {
+    expect(entryOf(api, 'functions/survey-page/handler.ts')).toBeDefined();
+    expect(actionsOn(api, 'SurveyPageServiceRole', 'Customers')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn(api, 'SurveyPageServiceRole', 'Surveys')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    const all = grants(api, 'SurveyPageServiceRole').flatMap((g) => g.actions);
+    // … and GetSecretValue on the link-signing key (test/infra/link-signing.test.ts).
+    expect(all.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(all.filter((a) => !a.startsWith('dynamodb:'))).toEqual(['secretsmanager:GetSecretValue']);
   });
 
   it('lets the customers API read (message history included), export and erase, but never delete items or scan', () => {

@@ -12,6 +12,8 @@ const LINK_FUNCTIONS = [
   'functions/consent-api/handler.ts',
   // Signs the token of the phone verification page a signup that asked for texts is given.
   'functions/signup-api/handler.ts',
+  // Verifies the post-purchase survey's score links.
+  'functions/survey-page/handler.ts',
 ];
 
 type Resources = Record<
@@ -81,11 +83,12 @@ describe('the link-signing key, created by the app', () => {
     expect(secrets[0]?.Properties?.SecretString).toBeUndefined();
   });
 
-  it('may be read by the sender and the consent pages only, with GetSecretValue on that secret alone', () => {
+  it('may be read by the sender, the consent and survey pages and the signup only, with GetSecretValue on that secret alone', () => {
     expect(secretReaders([data, api, messaging], LINK_KEY).sort()).toEqual([...LINK_FUNCTIONS].sort());
     for (const [template, entry] of [
       [messaging, LINK_FUNCTIONS[0]],
       [api, LINK_FUNCTIONS[1]],
+      [api, LINK_FUNCTIONS[3]],
     ] as const) {
       const onSecrets = grants(template, rolePrefixOf(template, entry as string)).filter(
         (g) => g.actions.some((a) => a.startsWith('secretsmanager:')) && LINK_KEY.test(g.resources),

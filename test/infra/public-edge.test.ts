@@ -174,6 +174,7 @@ describe('the distribution in front of the API (PrecisApi)', () => {
     for (const [entry, role] of [
       ['functions/signup-api/handler.ts', 'SignupApi'],
       ['functions/consent-api/handler.ts', 'ConsentApi'],
+      ['functions/survey-page/handler.ts', 'SurveyPage'],
     ] as const) {
       expect(envOf(api, entry)[ENV.edgeOriginSecret]).toEqual({ Ref: secretId });
       expect(grants(api, role)).toContainEqual(

@@ -1,13 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SCORE_MAX, SCORE_MIN } from '../../domain/satisfaction';
 import type { LinkClaims, LinkSigner } from '../../ports/link-signer';
 
-// Token = base64url(JSON {p, c, ch, e, d?}) "." base64url(HMAC-SHA256(key, payload)). The payload
-// holds ids only (no address; `d` the message's ledger key); a changed byte or an expired token
-// verifies as nothing.
+// Token = base64url(JSON {p, c, ch, e, d?, o?, s?}) "." base64url(HMAC-SHA256(key, payload)). The
+// payload holds ids only (no address; `d` the message's ledger key; `o` and `s` a survey link's order
+// and score, on survey tokens only); a changed byte or an expired token verifies as nothing.
 
-const PURPOSES = new Set(['unsubscribe', 'confirm', 'manage', 'verify-phone']);
+const PURPOSES = new Set(['unsubscribe', 'confirm', 'manage', 'verify-phone', 'survey']);
 const CHANNELS = new Set(['email', 'sms']);
 const MAX_DELIVERY_KEY = 200;
+const MAX_ORDER_ID = 100;
 
 // Key rotation: `keys` is a list, newest first — tokens are signed with the first and verified
 // with any, so a new key can be added in front while the links already sent keep working.
@@ -29,6 +31,8 @@ export class HmacLinkSigner implements LinkSigner {
         ch: claims.channel,
         e: Math.floor(expiresAt.getTime() / 1000),
         ...(claims.deliveryKey !== undefined && { d: claims.deliveryKey }),
+        ...(claims.orderId !== undefined && { o: claims.orderId }),
+        ...(claims.score !== undefined && { s: claims.score }),
       }),
     ).toString('base64url');
     return `${payload}.${this.mac(this.keys[0] as string, payload)}`;
@@ -49,17 +53,20 @@ export class HmacLinkSigner implements LinkSigner {
     } catch {
       return undefined;
     }
-    const { p, c, ch, e, d } = (body ?? {}) as Record<string, unknown>;
+    const { p, c, ch, e, d, o, s } = (body ?? {}) as Record<string, unknown>;
     if (typeof p !== 'string' || !PURPOSES.has(p) || typeof c !== 'string' || typeof ch !== 'string')
       return undefined;
     if (!CHANNELS.has(ch) || typeof e !== 'number' || e * 1000 <= now.getTime()) return undefined;
     if (d !== undefined && (typeof d !== 'string' || d.length === 0 || d.length > MAX_DELIVERY_KEY))
       return undefined;
+    if (!surveyPartsValid(p, o, s)) return undefined;
     return {
       purpose: p as LinkClaims['purpose'],
       customerId: c,
       channel: ch as LinkClaims['channel'],
       ...(d !== undefined && { deliveryKey: d }),
+      ...(o !== undefined && { orderId: o as string }),
+      ...(s !== undefined && { score: s as number }),
     };
   }
 
@@ -81,4 +88,16 @@ export class HmacLinkSigner implements LinkSigner {
   private mac(key: string, payload: string): string {
     return createHmac('sha256', key).update(payload).digest('base64url');
   }
+}
+
+/** A survey token's order and score are well formed; no other token carries them. */
+function surveyPartsValid(purpose: string, orderId: unknown, score: unknown): boolean {
+  if (purpose !== 'survey') return orderId === undefined && score === undefined;
+  const orderOk =
+    orderId === undefined ||
+    (typeof orderId === 'string' && orderId.length > 0 && orderId.length <= MAX_ORDER_ID);
+  const scoreOk =
+    score === undefined ||
+    (Number.isInteger(score) && (score as number) >= SCORE_MIN && (score as number) <= SCORE_MAX);
+  return orderOk && scoreOk;
 }

@@ -1,6 +1,6 @@
 import * as z from '../../zod';
 import { type Campaign, CampaignSchema, CampaignsSchema } from './campaign';
-import { type TemplateKind, templateProblems } from './templates';
+import { type TemplateKind, templateProblems, usesField } from './templates';
 
 /** Every template of a campaign parsed and every field it uses checked: problems with their paths. */
 export function campaignTemplateProblems(
@@ -15,8 +15,14 @@ export function campaignTemplateProblems(
     }
     if (sms) sources.push(['sms', 'text', 'text', sms.text]);
     for (const [channel, field, kind, source] of sources) {
-      for (const message of templateProblems(source, kind))
-        problems.push({ message, path: ['templates', locale, channel, field] });
+      const path = ['templates', locale, channel, field];
+      for (const message of templateProblems(source, kind)) problems.push({ message, path });
+      // The survey links name the order a message is about: only an after-order campaign has one.
+      if (campaign.trigger.type !== 'after-order' && usesField(source, kind, 'survey'))
+        problems.push({
+          message: 'survey links are only in after-order campaigns (the survey of an order)',
+          path,
+        });
     }
   }
   return problems;

@@ -31,6 +31,7 @@ export function templateContext(
   settings: Pick<CampaignSettings, 'brandName'>,
   unsubscribeUrl: string,
   manageUrl: string | null = null,
+  survey: TemplateContext['survey'] = null,
 ): TemplateContext {
   return {
     customer: {
@@ -46,6 +47,7 @@ export function templateContext(
     brand: { name: settings.brandName },
     unsubscribeUrl,
     manageUrl,
+    survey,
   };
 }
 

@@ -22,6 +22,8 @@ export const TEMPLATE_FIELDS = {
   brand: { name: true },
   unsubscribeUrl: true,
   manageUrl: true,
+  /** After-order campaigns only (checked-campaigns.ts): `scoreLinks` is a list of `{ score, url }`. */
+  survey: { scoreLinks: true, commentUrl: true },
 } as const;
 
 /** The values a template is rendered with: see TEMPLATE_FIELDS. */
@@ -38,6 +40,12 @@ export interface TemplateContext {
   unsubscribeUrl: string;
   /** The signed link to the person's manage-your-details page (preference centre); null in texts. */
   manageUrl: string | null;
+  /**
+   * The post-purchase survey's signed links (survey-links.ts), in an after-order campaign; null in
+   * any other. `scoreLinks`: one per score, 1 to 5 in order (`{% for link in survey.scoreLinks %}`);
+   * `commentUrl`: the same page with no score chosen, to add a comment.
+   */
+  survey: { scoreLinks: { score: number; url: string }[]; commentUrl: string } | null;
 }
 
 type FieldTree = { readonly [name: string]: true | FieldTree };
@@ -89,6 +97,16 @@ export function templateProblems(source: string, kind: TemplateKind = 'text'): s
     if (!knownPath(TEMPLATE_FIELDS, segments.map(String))) problems.add(`unknown field ${path}`);
   }
   return [...problems];
+}
+
+/** Whether a template that parses uses the global `name` (e.g. `survey`) anywhere. */
+export function usesField(source: string, kind: TemplateKind, name: string): boolean {
+  const engine = engineFor(kind);
+  try {
+    return engine.globalVariableSegmentsSync(engine.parse(source)).some((segments) => segments[0] === name);
+  } catch {
+    return false; // a template that does not parse is reported by templateProblems
+  }
 }
 
 function knownPath(tree: FieldTree, segments: string[]): boolean {

@@ -81,6 +81,8 @@ describe('computeProfileMetrics', () => {
       order('b', '2024-03-01T23:30:00-05:00', 10),
     ]);
     expect(metrics.lastOrderAt).toBe('2024-03-02T04:30:00.000Z');
+    // The order the post-purchase survey asks about.
+    expect(metrics.lastOrderId).toBe('b');
     expect(metrics.repeatOrderCount).toBe(1);
     expect(metrics.medianInterPurchaseDays).toBe(1);
   });
@@ -111,6 +113,7 @@ describe('computeProfileMetrics', () => {
       averageOrderValue: null,
       firstOrderAt: null,
       lastOrderAt: null,
+      lastOrderId: null,
       meanInterPurchaseDays: null,
       medianInterPurchaseDays: null,
       categories: {},
