@@ -9,6 +9,7 @@ import { authHeaders, CognitoSession, type Credentials, loadConfig, SignInError 
 import { loadCampaigns } from './campaigns';
 import { messageHistory } from './messages';
 import { loadOutbox } from './outbox';
+import { loadSegmentMembers } from './segment-members';
 import { loadUpcoming } from './upcoming';
 
 // The operator dashboard: reads the admin API with the admin key (kept in sessionStorage for this
@@ -64,6 +65,19 @@ async function api<T>(path: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
 }
 
+/** A text answer (the CSV export) and the cursor of its next page. */
+async function apiText(path: string): Promise<{ status: number; text: string; next: string | null }> {
+  const response = await fetch(`${apiBase}${path}`, {
+    headers: { ...authHeaders(credentials()), accept: 'text/csv' },
+  });
+  if (response.status === 401 || response.status === 403) throw new ApiError(refused());
+  return {
+    status: response.status,
+    text: await response.text(),
+    next: response.headers.get('x-next-cursor'),
+  };
+}
+
 // ---- segments ---------------------------------------------------------------------------------
 
 const charts: uPlot[] = [];
@@ -87,6 +101,7 @@ async function loadSummary(): Promise<void> {
   loadUpcoming(api).catch(fail);
   loadOutbox(api).catch(fail);
   loadCampaigns(api).catch(fail);
+  loadSegmentMembers(api, apiText, body.segments);
   renderBars(
     'rfm-segments',
     body.segments.filter((s) => s.kind === 'rfm'),

@@ -44,6 +44,9 @@ import { configureStage } from './api-stack';
 /** The routes the dashboard reads, and nothing else: the same paths the main API has, so the same functions answer. */
 export const DASHBOARD_ROUTES = [
   ['/segments', 'segments'],
+  ['/segments/{segment}/members', 'segments'],
+  ['/segments/{segment}/count', 'segments'],
+  ['/segments/{segment}/export', 'segments'],
   ['/customers', 'customers'],
   ['/customers/upcoming', 'customers'],
   ['/customers/{id}', 'customers'],
@@ -228,6 +231,8 @@ export class DashboardStack extends Stack {
         allowOrigins: [origin],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
         allowHeaders: ['authorization'],
+        // A CSV export's next page (GET /segments/{segment}/export) is named in this header.
+        exposeHeaders: ['x-next-cursor'],
         maxAge: Duration.hours(1),
       },
     });

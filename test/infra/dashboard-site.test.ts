@@ -224,6 +224,9 @@ describe('the dashboard API', () => {
       'GET /customers/upcoming',
       'GET /customers/{id}',
       'GET /segments',
+      'GET /segments/{segment}/count',
+      'GET /segments/{segment}/export',
+      'GET /segments/{segment}/members',
     ]);
     for (const route of routes) {
       expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizer } });
