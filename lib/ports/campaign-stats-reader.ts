@@ -6,6 +6,8 @@ export interface CountersQuery {
   allTime: boolean;
   /** The day rows from `from` to `to` (inclusive `YYYY-MM-DD`). */
   days?: { from: string; to: string };
+  /** The all-time rows of the deliveries claimed with this campaign version (`version#N#…`). */
+  version?: number;
 }
 
 /**

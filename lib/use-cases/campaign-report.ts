@@ -1,4 +1,5 @@
 import type { Campaign } from '../domain/campaigns/campaign';
+import { statsKeys } from '../domain/measurement/campaign-stats';
 import {
   buildCampaignReport,
   type CampaignHeadline,
@@ -44,10 +45,12 @@ export async function campaignReport(
   campaignId: string,
   kind: ReportPeriodKind,
   date?: string,
-): Promise<CampaignReport> {
+  version?: number,
+): Promise<CampaignReport & { version?: number }> {
   const campaign = deps.campaigns.find((c) => c.id === campaignId);
   if (!campaign) throw new UnknownCampaignError(`no campaign "${campaignId}"`);
   const period = resolvePeriod(kind, date ?? localToday(deps), deps.settings);
+  if (version !== undefined) return versionReport(deps, campaign, period, version);
   const [rows, summary] = await Promise.all([
     deps.stats.rows(campaign.id, {
       allTime: kind === 'all',
@@ -63,6 +66,31 @@ export async function campaignReport(
     overallTop20RevenueShare: summary?.top20RevenueShare ?? null,
     settings: deps.settings,
   });
+}
+
+/**
+ * The all-time report of the deliveries claimed with one campaign version (their `version#N` rows,
+ * read as the report's all-time rows; no day series). One Query, like the all-time rows.
+ */
+async function versionReport(
+  deps: CampaignReportDeps,
+  campaign: Campaign,
+  period: ReturnType<typeof resolvePeriod>,
+  version: number,
+): Promise<CampaignReport & { version: number }> {
+  const [rows, summary] = await Promise.all([
+    deps.stats.rows(campaign.id, { allTime: false, version }),
+    deps.models.latestSummary(),
+  ]);
+  const report = buildCampaignReport({
+    campaign,
+    currency: deps.currency,
+    period,
+    rows: rows.map((row) => ({ ...row, period: statsKeys.allPeriod })),
+    overallTop20RevenueShare: summary?.top20RevenueShare ?? null,
+    settings: deps.settings,
+  });
+  return { ...report, version };
 }
 
 /** Every configured campaign with its all-time headline: one BatchGet for all of them. */

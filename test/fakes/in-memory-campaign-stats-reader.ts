@@ -24,6 +24,7 @@ export class InMemoryCampaignStatsReader implements CampaignStatsReader {
     this.reads++;
     return (this.stored.get(campaignId) ?? []).filter((row) => {
       if (row.period === 'all') return query.allTime;
+      if (row.period.startsWith('version#')) return row.period === `version#${query.version}`;
       const day = row.period.slice('day#'.length);
       return query.days !== undefined && day >= query.days.from && day <= query.days.to;
     });

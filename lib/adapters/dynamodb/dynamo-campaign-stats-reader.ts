@@ -37,6 +37,10 @@ export class DynamoCampaignStatsReader implements CampaignStatsReader {
       const { pk } = statsKeys.counters(campaignId, statsKeys.allPeriod, 'treated', shard);
       if (query.allTime)
         reads.push(this.query(pk, 'begins_with(sk, :from)', { ':from': `${statsKeys.allPeriod}#` }));
+      if (query.version !== undefined) {
+        const from = `${statsKeys.versionPeriod(query.version)}#`;
+        reads.push(this.query(pk, 'begins_with(sk, :from)', { ':from': from }));
+      }
       if (query.days) {
         // `day#2026-05-11#holdout` … `day#2026-05-17#treated`: '~' sorts after every group name.
         reads.push(

@@ -11,7 +11,8 @@ import { stableShard } from '../shards';
 // Keys (pk, sk are the table's generic key attributes):
 //   counters     pk `campaign#<campaignId>`  sk `<period>#<group>`
 //                period `all` or `day#YYYY-MM-DD` (the delivery's plannedAt, in the operator's
-//                default time zone); a week is the sum of its seven days (ISO week, Monday first).
+//                default time zone); a week is the sum of its seven days (ISO week, Monday first);
+//                `version#<N>`: all time for the rows claimed with campaign version N.
 //   measurement  pk `delivery#<customerId>#<deliveryKey>`  sk `measure`
 //                per ledger row: the stages already counted and its attributed orders/revenue, so
 //                replays count nothing twice (each counter update is one transaction with it).
@@ -110,4 +111,6 @@ export const statsKeys = {
   attribution: (orderId: string) => ({ pk: `order#${orderId}`, sk: 'attribution' }),
   allPeriod: 'all',
   dayPeriod: (isoDate: string) => `day#${isoDate}`,
+  /** All time, for the deliveries claimed with one campaign version (campaigns as data). */
+  versionPeriod: (version: number) => `version#${version}`,
 } as const;

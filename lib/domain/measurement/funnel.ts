@@ -71,7 +71,7 @@ export interface MeasuredDelivery {
   deliveryKey: string;
   campaignId: string;
   group: MeasurementGroup;
-  /** `all` and `day#YYYY-MM-DD`. */
+  /** `all`, `day#YYYY-MM-DD` and, for a versioned campaign's row, `version#<N>`. */
   periods: readonly string[];
   channel: Delivery['channel'];
   vip: boolean;
@@ -87,7 +87,11 @@ export function measuredDelivery(row: Delivery, timeZone: string): MeasuredDeliv
     deliveryKey: row.deliveryKey,
     campaignId: row.campaignId,
     group: groupOf(row),
-    periods: periodsOf(row.plannedAt, timeZone),
+    // A row claimed with a campaign version is also counted in that version's all-time row.
+    periods: [
+      ...periodsOf(row.plannedAt, timeZone),
+      ...(row.campaignVersion !== undefined ? [statsKeys.versionPeriod(row.campaignVersion)] : []),
+    ],
     channel: row.channel,
     vip: row.valueTier === 'vip',
     ...(row.country !== undefined && { country: row.country }),

@@ -143,6 +143,30 @@ describe('campaigns as data through the local runtime', () => {
     const [benRow] = await readLedger(dynamo, runtime.tableNames.Deliveries!, ids.ben!);
     expect(anaRow).toMatchObject({ deliveryKey: 'birthday#2026', campaignVersion: 1, status: 'sent' });
     expect(benRow).toMatchObject({ deliveryKey: 'birthday#2026', campaignVersion: 2, status: 'sent' });
+
+    // The report per version: Ana was claimed with version 1, Ben with version 2; all time has both.
+    await runtime.settled();
+    const report = async (query: string) => {
+      const response = await fetch(`${runtime.url}/campaigns/birthday/report${query}`, {
+        headers: { 'x-api-key': TEST_ADMIN_KEY },
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as {
+          version?: number;
+          groups: { treated: Record<string, number> };
+          fields?: unknown;
+        },
+      };
+    };
+    const treated = async (query: string) => (await report(query)).body.groups.treated;
+    expect(await treated('')).toMatchObject({ audience: 2, sent: 2 });
+    expect(await treated('?version=1')).toMatchObject({ audience: 1, sent: 1 });
+    expect(await treated('?version=2')).toMatchObject({ audience: 1, sent: 1 });
+    expect((await report('?version=2')).body.version).toBe(2);
+    expect(await treated('?version=3')).toMatchObject({ audience: 0 });
+    const bad = await report('?version=2&period=week');
+    expect([bad.status, bad.body.fields]).toEqual([400, [{ path: 'period', message: expect.any(String) }]]);
   });
 
   it('refuses a bad campaign with one line naming the field and exit code 2; apply is idempotent', async () => {

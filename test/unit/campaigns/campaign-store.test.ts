@@ -9,6 +9,7 @@ import {
   planApply,
   type VersionedCampaign,
 } from '../../../lib/domain/campaigns/campaign-versions';
+import { measuredDelivery } from '../../../lib/domain/measurement/funnel';
 import { CAMPAIGN_CACHE_MS, CampaignCatalog } from '../../../lib/use-cases/campaign-catalog';
 import type * as z from '../../../lib/zod';
 import { InMemoryCampaignStore } from '../../fakes/in-memory-campaign-store';
@@ -80,6 +81,26 @@ describe('campaign versions (domain)', () => {
       { id: 'winback', action: 'update', expectedVersion: 4 },
       { id: 'spring-sale', action: 'create' },
     ]);
+  });
+});
+
+describe('measurement per version', () => {
+  it('a row claimed with version 2 is counted all-time, on its day, and in version 2’s row', () => {
+    const row = {
+      customerId: 'cus_ana',
+      deliveryKey: 'birthday#2026',
+      campaignId: 'birthday',
+      campaignVersion: 2,
+      occasion: '2026',
+      channel: 'email' as const,
+      status: 'sent' as const,
+      plannedAt: '2026-06-14T21:00:00.000Z',
+      claimedAt: '2026-06-14T21:00:01.000Z',
+      updatedAt: '2026-06-14T21:00:05.000Z',
+    };
+    expect(measuredDelivery(row, 'Pacific/Auckland').periods).toEqual(['all', 'day#2026-06-15', 'version#2']);
+    const { campaignVersion: _, ...unversioned } = row;
+    expect(measuredDelivery(unversioned, 'Pacific/Auckland').periods).toEqual(['all', 'day#2026-06-15']);
   });
 });
 
