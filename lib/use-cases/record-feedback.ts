@@ -22,7 +22,14 @@ export interface FeedbackOutcome {
   suppressed: boolean;
 }
 
-const ATTEMPTS = 3;
+/**
+ * A conditional move fails only when another writer moved the row meanwhile, always forward: the
+ * longest walk a row can take (queued → unknown → sent → delivered → opened → clicked → complained) is
+ * six moves, so seven attempts always either land the event or find it no longer allowed. Three lost
+ * a click when the Send, Delivery, Open and Click events of one email arrived together (the local
+ * provider events stand-in with delays of 0 does that).
+ */
+const ATTEMPTS = 7;
 
 export async function recordFeedback(deps: FeedbackDeps, feedback: Feedback): Promise<FeedbackOutcome> {
   let suppressed = false;

@@ -271,6 +271,20 @@ describe('recording feedback', () => {
     expect(status()).toBe('clicked');
   });
 
+  it('a click that loses the race to four other events in a row still lands (each lost race moved the row forward)', async () => {
+    const { handler, ledger, status } = feedbackSetup(sentRow('queued'));
+    const moves: DeliveryStatus[] = ['unknown', 'sent', 'delivered', 'opened'];
+    const transition = ledger.transition.bind(ledger);
+    // Another event moves the row between this event's read and its conditional write, four times.
+    vi.spyOn(ledger, 'transition').mockImplementation(async (key, from, to, fields) => {
+      const overtaken = moves.shift();
+      if (overtaken) await transition(key, from, overtaken);
+      return transition(key, from, to, fields);
+    });
+    expect(await handler(FIXTURES.clicked)).toEqual({ row: 'updated', suppressed: false });
+    expect(status()).toBe('clicked');
+  });
+
   it('a hard bounce marks the row bounced and suppresses the profile and the address', async () => {
     const { handler, status, suppressed, identities, ledger } = feedbackSetup();
     expect(await handler(FIXTURES.hardBounce)).toEqual({ row: 'updated', suppressed: true });
