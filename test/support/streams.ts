@@ -6,6 +6,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { InvocationError, isEmulatorOverload } from '../../lib/local/lambda-host';
 import { toLambdaRecord } from '../../lib/local/stream-poller';
 
 const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -53,8 +54,11 @@ interface StreamConsumer {
  * Hands a batch of stream records to a consumer as Lambda does: records a function reports as
  * failed (partial batch response) are delivered again from the first failure on, with a back-off,
  * a bounded number of times. A busy machine makes DynamoDB Local answer `InternalServerError` now
- * and then; a replay test asserts what redelivery leaves, not that no call was ever refused.
- * Answers the last invocation's result: `{ batchItemFailures: [] }` once every record went through.
+ * and then; a replay test asserts what redelivery leaves, not that no call was ever refused. An
+ * invocation that times out (the function's own Lambda timeout, which a busy machine can pass) or
+ * fails with DynamoDB Local's overload is delivered again whole, as the event source mapping retries
+ * a failed invocation. Answers the last invocation's result: `{ batchItemFailures: [] }` once every
+ * record went through.
  */
 export async function deliverBatch<R extends { dynamodb?: { SequenceNumber?: string } }>(
   fn: StreamConsumer,
@@ -64,7 +68,16 @@ export async function deliverBatch<R extends { dynamodb?: { SequenceNumber?: str
   let pending = records;
   let result: unknown;
   for (let attempt = 1; ; attempt++) {
-    result = await fn.invoke({ Records: pending });
+    try {
+      result = await fn.invoke({ Records: pending });
+    } catch (error) {
+      const retryable =
+        error instanceof InvocationError &&
+        (error.errorType === 'Sandbox.Timedout' || isEmulatorOverload(error.errorType));
+      if (!retryable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** (attempt - 1))));
+      continue;
+    }
     const failures =
       (result as { batchItemFailures?: { itemIdentifier: string }[] })?.batchItemFailures ?? [];
     const first = pending.findIndex((r) =>
