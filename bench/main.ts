@@ -9,6 +9,7 @@ const benches = [
   'ltv',
   'refit',
   'campaigns',
+  'planner-fanout',
   'send-rate',
   'demo',
   'bundles',

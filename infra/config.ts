@@ -108,6 +108,11 @@ export const PrecisConfigSchema = z.strictObject({
    * Write shards of each campaign's counters rows: 1 = one row per period and group. Raise it (never
    * lower it) when a campaign's funnel events could pass a partition's 1,000 writes a second.
    */
+  /**
+   * People per page when the hourly planner fans a large due set out (at most 10 pages claimed at once,
+   * each in its own invocation); a campaign with fewer due is claimed by the pass itself.
+   */
+  plannerPageSize: z._default(z.number().check(z.int(), z.gte(100), z.lte(2_000)), 1_000),
   counterShards: z._default(z.number().check(z.int(), z.gte(1), z.lte(MAX_COUNTER_SHARDS)), 1),
   /**
    * Messages per second: `email` for the account (default: SES's MaxSendRate, read at each sender's
@@ -241,6 +246,7 @@ const NUMBER_KEYS = new Set([
   'sendConcurrency',
   'indexShards',
   'counterShards',
+  'plannerPageSize',
 ]);
 const JSON_KEYS = new Set([
   'ruleSegments',

@@ -120,6 +120,23 @@ export class CampaignsMessaging extends Construct {
     });
     grantPlanning(this.planner, props, this.sendQueue);
     grantCampaignCatalog(props.campaignsTable, this.planner);
+    // Fan-out: a pass with more people due for a campaign than a page puts pages of them on this
+    // queue, and the planner itself claims them, several pages at once (each idempotent: the ledger's
+    // conditional claim). A page failing 3 times is kept for the operator.
+    const pageFailures = new FailureQueue(this, 'PlannerPageFailures');
+    const pages = new Queue(this, 'PlannerPages', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.minutes(30),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: pageFailures, maxReceiveCount: 3 },
+    });
+    pages.grantSendMessages(this.planner);
+    this.planner.addEnvironment(ENV.plannerPagesQueueUrl, pages.queueUrl);
+    this.planner.addEnvironment(ENV.plannerPageSize, String(config.plannerPageSize));
+    this.planner.addEventSource(
+      new SqsEventSource(pages, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
     const plannerFailures = new FailureQueue(this, 'PlannerFailures');
     // A pass is repeatable (the ledger makes it idempotent): one retry, then kept for the operator.
     this.planner.configureAsyncInvoke({

@@ -19,6 +19,9 @@ export const ENV = {
   indexShards: 'INDEX_SHARDS',
   /** Write shards of the campaign counters rows (campaign-stats.ts): the same where they are written and read. */
   counterShards: 'COUNTER_SHARDS',
+  /** The planner's page queue (fan-out of a large due set) and the people per page. */
+  plannerPagesQueueUrl: 'PLANNER_PAGES_QUEUE_URL',
+  plannerPageSize: 'PLANNER_PAGE_SIZE',
   reportingCurrency: 'REPORTING_CURRENCY',
   /** JSON object: units of the reporting currency per unit of each other accepted currency. */
   exchangeRates: 'EXCHANGE_RATES',

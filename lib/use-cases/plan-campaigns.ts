@@ -15,6 +15,7 @@ import type { CustomerRepository } from '../ports/customer-repository';
 import type { DeliveryKey, DeliveryLedger } from '../ports/delivery-ledger';
 import type { DueCustomers } from '../ports/due-customers';
 import type { SendQueue } from '../ports/send-queue';
+import * as z from '../zod';
 import { claimOccasion, settleClaimed } from './claim-occasion';
 
 // One planner pass "as of" an instant (the hourly schedule's time, or `precis planner --at`):
@@ -45,6 +46,25 @@ export interface PlannerDeps {
   settings: CampaignSettings;
   /** Profiles read and claimed in parallel (DynamoDB calls in flight). */
   concurrency?: number;
+  /**
+   * Fan-out: a campaign with more than `size` people due is not claimed by this pass but split into
+   * pages of `size` on `queue`, each claimed by planPage in its own invocation, in parallel.
+   */
+  pages?: { size: number; queue: PlannerPageQueue };
+}
+
+/** Part of a pass's due set for one campaign, claimed on its own (planPage). */
+export const PlannerPageSchema = z.object({
+  campaignId: z.string(),
+  /** The pass's instant. */
+  at: z.iso.datetime(),
+  candidates: z.array(z.object({ customerId: z.string(), occasion: z.string() })),
+});
+export type PlannerPage = z.infer<typeof PlannerPageSchema>;
+
+/** Where a pass puts its pages (SQS: one message a page, ids only). */
+export interface PlannerPageQueue {
+  enqueue(pages: readonly PlannerPage[]): Promise<void>;
 }
 
 export interface PlanSummary {
@@ -66,15 +86,57 @@ export interface PlanSummary {
   deferred: number;
   /** The rows this pass queued (to wait for their sending). */
   claimed: DeliveryKey[];
+  /** Pages put on the page queue (fan-out): their people are claimed by planPage, not counted here. */
+  paged: number;
 }
 
-interface Candidate {
-  customerId: string;
-  occasion: string;
-}
+export type Candidate = PlannerPage['candidates'][number];
 
 export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSummary> {
-  const summary: PlanSummary = {
+  const summary = emptySummary();
+  // Campaigns one after another (the frequency cap between them is checked when each is sent).
+  for (const campaign of deps.campaigns) {
+    if (!campaign.enabled || campaign.status !== 'active') continue;
+    if (!isScheduledTrigger(campaign.trigger)) continue;
+    const candidates = await findDue(deps.due, campaign.trigger, campaign.sendWindow, at);
+    summary.due += candidates.length;
+    if (deps.pages && candidates.length > deps.pages.size) {
+      const pages: PlannerPage[] = [];
+      for (let i = 0; i < candidates.length; i += deps.pages.size) {
+        pages.push({
+          campaignId: campaign.id,
+          at: at.toISOString(),
+          candidates: candidates.slice(i, i + deps.pages.size),
+        });
+      }
+      await deps.pages.queue.enqueue(pages);
+      summary.paged += pages.length;
+      continue;
+    }
+    await planCandidates(deps, campaign, candidates, at, summary);
+  }
+  return summary;
+}
+
+/**
+ * One page of a fanned-out pass: its people claimed exactly as the pass would have (the ledger's
+ * conditional claim makes a redelivered page, or one racing the next hour's pass, claim nothing twice).
+ */
+export async function planPage(deps: PlannerDeps, page: PlannerPage): Promise<PlanSummary> {
+  const summary = emptySummary();
+  const campaign = deps.campaigns.find((c) => c.id === page.campaignId);
+  summary.due = page.candidates.length;
+  if (!campaign) {
+    summary.skipped.unknown_campaign = page.candidates.length;
+    return summary;
+  }
+  // A campaign paused or archived since the pass: eligibility skips each person with that reason.
+  await planCandidates(deps, campaign, page.candidates, new Date(page.at), summary);
+  return summary;
+}
+
+function emptySummary(): PlanSummary {
+  return {
     due: 0,
     queued: 0,
     heldOut: 0,
@@ -84,63 +146,66 @@ export async function planCampaigns(deps: PlannerDeps, at: Date): Promise<PlanSu
     retried: 0,
     deferred: 0,
     claimed: [],
+    paged: 0,
   };
+}
+
+/** Claims (or settles) each due person's occasion for one campaign, then queues what is to be sent. */
+async function planCandidates(
+  deps: PlannerDeps,
+  campaign: CatalogCampaign,
+  candidates: readonly Candidate[],
+  at: Date,
+  summary: PlanSummary,
+): Promise<void> {
   const skip = (reason: SkipReason) => {
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
   };
-  // Campaigns one after another (the frequency cap between them is checked when each is sent).
-  for (const campaign of deps.campaigns) {
-    if (!campaign.enabled || campaign.status !== 'active') continue;
-    if (!isScheduledTrigger(campaign.trigger)) continue;
-    const candidates = await findDue(deps.due, campaign.trigger, campaign.sendWindow, at);
-    summary.due += candidates.length;
-    const keys = candidates.map((c) => ({
-      customerId: c.customerId,
-      deliveryKey: deliveryKey(campaign.id, c.occasion),
-    }));
-    const existing = new Map(
-      (await deps.ledger.getMany(keys)).map((row) => [`${row.customerId}\u0000${row.deliveryKey}`, row]),
-    );
-    const toQueue: SendRequest[] = [];
-    await forEachLimited(candidates, deps.concurrency ?? 8, async (candidate, i) => {
-      const key = keys[i] as DeliveryKey;
-      const row = existing.get(`${key.customerId}\u0000${key.deliveryKey}`);
-      if (row) {
-        skip('already_claimed');
-        const settled = await settleClaimed(deps, row);
-        if (settled.outcome === 'requeued' || settled.outcome === 'retried') {
-          toQueue.push(settled.send);
-          summary[settled.outcome]++;
-        } else if (settled.outcome === 'unknown') summary.unknown++;
-        return;
-      }
-      const customer = await deps.customers.get(candidate.customerId);
-      if (!customer) return skip('erased');
-      const decision = decide(customer, campaign, at, deps.settings);
-      if (decision.outcome === 'skipped') return skip(decision.reason);
-      const claim = await claimOccasion(deps, {
-        customerId: candidate.customerId,
-        campaignId: campaign.id,
-        campaignVersion: campaign.version,
-        occasion: candidate.occasion,
-        channel: decision.channel,
-        at,
-        decision,
-        customer,
-      });
-      if (claim.status === 'exists') return skip('already_claimed');
-      if (claim.status !== 'queued') {
-        summary.heldOut++;
-        return;
-      }
-      toQueue.push(claim.send);
-      summary.queued++;
-      if (claim.row.notBefore) summary.deferred++;
-      else summary.claimed.push(key);
+  const keys = candidates.map((c) => ({
+    customerId: c.customerId,
+    deliveryKey: deliveryKey(campaign.id, c.occasion),
+  }));
+  const existing = new Map(
+    (await deps.ledger.getMany(keys)).map((row) => [`${row.customerId}\u0000${row.deliveryKey}`, row]),
+  );
+  const toQueue: SendRequest[] = [];
+  await forEachLimited(candidates, deps.concurrency ?? 8, async (candidate, i) => {
+    const key = keys[i] as DeliveryKey;
+    const row = existing.get(`${key.customerId}\u0000${key.deliveryKey}`);
+    if (row) {
+      skip('already_claimed');
+      const settled = await settleClaimed(deps, row);
+      if (settled.outcome === 'requeued' || settled.outcome === 'retried') {
+        toQueue.push(settled.send);
+        summary[settled.outcome]++;
+      } else if (settled.outcome === 'unknown') summary.unknown++;
+      return;
+    }
+    const customer = await deps.customers.get(candidate.customerId);
+    if (!customer) return skip('erased');
+    const decision = decide(customer, campaign, at, deps.settings);
+    if (decision.outcome === 'skipped') return skip(decision.reason);
+    const claim = await claimOccasion(deps, {
+      customerId: candidate.customerId,
+      campaignId: campaign.id,
+      campaignVersion: campaign.version,
+      occasion: candidate.occasion,
+      channel: decision.channel,
+      at,
+      decision,
+      customer,
     });
-    await deps.queue.enqueue(toQueue);
-  }
-  return summary;
+    if (claim.status === 'exists') return skip('already_claimed');
+    if (claim.status !== 'queued') {
+      summary.heldOut++;
+      return;
+    }
+    toQueue.push(claim.send);
+    summary.queued++;
+    if (claim.row.notBefore) summary.deferred++;
+    else summary.claimed.push(key);
+  });
+  await deps.queue.enqueue(toQueue);
 }
 
 /** The (customer, occasion) pairs whose local time is inside the campaign's window at `at`. */

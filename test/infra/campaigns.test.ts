@@ -161,6 +161,28 @@ describe('the planner', () => {
     expect(allActions(entry).filter((a) => a.startsWith('ses:') || a.startsWith('sns:'))).toEqual([]);
   });
 
+  it('fans a large due set out: the planner sends pages to its page queue and consumes them, one a time, ≤ 10 at once, failures kept', () => {
+    const planner = functionId('functions/campaign-planner/handler.ts');
+    messaging.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: planner },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    messaging.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 1800,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    messaging.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ PLANNER_PAGE_SIZE: '1000', PLANNER_PAGES_QUEUE_URL: Match.anyValue() }),
+      },
+    });
+    expect(allActions('functions/campaign-planner/handler.ts')).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
+  });
+
   it('answers POST /planner/runs for operators only (IAM), by the planner itself', () => {
     messaging.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /planner/runs',
