@@ -65,6 +65,9 @@ export class DynamoSegmentMembers implements SegmentMembers {
     let { shard } = position;
     let after = position.after;
     while (shard < partitions.length && customerIds.length < options.limit) {
+      const wanted = options.limit - customerIds.length;
+      // One item more than the page needs: a shard that has more is then told apart from one that
+      // ends exactly here, so the last page of a segment does not hand out a cursor to nothing.
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
@@ -72,16 +75,19 @@ export class DynamoSegmentMembers implements SegmentMembers {
           ExpressionAttributeNames: { '#pk': 'segment' },
           ExpressionAttributeValues: { ':pk': partitions[shard] },
           ProjectionExpression: 'customerId',
-          Limit: options.limit - customerIds.length,
+          Limit: wanted + 1,
           ...(after !== undefined && {
             ExclusiveStartKey: { segment: partitions[shard], customerId: after },
           }),
           ReturnConsumedCapacity: 'INDEXES',
         }),
       );
-      for (const item of out.Items ?? []) customerIds.push(KeysSchema.parse(item).customerId);
+      const ids = (out.Items ?? []).map((item) => KeysSchema.parse(item).customerId);
+      customerIds.push(...ids.slice(0, wanted));
       const last = out.LastEvaluatedKey?.customerId;
-      if (typeof last === 'string') {
+      if (ids.length > wanted) {
+        after = ids[wanted - 1];
+      } else if (typeof last === 'string') {
         after = last;
       } else {
         shard++;
