@@ -92,6 +92,13 @@ export interface DerivedUpdate {
   keys?: Partial<DerivedKeys>;
   /** The scores move the person into or out of a segment: the write is a `segments` change (see ChangeKind). */
   segmentsChanged?: boolean;
+  /**
+   * With scores that leave the segments as the writer read them: those segments (null: it read
+   * none). The write is a `derived` change only while the stored segments are still these; if another
+   * writer moved them since the read, this write moves them back and is written as a `segments`
+   * change, so the segment consumers (filtered on `change`) still see every move.
+   */
+  segmentsRead?: Scores['segments'] | null;
 }
 
 export class IdentityTakenError extends Error {

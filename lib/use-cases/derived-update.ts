@@ -42,6 +42,7 @@ export function derivedUpdate(
   const update: DerivedUpdate = {
     ...(scoresChanged && { scores }),
     ...(segmentsChanged && { segmentsChanged }),
+    ...(scoresChanged && !segmentsChanged && { segmentsRead: customer.segments ?? null }),
     ...(Object.keys(keys).length > 0 && { keys }),
   };
   return { scores, update, changed: scoresChanged || update.keys !== undefined };

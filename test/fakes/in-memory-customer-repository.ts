@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Customer, Suppression } from '../../lib/domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../lib/domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../lib/domain/occasion-keys';
@@ -98,6 +99,15 @@ export class InMemoryCustomerRepository implements CustomerRepository {
   async saveDerived(customerId: string, update: DerivedUpdate, condition?: { version: number }) {
     const stored = this.customers.get(customerId);
     if (!stored || (condition && stored.version !== condition.version)) return 'stale' as const;
+    // As the DynamoDB adapter: a `derived` write whose segments moved since the read is a segments change.
+    if (
+      update.scores &&
+      !update.segmentsChanged &&
+      update.segmentsRead !== undefined &&
+      !isDeepStrictEqual(stored.segments ?? null, update.segmentsRead)
+    ) {
+      update = { ...update, segmentsChanged: true, segmentsRead: undefined };
+    }
     const next: Customer = { ...stored };
     if (update.metrics) next.metrics = structuredClone(update.metrics);
     if (update.scores) {

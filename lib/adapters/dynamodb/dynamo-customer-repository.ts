@@ -292,6 +292,15 @@ export class DynamoCustomerRepository implements CustomerRepository {
     }
     if (Object.keys(set).length === 0 && remove.length === 0) return 'updated';
     set[CHANGE_ATTRIBUTE] = (update.segmentsChanged ? 'segments' : 'derived') satisfies ChangeKind;
+    // `derived` only while the stored segments are the ones the writer read (DerivedUpdate.segmentsRead).
+    const guard = update.scores !== undefined && !update.segmentsChanged && update.segmentsRead !== undefined;
+    const conditions = [
+      'attribute_exists(customerId)',
+      ...(condition ? ['#version = :version'] : []),
+      ...(guard
+        ? [update.segmentsRead === null ? 'attribute_not_exists(#segments)' : '#segments = :segmentsRead']
+        : []),
+    ];
     const setNames = Object.keys(set);
     // Every name through a placeholder: METRICS (and others) are DynamoDB reserved words.
     const clauses = [
@@ -304,23 +313,35 @@ export class DynamoCustomerRepository implements CustomerRepository {
           TableName: this.tables.customers,
           Key: { customerId },
           UpdateExpression: clauses.filter(Boolean).join(' '),
-          ConditionExpression: condition
-            ? 'attribute_exists(customerId) AND #version = :version'
-            : 'attribute_exists(customerId)',
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: Object.fromEntries(
             [...setNames, ...remove, ...(condition ? ['version'] : [])].map((name) => [`#${name}`, name]),
           ),
           ExpressionAttributeValues: {
             ...Object.fromEntries(setNames.map((name) => [`:${name}`, set[name]])),
             ...(condition && { ':version': condition.version }),
+            ...(guard && update.segmentsRead !== null && { ':segmentsRead': update.segmentsRead }),
           },
           ReturnConsumedCapacity: 'INDEXES',
+          ReturnValuesOnConditionCheckFailure: guard ? 'ALL_OLD' : 'NONE',
         }),
       );
       return 'updated';
     } catch (err) {
-      // A newer write's own stream record will derive its parts; this one has nothing left to do.
-      if (err instanceof ConditionalCheckFailedException) return 'stale';
+      if (err instanceof ConditionalCheckFailedException) {
+        // Still there at the version asked for: only the segments moved since the read, and this
+        // write moves them back. Write it again as a segments change.
+        const old = err.Item;
+        if (guard && old && (!condition || old.version?.N === String(condition.version))) {
+          return this.saveDerived(
+            customerId,
+            { ...update, segmentsChanged: true, segmentsRead: undefined },
+            condition,
+          );
+        }
+        // A newer write's own stream record will derive its parts; this one has nothing left to do.
+        return 'stale';
+      }
       throw err;
     }
   }

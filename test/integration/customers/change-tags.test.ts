@@ -8,6 +8,7 @@ import {
 } from '../../../lib/adapters/dynamodb/dynamo-customer-repository';
 import { type ChangeKind, newCustomer } from '../../../lib/domain/customer';
 import { eraseProfile } from '../../../lib/domain/erasure';
+import type { Ltv, Segments } from '../../../lib/domain/scoring';
 import { signupSchema } from '../../../lib/domain/signup';
 import { appTables } from '../../support/tables';
 
@@ -83,5 +84,53 @@ describe('what each Customers write says it changed', () => {
     const current = (await customers.get(id))!;
     await customers.erase(eraseProfile(current, NOW), current.version);
     expect(await read(id)).toBe('facts');
+  });
+
+  it('a write that leaves the segments as read is a segments change when another writer moved them since', async () => {
+    const id = `cus_race_${Date.now()}`;
+    const ana = newCustomer(signup(`ana.${id}@example.com`), id, NOW);
+    await customers.create(ana, { kind: 'email', value: ana.email as string });
+    const ltv: Ltv = {
+      modelVersion: 1,
+      pAlive: null,
+      expectedOrders12m: null,
+      expectedOrderValue: null,
+      clv12m: null,
+      historicalClv: null,
+      nextOrderDate: null,
+      replenishment: {},
+    };
+    const scores = (segments: Segments) => ({ ltv, segments });
+    const prospect: Segments = {
+      rfm: null,
+      valueTier: 'standard',
+      matrix: null,
+      lifecycle: 'prospect',
+      rules: [],
+    };
+    const active: Segments = { ...prospect, lifecycle: 'active' };
+    await customers.saveDerived(id, { scores: scores(prospect), segmentsChanged: true });
+
+    // The orders stream read her as a prospect and scores her a prospect still: a derived change.
+    await customers.saveDerived(id, { scores: scores(prospect), segmentsRead: prospect });
+    expect(await read(id)).toBe('derived');
+
+    // Between its read and its write, the profile stream made her active: the write moves her back.
+    await customers.saveDerived(id, { scores: scores(active), segmentsChanged: true });
+    await customers.saveDerived(id, { scores: scores(prospect), segmentsRead: prospect });
+    expect(await read(id)).toBe('segments');
+    expect((await customers.get(id))?.segments).toEqual(prospect);
+
+    // With a version condition that no longer holds, still nothing is written.
+    const { version } = (await customers.get(id))!;
+    await customers.saveDerived(id, { scores: scores(active), segmentsChanged: true });
+    expect(
+      await customers.saveDerived(
+        id,
+        { scores: scores(prospect), segmentsRead: prospect },
+        { version: version + 1 },
+      ),
+    ).toBe('stale');
+    expect((await customers.get(id))?.segments).toEqual(active);
   });
 });
