@@ -40,9 +40,18 @@ const alarmsOn = (metricName: string, logicalId: string) =>
 
 describe('operations: alarms and the operator topic', () => {
   it('alarms on every failure queue and dead-letter queue as soon as it holds a message', () => {
-    const queues = Object.keys(messaging.findResources('AWS::SQS::Queue')).filter(
-      (id) => !id.includes('SendQueue'),
+    // Work queues (a function consumes them: the send queue, the planner's pages) hold messages by
+    // design; every other queue is a failure or dead-letter queue.
+    const consumed = JSON.stringify(
+      Object.values(messaging.findResources('AWS::Lambda::EventSourceMapping')).map(
+        (m) => (m as Resource).Properties.EventSourceArn,
+      ),
     );
+    const queues = Object.keys(messaging.findResources('AWS::SQS::Queue')).filter(
+      (id) => !consumed.includes(`"${id}"`),
+    );
+    expect(queues.some((id) => id.includes('SendQueue') || /PlannerPages[0-9A-F]{8}$/.test(id))).toBe(false);
+    expect(queues.some((id) => id.includes('PlannerPageFailures'))).toBe(true);
     expect(queues.length).toBeGreaterThanOrEqual(8);
     for (const queue of queues) {
       const found = alarmsOn('ApproximateNumberOfMessagesVisible', queue);
