@@ -307,42 +307,29 @@ export class CampaignsMessaging extends Construct {
     });
 
     // Campaigns on entering a segment (win-back on lifecycle:at_risk): a rule on the app's bus for
-    // the SegmentEntered events of the segments some enabled campaign is on.
-    const onSegments = config.campaigns.flatMap((c) =>
-      c.enabled && c.trigger.type === 'segment-entered' ? [c.trigger.segment] : [],
-    );
-    if (onSegments.length > 0) {
-      const segmentFailures = new FailureQueue(this, 'SegmentTriggerFailures');
-      const segmentTriggers = new PrecisFunction(this, 'SegmentTriggers', {
-        role: 'segment-triggers',
-        logRetention,
-        environment: plannerEnv,
-      });
-      segmentTriggers.configureAsyncInvoke({
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-        onFailure: new SqsDestination(segmentFailures),
-      });
-      grantTriggering(segmentTriggers, props, this.sendQueue);
-      grantCampaignCatalog(props.campaignsTable, segmentTriggers);
-      const split = (membership: string) => [
-        membership.split(':')[0] as string,
-        membership.slice(membership.indexOf(':') + 1),
-      ];
-      new Rule(this, 'SegmentTriggersRule', {
-        eventBus: props.bus,
-        description: 'Campaigns on entering a segment (win-back on entering At Risk)',
-        eventPattern: {
-          source: ['precis'],
-          detailType: ['SegmentEntered'],
-          detail: {
-            kind: [...new Set(onSegments.map((m) => split(m)[0]))],
-            segment: [...new Set(onSegments.map((m) => split(m)[1]))],
-          },
-        },
-        targets: [new LambdaFunction(segmentTriggers, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
-      });
-    }
+    // every SegmentEntered. Campaigns are data (the Campaigns table): one on any segment can be
+    // created or resumed after the deploy, so the function, not the rule, picks the events a campaign
+    // is on (onSegmentEntered, through the campaign catalog); an event no campaign is on costs one
+    // invocation that reads the catalog's cache and writes nothing.
+    const segmentFailures = new FailureQueue(this, 'SegmentTriggerFailures');
+    const segmentTriggers = new PrecisFunction(this, 'SegmentTriggers', {
+      role: 'segment-triggers',
+      logRetention,
+      environment: plannerEnv,
+    });
+    segmentTriggers.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(segmentFailures),
+    });
+    grantTriggering(segmentTriggers, props, this.sendQueue);
+    grantCampaignCatalog(props.campaignsTable, segmentTriggers);
+    new Rule(this, 'SegmentTriggersRule', {
+      eventBus: props.bus,
+      description: 'Campaigns on entering a segment (win-back on entering At Risk)',
+      eventPattern: { source: ['precis'], detailType: ['SegmentEntered'] },
+      targets: [new LambdaFunction(segmentTriggers, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
 
     // Measurement (lib/domain/measurement): the Deliveries stream counts each ledger row's funnel
     // stages; the Orders stream's second consumer (orders-stream is the first) attributes orders to
