@@ -64,7 +64,7 @@ export interface CustomerRepository {
   saveDerived(
     customerId: string,
     update: DerivedUpdate,
-    condition?: { version: number },
+    condition?: DerivedCondition,
   ): Promise<'updated' | 'stale'>;
   /** Replaces the profile's survey satisfaction (no version bump: derived, like the metrics). */
   saveSatisfaction(customerId: string, satisfaction: Satisfaction): Promise<void>;
@@ -84,6 +84,17 @@ export interface CustomerRepository {
    * removed, aggregates are kept.
    */
   erase(erased: Customer, expectedVersion: number): Promise<void>;
+}
+
+/**
+ * What the profile must still be for a derived write to apply. `version` moves with the facts only
+ * (derived writes do not bump it), so a writer scoring a stream record's image, which may be older
+ * than the item, also names the `metrics` it scored from (null: none), compared by their order count
+ * and total spend: an order or a cancellation stored since makes its scores stale.
+ */
+export interface DerivedCondition {
+  version: number;
+  metrics?: ProfileMetrics | null;
 }
 
 export interface DerivedUpdate {

@@ -76,7 +76,11 @@ export async function refreshProfile(
     indexShards: deps.indexShards,
   });
   const write = changed
-    ? await deps.customers.saveDerived(after.customerId, update, { version: after.version })
+    ? // The record's image may be older than the item: only if its facts and metrics are still stored.
+      await deps.customers.saveDerived(after.customerId, update, {
+        version: after.version,
+        metrics: after.metrics ?? null,
+      })
     : 'unchanged';
 
   const historyChanged = historyOf(change.before?.metrics) !== historyOf(after.metrics);

@@ -6,6 +6,7 @@ import type { Satisfaction } from '../../lib/domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
+  type DerivedCondition,
   type DerivedUpdate,
   type IdentityKind,
   IdentityTakenError,
@@ -96,9 +97,18 @@ export class InMemoryCustomerRepository implements CustomerRepository {
   /** Every saveDerived call that wrote, with what it wrote (for "one write per order" checks). */
   readonly derivedWrites: { customerId: string; update: DerivedUpdate }[] = [];
 
-  async saveDerived(customerId: string, update: DerivedUpdate, condition?: { version: number }) {
+  async saveDerived(customerId: string, update: DerivedUpdate, condition?: DerivedCondition) {
     const stored = this.customers.get(customerId);
     if (!stored || (condition && stored.version !== condition.version)) return 'stale' as const;
+    // As the DynamoDB adapter: the metrics scored from must count the orders stored.
+    if (condition?.metrics !== undefined) {
+      const read = condition.metrics;
+      const same =
+        read === null
+          ? stored.metrics === undefined
+          : stored.metrics?.orderCount === read.orderCount && stored.metrics?.totalSpend === read.totalSpend;
+      if (!same) return 'stale' as const;
+    }
     // As the DynamoDB adapter: a `derived` write whose segments moved since the read is a segments change.
     if (
       update.scores &&

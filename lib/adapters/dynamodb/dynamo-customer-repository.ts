@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   CHANGE_ATTRIBUTE,
   type ChangeKind,
@@ -17,10 +18,12 @@ import {
 } from '../../domain/customer';
 import { DERIVED_PERSONAL_ATTRIBUTES, PERSONAL_ATTRIBUTES } from '../../domain/erasure';
 import { DERIVED_KEY_NAMES } from '../../domain/occasion-keys';
+import type { ProfileMetrics } from '../../domain/profile-metrics';
 import type { Satisfaction } from '../../domain/satisfaction';
 import {
   ConcurrentUpdateError,
   type CustomerRepository,
+  type DerivedCondition,
   type DerivedUpdate,
   type IdentityKind,
   IdentityTakenError,
@@ -51,6 +54,14 @@ type StoredIdentity = z.infer<typeof IdentityItemSchema> & { key: string };
 
 // Attributes a signup owns; an update writes only these, leaving metrics and derived keys alone.
 const PROFILE_ATTRIBUTES = [...PROFILE_FIELDS, 'updatedAt', 'version'] as const;
+
+/** The stored metrics count the same orders as those a writer scored from (DerivedCondition.metrics). */
+const sameOrders = (stored: unknown, read: ProfileMetrics | null): boolean => {
+  const counted = stored as Pick<ProfileMetrics, 'orderCount' | 'totalSpend'> | undefined;
+  return read === null
+    ? counted === undefined
+    : counted?.orderCount === read.orderCount && counted?.totalSpend === read.totalSpend;
+};
 
 export class DynamoCustomerRepository implements CustomerRepository {
   constructor(
@@ -275,7 +286,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   async saveDerived(
     customerId: string,
     update: DerivedUpdate,
-    condition?: { version: number },
+    condition?: DerivedCondition,
   ): Promise<'updated' | 'stale'> {
     const set: Record<string, unknown> = {};
     const remove: string[] = [];
@@ -297,6 +308,10 @@ export class DynamoCustomerRepository implements CustomerRepository {
     const conditions = [
       'attribute_exists(customerId)',
       ...(condition ? ['#version = :version'] : []),
+      ...(condition?.metrics === null ? ['attribute_not_exists(#metrics)'] : []),
+      ...(condition?.metrics
+        ? ['#metrics.#orderCount = :orderCount AND #metrics.#totalSpend = :totalSpend']
+        : []),
       ...(guard
         ? [update.segmentsRead === null ? 'attribute_not_exists(#segments)' : '#segments = :segmentsRead']
         : []),
@@ -315,12 +330,25 @@ export class DynamoCustomerRepository implements CustomerRepository {
           UpdateExpression: clauses.filter(Boolean).join(' '),
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: Object.fromEntries(
-            [...setNames, ...remove, ...(condition ? ['version'] : [])].map((name) => [`#${name}`, name]),
+            [
+              ...new Set([
+                ...setNames,
+                ...remove,
+                ...(condition ? ['version'] : []),
+                ...(condition?.metrics !== undefined ? ['metrics'] : []),
+                ...(condition?.metrics ? ['orderCount', 'totalSpend'] : []),
+                ...(guard ? ['segments'] : []),
+              ]),
+            ].map((name) => [`#${name}`, name]),
           ),
           ExpressionAttributeValues: {
             ...Object.fromEntries(setNames.map((name) => [`:${name}`, set[name]])),
             ...(condition && { ':version': condition.version }),
             ...(guard && update.segmentsRead !== null && { ':segmentsRead': update.segmentsRead }),
+            ...(condition?.metrics && {
+              ':orderCount': condition.metrics.orderCount,
+              ':totalSpend': condition.metrics.totalSpend,
+            }),
           },
           ReturnConsumedCapacity: 'INDEXES',
           ReturnValuesOnConditionCheckFailure: guard ? 'ALL_OLD' : 'NONE',
@@ -331,8 +359,12 @@ export class DynamoCustomerRepository implements CustomerRepository {
       if (err instanceof ConditionalCheckFailedException) {
         // Still there at the version asked for: only the segments moved since the read, and this
         // write moves them back. Write it again as a segments change.
-        const old = err.Item;
-        if (guard && old && (!condition || old.version?.N === String(condition.version))) {
+        const old = err.Item ? unmarshall(err.Item) : undefined;
+        const stillAsRead =
+          old !== undefined &&
+          (!condition || old.version === condition.version) &&
+          (condition?.metrics === undefined || sameOrders(old.metrics, condition.metrics));
+        if (guard && stillAsRead) {
           return this.saveDerived(
             customerId,
             { ...update, segmentsChanged: true, segmentsRead: undefined },
