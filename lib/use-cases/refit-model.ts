@@ -363,8 +363,10 @@ export async function refitModel(deps: RefitDeps): Promise<RefitOutcome> {
             continue;
           }
           await writes.add(async () => {
+            // As scanned: an order stored since (the orders stream's metrics) makes these scores stale.
             const outcome = await deps.customers.saveDerived(customer.customerId, update, {
               version: customer.version,
+              metrics: customer.metrics ?? null,
             });
             rescored[outcome === 'updated' ? 'written' : 'stale']++;
           });
