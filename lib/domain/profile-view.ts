@@ -44,13 +44,18 @@ export const ProfileViewSchema = z.extend(
 );
 export type ProfileView = z.infer<typeof ProfileViewSchema>;
 
+/** The person's id, name and contact points, each only when known (the admin views share them). */
+export const contactOf = (customer: Customer) => ({
+  customerId: customer.customerId,
+  ...(customer.firstName !== undefined && { firstName: customer.firstName }),
+  ...(customer.lastName !== undefined && { lastName: customer.lastName }),
+  ...(customer.email !== undefined && { email: customer.email }),
+  ...(customer.phone !== undefined && { phone: customer.phone }),
+});
+
 export function toProfileView(customer: Customer): ProfileView {
   return {
-    customerId: customer.customerId,
-    ...(customer.firstName !== undefined && { firstName: customer.firstName }),
-    ...(customer.lastName !== undefined && { lastName: customer.lastName }),
-    ...(customer.email !== undefined && { email: customer.email }),
-    ...(customer.phone !== undefined && { phone: customer.phone }),
+    ...contactOf(customer),
     ...(customer.birthday !== undefined && { birthday: customer.birthday }),
     timeZone: customer.timeZone,
     locale: customer.locale,

@@ -1,5 +1,6 @@
 import * as z from '../zod';
 import { type Customer, EMAIL_CONSENT, SMS_CONSENT } from './customer';
+import { contactOf } from './profile-view';
 import { SegmentsSchema } from './scoring';
 
 // A segment member as the members list and the CSV export show them (GET /segments/{segment}/members
@@ -28,11 +29,7 @@ export type MemberRow = z.infer<typeof MemberRowSchema>;
 
 export function memberRow(customer: Customer): MemberRow {
   return {
-    customerId: customer.customerId,
-    ...(customer.firstName !== undefined && { firstName: customer.firstName }),
-    ...(customer.lastName !== undefined && { lastName: customer.lastName }),
-    ...(customer.email !== undefined && { email: customer.email }),
-    ...(customer.phone !== undefined && { phone: customer.phone }),
+    ...contactOf(customer),
     timeZone: customer.timeZone,
     locale: customer.locale,
     consent: { email: customer.consent.email.status, sms: customer.consent.sms.status },
